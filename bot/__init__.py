@@ -1,0 +1,1 @@
+"""Adapters (email, Slack, terminal) and the runtime that wires them to the desk core."""

@@ -1,0 +1,1 @@
+"""The ``madoguchi`` command line. Each module registers its commands on the one Typer app."""

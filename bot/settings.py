@@ -1,0 +1,132 @@
+"""The one settings object. Built once in the CLI entry point and passed down; nothing else reads the
+environment.
+
+Sources, highest priority first: keyword arguments, environment variables (``MADOGUCHI_…``, nested with
+``__``, e.g. ``MADOGUCHI_SMTP__HOST``), a ``.env`` file, ``madoguchi.toml`` in the working
+directory, then the embedded defaults below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class DeskSettings(BaseModel):
+    """Who the desk is, as written in replies and signatures."""
+
+    company: str = "エバーグリーン・マーケティング株式会社"
+    desk_name: str = "お客さまサポートデスク"
+    phone: str = "03-6271-0242"
+    fax: str = "03-6271-0241"
+    hours_text: str = "平日 9:00～12:00／13:00～17:00"
+    email: str = "support@desk.example.jp"
+    portal_url: str = "https://www.egmkt.co.jp/"
+    # Business hours used for SLA arithmetic and the acknowledgement text: (start, end) pairs, local time.
+    hours: list[tuple[dt.time, dt.time]] = Field(
+        default_factory=lambda: [(dt.time(9), dt.time(12)), (dt.time(13), dt.time(17))]
+    )
+    sla_target_business_hours: float = 7.0  # one business day
+
+
+class ClassifierSettings(BaseModel):
+    threshold: float = 0.5  # below this an intent is not reported; nothing left -> "other"
+    max_intents: int = 3
+
+
+class ImapSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 993
+    security: Literal["ssl", "starttls", "plain"] = "ssl"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    mailbox: str = "INBOX"
+    processed_folder: str = "Processed"
+    poll_seconds: float = 30.0
+    idle_seconds: float = 25 * 60  # re-issue IDLE before the 29-minute server limit
+    max_message_bytes: int = 25 * 1024 * 1024
+
+
+class SmtpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 587
+    security: Literal["ssl", "starttls", "plain"] = "starttls"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    charset: Literal["utf-8", "iso-2022-jp"] = "utf-8"
+    max_attempts: int = 8
+    acknowledge: bool = False  # send an immediate 受付 acknowledgement
+
+
+class SlackSettings(BaseModel):
+    mode: Literal["socket", "http"] = "socket"
+    bot_token: SecretStr = SecretStr("")
+    app_token: SecretStr = SecretStr("")
+    signing_secret: SecretStr = SecretStr("")
+    api_url: str = "https://slack.com/api/"
+    triage_channel: str = ""
+    managers_channel: str = ""
+    staff_user_ids: list[str] = Field(default_factory=list)
+    staff_usergroup: str = ""
+    oncall_usergroup: str = ""
+    # Slack Connect channels shared with one customer: channel id -> customer_no.
+    intake_channels: dict[str, str] = Field(default_factory=dict)
+    digest_weekday: int = 0  # Monday
+    digest_time: dt.time = dt.time(9, 0)
+    http_port: int = 3000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MADOGUCHI_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+        toml_file="madoguchi.toml",
+    )
+
+    database_url: str = "sqlite:///var/madoguchi.db"
+    var_dir: Path = Path("var")
+    timezone: str = "Asia/Tokyo"
+    environment: Literal["development", "production"] = "development"
+    log_level: str = "INFO"
+    health_port: int = 8080
+    desk: DeskSettings = Field(default_factory=DeskSettings)
+    classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    imap: ImapSettings = Field(default_factory=ImapSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_uses_psycopg3(cls, value: str) -> str:
+        # "postgresql://" would make SQLAlchemy look for psycopg2, which we do not ship.
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls),
+            file_secret_settings,
+        )

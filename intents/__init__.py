@@ -1,0 +1,1 @@
+"""Understanding inquiries: normalisation, intent matching, entity extraction and the FAQ knowledge."""

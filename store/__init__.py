@@ -1,0 +1,1 @@
+"""The contract store: SQLModel tables, migrations, the engine, and keyword-only lookup functions."""
