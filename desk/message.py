@@ -52,4 +52,7 @@ class IncomingMessage:
     customer_hint: str | None = None  # customer_no a mapped Slack channel belongs to
     form: dict[str, str] | None = None  # parsed inquiry-form fields, when the message is a form email
     attachments: tuple[Attachment, ...] = ()
+    # "inquiry" reaches the classifier; "auto_reply", "bounce", "own", "unparseable", "oversize" are only
+    # recorded (see store.models.InquiryKind) and never answered.
+    kind: str = "inquiry"
     raw: bytes | None = field(default=None, repr=False)

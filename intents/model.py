@@ -1,0 +1,64 @@
+"""What understanding a message produces; the shape the pipeline and the CLI share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+INTENT_IDS: tuple[str, ...] = (
+    "mypage_login",
+    "password_reset",
+    "account_info_change",
+    "usage_data",
+    "bill_inquiry",
+    "invoice_download",
+    "billing_address_change",
+    "payment_method",
+    "payment_due_date",
+    "consolidated_billing",
+    "fee_calculation",
+    "voltage_frequency",
+    "name_change",
+    "pas_open",
+    "equipment_work",
+    "contract_power",
+    "usage_change",
+    "cancellation",
+    "terms",
+    "outage",
+    "other",
+)
+
+ENTITY_KEYS: tuple[str, ...] = (
+    "customer_no",
+    "contract_no",
+    "supply_point_id",
+    "phone",
+    "email",
+    "date",
+    "cancel_reason",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IntentScore:
+    intent: str
+    score: float  # calibrated in [0, 1]
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """Intents sorted by score (at least one; ``other`` when nothing clears the threshold), the entities
+    found (keys from ``ENTITY_KEYS``, values normalised: digits only, ``EG`` + 8 digits, ISO dates,
+    ``switch|removal|other``), and the cleaned body the classifier read (quotes, greeting, signature gone)."""
+
+    intents: tuple[IntentScore, ...]
+    entities: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+
+    @property
+    def intent_ids(self) -> list[str]:
+        return [i.intent for i in self.intents]
+
+    @property
+    def primary(self) -> str:
+        return self.intents[0].intent if self.intents else "other"
