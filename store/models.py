@@ -277,10 +277,14 @@ class OutboxStatus(StrEnum):
 
 
 class Outbox(SQLModel, table=True):
-    """An approved reply waiting to leave. One row per draft: a draft is never sent twice."""
+    """A message waiting to leave: an approved reply (one row per draft) or an acknowledgement.
+
+    ``dedupe_key`` is unique, so the same reply or acknowledgement can never be queued twice
+    ("reply:<draft id>", "ack:<inquiry id>:<date>")."""
 
     id: int | None = Field(default=None, primary_key=True)
-    draft_id: int = Field(foreign_key="draft.id", unique=True)
+    dedupe_key: str = Field(max_length=128, unique=True)
+    draft_id: int | None = Field(default=None, foreign_key="draft.id", unique=True)
     inquiry_id: int = Field(foreign_key="inquiry.id", index=True)
     channel: str = Field(max_length=16)  # "email" or "slack"
     kind: str = Field(default="reply", max_length=16)  # "reply" or "ack"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:12:42.167915
+Create Date: 2026-11-23 17:15:01.537647
 """
 
 from collections.abc import Sequence
@@ -232,7 +232,8 @@ def upgrade() -> None:
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('draft_id', sa.Integer(), nullable=False),
+    sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('draft_id', sa.Integer(), nullable=True),
     sa.Column('inquiry_id', sa.Integer(), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -249,6 +250,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['draft_id'], ['draft.id'], ),
     sa.ForeignKeyConstraint(['inquiry_id'], ['inquiry.id'], ),
     sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('dedupe_key'),
     sa.UniqueConstraint('draft_id')
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
