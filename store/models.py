@@ -197,6 +197,7 @@ class Inquiry(SQLModel, table=True):
     attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     contract_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    customer_hint: str | None = Field(default=None, max_length=8)  # customer_no of a mapped Slack channel
     identity_verified: bool = False
     urgent: bool = False
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -245,6 +246,8 @@ class Draft(SQLModel, table=True):
     edited_text: str | None = None  # as staff changed it
     facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     missing: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Hash of the contract rows the facts were computed from; approval refuses a draft whose rows changed.
+    source_digest: str = Field(default="", max_length=64)
     notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # staff-only
     approved_by: str | None = Field(default=None, max_length=64)
     approved_at: dt.datetime | None = Field(default=None, sa_column=_tz())

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:15:01.537647
+Create Date: 2026-11-23 17:16:12.757851
 """
 
 from collections.abc import Sequence
@@ -113,6 +113,7 @@ def upgrade() -> None:
     sa.Column('attachments', sa.JSON(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('contract_ids', sa.JSON(), nullable=False),
+    sa.Column('customer_hint', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
     sa.Column('identity_verified', sa.Boolean(), nullable=False),
     sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('flags', sa.JSON(), nullable=False),
@@ -145,6 +146,7 @@ def upgrade() -> None:
     sa.Column('edited_text', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('facts', sa.JSON(), nullable=False),
     sa.Column('missing', sa.JSON(), nullable=False),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('notes', sa.JSON(), nullable=False),
     sa.Column('approved_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
