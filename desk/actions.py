@@ -1,0 +1,305 @@
+"""What staff (and the senders) do to an inquiry after the bot has drafted it.
+
+Every function takes an open ``Session`` and leaves committing to the caller (``store.db.session_scope``),
+records an :class:`~store.models.AuditEvent`, and raises an :class:`~desk.errors.InputError` subclass with a
+Japanese sentence the adapter can show as it is. Slack, the terminal review and the outbox senders all call
+these, so a rule such as "approving twice sends once" lives in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from desk.errors import InputError, NotFound
+from store.models import (
+    AuditEvent,
+    ContactEmail,
+    Draft,
+    DraftStatus,
+    Inquiry,
+    InquiryStatus,
+    Outbox,
+    OutboxStatus,
+    utcnow,
+)
+
+
+class AlreadyHandled(InputError):
+    """The draft was already approved, rejected, sent or replaced by a newer one."""
+
+
+class SendBlocked(InputError):
+    """The last check before sending failed; ``str(self)`` says why."""
+
+
+_STATUS_JA = {
+    DraftStatus.APPROVED: "承認済み",
+    DraftStatus.SENT: "送信済み",
+    DraftStatus.REJECTED: "却下済み",
+    DraftStatus.SUPERSEDED: "再作成により置き換え済み",
+}
+
+# Computes the digest of the contract rows an inquiry's facts depend on, as they are now.
+DigestNow = Callable[[Session, Inquiry], str]
+
+
+def audit(
+    session: Session,
+    *,
+    action: str,
+    actor: str,
+    inquiry_id: int | None,
+    draft_id: int | None = None,
+    at: dt.datetime | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    event = AuditEvent(
+        inquiry_id=inquiry_id, draft_id=draft_id, actor=actor, action=action, detail=detail, at=at or utcnow()
+    )
+    session.add(event)
+    return event
+
+
+def get_inquiry(session: Session, inquiry_id: int) -> Inquiry:
+    inquiry = session.get(Inquiry, inquiry_id)
+    if inquiry is None:
+        raise NotFound(f"問い合わせ #{inquiry_id:06d} は見つかりません。")
+    return inquiry
+
+
+def current_draft(session: Session, inquiry_id: int) -> Draft | None:
+    """The newest draft of an inquiry (pending or not)."""
+    stmt = select(Draft).where(Draft.inquiry_id == inquiry_id).order_by(Draft.version.desc())  # type: ignore[attr-defined]
+    return session.exec(stmt).first()
+
+
+def _pending_draft(session: Session, draft_id: int) -> tuple[Draft, Inquiry]:
+    stmt = select(Draft).where(Draft.id == draft_id).with_for_update()
+    draft = session.exec(stmt).first()
+    if draft is None:
+        raise NotFound(f"下書き {draft_id} は見つかりません。")
+    if draft.status != DraftStatus.PENDING:
+        label = _STATUS_JA.get(DraftStatus(draft.status), draft.status)
+        who = f"（{draft.approved_by}）" if draft.approved_by else ""
+        raise AlreadyHandled(f"この下書きはすでに{label}です{who}。操作は行いませんでした。")
+    return draft, get_inquiry(session, draft.inquiry_id)
+
+
+def recipient_problems(session: Session, inquiry: Inquiry, draft: Draft, recipient: str) -> list[str]:
+    """Why ``recipient`` may not receive this draft (empty when it may)."""
+    problems: list[str] = []
+    if not recipient:
+        problems.append("返信先が分かりません。")
+    elif any(ch in recipient for ch in "\r\n,;") or recipient.count("@") > 1:
+        problems.append("返信先の形式が不正です（複数の宛先や改行を含んでいます）。")
+    if draft.facts and not inquiry.identity_verified:
+        problems.append("本人確認が済んでいない問い合わせに契約情報が含まれています。")
+    if draft.facts and inquiry.identity_verified and "@" in recipient:
+        registered = session.exec(
+            select(ContactEmail.email).where(
+                ContactEmail.customer_id == inquiry.customer_id, ContactEmail.email == recipient.lower()
+            )
+        ).first()
+        if registered is None:
+            problems.append("返信先がお客さまの登録メールアドレスではなくなっています。")
+    return problems
+
+
+def final_check(
+    session: Session, inquiry: Inquiry, draft: Draft, *, digest_now: DigestNow | None = None
+) -> list[str]:
+    """Everything that must hold before a reply leaves (empty list: it may leave)."""
+    from desk.drafting import leftover_problems
+
+    recipient = inquiry.reply_to or inquiry.sender
+    problems = recipient_problems(session, inquiry, draft, recipient)
+    problems += leftover_problems(draft.final_text)
+    if not draft.final_text.strip():
+        problems.append("本文が空です。")
+    if draft.source_digest and digest_now is not None and digest_now(session, inquiry) != draft.source_digest:
+        problems.append("下書き作成後に契約情報が更新されました。区分を変更せずに再作成してください。")
+    return problems
+
+
+def approve(
+    session: Session,
+    *,
+    draft_id: int,
+    actor: str,
+    edited_text: str | None = None,
+    digest_now: DigestNow | None = None,
+) -> Outbox:
+    """Approve a pending draft (optionally with staff's edited text) and queue the reply exactly once."""
+    draft, inquiry = _pending_draft(session, draft_id)
+    if edited_text is not None and edited_text != draft.text:
+        draft.edited_text = edited_text
+        audit(session, action="edited", actor=actor, inquiry_id=inquiry.id, draft_id=draft.id)
+    problems = final_check(session, inquiry, draft, digest_now=digest_now)
+    if problems:
+        audit(
+            session,
+            action="send_blocked",
+            actor=actor,
+            inquiry_id=inquiry.id,
+            draft_id=draft.id,
+            why=problems,
+        )
+        raise SendBlocked("送信できません: " + " ".join(problems))
+    now = utcnow()
+    outbox = Outbox(
+        dedupe_key=f"reply:{draft.id}",
+        draft_id=draft.id,
+        inquiry_id=inquiry.id or 0,
+        channel="slack" if inquiry.channel == "slack" else "email",
+        recipient=inquiry.reply_to or inquiry.sender,
+        subject=draft.subject,
+        body=draft.final_text,
+    )
+    draft.status, draft.approved_by, draft.approved_at = DraftStatus.APPROVED, actor, now
+    inquiry.status = InquiryStatus.APPROVED
+    session.add_all([draft, inquiry, outbox])
+    audit(
+        session,
+        action="approved",
+        actor=actor,
+        inquiry_id=inquiry.id,
+        draft_id=draft.id,
+        edited=draft.edited_text is not None,
+    )
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent approval queued it first
+        session.rollback()
+        raise AlreadyHandled("この下書きはすでに承認され、送信待ちです。") from exc
+    return outbox
+
+
+def save_edit(session: Session, *, draft_id: int, actor: str, text: str) -> Draft:
+    """Keep staff's edited text without sending it."""
+    draft, inquiry = _pending_draft(session, draft_id)
+    if not text.strip():
+        raise InputError("本文が空のため保存できません。")
+    draft.edited_text = text
+    session.add(draft)
+    audit(session, action="edited", actor=actor, inquiry_id=inquiry.id, draft_id=draft.id, sent=False)
+    return draft
+
+
+def reject(session: Session, *, draft_id: int, actor: str, reason: str) -> Draft:
+    """Decide not to send the draft; the inquiry is closed without a bot reply."""
+    if not reason.strip():
+        raise InputError("却下の理由を入力してください。")
+    draft, inquiry = _pending_draft(session, draft_id)
+    draft.status, draft.rejected_reason = DraftStatus.REJECTED, reason.strip()
+    inquiry.status = InquiryStatus.REJECTED
+    inquiry.resolved_at = utcnow()
+    session.add_all([draft, inquiry])
+    audit(
+        session,
+        action="rejected",
+        actor=actor,
+        inquiry_id=inquiry.id,
+        draft_id=draft.id,
+        reason=reason.strip(),
+    )
+    return draft
+
+
+def assign(session: Session, *, inquiry_id: int, actor: str, assignee: str) -> Inquiry:
+    inquiry = get_inquiry(session, inquiry_id)
+    previous = inquiry.assignee
+    inquiry.assignee = assignee
+    session.add(inquiry)
+    audit(
+        session, action="assigned", actor=actor, inquiry_id=inquiry.id, assignee=assignee, previous=previous
+    )
+    return inquiry
+
+
+def supersede_pending(session: Session, *, inquiry_id: int) -> list[int]:
+    """Mark every pending draft of an inquiry superseded (before a re-draft); returns their ids."""
+    drafts = session.exec(
+        select(Draft).where(Draft.inquiry_id == inquiry_id, Draft.status == DraftStatus.PENDING)
+    ).all()
+    for draft in drafts:
+        draft.status = DraftStatus.SUPERSEDED
+        session.add(draft)
+    return [d.id for d in drafts if d.id is not None]
+
+
+def record_sent(session: Session, *, outbox_id: int, at: dt.datetime | None = None) -> None:
+    """The channel accepted the message: outbox, draft and inquiry all say so."""
+    at = at or utcnow()
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise NotFound(f"送信キュー {outbox_id} は見つかりません。")
+    row.status, row.sent_at, row.last_error = OutboxStatus.SENT, at, None
+    session.add(row)
+    inquiry = get_inquiry(session, row.inquiry_id)
+    if row.draft_id is not None:
+        draft = session.get(Draft, row.draft_id)
+        if draft is not None:
+            draft.status, draft.sent_at = DraftStatus.SENT, at
+            session.add(draft)
+        inquiry.status = InquiryStatus.ANSWERED
+        inquiry.resolved_at = at
+    inquiry.first_response_at = inquiry.first_response_at or at
+    session.add(inquiry)
+    audit(
+        session,
+        action="sent",
+        actor="system",
+        inquiry_id=inquiry.id,
+        draft_id=row.draft_id,
+        kind=row.kind,
+        at=at,
+    )
+
+
+def record_failed(
+    session: Session,
+    *,
+    outbox_id: int,
+    error: str,
+    permanent: bool,
+    next_attempt_at: dt.datetime | None = None,
+) -> None:
+    """A sending attempt failed: retry later, or (permanent) give up and flag the inquiry for staff."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise NotFound(f"送信キュー {outbox_id} は見つかりません。")
+    row.last_error = error
+    if permanent:
+        row.status = OutboxStatus.FAILED
+        inquiry = get_inquiry(session, row.inquiry_id)
+        if "send_failed" not in inquiry.flags:
+            inquiry.flags = [*inquiry.flags, "send_failed"]
+        session.add(inquiry)
+        audit(
+            session,
+            action="send_failed",
+            actor="system",
+            inquiry_id=row.inquiry_id,
+            draft_id=row.draft_id,
+            error=error,
+        )
+    else:
+        row.status = OutboxStatus.QUEUED
+        row.next_attempt_at = next_attempt_at
+    session.add(row)
+
+
+def pending_inquiries(session: Session, *, limit: int = 50) -> Sequence[Inquiry]:
+    """Inquiries waiting for staff, oldest first."""
+    stmt = (
+        select(Inquiry)
+        .where(Inquiry.status.in_([InquiryStatus.DRAFTED, InquiryStatus.FAILED]))  # type: ignore[attr-defined]
+        .order_by(Inquiry.received_at)
+        .limit(limit)
+    )
+    return session.exec(stmt).all()

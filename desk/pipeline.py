@@ -1,0 +1,494 @@
+"""The inquiry pipeline: message → stored inquiry → understand → look up → resolve → render → draft.
+
+Every channel adapter hands an :class:`~desk.message.IncomingMessage` to :meth:`Pipeline.process`. The
+message is committed first (so a crash later loses nothing), then understood and drafted; each step's outcome
+is stored on the inquiry so staff can see why the bot drafted what it drafted. Processing is idempotent on
+``(channel, external_id)`` and a customer's reply in the same thread joins its inquiry.
+
+Identity before disclosure: contract data enters the :class:`~desk.casefile.CaseFile` only when the sender is
+proven to be the customer (a registered contact email, a Slack channel mapped to the customer) or is staff
+asking on a customer's behalf. An identifier written in the text never proves identity by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from desk import actions
+from desk.casefile import CaseFile, ContractView, CustomerView
+from desk.message import Channel, IncomingMessage, SenderKind
+from intents.model import IntentScore, Understanding
+from store import lookup
+from store.db import session_scope
+from store.models import (
+    Contract,
+    Customer,
+    Draft,
+    Inquiry,
+    InquiryKind,
+    InquiryMessage,
+    InquiryStatus,
+)
+
+if TYPE_CHECKING:
+    from desk.drafting import DeskInfo, DraftContent
+    from intents.knowledge import Knowledge
+    from intents.understand import Understander
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    inquiry_id: int
+    draft_id: int | None
+    created: bool  # False when this exact message had been processed before
+    attached: bool  # True when the message joined an earlier inquiry of the same thread
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What the bot would draft, computed without storing anything (staff @mentions, the CLI)."""
+
+    understanding: Understanding
+    case: CaseFile
+    draft: DraftContent
+
+
+@dataclass(frozen=True, slots=True)
+class _Sender:
+    kind: str
+    address: str
+    customer_hint: str | None
+
+
+@dataclass(slots=True)
+class _LookUp:
+    """The look-up step's outcome: what the case file may show, and what the inquiry records for staff."""
+
+    customer: CustomerView | None = None
+    contracts: tuple[ContractView, ...] = ()
+    verified: bool = False
+    linked_customer_id: int | None = None
+    linked_contract_ids: list[int] = field(default_factory=list)
+    unknown_ids: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def contracts_digest(contracts: Sequence[ContractView]) -> str:
+    """A stable hash of the contract data behind a draft's facts (frozen dataclasses have a stable repr)."""
+    if not contracts:
+        return ""
+    return hashlib.sha256(repr(tuple(contracts)).encode()).hexdigest()
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        desk: DeskInfo,
+        understander: Understander | None = None,
+        knowledge: Knowledge | None = None,
+        tz: str = "Asia/Tokyo",
+    ) -> None:
+        self.engine = engine
+        self.desk = desk
+        self._understander = understander
+        self._knowledge = knowledge
+        self.tz = ZoneInfo(tz)
+
+    # -- loading the (slow to build) knowledge once ------------------------------------------------------
+    @property
+    def understander(self) -> Understander:
+        if self._understander is None:
+            from intents.understand import Understander
+
+            self._understander = Understander()
+        return self._understander
+
+    @property
+    def knowledge(self) -> Knowledge:
+        if self._knowledge is None:
+            from intents.knowledge import load_knowledge
+
+            self._knowledge = load_knowledge()
+        return self._knowledge
+
+    # -- public, async ------------------------------------------------------------------------------------
+    async def process(self, message: IncomingMessage) -> ProcessResult:
+        """Store, understand and draft one message (CPU and database work run in a worker thread)."""
+        return await asyncio.to_thread(self.process_sync, message)
+
+    async def redraft(self, *, inquiry_id: int, intents: Sequence[str], actor: str) -> int:
+        """Staff changed the intents: draft again for those, superseding the pending draft."""
+        return await asyncio.to_thread(self.redraft_sync, inquiry_id=inquiry_id, intents=intents, actor=actor)
+
+    async def preview(self, message: IncomingMessage) -> Preview:
+        return await asyncio.to_thread(self.preview_sync, message)
+
+    # -- the steps ----------------------------------------------------------------------------------------
+    def process_sync(self, message: IncomingMessage) -> ProcessResult:
+        with session_scope(self.engine) as session:
+            seen = _find_message(session, message.channel, message.external_id)
+            if seen is not None:
+                return self._result(session, seen.inquiry_id, created=False, attached=False)
+            parent = self._thread_parent(session, message)
+            try:
+                inquiry, attached = self._store(session, message, parent)
+                session.commit()
+            except IntegrityError:  # the same message raced in through another worker
+                session.rollback()
+                seen = _find_message(session, message.channel, message.external_id)
+                assert seen is not None
+                return self._result(session, seen.inquiry_id, created=False, attached=False)
+            if inquiry.kind != InquiryKind.INQUIRY:
+                return self._result(session, inquiry.id or 0, created=True, attached=attached)
+            try:
+                self._understand_and_draft(session, inquiry, message)
+            except Exception as exc:  # the message is kept; staff see what went wrong
+                session.rollback()
+                log.exception("pipeline failed for inquiry %s", inquiry.id)
+                self._mark_failed(session, inquiry.id or 0, exc)
+            return self._result(session, inquiry.id or 0, created=True, attached=attached)
+
+    def redraft_sync(self, *, inquiry_id: int, intents: Sequence[str], actor: str) -> int:
+        unknown = [i for i in intents if i not in self.knowledge.intents]
+        if not intents or unknown:
+            from desk.errors import InputError
+
+            raise InputError(f"区分が正しくありません: {', '.join(unknown) or '（未指定）'}")
+        with session_scope(self.engine) as session:
+            inquiry = actions.get_inquiry(session, inquiry_id)
+            before = [i["intent"] for i in inquiry.intents]
+            understanding = Understanding(
+                intents=tuple(IntentScore(i, 1.0) for i in intents),
+                entities=dict(inquiry.entities),
+                body=inquiry.text,
+            )
+            actions.supersede_pending(session, inquiry_id=inquiry_id)
+            draft = self._draft(session, inquiry, understanding, _sender_of(inquiry), actor=actor)
+            actions.audit(
+                session,
+                action="rerouted",
+                actor=actor,
+                inquiry_id=inquiry_id,
+                draft_id=draft.id,
+                **{"from": before, "to": list(intents)},
+            )
+            return draft.id or 0
+
+    def preview_sync(self, message: IncomingMessage) -> Preview:
+        from desk.drafting import draft_reply
+
+        understanding = self._understand(message)
+        with Session(self.engine) as session:
+            found = self._look_up(session, _sender_of_message(message), understanding)
+        case = self._case(
+            message.channel, message.sender_name, message.received_at, understanding, found, message.form
+        )
+        content = draft_reply(
+            case, desk=self.desk, knowledge=self.knowledge, original_subject=message.subject
+        )
+        return Preview(understanding=understanding, case=case, draft=content)
+
+    def digest_now(self, session: Session, inquiry: Inquiry) -> str:
+        """The digest of the inquiry's contracts as the store has them now (for the check before sending)."""
+        if inquiry.customer_id is None or not inquiry.identity_verified:
+            return ""
+        view = lookup.load_customer_view(
+            session=session, customer_id=inquiry.customer_id, contract_ids=inquiry.contract_ids or None
+        )
+        return contracts_digest(view.contracts)
+
+    # -- helpers ------------------------------------------------------------------------------------------
+    def _result(self, session: Session, inquiry_id: int, *, created: bool, attached: bool) -> ProcessResult:
+        inquiry = actions.get_inquiry(session, inquiry_id)
+        draft = actions.current_draft(session, inquiry_id)
+        return ProcessResult(
+            inquiry_id=inquiry_id,
+            draft_id=draft.id if draft is not None else None,
+            created=created,
+            attached=attached,
+            kind=inquiry.kind,
+        )
+
+    def _thread_parent(self, session: Session, message: IncomingMessage) -> Inquiry | None:
+        if message.thread_ids:
+            stmt = select(InquiryMessage).where(InquiryMessage.external_id.in_(message.thread_ids))  # type: ignore[attr-defined]
+            earlier = session.exec(stmt).first()
+            if earlier is not None:
+                return session.get(Inquiry, earlier.inquiry_id)
+        if message.ticket_no is not None:
+            inquiry = session.get(Inquiry, message.ticket_no)
+            # A ticket token alone is easy to copy; it joins the thread only from the same sender.
+            if inquiry is not None and inquiry.sender == message.sender:
+                return inquiry
+        return None
+
+    def _store(
+        self, session: Session, message: IncomingMessage, parent: Inquiry | None
+    ) -> tuple[Inquiry, bool]:
+        ignored = message.kind != InquiryKind.INQUIRY
+        if parent is not None and not ignored:
+            inquiry = parent
+            inquiry.status = InquiryStatus.RECEIVED
+            inquiry.resolved_at = None
+            inquiry.thread_ids = list(dict.fromkeys([*inquiry.thread_ids, message.external_id]))
+        else:
+            inquiry = Inquiry(
+                channel=message.channel,
+                external_id=message.external_id,
+                kind=message.kind,
+                status=InquiryStatus.IGNORED if ignored else InquiryStatus.RECEIVED,
+                sender=message.sender,
+                sender_name=message.sender_name,
+                sender_kind=message.sender_kind,
+                reply_to=message.reply_to or message.sender,
+                subject=message.subject,
+                text=message.text,
+                received_at=message.received_at,
+                form=message.form,
+                attachments=[asdict(a) for a in message.attachments],
+                thread_ids=list(message.thread_ids),
+                customer_hint=message.customer_hint,
+            )
+        session.add(inquiry)
+        session.flush()
+        session.add(
+            InquiryMessage(
+                inquiry_id=inquiry.id or 0,
+                channel=message.channel,
+                external_id=message.external_id,
+                thread_key=message.thread_ids[0] if message.thread_ids else message.external_id,
+                sender=message.sender,
+                received_at=message.received_at,
+                text=message.text,
+                raw=message.raw,
+            )
+        )
+        attached = parent is not None and not ignored
+        action = "ignored" if ignored else ("customer_replied" if attached else "received")
+        actions.audit(
+            session,
+            action=action,
+            actor=SYSTEM,
+            inquiry_id=inquiry.id,
+            channel=message.channel,
+            kind=message.kind,
+        )
+        return inquiry, attached
+
+    def _understand(self, message: IncomingMessage) -> Understanding:
+        received = message.received_at.astimezone(self.tz).date()
+        return self.understander.understand(
+            message.text, subject=message.subject, channel=message.channel, received=received
+        )
+
+    def _understand_and_draft(self, session: Session, inquiry: Inquiry, message: IncomingMessage) -> None:
+        understanding = self._understand(message)
+        actions.supersede_pending(session, inquiry_id=inquiry.id or 0)
+        self._draft(
+            session, inquiry, understanding, _sender_of_message(message), actor=SYSTEM, message=message
+        )
+
+    def _draft(
+        self,
+        session: Session,
+        inquiry: Inquiry,
+        understanding: Understanding,
+        sender: _Sender,
+        *,
+        actor: str,
+        message: IncomingMessage | None = None,
+    ) -> Draft:
+        from desk.drafting import draft_reply
+
+        found = self._look_up(session, sender, understanding)
+        case = self._case(
+            inquiry.channel, inquiry.sender_name, inquiry.received_at, understanding, found, inquiry.form
+        )
+        content = draft_reply(
+            case,
+            desk=self.desk,
+            knowledge=self.knowledge,
+            original_subject=inquiry.subject,
+            intents=understanding.intent_ids,
+        )
+        inquiry.intents = [{"intent": i.intent, "score": round(i.score, 4)} for i in understanding.intents]
+        inquiry.primary_intent = understanding.primary
+        inquiry.entities = dict(understanding.entities)
+        inquiry.customer_id = found.linked_customer_id
+        inquiry.contract_ids = found.linked_contract_ids
+        inquiry.identity_verified = found.verified
+        inquiry.urgent = content.urgent
+        inquiry.flags = _flags(inquiry.flags, verified=found.verified, unknown=bool(found.unknown_ids))
+        if found.verified and inquiry.channel != Channel.SLACK:
+            # Identity was proven on the From address; a different Reply-To must not receive contract data.
+            inquiry.reply_to = inquiry.sender
+        inquiry.status = InquiryStatus.DRAFTED
+        inquiry.error = None
+        version = (
+            actions.current_draft(session, inquiry.id or 0) or Draft(inquiry_id=0, version=0)
+        ).version + 1
+        draft = Draft(
+            inquiry_id=inquiry.id or 0,
+            version=version,
+            intents=content.intents,
+            subject=content.subject,
+            text=content.text,
+            facts=content.facts,
+            missing=content.missing,
+            notes=[*found.notes, *content.notes],
+            source_digest=contracts_digest(found.contracts) if found.verified else "",
+        )
+        session.add_all([inquiry, draft])
+        session.flush()
+        actions.audit(
+            session,
+            action="drafted",
+            actor=actor,
+            inquiry_id=inquiry.id,
+            draft_id=draft.id,
+            intents=content.intents,
+            verified=found.verified,
+        )
+        return draft
+
+    def _mark_failed(self, session: Session, inquiry_id: int, exc: Exception) -> None:
+        inquiry = actions.get_inquiry(session, inquiry_id)
+        inquiry.status = InquiryStatus.FAILED
+        inquiry.error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        session.add(inquiry)
+        actions.audit(session, action="failed", actor=SYSTEM, inquiry_id=inquiry_id, error=inquiry.error)
+        session.commit()
+
+    def _case(
+        self,
+        channel: str,
+        sender_name: str,
+        received_at: dt.datetime,
+        understanding: Understanding,
+        found: _LookUp,
+        form: dict[str, str] | None,
+    ) -> CaseFile:
+        return CaseFile(
+            understanding=understanding,
+            today=received_at.astimezone(self.tz).date(),
+            channel=channel,
+            sender_name=sender_name,
+            customer=found.customer,
+            contracts=found.contracts,
+            verified=found.verified,
+            unknown_ids=tuple(found.unknown_ids),
+            form=form,
+            notes=tuple(found.notes),
+        )
+
+    def _look_up(self, session: Session, sender: _Sender, understanding: Understanding) -> _LookUp:
+        ents = understanding.entities
+        found = _LookUp()
+        named: list[Contract] = []
+        for key, finder in (
+            ("contract_no", lambda v: lookup.find_contract(session=session, contract_no=v)),
+            (
+                "supply_point_id",
+                lambda v: lookup.find_contract_by_supply_point(session=session, supply_point_id=v),
+            ),
+        ):
+            if key in ents:
+                contract = finder(ents[key])
+                if contract is None:
+                    found.unknown_ids.append(ents[key])
+                else:
+                    named.append(contract)
+        named_customer: Customer | None = None
+        if "customer_no" in ents:
+            named_customer = lookup.find_customer(session=session, customer_no=ents["customer_no"])
+            if named_customer is None:
+                found.unknown_ids.append(ents["customer_no"])
+        if found.unknown_ids:
+            found.notes.append(f"ストアにない番号が書かれています: {', '.join(found.unknown_ids)}")
+
+        proven = _proven_customer(session, sender, found.notes)
+        if proven is not None:
+            owner: Customer | None = proven
+            found.verified = True
+            foreign = [c for c in named if c.customer_id != proven.id]
+            if foreign:
+                found.notes.append("差出人のお客さまに属さない契約番号が書かれています（開示しません）。")
+            named = [c for c in named if c.customer_id == proven.id]
+            if named_customer is not None and named_customer.id != proven.id:
+                found.notes.append("書かれたお客さま番号が差出人のお客さまと一致しません。")
+        elif sender.kind == SenderKind.STAFF:
+            owner = named_customer or (session.get(Customer, named[0].customer_id) if named else None)
+            found.verified = owner is not None
+            named = [c for c in named if owner is not None and c.customer_id == owner.id]
+        else:
+            # Not proven: link the inquiry for staff, but show the case file nothing of the contract.
+            owner = named_customer or (session.get(Customer, named[0].customer_id) if named else None)
+            found.notes.append("差出人はお客さまの登録連絡先として確認できません（本人確認未了）。")
+            found.linked_customer_id = owner.id if owner is not None else None
+            found.linked_contract_ids = [c.id for c in named if c.id is not None]
+            return found
+
+        if owner is None or owner.id is None:
+            return found
+        contract_ids = [c.id for c in named if c.id is not None] or None
+        view = lookup.load_customer_view(session=session, customer_id=owner.id, contract_ids=contract_ids)
+        found.customer = view
+        found.contracts = view.contracts
+        found.linked_customer_id = owner.id
+        found.linked_contract_ids = contract_ids or []
+        return found
+
+
+def _find_message(session: Session, channel: str, external_id: str) -> InquiryMessage | None:
+    stmt = select(InquiryMessage).where(
+        InquiryMessage.channel == channel, InquiryMessage.external_id == external_id
+    )
+    return session.exec(stmt).first()
+
+
+def _proven_customer(session: Session, sender: _Sender, notes: list[str]) -> Customer | None:
+    """The customer the sender is proven to be, if any."""
+    if sender.kind == SenderKind.CUSTOMER_EMAIL and sender.address:
+        customers = lookup.customers_by_email(session=session, email=sender.address)
+        if len(customers) > 1:
+            notes.append("差出人のアドレスが複数のお客さまに登録されています。担当者が確認してください。")
+            return None
+        return customers[0] if customers else None
+    if sender.kind == SenderKind.CUSTOMER_SLACK and sender.customer_hint:
+        return lookup.find_customer(session=session, customer_no=sender.customer_hint)
+    return None
+
+
+def _sender_of_message(message: IncomingMessage) -> _Sender:
+    return _Sender(kind=message.sender_kind, address=message.sender, customer_hint=message.customer_hint)
+
+
+def _sender_of(inquiry: Inquiry) -> _Sender:
+    return _Sender(kind=inquiry.sender_kind, address=inquiry.sender, customer_hint=inquiry.customer_hint)
+
+
+def _flags(current: list[str], *, verified: bool, unknown: bool) -> list[str]:
+    flags = [f for f in current if f not in ("identity_unverified", "unknown_identifier")]
+    if not verified:
+        flags.append("identity_unverified")
+    if unknown:
+        flags.append("unknown_identifier")
+    return flags
