@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -54,6 +54,8 @@ class ImapSettings(BaseModel):
     poll_seconds: float = 30.0
     idle_seconds: float = 25 * 60  # re-issue IDLE before the 29-minute server limit
     max_message_bytes: int = 25 * 1024 * 1024
+    # System addresses the portal's inquiry form mails come from (empty: any sender whose body is a form).
+    form_senders: list[str] = Field(default_factory=list)
 
 
 class SmtpSettings(BaseModel):
@@ -100,6 +102,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     log_level: str = "INFO"
     health_port: int = 8080
+    # The editor ``madoguchi review`` opens; the usual Unix variables are honoured.
+    editor: str = Field(default="vi", validation_alias=AliasChoices("MADOGUCHI_EDITOR", "VISUAL", "EDITOR"))
     desk: DeskSettings = Field(default_factory=DeskSettings)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)
