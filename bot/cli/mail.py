@@ -1,9 +1,58 @@
-"""Commands of this group (not yet built)."""
+"""``madoguchi parse-email FILE… --json``: show how the email channel reads raw .eml files."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from bot.cli.common import console, load_settings, print_json
+
+
+def parse_email_cmd(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Raw RFC 5322 files (.eml).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+) -> None:
+    """Parse raw emails exactly as IMAP intake would (never fails on bad input)."""
+    from bot.email.intake import parse_options
+    from bot.email.parse import parse_email
+
+    options = parse_options(load_settings(ctx))
+    for file in files:
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            result: dict[str, Any] = {
+                "file": str(file),
+                "kind": "unparseable",
+                "reason": f"読み込めません: {exc.strerror}",
+            }
+        else:
+            result = parse_email(raw, options=options).to_json(str(file))
+        if as_json:
+            print_json(result)
+        else:
+            _print_human(result)
+
+
+_LABELS = (("from", "差出人"), ("subject", "件名"), ("message_id", "Message-ID"), ("reason", "理由"))
+
+
+def _print_human(result: dict[str, Any]) -> None:
+    console.print(f"[bold]{result['file']}[/]  種別: {result['kind']}")
+    for key, label in _LABELS:
+        if result.get(key):
+            console.print(f"  {label}: {result[key]}", markup=False)
+    form = result.get("form") or {}
+    if form:
+        console.print("  フォーム: " + ", ".join(f"{k}={v}" for k, v in form.items()), markup=False)
+    text = str(result.get("text") or "")
+    if text:
+        lines = text.splitlines()[:20]
+        console.print("  本文:\n" + "\n".join("    " + line for line in lines), markup=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Nothing registered yet."""
+    app.command("parse-email")(parse_email_cmd)

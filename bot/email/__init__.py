@@ -1,0 +1,1 @@
+"""The email channel: parsing raw mail, IMAP intake and the SMTP outbox."""

@@ -1,0 +1,281 @@
+"""IMAP intake: new mail in the configured mailbox becomes ``IncomingMessage``s handed to the pipeline.
+
+Order of operations for each batch of new UIDs (ascending):
+
+1. FETCH ``BODY.PEEK[]`` + ``INTERNALDATE`` (PEEK: nothing is marked read yet), parse;
+2. ``await handle(message)`` (the pipeline stores it in one transaction, idempotent on
+   (channel, external_id));
+3. only after every handle of the batch returned: STORE ``\\Seen``, MOVE (or COPY + ``\\Deleted`` +
+   UID EXPUNGE) to the processed folder;
+4. advance the checkpoint (UIDVALIDITY, last UID) in the store.
+
+A crash before 2 completes re-reads the message next time; a crash between 2 and 4 hands it to the
+pipeline again, which recognises its external_id and creates nothing new. Nothing is lost, nothing is
+duplicated. A new UIDVALIDITY restarts from UID 0 with the same guarantee.
+
+imapclient is synchronous: every IMAP call runs in ``asyncio.to_thread`` on one connection that only one
+thread uses at a time. IDLE is re-issued every ``idle_seconds`` (below the 29-minute server limit); servers
+without IDLE are polled every ``poll_seconds``. Any connection error reconnects after a jittered
+exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from imapclient import IMAPClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.backoff import Backoff
+from bot.email.parse import ParseOptions, parse_email
+from bot.settings import ImapSettings, Settings
+from desk.message import IncomingMessage
+from store.models import MailboxCheckpoint, utcnow
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[IncomingMessage], Awaitable[Any]]
+BATCH = 50
+MAX_HANDLE_FAILURES = 5  # after this many failures of one message it is left in the mailbox, unread
+
+
+def parse_options(settings: Settings) -> ParseOptions:
+    """The parser options that follow from the settings (shared by intake and ``parse-email``)."""
+    return ParseOptions(
+        desk_address=settings.desk.email.lower(),
+        form_senders=tuple(s.strip().lower() for s in settings.imap.form_senders if s.strip()),
+        max_bytes=settings.imap.max_message_bytes,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    uidvalidity: int
+    last_uid: int
+
+
+def load_checkpoint(engine: Engine, mailbox: str) -> Checkpoint | None:
+    with Session(engine) as session:
+        row = session.get(MailboxCheckpoint, mailbox)
+        return Checkpoint(row.uidvalidity, row.last_uid) if row else None
+
+
+def save_checkpoint(engine: Engine, mailbox: str, checkpoint: Checkpoint) -> None:
+    with Session(engine) as session:
+        row = session.get(MailboxCheckpoint, mailbox)
+        if row is None:
+            row = MailboxCheckpoint(mailbox=mailbox, uidvalidity=checkpoint.uidvalidity)
+        row.uidvalidity, row.last_uid, row.updated_at = checkpoint.uidvalidity, checkpoint.last_uid, utcnow()
+        session.add(row)
+        session.commit()
+
+
+def connect(settings: ImapSettings, timeout: float = 30.0) -> IMAPClient:
+    """A logged-in client (blocking; call it in a thread)."""
+    use_ssl = settings.security == "ssl"
+    context = ssl.create_default_context() if settings.security != "plain" else None
+    client = IMAPClient(settings.host, port=settings.port, ssl=use_ssl, ssl_context=context, timeout=timeout)
+    try:
+        if settings.security == "starttls":
+            client.starttls(context)
+        client.login(settings.username, settings.password.get_secret_value())
+    except BaseException:
+        _close(client)
+        raise
+    client.normalise_times = False  # INTERNALDATE keeps its timezone
+    return client
+
+
+def _wakes(response: Any) -> bool:
+    return isinstance(response, tuple) and len(response) > 1 and response[1] in (b"EXISTS", b"BYE")
+
+
+def _close(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:
+        try:
+            client.shutdown()
+        except Exception:
+            log.debug("IMAP connection already gone")
+
+
+class ImapIntake:
+    """Reads one mailbox forever (``run``) or once (``run_once``) and calls ``handle`` per new message."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: ImapSettings,
+        handle: Handle,
+        options: ParseOptions | None = None,
+        backoff: Backoff | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.handle = handle
+        self.options = options or ParseOptions(max_bytes=settings.max_message_bytes)
+        self.backoff = backoff or Backoff(base=1.0, max_delay=300.0)
+        self.timeout = timeout
+        self.processed = 0  # messages handed to ``handle`` and filed, since start
+        self._failures: dict[tuple[int, int], int] = {}
+        self._stop = threading.Event()
+
+    @property
+    def key(self) -> str:
+        return self.settings.mailbox
+
+    def stop(self) -> None:
+        """Ask ``run`` to return (it finishes the current batch; IDLE wakes within a second)."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Process, then IDLE (or poll), until ``stop()``; reconnect with backoff on any failure."""
+        attempt = 0
+        while not self._stop.is_set():
+            client: IMAPClient | None = None
+            try:
+                client = await asyncio.to_thread(connect, self.settings, self.timeout)
+                await asyncio.to_thread(self._prepare, client)
+                attempt = 0
+                await self._serve(client)
+            except Exception as exc:
+                attempt += 1
+                delay = self.backoff.delay(attempt)
+                log.warning("IMAP intake interrupted (%s); reconnecting in %.1fs", type(exc).__name__, delay)
+                await self._sleep(delay)
+            finally:
+                if client is not None:
+                    await asyncio.to_thread(_close, client)
+
+    async def run_once(self) -> int:
+        """Connect, process everything pending, disconnect; returns how many messages were filed."""
+        client = await asyncio.to_thread(connect, self.settings, self.timeout)
+        try:
+            await asyncio.to_thread(self._prepare, client)
+            return await self._process_pending(client)
+        finally:
+            await asyncio.to_thread(_close, client)
+
+    async def _serve(self, client: IMAPClient) -> None:
+        idle = client.has_capability("IDLE")
+        while not self._stop.is_set():
+            await self._process_pending(client)
+            if idle:
+                await asyncio.to_thread(self._idle, client)
+            else:
+                await self._sleep(self.settings.poll_seconds)
+                await asyncio.to_thread(client.noop)
+
+    def _prepare(self, client: IMAPClient) -> None:
+        folder = self.settings.processed_folder
+        if folder and not client.folder_exists(folder):
+            client.create_folder(folder)
+        client.select_folder(self.settings.mailbox)
+
+    def _idle(self, client: IMAPClient) -> None:
+        """Block (in a thread) until the server reports new mail, ``idle_seconds`` pass, or stop."""
+        deadline = time.monotonic() + self.settings.idle_seconds
+        client.idle()
+        try:
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                responses = client.idle_check(timeout=min(1.0, max(0.0, deadline - time.monotonic())))
+                if any(
+                    isinstance(r, tuple) and len(r) > 1 and r[1] in (b"EXISTS", b"BYE") for r in responses
+                ):
+                    break
+        finally:
+            client.idle_done()
+
+    async def _process_pending(self, client: IMAPClient) -> int:
+        done = 0
+        while True:
+            uids, uidvalidity = await asyncio.to_thread(self._pending_uids, client)
+            if not uids:
+                return done
+            filed = await self._process_batch(client, uidvalidity, uids[:BATCH])
+            done += filed
+            if filed < len(uids[:BATCH]):
+                return done  # a message failed: leave the rest for the next round (after backoff)
+
+    def _pending_uids(self, client: IMAPClient) -> tuple[list[int], int]:
+        status = client.select_folder(self.settings.mailbox)
+        uidvalidity = int(status[b"UIDVALIDITY"])
+        checkpoint = load_checkpoint(self.engine, self.key)
+        last = checkpoint.last_uid if checkpoint and checkpoint.uidvalidity == uidvalidity else 0
+        if checkpoint is None or checkpoint.uidvalidity != uidvalidity:
+            save_checkpoint(self.engine, self.key, Checkpoint(uidvalidity, 0))
+        # "N:*" always matches the highest UID, even below N, hence the filter.
+        uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+        return uids, uidvalidity
+
+    async def _process_batch(self, client: IMAPClient, uidvalidity: int, uids: list[int]) -> int:
+        fetched = await asyncio.to_thread(client.fetch, uids, ["BODY.PEEK[]", "INTERNALDATE"])
+        handled: list[int] = []
+        for uid in uids:
+            data = fetched.get(uid)
+            if data is None:  # expunged meanwhile by someone else
+                handled.append(uid)
+                continue
+            if not await self._handle_one(uidvalidity, uid, data):
+                break
+            handled.append(uid)
+        if handled:
+            await asyncio.to_thread(self._file, client, handled)
+            await asyncio.to_thread(
+                save_checkpoint, self.engine, self.key, Checkpoint(uidvalidity, handled[-1])
+            )
+            self.processed += len(handled)
+        return len(handled)
+
+    async def _handle_one(self, uidvalidity: int, uid: int, data: dict[bytes, Any]) -> bool:
+        raw = bytes(data.get(b"BODY[]") or b"")
+        internaldate = data.get(b"INTERNALDATE")
+        when = internaldate if isinstance(internaldate, dt.datetime) else None
+        parsed = parse_email(raw, options=self.options, internaldate=when)
+        try:
+            await self.handle(parsed.message)
+        except Exception:
+            failures = self._failures.get((uidvalidity, uid), 0) + 1
+            self._failures[(uidvalidity, uid)] = failures
+            if failures < MAX_HANDLE_FAILURES:
+                log.warning("handling IMAP UID %s failed (%d); will retry", uid, failures, exc_info=True)
+                raise
+            # A message the pipeline cannot take must not block the mailbox: it stays unread in the
+            # inbox for a person, and intake moves on.
+            log.error("IMAP UID %s failed %d times; left unread in the mailbox", uid, failures)
+            return True
+        return True
+
+    def _file(self, client: IMAPClient, uids: list[int]) -> None:
+        """Mark as read and move to the processed folder (or just mark, with no folder configured)."""
+        folder = self.settings.processed_folder
+        unread = [u for u in uids if self._failures.get((0, u)) is None]
+        client.add_flags(unread, [b"\\Seen"], silent=True)
+        if not folder:
+            return
+        if client.has_capability("MOVE"):
+            client.move(uids, folder)
+            return
+        client.copy(uids, folder)
+        client.add_flags(uids, [b"\\Deleted"], silent=True)
+        if client.has_capability("UIDPLUS"):
+            client.uid_expunge(uids)
+        else:
+            client.expunge()
+
+    async def _sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while not self._stop.is_set() and time.monotonic() < end:
+            await asyncio.sleep(min(0.2, max(0.0, end - time.monotonic())))
