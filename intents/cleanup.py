@@ -1,0 +1,194 @@
+"""Message cleanup: separate what the customer wrote now from quoted earlier mail, greetings and signatures.
+
+The full text is always kept elsewhere for staff; these functions only decide what the classifier and the
+entity extractors read.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Full-width ASCII (U+FF01–U+FF5E) and the ideographic space fold to half-width one character for one
+# character, so spans found in the folded text are spans in the original text too. The table is derived
+# from Unicode's own compatibility mappings rather than typed by hand.
+_WIDTH_TABLE: dict[int, str] = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE[0x3000] = " "
+# Dashes customers put inside numbers; folded to "-" so number patterns need one separator class only.
+for _dash in "‐‑‒–—―−－":
+    _WIDTH_TABLE[ord(_dash)] = "-"
+_WIDTH_TABLE[0xFF5E] = "~"  # full-width tilde, used for ranges
+_WIDTH_TABLE[0x301C] = "~"  # wave dash 〜
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII → half-width, ideographic space → space, dashes → "-"; same length as the input."""
+    return text.translate(_WIDTH_TABLE)
+
+
+_QUOTE_LINE = re.compile(r"^[ \t　]*[>＞|｜]")
+_CUT_MARKER = re.compile(
+    r"^[ \t　>＞]*(?:"
+    r"-{2,}[ \t]*(?:Original Message|Forwarded message|元のメッセージ|転送メッセージ|転送されたメッセージ"
+    r"|Reply message|返信元メッセージ)[ \t]*-{2,}"
+    r"|Begin forwarded message:?"
+    r"|[-=_]{5,}[ \t]*(?:転送|元の?メール|以下、?転送)[^\n]*"
+    r")",
+    re.IGNORECASE,
+)
+_WROTE = re.compile(
+    r"^[ \t　>＞]*(?:On\s.{1,200}\bwrote:|.{1,120}(?:さん|様)?は書きました[:：]?"
+    r"|.{1,120}(?:wrote|書きました)[:：])[ \t]*$",
+    re.IGNORECASE,
+)
+_HEADER = re.compile(
+    r"^[ \t　>＞]*(?:From|Sent|Date|To|Cc|Subject"
+    r"|差出人|送信者|送信日時|日時|日付|宛先|件名)[ \t　]*[:：]",
+    re.IGNORECASE,
+)
+_HEADER_START = re.compile(
+    r"^[ \t　>＞]*(?:From|Sent|Date|差出人|送信者|送信日時)[ \t　]*[:：]", re.IGNORECASE
+)
+
+
+def _cut_index(lines: list[str]) -> int:
+    """Index of the first line where quoted earlier mail begins (len(lines) if none)."""
+    for i, line in enumerate(lines):
+        if _CUT_MARKER.match(line) or _WROTE.match(line):
+            return i
+        if _HEADER_START.match(line):
+            window = lines[i : i + 5]
+            if sum(1 for w in window if _HEADER.match(w)) >= 2:
+                return i
+    return len(lines)
+
+
+def split_quoted(text: str) -> tuple[str, str]:
+    """(what the sender wrote now, the quoted earlier mail with quote marks and mail headers removed)."""
+    lines = text.splitlines()
+    cut = _cut_index(lines)
+    own: list[str] = []
+    quoted: list[str] = []
+    for i, line in enumerate(lines):
+        if i >= cut or _QUOTE_LINE.match(line):
+            body = re.sub(r"^(?:[ \t　]*[>＞|｜])+[ \t]?", "", line)
+            if not (_HEADER.match(body) or _CUT_MARKER.match(body) or _WROTE.match(body)):
+                quoted.append(body)
+        elif _WROTE.match(line):
+            continue
+        else:
+            own.append(line)
+    return "\n".join(own).strip("\n"), "\n".join(quoted).strip("\n")
+
+
+def strip_quoted(text: str) -> str:
+    """Remove quoted earlier mail: ``>`` lines, Original Message / forwarded blocks, header blocks and
+    everything after them, and "On … wrote:" lines."""
+    return split_quoted(text)[0].rstrip()
+
+
+# --- greetings, closings, signatures ------------------------------------------------------------------
+
+_SOFTENER = (
+    r"(?:以上[、,]?|どうぞ|何卒|なにとぞ|引き続き|今後とも|今後ともどうぞ|お手数(?:を(?:お)?かけ(?:いた)?しますが|ですが)[、,]?"
+    r"|恐れ入りますが[、,]?|恐縮ですが[、,]?|お忙しいところ(?:恐縮ですが|申し訳ございませんが|恐れ入りますが)?[、,]?"
+    r"|ご確認の(?:ほど)?|ご検討の(?:ほど)?|ご対応の(?:ほど)?|ご教示の(?:ほど)?|本年も|[、, ])*"
+)
+_GREETING = re.compile(
+    r"(?:"
+    r"(?:いつも|平素は|平素より|日頃より|日頃は)?(?:大変|たいへん|格別に|誠に)?お世話に(?:なって)?(?:おります|います|なります|なっております)"
+    r"|お疲れ(?:さま|様)です|お疲れ(?:さま|様)でございます"
+    r"|(?:新年)?(?:あけまして|明けまして)おめでとうございます"
+    r"|(?:謹んで)?新年のお慶びを申し上げます"
+    r"|旧年中は.{0,20}(?:お世話になりました|ありがとうございました)"
+    r"|平素は.{0,30}(?:御礼申し上げます|ありがとうございます|お礼申し上げます)"
+    r"|突然の(?:ご連絡|メール)(?:にて|で)?(?:失礼いたします|失礼します|申し訳ございません)"
+    r"|初めてご連絡(?:いたします|差し上げます|します)"
+    r"|" + _SOFTENER + r"(?:よろしく|宜しく)お願い(?:いたします|致します|します|申し上げます)"
+    r"|以上(?:です|となります)?"
+    r")[。！!．.]*",
+)
+_ORG = (
+    r"(?:株式会社|有限会社|合同会社|法人|組合|協会|大学|学園|病院|医院|クリニック|ホテル|商事|工業|製作所"
+    r"|[部課室局係]|センター|本部|支店|支社|事業所|工場|店)"
+)
+_SELF_INTRO = re.compile(
+    r"(?:[^。？?]{0,40}" + _ORG + r"[^。？?]{0,10}の)?[^。、？?\s]{1,10}[ 　]?[^。、？?\s]{0,6}"
+    r"(?:です|でございます|と申します)[。．.]*"
+)
+_ADDRESSEE = re.compile(
+    r"^.{0,30}(?:様|さま|御中|各位|ご担当者|ご担当|担当者様|デスク|窓口|サポート|御担当者様)[ 　]*[:：]?$"
+)
+_SEPARATOR = re.compile(r"^[ \t　]*(?:--[ \t]*|([-‐－―─━=＝_＿*＊~～〜・◆◇■□●○★☆])\1{2,}.*)$")
+_CONTACT = re.compile(
+    r"(?:TEL|Tel|tel|FAX|Fax|fax|電話|携帯|内線|Mail|mail|MAIL|メール|URL|https?://|〒|@|＠|住所|"
+    r"\d{2,5}[-ー－]\d{1,4}[-ー－]\d{3,4})"
+)
+_ORG_LINE = re.compile(_ORG)
+_SENTENCE = re.compile(r"[^。！!？?]*(?:[。！!？?]+|$)")
+
+
+def _is_signature_line(line: str) -> bool:
+    s = line.strip()
+    return len(s) <= 60 and "。" not in s and "？" not in s and "?" not in s
+
+
+def _drop_signature(lines: list[str]) -> list[str]:
+    # A separator line near the end starts a signature.
+    for i in range(max(0, len(lines) - 15), len(lines)):
+        if i > 0 and _SEPARATOR.match(lines[i]) and any(x.strip() for x in lines[:i]):
+            lines = lines[:i]
+            break
+    # Trailing paragraphs made only of short lines with a company, department or contact line.
+    while True:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        start = len(lines)
+        while start > 0 and lines[start - 1].strip():
+            start -= 1
+        block = [x for x in lines[start:] if x.strip()]
+        if start == 0 or not block or len(block) > 8:
+            return lines
+        if not all(_is_signature_line(x) for x in block):
+            return lines
+        if not any(_CONTACT.search(x) or _ORG_LINE.search(x) for x in block):
+            return lines
+        lines = lines[:start]
+
+
+def _clean_line(line: str, position: int) -> str:
+    kept: list[str] = []
+    for sentence in _SENTENCE.findall(line):
+        s = sentence.strip(" \t　")
+        if not s:
+            continue
+        if _GREETING.fullmatch(s):
+            continue
+        if position < 6 and _SELF_INTRO.fullmatch(s):
+            continue
+        kept.append(s)
+    return "".join(kept)
+
+
+def body_for_classification(text: str) -> str:
+    """The customer's own words: quotes, addressee, greetings, name-only self-introductions, closing
+    formulas and the signature removed. Never returns less than nothing: if everything looked like
+    boilerplate, the quote-stripped text is returned."""
+    own = strip_quoted(text)
+    lines = _drop_signature(own.splitlines())
+    out: list[str] = []
+    content_seen = 0
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            if out and out[-1]:
+                out.append("")
+            continue
+        if content_seen < 3 and not out and _ADDRESSEE.match(line):
+            continue
+        cleaned = _clean_line(line, content_seen)
+        content_seen += 1
+        if cleaned:
+            out.append(cleaned)
+    result = "\n".join(out).strip()
+    return result or own.strip()

@@ -1,0 +1,271 @@
+"""Find every date mention in Japanese text and resolve it against the day the message arrived.
+
+Absolute forms (2027年3月31日, 2027/3/31, 2027-03-31, 令和9年3月31日, R8.4.1), dates without a year (3/31,
+4月1日), month ends (3月末, 来月末, 今月中, 月末, 年度末), days relative to the received date (明日, 昨日,
+来週月曜日, 先週金曜日, 今月の6日) and n-th weekdays (8月最初の土曜日, 来月の第2土曜日). Month-only
+references (3月分, 来年3月ごろ) are not date mentions. Choosing which mention a request is about is
+``intents.entities``' job; this module only finds and resolves.
+
+Year inference for dates written without a year: a weekday written beside the date ("8月17日（日）") picks
+the year (previous, same or next) whose calendar matches; otherwise a day up to ``PAST_WINDOW_DAYS`` before
+the received day is taken as that recent past day (people report outages and ask about data of the last
+weeks), and anything else is the next such day on or after the received day — so on 2026-12-20 "1月10日"
+is 2027-01-10. Month ends without a year are the next such month end on or after the received day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import japanera
+from kanjize import kanji2number
+
+from intents.cleanup import fold_width
+
+PAST_WINDOW_DAYS = 31
+
+# Modern eras by kanji name and by their one-letter abbreviation (R8.4.1), from japanera's era table.
+_ERAS: dict[str, japanera.Era] = {}
+for _era in japanera.ERA_DATA_GENERAL:
+    if _era.since.year >= 1868:
+        _ERAS[_era.kanji] = _era
+        _ERAS[_era.english_head] = _era
+        _ERAS[_era.english_head.lower()] = _era
+_ERA_KANJI = "|".join(k for k in _ERAS if len(k) > 1)
+_ERA_LETTER = "".join(sorted({k for k in _ERAS if len(k) == 1}))
+
+_WEEKDAYS = "月火水木金土日"
+_KNUM = "〇一二三四五六七八九十"
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """One date written in a text: the resolved day, its span in the original text, and its kind
+    (``absolute``, ``era``, ``month_day``, ``month_end``, ``relative_day``, ``weekday``, ``nth_weekday``,
+    ``fiscal_year_end``). ``weekday_checked`` is True when a weekday written beside it matched."""
+
+    date: date
+    start: int
+    end: int
+    kind: str
+    text: str
+    weekday_checked: bool = False
+
+
+def _n(name: str) -> str:
+    return rf"(?P<{name}>\d{{1,2}}|[{_KNUM}]{{1,3}})"
+
+
+_MO, _DA = _n("mo"), _n("da")
+_WD_NOTE = r"(?:\s*[(（]\s*(?P<wd>[" + _WEEKDAYS + r"])(?:曜日?)?\s*[)）])?"
+_MONTH_END_TAIL = r"(?:末日?|の末日?|の最終日|の月末|いっぱい)"
+_DAY_OR_END = rf"(?:{_DA}\s*日(?!間|分|程度|ほど|前|後|以内)|(?P<end>{_MONTH_END_TAIL}))"
+_NOT_AFTER_DIGIT = r"(?<![\d./\-年])"
+_SLASH_MD = r"(?P<mo>1[0-2]|0?[1-9])/(?P<da>3[01]|[12]\d|0?[1-9])"
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("era", rf"(?P<era>{_ERA_KANJI})\s*(?P<y>\d{{1,2}}|元)\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
+        (
+            "era",
+            rf"(?<![A-Za-z])(?P<era>[{_ERA_LETTER}])\s?(?P<y>\d{{1,2}})(?P<sep>[./\-])(?P<mo>\d{{1,2}})(?P=sep)"
+            rf"(?P<da>\d{{1,2}})(?!\d){_WD_NOTE}",
+        ),
+        ("absolute", rf"(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
+        (
+            "absolute",
+            rf"(?<![\d/.\-])(?P<y>(?:19|20)\d\d)(?P<sep>[/.\-])(?P<mo>\d{{1,2}})(?P=sep)(?P<da>\d{{1,2}})"
+            rf"(?![\d/.\-]\d|\d){_WD_NOTE}",
+        ),
+        (
+            "relative_year",
+            rf"(?P<rel>再来年|来年|今年|本年|昨年|去年)の?\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}",
+        ),
+        (
+            "nth_weekday",
+            rf"(?:(?P<rel>再来月|来月|今月|翌月)|{_NOT_AFTER_DIGIT}{_MO}\s*月)\s*の?\s*"
+            rf"(?P<nth>最初|初め|はじめ|第\s*[1-5一二三四五]|最後|最終)\s*の?\s*(?P<wd>[{_WEEKDAYS}])曜日?",
+        ),
+        (
+            "relative_month_day",
+            rf"(?P<rel>再来月|来月|今月|先月|前月)\s*の?\s*(?:{_DA}\s*日(?!間|分|程度|ほど|前|後)"
+            rf"|(?P<end>末日?|最終日|中(?!旬)|いっぱい|内))",
+        ),
+        ("month_day", rf"{_NOT_AFTER_DIGIT}{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
+        ("month_day", rf"(?<![\d/.\-:]){_SLASH_MD}(?![\d/]){_WD_NOTE}"),
+        ("fiscal_year_end", r"(?P<rel>再来年度|来年度|今年度|本年度|当年度)?年度末"),
+        ("weekday", rf"(?P<rel>再来週|来週|今週|先週|次の|今度の)\s*の?\s*(?P<wd>[{_WEEKDAYS}])曜日?"),
+        (
+            "relative_day",
+            r"(?P<word>明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう)",
+        ),
+        ("month_end_bare", r"(?<![\d月今来先前毎翌再末])月末(?:日)?"),
+    )
+)
+
+_GENERIC_BEFORE = re.compile(r"(?:毎月|毎年|毎週|毎|翌月|翌々月|例えば|例:|例：)\s*の?\s*$")
+
+
+def _num(token: str) -> int:
+    if token.isdigit():
+        return int(token)
+    return int(kanji2number(token))
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _year_for(month: int, day: int, received: date, weekday: str | None) -> tuple[date | None, bool]:
+    candidates = [
+        d for y in (received.year - 1, received.year, received.year + 1) if (d := _safe_date(y, month, day))
+    ]
+    if not candidates:
+        return None, False
+    if weekday is not None:
+        wanted = _WEEKDAYS.index(weekday)
+        matching = [d for d in candidates if d.weekday() == wanted]
+        if matching:
+            return min(matching, key=lambda d: abs((d - received).days)), True
+    recent = [d for d in candidates if 0 < (received - d).days <= PAST_WINDOW_DAYS]
+    if recent:
+        return recent[0], False
+    future = [d for d in candidates if d >= received]
+    return (future[0] if future else candidates[-1]), False
+
+
+def _next_month_end(month: int, received: date) -> date:
+    for year in (received.year, received.year + 1):
+        end = _month_end(year, month)
+        if end >= received:
+            return end
+    return _month_end(received.year + 1, month)
+
+
+def _nth_weekday(year: int, month: int, nth: str, weekday: int) -> date | None:
+    days = [
+        d
+        for d in range(1, calendar.monthrange(year, month)[1] + 1)
+        if date(year, month, d).weekday() == weekday
+    ]
+    if nth in ("最後", "最終"):
+        return date(year, month, days[-1])
+    digit = nth.replace("第", "").strip()
+    index = 0 if nth in ("最初", "初め", "はじめ") else _num(digit) - 1
+    return date(year, month, days[index]) if 0 <= index < len(days) else None
+
+
+def _week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+_REL_MONTH = {"今月": 0, "来月": 1, "翌月": 1, "再来月": 2, "先月": -1, "前月": -1}
+_REL_YEAR = {"今年": 0, "本年": 0, "来年": 1, "再来年": 2, "昨年": -1, "去年": -1}
+_REL_WEEK = {"今週": 0, "来週": 1, "再来週": 2, "先週": -1}
+_REL_DAY = {
+    "本日": 0, "今日": 0, "きょう": 0, "明日": 1, "あした": 1, "あす": 1, "明後日": 2, "あさって": 2,
+    "昨日": -1, "きのう": -1, "一昨日": -2, "おととい": -2,
+}  # fmt: skip
+_FISCAL = {None: 0, "今年度": 0, "本年度": 0, "当年度": 0, "来年度": 1, "再来年度": 2}
+
+
+def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, bool, str]:
+    """(date, weekday_checked, public kind) for one regex match."""
+    g = m.groupdict()
+    month = _num(g["mo"]) if g.get("mo") else 0
+    if g.get("mo") and not 1 <= month <= 12:
+        return None, False, kind
+    if kind in ("era", "absolute", "relative_year"):
+        if kind == "era":
+            year = _ERAS[g["era"]].relative_year_to_absolute_year(1 if g["y"] == "元" else int(g["y"]))
+        elif kind == "absolute":
+            year = int(g["y"])
+        else:
+            year = received.year + _REL_YEAR[g["rel"]]
+        if g.get("end"):
+            return _month_end(year, month), False, "month_end"
+        return _checked(
+            _safe_date(year, month, _num(g["da"])), g.get("wd"), "absolute" if kind != "era" else kind
+        )
+    if kind == "nth_weekday":
+        if g.get("rel"):
+            year, month = _add_months(received.year, received.month, _REL_MONTH[g["rel"]])
+        else:
+            year = received.year if month >= received.month else received.year + 1
+        return _nth_weekday(year, month, g["nth"], _WEEKDAYS.index(g["wd"])), False, kind
+    if kind == "relative_month_day":
+        year, month = _add_months(received.year, received.month, _REL_MONTH[g["rel"]])
+        if g.get("end"):
+            return _month_end(year, month), False, "month_end"
+        return _safe_date(year, month, _num(g["da"])), False, "relative_day"
+    if kind == "month_day":
+        if g.get("end"):
+            return _next_month_end(month, received), False, "month_end"
+        day = _num(g["da"])
+        if not 1 <= day <= 31:
+            return None, False, kind
+        resolved, checked = _year_for(month, day, received, g.get("wd"))
+        return resolved, checked, kind
+    if kind == "fiscal_year_end":
+        end = date(received.year, 3, 31)
+        if end < received:
+            end = date(received.year + 1, 3, 31)
+        return end.replace(year=end.year + _FISCAL[g["rel"]]), False, kind
+    if kind == "weekday":
+        wanted = _WEEKDAYS.index(g["wd"])
+        if g["rel"] in ("次の", "今度の"):
+            ahead = (wanted - received.weekday() - 1) % 7 + 1
+            return received + timedelta(days=ahead), False, kind
+        monday = _week_monday(received) + timedelta(weeks=_REL_WEEK[g["rel"]])
+        return monday + timedelta(days=wanted), False, kind
+    if kind == "relative_day":
+        return received + timedelta(days=_REL_DAY[g["word"]]), False, kind
+    # month_end_bare: this month's end
+    return _month_end(received.year, received.month), False, "month_end"
+
+
+def _checked(day: date | None, weekday: str | None, kind: str) -> tuple[date | None, bool, str]:
+    """A written weekday that contradicts the date is ignored (the date still stands)."""
+    if day is None or not weekday:
+        return day, False, kind
+    return day, day.weekday() == _WEEKDAYS.index(weekday), kind
+
+
+def resolve_dates(text: str, *, received: date) -> list[DateMention]:
+    """Every date mention in ``text``, in order, non-overlapping, each resolved to a calendar day."""
+    folded = fold_width(text)
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(folded):
+            start, end = m.span()
+            if any(start < e and s < end for s, e in taken):
+                continue
+            if _GENERIC_BEFORE.search(folded, max(0, start - 6), start):
+                continue
+            try:
+                day, checked, public = _resolve(kind, m, received)
+            except (ValueError, OverflowError, KeyError, IndexError):
+                day = None
+            if day is None:
+                continue
+            taken.append((start, end))
+            found.append(DateMention(day, start, end, public, text[start:end], checked))
+    found.sort(key=lambda d: d.start)
+    return found

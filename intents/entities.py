@@ -1,0 +1,353 @@
+"""Identifiers, the customer's contact details, the one date a request is about, and the cancellation reason.
+
+Every extractor works on width-folded text (full-width digits and letters → half-width, dashes → "-"),
+which keeps character positions, so labels and numbers are matched once, whatever width they were typed in.
+What the sender wrote now is searched first; quoted earlier mail is only a fallback for a kind that is
+missing from the new text (customers often answer "see below").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from intents.cleanup import fold_width, split_quoted
+from intents.dates import DateMention, resolve_dates
+from intents.form import parse_form
+
+MAX_CHARS = (
+    50_000  # longer texts are cut: identifiers live in the first pages, and speed must not depend on size
+)
+DESK_PHONES: tuple[str, ...] = ("0362710242",)
+
+_SEP = r"[-\s.ー]?"  # one separator a customer may put between digit groups
+_D = r"\d"
+
+_SUPPLY_POINT = re.compile(rf"(?<![\d-])(?P<n>(?:0[1-9]|10)(?:{_SEP}{_D}){{20}})(?!{_SEP}?\d)")
+_CONTRACT = re.compile(rf"(?<![A-Za-z])[Ee][Gg]\s*[-ー:]?\s*(?P<n>{_D}(?:{_SEP}{_D}){{7}})(?![\d])")
+_CONTRACT_LABELLED = re.compile(rf"契約番号\s*(?:は|:|：)?\s*(?P<n>\d{{4}}{_SEP}\d{{4}}|\d{{8}})(?![\d])")
+_PHONE = re.compile(
+    r"(?<![\d\-])(?P<n>0\d{1,4}(?:-|\s|\(|\)|-\(|\)-){0,2}\d{1,4}(?:-|\s|\)){0,2}\d{3,4})(?![\d]|-\d)"
+)
+_CUSTOMER = re.compile(r"(?<![\d\-./])(?P<n>\d{4}(?:-|\s{1,2}|ー)?\d{4})(?![\d]|-\d|/\d)")
+_EMAIL = re.compile(r"(?<![\w.+-])(?P<n>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_POSTAL = re.compile(r"〒\s*\d{3}-?\d{4}")
+
+_CUSTOMER_LABEL = re.compile(
+    r"(?:お客(?:さま|様)番号|顧客番号|お客(?:さま|様)ID|ログイン\s*ID|会員ID|会員番号|ID|id|番号)"
+    r"[^\d\n]{0,12}$"
+)
+_NOT_CUSTOMER_BEFORE = re.compile(
+    r"(?:口座番号|口座|登録番号|受付番号|伝票番号|注文番号|郵便番号|〒|No\.\s*T|FAX|Fax|fax|ファクス|ファックス|"
+    r"¥|￥|\$)[^\d\n]{0,6}$"
+)
+_NOT_CUSTOMER_AFTER = re.compile(r"^\s*(?:円|kWh|kW|kVA|V|件|個|人|名|枚|本|時間|分|秒|%|％)")
+_PHONE_LABEL = re.compile(
+    r"(?:TEL|Tel|tel|電話|携帯|ケータイ|直通|代表|連絡先|折り?返し|内線|Phone|phone|☎|📞|番号)[^\d\n]{0,12}$"
+)
+_FAX_LABEL = re.compile(r"(?:FAX|Fax|fax|ファクス|ファックス|ＦＡＸ)[^\d\n]{0,8}$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """The searched text, width-folded, split into the sender's own words and the quoted rest."""
+
+    own: str
+    quoted: str
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            chars[i] = "#"
+    return "".join(chars)
+
+
+# --- identifiers ---------------------------------------------------------------------------------------
+
+
+def _supply_points(text: str) -> list[re.Match[str]]:
+    return [m for m in _SUPPLY_POINT.finditer(text) if len(_digits(m.group("n"))) == 22]
+
+
+def _contracts(text: str) -> list[tuple[str, int, int]]:
+    found = [("EG" + _digits(m.group("n")), m.start(), m.end()) for m in _CONTRACT.finditer(text)]
+    found += [
+        ("EG" + _digits(m.group("n")), m.start("n"), m.end()) for m in _CONTRACT_LABELLED.finditer(text)
+    ]
+    return sorted(found, key=lambda x: x[1])
+
+
+def _phone_candidates(text: str) -> list[tuple[float, int, str]]:
+    """(score, position, digits) for every phone-shaped number that is not a FAX or the desk's line."""
+    out: list[tuple[float, int, str]] = []
+    for m in _PHONE.finditer(text):
+        digits = _digits(m.group("n"))
+        if len(digits) not in (10, 11) or digits in DESK_PHONES:
+            continue
+        if digits.startswith("0120") or digits.startswith("0800"):
+            continue  # toll-free lines are businesses' service numbers, not a customer's contact line
+        before = text[max(0, m.start() - 16) : m.start()]
+        if _FAX_LABEL.search(before):
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        score = 1.0
+        if _PHONE_LABEL.search(before):
+            score += 2.0
+        if line.strip() == m.group("n").strip():
+            score += 1.5  # a bare number on its own line: a signature
+        if "新" in before[-8:]:
+            score += 0.5  # the new number in a change notice
+        out.append((score, m.start(), digits))
+    return out
+
+
+def _customer_candidates(text: str) -> list[tuple[float, int, str]]:
+    out: list[tuple[float, int, str]] = []
+    for m in _CUSTOMER.finditer(text):
+        digits = _digits(m.group("n"))
+        before = text[max(0, m.start() - 20) : m.start()]
+        if _NOT_CUSTOMER_BEFORE.search(before) or _NOT_CUSTOMER_AFTER.match(text, m.end()):
+            continue
+        if (m.start() > 0 and text[m.start() - 1] in ",，") or text[m.end() : m.end() + 1] in (",", "，"):
+            continue
+        labelled = bool(_CUSTOMER_LABEL.search(before))
+        if not labelled and (digits.startswith("0") or _looks_like_date(digits)):
+            continue
+        out.append((3.0 if labelled else 1.0, m.start(), digits))
+    return out
+
+
+def _looks_like_date(digits: str) -> bool:
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:])
+    return 1990 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _best(candidates: list[tuple[float, int, str]], *, prefer_last: bool) -> str | None:
+    if not candidates:
+        return None
+    key = (lambda c: (c[0], c[1])) if prefer_last else (lambda c: (c[0], -c[1]))
+    return max(candidates, key=key)[2]
+
+
+def _identifiers(text: str) -> dict[str, str]:
+    """customer_no, contract_no, supply_point_id and phone found in one (folded) text."""
+    result: dict[str, str] = {}
+    spans: list[tuple[int, int]] = []
+    points = _supply_points(text)
+    if points:
+        result["supply_point_id"] = _digits(points[0].group("n"))
+        spans += [m.span() for m in points]
+    contracts = _contracts(text)
+    if contracts:
+        result["contract_no"] = contracts[0][0]
+        spans += [(s, e) for _, s, e in contracts]
+    spans += [m.span() for m in _POSTAL.finditer(text)]
+    spans += [m.span() for m in _EMAIL.finditer(text)]
+    masked = _mask(text, spans)
+    phones = _phone_candidates(masked)
+    phone = _best(phones, prefer_last=True)
+    if phone:
+        result["phone"] = phone
+    masked = _mask(masked, [(p, p + 1) for _, p, _ in phones])  # break phone-shaped runs
+    masked = _mask(masked, _phone_spans(masked))
+    customer = _best(_customer_candidates(masked), prefer_last=False)
+    if customer:
+        result["customer_no"] = customer
+    return result
+
+
+def _phone_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _PHONE.finditer(text) if len(_digits(m.group("n"))) in (10, 11)]
+
+
+def _email(text: str) -> str | None:
+    for m in _EMAIL.finditer(text):
+        return m.group("n").lower().rstrip(".")
+    return None
+
+
+# --- the date ------------------------------------------------------------------------------------------
+
+_PAST_INTENTS = frozenset({"outage", "usage_data", "bill_inquiry"})
+_PAST_WORDS = re.compile(
+    r"停電|電気が(?:止ま|落ち|来)|止まりました|落ちました|使用量|使用電力|データ|30分|数値|値|グラフ|明細|請求"
+)
+_STRONG_AFTER = re.compile(
+    r"^\s*(?:付け?|をもって|をもちまして|を持って|限りで|限り|にて(?:解約|終了|閉店|閉鎖))"
+)
+_WITH_DE = re.compile(r"^\s*(?:で|に)(?!は|も)")
+_DEADLINE = re.compile(r"^\s*(?:まで(?:に)?|までの|迄)")
+_FROM = re.compile(r"^\s*(?:から|より|以降)")
+_RANGE_JOIN = re.compile(r"^\s*(?:から|~|-|より)\s*$")
+_TOPIC_WORDS = re.compile(
+    r"解約|やめ|止め|停止|終了|終わら|閉店|閉鎖|閉め|移転|取り壊|解体|変更|変わり|変わる|名義|社名|商号|合併|承継|"
+    r"譲渡|工事|作業|点検|更新|交換|PAS|開閉器|受電|停電|止ま|落ち|使用量|データ|予定|希望|確定|実施|行い|行う|"
+    r"期日|期限|締め|引き?落と|振込|支払|打ち合わせ|打合せ|訪問|返送|提出|使えなく"
+)
+_INCIDENTAL_BEFORE = re.compile(
+    r"(?:開始日|契約開始|契約日|適用日|送信日時|受信日時|日時)\s*(?:は|:|：)?\s*$"
+)
+_SENTENCE_END = re.compile(r"[。！!？?\n]")
+
+
+def _sentence_after(text: str, end: int) -> str:
+    m = _SENTENCE_END.search(text, end)
+    return text[end : m.start() if m else len(text)]
+
+
+def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) -> float:
+    after = text[mention.end : mention.end + 12]
+    before = text[max(0, mention.start - 10) : mention.start]
+    score = 1.0
+    if mention.kind == "relative_day" and mention.date == received:
+        score = 0.2  # 本日/今日 is mostly "today I write", seldom the day the request is about
+    if _STRONG_AFTER.match(after):
+        score += 3.0
+    elif _DEADLINE.match(after):
+        score += 1.5
+    elif _FROM.match(after) or _WITH_DE.match(after):
+        score += 1.0
+    if _TOPIC_WORDS.search(_sentence_after(text, mention.end)[:40]):
+        score += 1.0
+    if mention.weekday_checked:
+        score += 0.5
+    if _INCIDENTAL_BEFORE.search(before):
+        score -= 5.0
+    if mention.date < received and not past_ok:
+        score -= 4.0
+    return score
+
+
+def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | None:
+    mentions = resolve_dates(text, received=received)
+    if not mentions:
+        return None
+    # The end of a range ("12/27から1/4まで") is not the day the request is about: its start is.
+    range_ends = {
+        i + 1
+        for i in range(len(mentions) - 1)
+        if _RANGE_JOIN.match(text[mentions[i].end : mentions[i + 1].start])
+    }
+    past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
+    best: tuple[float, int] | None = None
+    chosen: DateMention | None = None
+    for i, mention in enumerate(mentions):
+        if i in range_ends:
+            continue
+        sentence = _sentence_around(text, mention.start, mention.end)
+        past_ok = past_ok_by_intent or bool(_PAST_WORDS.search(sentence))
+        if not intents and mention.date < received:
+            past_ok = bool(re.search(r"停電|電気が(?:止ま|落ち|来)|使用量|データ", sentence))
+        score = _date_score(mention, text, received, past_ok)
+        if best is None or score > best[0]:
+            best, chosen = (score, mention.start), mention
+    if chosen is None or best is None or best[0] < 0.5:
+        return None
+    return chosen.date.isoformat()
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    left = max(text.rfind("。", 0, start), text.rfind("\n", 0, start), text.rfind("？", 0, start)) + 1
+    m = _SENTENCE_END.search(text, end)
+    return text[left : m.start() if m else len(text)]
+
+
+# --- cancellation reason -------------------------------------------------------------------------------
+
+_REASON_OTHER = re.compile(r"低圧|自家発電|自家発|自家消費|特別高圧(?:に|へ)")
+_REASON_SWITCH = re.compile(
+    r"他社|他の電力|別の電力|他の小売|別の小売|新電力|乗り換え|乗換え|のりかえ|電力会社を(?:変え|変更|切り替え|見直)|"
+    r"別の会社(?:から|に|へ|と)|他の会社(?:から|に|へ|と)|相見積|安い(?:単価|料金|ところ|会社)|他社の提案|(?:電力|電気)の?調達.{0,6}一本化"
+)
+_REASON_REMOVAL = re.compile(
+    r"閉鎖|閉店|閉所|閉院|閉園|廃業|廃止|撤退|撤去|取り壊|取壊|解体|建て替え|建替|移転|引っ越|引越|移設|"
+    r"閉め(?:る|て|ます|ること)|たたむ|売却|事業所を?(?:移|統合)|倉庫を(?:移|閉)|営業(?:を)?終了"
+)
+_REASON_WEAK_REMOVAL = re.compile(r"退去|撤収|移る|移ります")
+_CANCEL_WORDS = re.compile(r"解約|やめ|辞め|止め|終了|終わら|切り替え|切替")
+
+
+def _cancel_reason(text: str) -> str | None:
+    if _REASON_OTHER.search(text):
+        return "other"
+    switch = _REASON_SWITCH.search(text)
+    removal = _REASON_REMOVAL.search(text)
+    if switch and removal:
+        return "switch" if switch.start() > removal.start() else "removal"
+    if switch:
+        return "switch"
+    if removal:
+        return "removal"
+    for m in _REASON_WEAK_REMOVAL.finditer(text):
+        if _CANCEL_WORDS.search(_sentence_around(text, m.start(), m.end())):
+            return "removal"
+    return None
+
+
+# --- public --------------------------------------------------------------------------------------------
+
+
+def extract_entities(
+    text: str,
+    *,
+    received: date,
+    intents: Sequence[str] = (),
+    form: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Entities found in ``text`` (keys from ``intents.model.ENTITY_KEYS``, only those found, normalised).
+
+    ``form`` is the parsed portal form when the message is one (parsed here when not given); its
+    お電話番号 and メールアドレス are the customer's own, and only its お問い合わせ内容 is searched for the
+    rest. ``intents`` (main first) decide whether ``cancel_reason`` applies and whether a past date can be
+    the one the request is about. Never raises: malformed text yields fewer entities, not an error.
+    """
+    try:
+        return _extract(text, received=received, intents=intents, form=form)
+    except Exception:
+        return {}
+
+
+def _extract(
+    text: str, *, received: date, intents: Sequence[str], form: dict[str, str] | None
+) -> dict[str, str]:
+    text = text[:MAX_CHARS] if isinstance(text, str) else ""
+    if form is None:
+        form = parse_form(text)
+    source = form["body"] if form and form.get("body") else text
+    own, quoted = split_quoted(source)
+    parts = _Text(fold_width(own), fold_width(quoted))
+
+    found = _identifiers(parts.own)
+    if parts.quoted:
+        for key, value in _identifiers(parts.quoted).items():
+            found.setdefault(key, value)
+    if form:
+        phone = _digits(fold_width(form.get("phone", "")))
+        if len(phone) in (10, 11) and phone not in DESK_PHONES:
+            found["phone"] = phone
+    email = _email(fold_width(form["email"])) if form and form.get("email") else None
+    email = email or _email(parts.own)
+    if email:
+        found["email"] = email
+
+    day = _choose_date(parts.own, received, intents)
+    if day is None and parts.quoted:
+        day = _choose_date(parts.quoted, received, intents)
+    if day:
+        found["date"] = day
+
+    if "cancellation" in intents:
+        reason = _cancel_reason(parts.own)
+        if reason:
+            found["cancel_reason"] = reason
+    return found
