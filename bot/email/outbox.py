@@ -1,0 +1,221 @@
+"""SMTP sender for ``Outbox`` rows with ``channel="email"`` (approved replies and acknowledgements).
+
+Exactly once, and where that ends:
+
+1. **claim**: one committed UPDATE moves a due row ``queued → sending``, adds 1 to ``attempts`` and fixes
+   ``message_id`` (kept across retries, so a receiver can de-duplicate a retried message by it);
+2. send with aiosmtplib;
+3. on ``250``: ``desk.actions.record_sent`` (outbox, draft and inquiry updated, audit event) in one
+   transaction; on 4xx/connection errors: back to ``queued`` with ``next_attempt_at`` from the shared
+   :class:`~bot.backoff.Backoff`; on 5xx (or after ``max_attempts``): ``failed`` with the reason, the
+   inquiry flagged ``send_failed`` and an audit event, so staff are told.
+
+The remaining window is between the server's ``250`` and the commit of step 3 (a crash, kill or database
+outage there). Such a row is left in ``sending``. At start-up, :meth:`EmailOutbox.recover_stuck` marks
+every ``sending`` row ``failed`` with 「送信済みか不明です。…確認してください」 instead of sending it again:
+a possible duplicate is never sent automatically; staff check (the Message-ID is in ``last_error``) and
+re-queue if the customer did not get it. This assumes one outbox process per database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import aiosmtplib
+from sqlalchemy import and_, or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.backoff import Backoff
+from bot.email.compose import Envelope, build, new_message_id, reply_subject
+from bot.settings import DeskSettings, SmtpSettings
+from desk import actions
+from desk.errors import PermanentError
+from store.db import session_scope
+from store.models import Inquiry, Outbox, OutboxStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_OUTCOME = (
+    "送信済みか不明です（送信処理中に停止しました）。お客さまに届いているか確認してください: {mid}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    outbox_id: int
+    status: str  # "sent", "queued" (will retry) or "failed"
+    error: str = ""
+
+
+class EmailOutbox:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        smtp: SmtpSettings,
+        desk: DeskSettings,
+        backoff: Backoff | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.engine = engine
+        self.smtp = smtp
+        self.desk = desk
+        self.backoff = backoff or Backoff(base=30.0, max_delay=3600.0)
+        self.timeout = timeout
+
+    # -- loop -----------------------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event, *, poll_seconds: float = 2.0) -> None:
+        """Recover rows a crash left in ``sending``, then send due rows until ``stop`` is set."""
+        await asyncio.to_thread(self.recover_stuck)
+        while not stop.is_set():
+            try:
+                await self.send_due()
+            except Exception:  # a database hiccup must not end the sender
+                log.exception("outbox round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+
+    async def send_due(self, now: dt.datetime | None = None) -> list[SendOutcome]:
+        """Send every email row that is queued and due; returns what happened to each."""
+        outcomes: list[SendOutcome] = []
+        for outbox_id in await asyncio.to_thread(self._due_ids, now or utcnow()):
+            outcome = await self.send_one(outbox_id)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    def recover_stuck(self) -> list[int]:
+        """Rows left in ``sending`` by a crash become ``failed`` for staff (see the module docstring)."""
+        with session_scope(self.engine) as session:
+            rows = session.exec(
+                select(Outbox).where(Outbox.channel == "email", Outbox.status == OutboxStatus.SENDING)
+            ).all()
+            for row in rows:
+                assert row.id is not None
+                actions.record_failed(
+                    session,
+                    outbox_id=row.id,
+                    error=UNKNOWN_OUTCOME.format(mid=row.message_id),
+                    permanent=True,
+                )
+            return [row.id for row in rows if row.id is not None]
+
+    # -- one row ----------------------------------------------------------------------------------------
+    async def send_one(self, outbox_id: int) -> SendOutcome | None:
+        """Claim, send and record one row; ``None`` when another sender claimed it first."""
+        claimed = await asyncio.to_thread(self._claim, outbox_id)
+        if claimed is None:
+            return None
+        row, inquiry = claimed
+        try:
+            message = build(
+                self._envelope(row, inquiry),
+                from_address=self.desk.email,
+                from_name=f"{self.desk.company} {self.desk.desk_name}",
+                charset=self.smtp.charset,
+            )
+            await self._smtp_send(message, row.recipient)
+        except PermanentError as exc:
+            return await self._failed(row, str(exc), permanent=True)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            text = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+            return await self._failed(row, f"SMTP {text}", permanent=not all(400 <= c < 500 for c in codes))
+        except aiosmtplib.SMTPResponseException as exc:
+            permanent = not 400 <= exc.code < 500
+            return await self._failed(row, f"SMTP {exc.code} {exc.message}", permanent=permanent)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            return await self._failed(row, f"SMTP接続エラー: {type(exc).__name__}", permanent=False)
+        await asyncio.to_thread(self._record_sent, row.id or 0)
+        return SendOutcome(row.id or 0, OutboxStatus.SENT)
+
+    def _due_ids(self, now: dt.datetime) -> list[int]:
+        with Session(self.engine) as session:
+            stmt = (
+                select(Outbox.id)
+                .where(Outbox.channel == "email", Outbox.status == OutboxStatus.QUEUED)
+                .where(or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now))
+                .order_by(col(Outbox.id))
+            )
+            return [i for i in session.exec(stmt).all() if i is not None]
+
+    def _claim(self, outbox_id: int) -> tuple[Outbox, Inquiry] | None:
+        with session_scope(self.engine) as session:
+            row = session.get(Outbox, outbox_id)
+            if row is None or row.status != OutboxStatus.QUEUED:
+                return None
+            message_id = row.message_id or new_message_id(self.desk.email)
+            # Compare-and-set: only one sender can move the row out of "queued".
+            result = session.execute(
+                update(Outbox)
+                .where(and_(col(Outbox.id) == outbox_id, col(Outbox.status) == OutboxStatus.QUEUED))
+                .values(status=OutboxStatus.SENDING, attempts=Outbox.attempts + 1, message_id=message_id)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            session.commit()
+            session.refresh(row)
+            inquiry = session.get(Inquiry, row.inquiry_id)
+            assert inquiry is not None
+            return row, inquiry
+
+    def _envelope(self, row: Outbox, inquiry: Inquiry) -> Envelope:
+        first = (
+            inquiry.external_id if inquiry.channel in ("email", "form") and "@" in inquiry.external_id else ""
+        )
+        references = tuple(dict.fromkeys([*inquiry.thread_ids, *([first] if first else [])]))
+        is_ack = row.kind == "ack"
+        subject = (
+            row.subject
+            if is_ack and row.subject
+            else reply_subject(row.subject or inquiry.subject, row.inquiry_id)
+        )
+        return Envelope(
+            recipient=row.recipient,
+            subject=subject,
+            body=row.body,
+            message_id=row.message_id,
+            in_reply_to=first,
+            references=references,
+            auto_submitted=is_ack,
+        )
+
+    async def _smtp_send(self, message: object, recipient: str) -> None:
+        password = self.smtp.password.get_secret_value()
+        await aiosmtplib.send(
+            message,  # type: ignore[arg-type]
+            sender=self.desk.email,
+            recipients=[recipient],
+            hostname=self.smtp.host,
+            port=self.smtp.port,
+            username=self.smtp.username or None,
+            password=password if self.smtp.username else None,
+            use_tls=self.smtp.security == "ssl",
+            start_tls=self.smtp.security == "starttls",
+            timeout=self.timeout,
+        )
+
+    async def _failed(self, row: Outbox, error: str, *, permanent: bool) -> SendOutcome:
+        give_up = permanent or row.attempts >= self.smtp.max_attempts
+        retry_at = None if give_up else utcnow() + dt.timedelta(seconds=self.backoff.delay(row.attempts))
+        log.warning(
+            "outbox %s attempt %d failed (%s)", row.id, row.attempts, "permanent" if give_up else "retry"
+        )
+
+        def record() -> None:
+            with session_scope(self.engine) as session:
+                actions.record_failed(
+                    session, outbox_id=row.id or 0, error=error, permanent=give_up, next_attempt_at=retry_at
+                )
+
+        await asyncio.to_thread(record)
+        return SendOutcome(row.id or 0, OutboxStatus.FAILED if give_up else OutboxStatus.QUEUED, error)
+
+    def _record_sent(self, outbox_id: int) -> None:
+        with session_scope(self.engine) as session:
+            actions.record_sent(session, outbox_id=outbox_id, at=utcnow())
