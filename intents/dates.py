@@ -66,44 +66,60 @@ _DAY_OR_END = rf"(?:{_DA}\s*日(?!間|分|程度|ほど|前|後|以内)|(?P<end>
 _NOT_AFTER_DIGIT = r"(?<![\d./\-年])"
 _SLASH_MD = r"(?P<mo>1[0-2]|0?[1-9])/(?P<da>3[01]|[12]\d|0?[1-9])"
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern))
-    for kind, pattern in (
-        ("era", rf"(?P<era>{_ERA_KANJI})\s*(?P<y>\d{{1,2}}|元)\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
+_ERA_GATE = tuple(k for k in _ERAS if len(k) > 1)
+_DAY_GATE = ("日", "あした", "あさって", "おととい", "きのう", "きょう")
+_WEEKDAY_RE = rf"(?P<wd>[{_WEEKDAYS}])曜日?"
+
+# (kind, substrings of which one must occur for the pattern to be tried, pattern). The gates skip most
+# patterns on most texts cheaply. Order matters: earlier patterns win overlapping spans.
+_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (kind, gate, re.compile(pattern))
+    for kind, gate, pattern in (
         (
             "era",
+            _ERA_GATE,
+            rf"(?P<era>{_ERA_KANJI})\s*(?P<y>\d{{1,2}}|元)\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}",
+        ),
+        (
+            "era",
+            (".", "/", "-"),
             rf"(?<![A-Za-z])(?P<era>[{_ERA_LETTER}])\s?(?P<y>\d{{1,2}})(?P<sep>[./\-])(?P<mo>\d{{1,2}})(?P=sep)"
             rf"(?P<da>\d{{1,2}})(?!\d){_WD_NOTE}",
         ),
-        ("absolute", rf"(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
+        ("absolute", ("年",), rf"(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
         (
             "absolute",
+            ("/", ".", "-"),
             rf"(?<![\d/.\-])(?P<y>(?:19|20)\d\d)(?P<sep>[/.\-])(?P<mo>\d{{1,2}})(?P=sep)(?P<da>\d{{1,2}})"
             rf"(?![\d/.\-]\d|\d){_WD_NOTE}",
         ),
         (
             "relative_year",
+            ("年",),
             rf"(?P<rel>再来年|来年|今年|本年|昨年|去年)の?\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}",
         ),
         (
             "nth_weekday",
+            ("曜",),
             rf"(?:(?P<rel>再来月|来月|今月|翌月)|{_NOT_AFTER_DIGIT}{_MO}\s*月)\s*の?\s*"
-            rf"(?P<nth>最初|初め|はじめ|第\s*[1-5一二三四五]|最後|最終)\s*の?\s*(?P<wd>[{_WEEKDAYS}])曜日?",
+            rf"(?P<nth>最初|初め|はじめ|第\s*[1-5一二三四五]|最後|最終)\s*の?\s*{_WEEKDAY_RE}",
         ),
         (
             "relative_month_day",
+            ("月",),
             rf"(?P<rel>再来月|来月|今月|先月|前月)\s*の?\s*(?:{_DA}\s*日(?!間|分|程度|ほど|前|後)"
             rf"|(?P<end>末日?|最終日|中(?!旬)|いっぱい|内))",
         ),
-        ("month_day", rf"{_NOT_AFTER_DIGIT}{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
-        ("month_day", rf"(?<![\d/.\-:]){_SLASH_MD}(?![\d/]){_WD_NOTE}"),
-        ("fiscal_year_end", r"(?P<rel>再来年度|来年度|今年度|本年度|当年度)?年度末"),
-        ("weekday", rf"(?P<rel>再来週|来週|今週|先週|次の|今度の)\s*の?\s*(?P<wd>[{_WEEKDAYS}])曜日?"),
+        ("month_day", ("月",), rf"{_NOT_AFTER_DIGIT}{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
+        ("month_day", ("/",), rf"(?<![\d/.\-:]){_SLASH_MD}(?![\d/]){_WD_NOTE}"),
+        ("fiscal_year_end", ("年度末",), r"(?P<rel>再来年度|来年度|今年度|本年度|当年度)?年度末"),
+        ("weekday", ("曜",), rf"(?P<rel>再来週|来週|今週|先週|次の|今度の)\s*の?\s*{_WEEKDAY_RE}"),
         (
             "relative_day",
+            _DAY_GATE,
             r"(?P<word>明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう)",
         ),
-        ("month_end_bare", r"(?<![\d月今来先前毎翌再末])月末(?:日)?"),
+        ("month_end_bare", ("月末",), r"(?<![\d月今来先前毎翌再末])月末(?:日)?"),
     )
 )
 
@@ -252,7 +268,9 @@ def resolve_dates(text: str, *, received: date) -> list[DateMention]:
     folded = fold_width(text)
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
-    for kind, pattern in _PATTERNS:
+    for kind, gate, pattern in _PATTERNS:
+        if not any(g in folded for g in gate):
+            continue
         for m in pattern.finditer(folded):
             start, end = m.span()
             if any(start < e and s < end for s, e in taken):

@@ -22,7 +22,7 @@ MAX_CHARS = (
 )
 DESK_PHONES: tuple[str, ...] = ("0362710242",)
 
-_SEP = r"[-\s.ー]?"  # one separator a customer may put between digit groups
+_SEP = r"[- \t.ー]?"  # one separator a customer may put between digit groups
 _D = r"\d"
 
 _SUPPLY_POINT = re.compile(rf"(?<![\d-])(?P<n>(?:0[1-9]|10)(?:{_SEP}{_D}){{20}})(?!{_SEP}?\d)")
@@ -31,7 +31,7 @@ _CONTRACT_LABELLED = re.compile(rf"契約番号\s*(?:は|:|：)?\s*(?P<n>\d{{4}}
 _PHONE = re.compile(
     r"(?<![\d\-])(?P<n>0\d{1,4}(?:-|\s|\(|\)|-\(|\)-){0,2}\d{1,4}(?:-|\s|\)){0,2}\d{3,4})(?![\d]|-\d)"
 )
-_CUSTOMER = re.compile(r"(?<![\d\-./])(?P<n>\d{4}(?:-|\s{1,2}|ー)?\d{4})(?![\d]|-\d|/\d)")
+_CUSTOMER = re.compile(r"(?<![\d\-/])(?<!\d\.)(?P<n>\d{4}(?:-|[ \t]{1,2}|ー)?\d{4})(?![\d]|-\d|/\d)")
 _EMAIL = re.compile(r"(?<![\w.+-])(?P<n>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _POSTAL = re.compile(r"〒\s*\d{3}-?\d{4}")
 
@@ -158,8 +158,7 @@ def _identifiers(text: str) -> dict[str, str]:
     phone = _best(phones, prefer_last=True)
     if phone:
         result["phone"] = phone
-    masked = _mask(masked, [(p, p + 1) for _, p, _ in phones])  # break phone-shaped runs
-    masked = _mask(masked, _phone_spans(masked))
+    masked = _mask(masked, _phone_spans(masked))  # FAX and desk numbers too: never a customer number
     customer = _best(_customer_candidates(masked), prefer_last=False)
     if customer:
         result["customer_no"] = customer

@@ -59,6 +59,8 @@ _FOOTER = re.compile(
     r"お問(?:い)?合(?:わ)?せ(?:いただき)?ありがとうございま|送信日時[:：]|受付日時[:：]|受付番号[:：])"
 )
 _MIN_LABELS = 3
+# Every form has お問い合わせ内容 or お問い合わせ区分 (or a spelling of them); texts without one are skipped.
+_FORM_HINT = re.compile(r"問(?:い)?合(?:わ)?せ|相談内容|ご用件|区分|内容")
 _MULTILINE = frozenset({"address", "name"})
 
 
@@ -88,6 +90,8 @@ def parse_form(text: str) -> dict[str, str] | None:
     """The form's fields (keys ``FORM_KEYS``, missing ones ``""``), or None when fewer than three known
     labels appear or neither お問い合わせ内容 nor お問い合わせ区分 does (then the text is not a form e-mail).
     ``body`` runs to the end or to a footer line; ``address`` and ``name`` may span several lines."""
+    if not _FORM_HINT.search(text):
+        return None
     values: dict[str, list[str]] = {}
     current: str | None = None
     for raw in text.splitlines():
