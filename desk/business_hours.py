@@ -1,0 +1,122 @@
+"""Business-hours arithmetic for SLA measures: how many desk hours lie between two instants.
+
+The desk is open in fixed local windows (default 9:00–12:00 and 13:00–17:00) on bank business days
+(weekdays that are not national holidays or Dec 31 – Jan 3, :mod:`desk.rules.calendar`). A customer who
+writes on Friday evening and is answered on Monday at 10:00 waited one business hour, not 62 hours.
+
+Durations are computed as the difference of two cumulative "open seconds since Jan 1" values; the per-day
+totals of a year are computed once and cached, so a report over a million rows costs a few microseconds a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate, pairwise
+from zoneinfo import ZoneInfo
+
+from desk.rules.calendar import is_business_day
+
+__all__ = ["DeskHours", "business_hours_between", "business_seconds_between"]
+
+Window = tuple[dt.time, dt.time]
+
+
+def _seconds(t: dt.time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+@dataclass(frozen=True)
+class DeskHours:
+    """Opening windows (local wall-clock, non-overlapping) in a time zone; ``open_day`` decides which
+    dates the desk works."""
+
+    windows: tuple[Window, ...] = ((dt.time(9), dt.time(12)), (dt.time(13), dt.time(17)))
+    timezone: str = "Asia/Tokyo"
+    open_day: Callable[[dt.date], bool] = field(default=is_business_day)
+
+    def __post_init__(self) -> None:
+        spans = sorted((_seconds(a), _seconds(b)) for a, b in self.windows)
+        for start, end in spans:
+            if end <= start:
+                raise ValueError(f"opening window ends before it starts: {start}–{end}")
+        for (_, end), (start, _) in pairwise(spans):
+            if start < end:
+                raise ValueError("opening windows overlap")
+        object.__setattr__(self, "windows", tuple(sorted(self.windows)))
+
+    @classmethod
+    def from_pairs(cls, pairs: Sequence[Sequence[dt.time]], timezone: str = "Asia/Tokyo") -> DeskHours:
+        return cls(windows=tuple((p[0], p[1]) for p in pairs), timezone=timezone)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return _zone(self.timezone)
+
+    @property
+    def seconds_per_day(self) -> int:
+        """Open seconds of one business day (7 h = 25,200 s with the default windows)."""
+        return sum(_seconds(b) - _seconds(a) for a, b in self.windows)
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=64)
+def _year_prefix(hours: DeskHours, year: int) -> tuple[int, ...]:
+    """Open seconds before each day of ``year`` (index = day of year - 1), plus the year's total last."""
+    first = dt.date(year, 1, 1)
+    days = (dt.date(year + 1, 1, 1) - first).days
+    per_day = hours.seconds_per_day
+    opens = [per_day if hours.open_day(first + dt.timedelta(days=i)) else 0 for i in range(days)]
+    return (0, *accumulate(opens))
+
+
+@lru_cache(maxsize=8)
+def _window_bounds(hours: DeskHours) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    starts = tuple(_seconds(a) for a, _ in hours.windows)
+    ends = tuple(_seconds(b) for _, b in hours.windows)
+    before = (0, *accumulate(e - s for s, e in zip(starts, ends, strict=True)))
+    return starts, ends, before
+
+
+def _within_day(hours: DeskHours, local: dt.datetime) -> float:
+    """Open seconds of ``local``'s day that lie before ``local`` (the day assumed open)."""
+    starts, ends, before = _window_bounds(hours)
+    sec = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+    i = bisect_right(starts, sec) - 1
+    if i < 0:
+        return 0.0
+    return before[i] + min(sec, ends[i]) - starts[i]
+
+
+def _cumulative(hours: DeskHours, instant: dt.datetime, base_year: int) -> float:
+    """Open seconds from Jan 1 of ``base_year`` (local) up to ``instant``."""
+    local = instant.astimezone(hours.zone)
+    day = local.date()
+    total: float = sum(_year_prefix(hours, y)[-1] for y in range(base_year, day.year))
+    prefix = _year_prefix(hours, day.year)
+    total += prefix[day.timetuple().tm_yday - 1]
+    if hours.open_day(day):
+        total += _within_day(hours, local)
+    return total
+
+
+def business_seconds_between(start: dt.datetime, end: dt.datetime, hours: DeskHours) -> float:
+    """Open desk seconds in ``[start, end)``; both must be timezone-aware. Negative spans count as 0."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("business-hours arithmetic needs timezone-aware datetimes")
+    if end <= start:
+        return 0.0
+    base = start.astimezone(hours.zone).year
+    return _cumulative(hours, end, base) - _cumulative(hours, start, base)
+
+
+def business_hours_between(start: dt.datetime, end: dt.datetime, hours: DeskHours) -> float:
+    """Like :func:`business_seconds_between`, in hours."""
+    return business_seconds_between(start, end, hours) / 3600.0

@@ -1,0 +1,654 @@
+"""Managers' measures, computed from the store: volumes, response times, draft quality, re-routes, the
+queue, unmatched inquiries and intake hygiene.
+
+Counts are aggregated in SQL (``GROUP BY``), identical on SQLite and PostgreSQL. Local-day buckets
+(Asia/Tokyo by default) are computed by the database: ``date_trunc`` over ``timezone(tz, …)`` on PostgreSQL,
+a registered Python function on SQLite (which has no time-zone database). Business-hour durations and
+percentiles need the desk calendar, so they are computed in Python over the narrowest rows that carry them.
+
+Only ``kind = 'inquiry'`` rows enter the measures; auto-replies, bounces and the desk's own mail are
+counted separately in :class:`Intake`. Timestamps are stored in UTC (SQLite keeps them as naive UTC text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal, cast
+from zoneinfo import ZoneInfo
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import Date, Table, and_, case, func, literal, select
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
+
+from desk.business_hours import DeskHours, business_hours_between
+from store.models import AuditEvent, Draft, DraftStatus, Inquiry, InquiryKind, InquiryStatus, Outbox
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Bucketing",
+    "Cluster",
+    "Correction",
+    "DraftQuality",
+    "Intake",
+    "QueueRow",
+    "Report",
+    "ReportRange",
+    "Reroute",
+    "ResponseTimes",
+    "VolumeRow",
+    "bucket_start",
+    "build_report",
+    "corrections",
+    "draft_quality",
+    "intake",
+    "queue",
+    "reroutes",
+    "response_times",
+    "unmatched_clusters",
+    "volumes",
+]
+
+Bucketing = Literal["day", "week", "month"]
+ALL = "_all"  # key of the overall row next to the per-intent rows
+# Waiting for staff: not drafted yet, a draft waiting, or the pipeline failed and a person must look.
+OPEN_STATUSES = (InquiryStatus.RECEIVED.value, InquiryStatus.DRAFTED.value, InquiryStatus.FAILED.value)
+_ANSWERED_DRAFT = (DraftStatus.APPROVED.value, DraftStatus.SENT.value)
+
+INQ = cast(Table, Inquiry.__table__)  # type: ignore[attr-defined]
+DRAFT = cast(Table, Draft.__table__)  # type: ignore[attr-defined]
+AUDIT = cast(Table, AuditEvent.__table__)  # type: ignore[attr-defined]
+OUTBOX = cast(Table, Outbox.__table__)  # type: ignore[attr-defined]
+
+
+# --- periods -------------------------------------------------------------------------------------------
+
+
+def bucket_start(day: dt.date, by: Bucketing) -> dt.date:
+    """First day of the bucket holding ``day``: itself, its Monday, or the 1st of its month."""
+    if by == "day":
+        return day
+    if by == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def next_bucket(start: dt.date, by: Bucketing) -> dt.date:
+    if by == "day":
+        return start + dt.timedelta(days=1)
+    if by == "week":
+        return start + dt.timedelta(days=7)
+    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def previous_bucket(start: dt.date, by: Bucketing) -> dt.date:
+    return bucket_start(start - dt.timedelta(days=1), by)
+
+
+@dataclass(frozen=True)
+class ReportRange:
+    """Local dates ``since``…``until`` (both inclusive), widened to whole buckets."""
+
+    since: dt.date
+    until: dt.date
+    by: Bucketing = "week"
+    timezone: str = "Asia/Tokyo"
+
+    def __post_init__(self) -> None:
+        if self.until < self.since:
+            raise ValueError("until is before since")
+        object.__setattr__(self, "since", bucket_start(self.since, self.by))
+        last = bucket_start(self.until, self.by)
+        object.__setattr__(self, "until", next_bucket(last, self.by) - dt.timedelta(days=1))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def buckets(self) -> list[dt.date]:
+        out, day = [], self.since
+        while day <= self.until:
+            out.append(day)
+            day = next_bucket(day, self.by)
+        return out
+
+    def utc_bounds(self, *, with_previous: bool = False) -> tuple[dt.datetime, dt.datetime]:
+        """Half-open UTC instants covering the range (and the bucket before it, for changes)."""
+        first = previous_bucket(self.since, self.by) if with_previous else self.since
+        return self.local_midnight(first), self.local_midnight(self.until + dt.timedelta(days=1))
+
+    def local_midnight(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(0), tzinfo=self.zone).astimezone(dt.UTC)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite returns the stored UTC wall-clock as a naive datetime.
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _in_range(conn: Connection, rng: ReportRange, *, with_previous: bool = False) -> ColumnElement[bool]:
+    start, end = rng.utc_bounds(with_previous=with_previous)
+    return and_(INQ.c.received_at >= _bind_time(conn, start), INQ.c.received_at < _bind_time(conn, end))
+
+
+def _bind_time(conn: Connection, value: dt.datetime) -> dt.datetime:
+    # SQLite compares the stored naive UTC text; give it the same shape.
+    return value.replace(tzinfo=None) if conn.dialect.name == "sqlite" else value
+
+
+def _inquiries_only() -> ColumnElement[bool]:
+    return INQ.c.kind == InquiryKind.INQUIRY.value
+
+
+@lru_cache(maxsize=4096)
+def _sqlite_bucket_of(stamp: str, tz: str, by: str) -> str:
+    utc = dt.datetime.fromisoformat(stamp).replace(tzinfo=dt.UTC)
+    return bucket_start(utc.astimezone(ZoneInfo(tz)).date(), cast(Bucketing, by)).isoformat()
+
+
+def _sqlite_bucket(stamp: str | None, tz: str, by: str) -> str | None:
+    # Cached on the hour: every row of the same UTC hour falls in the same local bucket.
+    return None if stamp is None else _sqlite_bucket_of(stamp[:13] + ":00:00", tz, by)
+
+
+def _bucket_expr(conn: Connection, rng: ReportRange) -> ColumnElement[Any]:
+    if conn.dialect.name == "postgresql":
+        local = func.timezone(rng.timezone, INQ.c.received_at)
+        return sql_cast(func.date_trunc(rng.by, local), Date)
+    raw = conn.connection.dbapi_connection
+    if raw is not None:
+        raw.create_function("mdg_bucket", 3, _sqlite_bucket, deterministic=True)
+    return func.mdg_bucket(INQ.c.received_at, rng.timezone, rng.by)
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+# --- volumes --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VolumeRow:
+    bucket: dt.date
+    key: str  # intent id, channel, or ALL
+    count: int
+    previous: int  # the bucket before
+
+    @property
+    def change(self) -> int:
+        return self.count - self.previous
+
+    @property
+    def change_ratio(self) -> float | None:
+        return None if self.previous == 0 else self.change / self.previous
+
+
+@dataclass(frozen=True)
+class Volumes:
+    buckets: list[dt.date]
+    by_intent: list[VolumeRow]
+    by_channel: list[VolumeRow]
+    totals: list[VolumeRow]
+
+
+def _volume_counts(conn: Connection, rng: ReportRange, column: Any) -> dict[tuple[dt.date, str], int]:
+    bucket = _bucket_expr(conn, rng).label("bucket")
+    stmt = (
+        select(bucket, column, func.count())
+        .where(_in_range(conn, rng, with_previous=True), _inquiries_only())
+        .group_by(bucket, column)
+    )
+    return {(_as_date(b), str(k)): int(n) for b, k, n in conn.execute(stmt)}
+
+
+def _volume_rows(rng: ReportRange, counts: dict[tuple[dt.date, str], int]) -> list[VolumeRow]:
+    keys = sorted({k for _, k in counts})
+    rows = []
+    for bucket in rng.buckets():
+        before = previous_bucket(bucket, rng.by)
+        for key in keys:
+            now, prev = counts.get((bucket, key), 0), counts.get((before, key), 0)
+            if now or prev:
+                rows.append(VolumeRow(bucket, key, now, prev))
+    return rows
+
+
+def volumes(conn: Connection, rng: ReportRange) -> Volumes:
+    """Inquiries per bucket per intent and per channel, each with the previous bucket's count."""
+    by_intent = _volume_counts(conn, rng, INQ.c.primary_intent)
+    by_channel = _volume_counts(conn, rng, INQ.c.channel)
+    totals: Counter[tuple[dt.date, str]] = Counter()
+    for (bucket, _), n in by_channel.items():
+        totals[(bucket, ALL)] += n
+    all_rows = [
+        VolumeRow(b, ALL, totals.get((b, ALL), 0), totals.get((previous_bucket(b, rng.by), ALL), 0))
+        for b in rng.buckets()
+    ]
+    return Volumes(rng.buckets(), _volume_rows(rng, by_intent), _volume_rows(rng, by_channel), all_rows)
+
+
+# --- response times -------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (the "inclusive" method; p50 is the median)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    """Business-hour durations of one intent (or ALL). ``within_target_share`` counts answered inquiries
+    plus unanswered ones already past the target; those still inside it are not decided yet."""
+
+    intent: str
+    inquiries: int
+    answered: int
+    first_response_median: float | None
+    first_response_p90: float | None
+    resolved: int
+    resolution_median: float | None
+    resolution_p90: float | None
+    within_target: int
+    decided: int
+
+    @property
+    def within_target_share(self) -> float | None:
+        return None if self.decided == 0 else self.within_target / self.decided
+
+
+@dataclass
+class _Durations:
+    inquiries: int = 0
+    first: list[float] = field(default_factory=list)
+    resolution: list[float] = field(default_factory=list)
+    within: int = 0
+    decided: int = 0
+
+
+def _summarise(intent: str, d: _Durations) -> ResponseTimes:
+    return ResponseTimes(
+        intent=intent,
+        inquiries=d.inquiries,
+        answered=len(d.first),
+        first_response_median=statistics.median(d.first) if d.first else None,
+        first_response_p90=percentile(d.first, 0.9),
+        resolved=len(d.resolution),
+        resolution_median=statistics.median(d.resolution) if d.resolution else None,
+        resolution_p90=percentile(d.resolution, 0.9),
+        within_target=d.within,
+        decided=d.decided,
+    )
+
+
+def response_times(
+    conn: Connection, rng: ReportRange, *, hours: DeskHours, target_hours: float, now: dt.datetime
+) -> list[ResponseTimes]:
+    """First-response and resolution times in business hours: median and p90 per intent, SLA share."""
+    stmt = select(INQ.c.primary_intent, INQ.c.received_at, INQ.c.first_response_at, INQ.c.resolved_at).where(
+        _in_range(conn, rng), _inquiries_only()
+    )
+    per: dict[str, _Durations] = defaultdict(_Durations)
+    for intent, received, first, resolved in conn.execute(stmt):
+        received = _aware(received)
+        for d in (per[intent], per[ALL]):
+            d.inquiries += 1
+        if first is not None:
+            waited = business_hours_between(received, _aware(first), hours)
+            for d in (per[intent], per[ALL]):
+                d.first.append(waited)
+                d.decided += 1
+                d.within += waited <= target_hours
+        elif business_hours_between(received, now, hours) > target_hours:
+            for d in (per[intent], per[ALL]):
+                d.decided += 1
+        if resolved is not None:
+            took = business_hours_between(received, _aware(resolved), hours)
+            for d in (per[intent], per[ALL]):
+                d.resolution.append(took)
+    overall = per.pop(ALL, _Durations())
+    return [_summarise(k, per[k]) for k in sorted(per)] + [_summarise(ALL, overall)]
+
+
+# --- draft quality and re-routes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftQuality:
+    intent: str
+    unchanged: int
+    edited: int
+    rerouted: int
+    rejected: int
+    pending: int
+    mean_edit_distance: float | None  # over edited drafts, 0 = identical, 1 = all new
+
+    @property
+    def decided(self) -> int:
+        return self.unchanged + self.edited + self.rerouted + self.rejected
+
+    @property
+    def edited_share(self) -> float | None:
+        return None if self.decided == 0 else self.edited / self.decided
+
+    @property
+    def rerouted_share(self) -> float | None:
+        return None if self.decided == 0 else self.rerouted / self.decided
+
+
+def _draft_intent() -> ColumnElement[str]:
+    # The intent the bot drafted for: the draft's first intent (re-routed drafts keep the wrong one).
+    return func.coalesce(DRAFT.c.intents[0].as_string(), INQ.c.primary_intent)
+
+
+def _edited() -> ColumnElement[bool]:
+    return and_(
+        DRAFT.c.status.in_(_ANSWERED_DRAFT),
+        DRAFT.c.edited_text.is_not(None),
+        DRAFT.c.edited_text != DRAFT.c.text,
+    )
+
+
+def _outcome() -> ColumnElement[str]:
+    return case(
+        (DRAFT.c.status == DraftStatus.SUPERSEDED.value, literal("rerouted")),
+        (DRAFT.c.status == DraftStatus.REJECTED.value, literal("rejected")),
+        (DRAFT.c.status == DraftStatus.PENDING.value, literal("pending")),
+        (_edited(), literal("edited")),
+        else_=literal("unchanged"),
+    )
+
+
+def _drafts_in_range(conn: Connection, rng: ReportRange) -> Any:
+    return DRAFT.join(INQ, INQ.c.id == DRAFT.c.inquiry_id), and_(_in_range(conn, rng), _inquiries_only())
+
+
+def draft_quality(conn: Connection, rng: ReportRange) -> list[DraftQuality]:
+    """Per drafted intent: approved unchanged / approved after edit / re-routed / rejected, and the mean
+    normalised Levenshtein distance between the bot's text and what staff sent."""
+    joined, where = _drafts_in_range(conn, rng)
+    intent, outcome = _draft_intent().label("intent"), _outcome().label("outcome")
+    stmt = select(intent, outcome, func.count()).select_from(joined).where(where).group_by(intent, outcome)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, kind, n in conn.execute(stmt):
+        counts[str(key)][str(kind)] += int(n)
+    texts = (
+        select(_draft_intent(), DRAFT.c.text, DRAFT.c.edited_text).select_from(joined).where(where, _edited())
+    )
+    distances: dict[str, list[float]] = defaultdict(list)
+    for key, original, edited in conn.execute(texts):
+        distances[str(key)].append(Levenshtein.normalized_distance(original, edited))
+    return [
+        DraftQuality(
+            intent=key,
+            unchanged=c["unchanged"],
+            edited=c["edited"],
+            rerouted=c["rerouted"],
+            rejected=c["rejected"],
+            pending=c["pending"],
+            mean_edit_distance=statistics.fmean(distances[key]) if distances[key] else None,
+        )
+        for key, c in sorted(counts.items())
+    ]
+
+
+def most_edited(quality: Iterable[DraftQuality], limit: int = 5) -> list[DraftQuality]:
+    """Intents whose drafts staff edit most: highest edited share, then largest mean distance."""
+    edited = [q for q in quality if q.edited]
+    edited.sort(key=lambda q: (-(q.edited_share or 0.0), -(q.mean_edit_distance or 0.0), q.intent))
+    return edited[:limit]
+
+
+@dataclass(frozen=True)
+class Reroute:
+    from_intent: str
+    to_intent: str
+    count: int
+
+
+def reroutes(conn: Connection, rng: ReportRange) -> list[Reroute]:
+    """How often staff moved an inquiry from one (primary) intent to another, most frequent first."""
+    src = AUDIT.c.detail[("from", 0)].as_string().label("src")
+    dst = AUDIT.c.detail[("to", 0)].as_string().label("dst")
+    stmt = (
+        select(src, dst, func.count())
+        .select_from(AUDIT.join(INQ, INQ.c.id == AUDIT.c.inquiry_id))
+        .where(AUDIT.c.action == "rerouted", _in_range(conn, rng), _inquiries_only())
+        .group_by(src, dst)
+    )
+    rows = [Reroute(str(a or "other"), str(b or "other"), int(n)) for a, b, n in conn.execute(stmt)]
+    return sorted(rows, key=lambda r: (-r.count, r.from_intent, r.to_intent))
+
+
+# --- queue ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    assignee: str | None  # None = unassigned; ALL for the total
+    pending: int
+    oldest_received_at: dt.datetime | None
+    oldest_age_hours: float | None  # business hours waited so far
+
+
+def queue(conn: Connection, *, hours: DeskHours, now: dt.datetime) -> list[QueueRow]:
+    """What waits for staff right now (not bound to the report range), per assignee and in total."""
+    stmt = (
+        select(INQ.c.assignee, func.count(), func.min(INQ.c.received_at))
+        .where(INQ.c.status.in_(OPEN_STATUSES), _inquiries_only())
+        .group_by(INQ.c.assignee)
+    )
+    rows = []
+    for assignee, n, oldest in conn.execute(stmt):
+        at = _aware(oldest) if oldest is not None else None
+        age = business_hours_between(at, now, hours) if at is not None else None
+        rows.append(QueueRow(assignee, int(n), at, age))
+    rows.sort(key=lambda r: (r.assignee is None, r.assignee or ""))
+    oldest_all = min((r.oldest_received_at for r in rows if r.oldest_received_at), default=None)
+    total_age = business_hours_between(oldest_all, now, hours) if oldest_all else None
+    return [*rows, QueueRow(ALL, sum(r.pending for r in rows), oldest_all, total_age)]
+
+
+# --- unmatched inquiries --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cluster:
+    size: int
+    sample: str
+    inquiry_ids: tuple[int, ...]
+
+
+def cluster_texts(
+    items: Sequence[tuple[int, str]], *, threshold: float = 60.0, sample_chars: int = 120
+) -> list[Cluster]:
+    """Greedy leader clustering: each text joins the first leader it resembles (rapidfuzz ``ratio`` ≥
+    ``threshold``) or becomes a leader itself. Largest clusters first."""
+    leaders: list[str] = []
+    members: list[list[int]] = []
+    samples: list[str] = []
+    for inquiry_id, text in items:
+        key = " ".join(text.split())[:sample_chars]
+        if not key:
+            continue
+        hit = process.extractOne(key, leaders, scorer=fuzz.ratio, score_cutoff=threshold)
+        if hit is None:
+            leaders.append(key)
+            samples.append(key)
+            members.append([inquiry_id])
+        else:
+            members[hit[2]].append(inquiry_id)
+    clusters = [Cluster(len(m), s, tuple(m)) for m, s in zip(members, samples, strict=True)]
+    return sorted(clusters, key=lambda c: (-c.size, c.inquiry_ids[0]))
+
+
+def unmatched_clusters(
+    conn: Connection, rng: ReportRange, *, threshold: float = 60.0, limit: int = 5000
+) -> list[Cluster]:
+    """``other`` inquiries of the range grouped by similar wording: candidates for new FAQ entries."""
+    stmt = (
+        select(INQ.c.id, INQ.c.subject, INQ.c.text)
+        .where(_in_range(conn, rng), _inquiries_only(), INQ.c.primary_intent == "other")
+        .order_by(INQ.c.received_at.desc())
+        .limit(limit)
+    )
+    items = [(int(i), _summary_text(subject, text)) for i, subject, text in conn.execute(stmt)]
+    return cluster_texts(items, threshold=threshold)
+
+
+def _summary_text(subject: str | None, text: str | None) -> str:
+    # The body's first lines say what the customer wants; quoted history further down would blur clusters.
+    body = " ".join((text or "").split("\n")[:6])
+    return f"{subject or ''} {body}".strip()
+
+
+# --- intake hygiene -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Intake:
+    by_kind: dict[str, int]
+    inquiries: int
+    unverified: int
+    outbox_failed: int
+
+    @property
+    def unverified_share(self) -> float | None:
+        return None if self.inquiries == 0 else self.unverified / self.inquiries
+
+
+def intake(conn: Connection, rng: ReportRange) -> Intake:
+    """Messages per kind (auto-replies and bounces are counted here and nowhere else), the share of
+    inquiries whose sender was not proven to be the customer, and replies that could not be sent."""
+    kinds = select(INQ.c.kind, func.count()).where(_in_range(conn, rng)).group_by(INQ.c.kind)
+    by_kind = {str(k): int(n) for k, n in conn.execute(kinds)}
+    unverified = select(func.count()).where(
+        _in_range(conn, rng), _inquiries_only(), INQ.c.identity_verified.is_(False)
+    )
+    failed = (
+        select(func.count())
+        .select_from(OUTBOX.join(INQ, INQ.c.id == OUTBOX.c.inquiry_id))
+        .where(OUTBOX.c.status == "failed", _in_range(conn, rng))
+    )
+    return Intake(
+        by_kind=dict(sorted(by_kind.items())),
+        inquiries=by_kind.get(InquiryKind.INQUIRY.value, 0),
+        unverified=int(conn.execute(unverified).scalar_one()),
+        outbox_failed=int(conn.execute(failed).scalar_one()),
+    )
+
+
+# --- staff corrections (for `madoguchi suggest`) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Correction:
+    inquiry_id: int
+    reason: Literal["rerouted", "edited"]
+    original_intent: str
+    corrected_intent: str
+    distance: float | None
+    subject: str
+    text: str
+
+
+def corrections(conn: Connection, rng: ReportRange, *, min_distance: float = 0.3) -> list[Correction]:
+    """Inquiries staff corrected: re-routed (the last re-route's target is the right intent) or whose
+    approved draft they edited by at least ``min_distance`` (normalised Levenshtein)."""
+    found: dict[int, Correction] = {}
+    routed = (
+        select(
+            INQ.c.id,
+            AUDIT.c.detail[("from", 0)].as_string(),
+            AUDIT.c.detail[("to", 0)].as_string(),
+            INQ.c.subject,
+            INQ.c.text,
+        )
+        .select_from(AUDIT.join(INQ, INQ.c.id == AUDIT.c.inquiry_id))
+        .where(AUDIT.c.action == "rerouted", _in_range(conn, rng), _inquiries_only())
+        .order_by(AUDIT.c.at, AUDIT.c.id)
+    )
+    for inquiry_id, src, dst, subject, text in conn.execute(routed):
+        first = found.get(int(inquiry_id))
+        original = first.original_intent if first else str(src or "other")
+        found[int(inquiry_id)] = Correction(
+            int(inquiry_id), "rerouted", original, str(dst or "other"), None, subject or "", text or ""
+        )
+    joined, where = _drafts_in_range(conn, rng)
+    edited = (
+        select(INQ.c.id, _draft_intent(), DRAFT.c.text, DRAFT.c.edited_text, INQ.c.subject, INQ.c.text)
+        .select_from(joined)
+        .where(where, _edited())
+        .order_by(INQ.c.id)
+    )
+    for inquiry_id, intent, original, changed, subject, text in conn.execute(edited):
+        distance = Levenshtein.normalized_distance(original, changed)
+        if distance >= min_distance and int(inquiry_id) not in found:
+            found[int(inquiry_id)] = Correction(
+                int(inquiry_id), "edited", str(intent), str(intent), distance, subject or "", text or ""
+            )
+    return [found[k] for k in sorted(found)]
+
+
+# --- everything at once ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report:
+    range: ReportRange
+    generated_at: dt.datetime
+    sla_target_hours: float
+    volumes: Volumes
+    response_times: list[ResponseTimes]
+    draft_quality: list[DraftQuality]
+    most_edited: list[DraftQuality]
+    reroutes: list[Reroute]
+    queue: list[QueueRow]
+    unmatched: list[Cluster]
+    intake: Intake
+
+
+def build_report(
+    engine: Engine,
+    rng: ReportRange,
+    *,
+    hours: DeskHours,
+    target_hours: float,
+    now: dt.datetime,
+    cluster_threshold: float = 60.0,
+) -> Report:
+    """All measures for one range, read in one connection (one consistent snapshot on PostgreSQL)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        quality = draft_quality(conn, rng)
+        return Report(
+            range=rng,
+            generated_at=now,
+            sla_target_hours=target_hours,
+            volumes=volumes(conn, rng),
+            response_times=response_times(conn, rng, hours=hours, target_hours=target_hours, now=now),
+            draft_quality=quality,
+            most_edited=most_edited(quality),
+            reroutes=reroutes(conn, rng),
+            queue=queue(conn, hours=hours, now=now),
+            unmatched=unmatched_clusters(conn, rng, threshold=cluster_threshold),
+            intake=intake(conn, rng),
+        )

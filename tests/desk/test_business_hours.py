@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from desk.business_hours import DeskHours, business_hours_between
+
+JST = ZoneInfo("Asia/Tokyo")
+HOURS = DeskHours()
+
+
+def jst(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=JST)
+
+
+def test_same_morning_counts_wall_clock_hours() -> None:
+    assert business_hours_between(jst(2026, 4, 28, 9, 30), jst(2026, 4, 28, 11, 0), HOURS) == 1.5
+
+
+def test_lunch_break_is_not_counted() -> None:
+    # 11:30-12:00 and 13:00-13:30
+    assert business_hours_between(jst(2026, 4, 28, 11, 30), jst(2026, 4, 28, 13, 30), HOURS) == 1.0
+
+
+def test_arrival_during_lunch_starts_counting_at_13() -> None:
+    assert business_hours_between(jst(2026, 5, 7, 12, 15), jst(2026, 5, 7, 14, 0), HOURS) == 1.0
+
+
+def test_friday_evening_to_monday_morning_skips_the_weekend() -> None:
+    # Fri 2026-04-24 16:00-17:00, Mon 04-27 09:00-10:00
+    assert business_hours_between(jst(2026, 4, 24, 16), jst(2026, 4, 27, 10), HOURS) == 2.0
+
+
+def test_golden_week_2026_is_closed() -> None:
+    # Fri 5/1 16:00-17:00, then 5/2 Sat, 5/3-5/6 holidays (5/6 substitute), Thu 5/7 09:00-10:00
+    assert business_hours_between(jst(2026, 5, 1, 16), jst(2026, 5, 7, 10), HOURS) == 2.0
+
+
+def test_showa_day_in_mid_week_is_closed() -> None:
+    # Tue 4/28 16:00-17:00, Wed 4/29 holiday, Thu 4/30 09:00-10:00
+    assert business_hours_between(jst(2026, 4, 28, 16), jst(2026, 4, 30, 10), HOURS) == 2.0
+
+
+def test_new_year_closure_spans_the_year_boundary() -> None:
+    # Wed 2026-12-30 16:00-17:00; Dec 31 - Jan 3 closed; Mon 2027-01-04 09:00-10:30
+    assert business_hours_between(jst(2026, 12, 30, 16), jst(2027, 1, 4, 10, 30), HOURS) == 2.5
+
+
+def test_weekend_arrival_answered_at_opening_waited_nothing() -> None:
+    assert business_hours_between(jst(2026, 5, 2, 10), jst(2026, 5, 7, 9), HOURS) == 0.0
+
+
+def test_full_business_week_is_five_desk_days() -> None:
+    assert business_hours_between(jst(2026, 6, 1, 0), jst(2026, 6, 8, 0), HOURS) == 35.0
+
+
+def test_utc_inputs_are_read_in_desk_time() -> None:
+    start = jst(2026, 4, 28, 9).astimezone(dt.UTC)
+    end = jst(2026, 4, 28, 12).astimezone(dt.UTC)
+    assert business_hours_between(start, end, HOURS) == 3.0
+
+
+def test_end_before_start_is_zero() -> None:
+    assert business_hours_between(jst(2026, 4, 28, 12), jst(2026, 4, 28, 10), HOURS) == 0.0
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError):
+        business_hours_between(dt.datetime(2026, 4, 28, 9), jst(2026, 4, 28, 10), HOURS)
+
+
+def test_custom_windows_from_settings_pairs() -> None:
+    hours = DeskHours.from_pairs([(dt.time(10), dt.time(15))])
+    assert hours.seconds_per_day == 5 * 3600
+    assert business_hours_between(jst(2026, 4, 28, 9), jst(2026, 4, 28, 16), hours) == 5.0
+
+
+def test_overlapping_windows_are_refused() -> None:
+    with pytest.raises(ValueError):
+        DeskHours.from_pairs([(dt.time(9), dt.time(12)), (dt.time(11), dt.time(13))])
