@@ -1,0 +1,481 @@
+"""The Slack adapter: a slack-bolt ``AsyncApp`` with the triage card actions, Slack intake, staff mentions
+and the ``/madoguchi`` command. Build it with :func:`build_desk` (or :func:`build_app`); the runtime serves
+it in Socket Mode or over HTTP.
+
+Every listener runs before Bolt answers Slack (``process_before_response=True``): actions and commands are
+quick database work, and the pipeline commits an incoming message first, so a delivery Slack retries
+because the answer was slow is recognised as already stored and skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
+from typing import Any, TypeVar
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+
+from bot.settings import Settings
+from bot.slack import cards
+from bot.slack.outbox import SlackOutboxSender
+from bot.slack.poster import CardPoster, parse_ref
+from bot.slack.staff import NOT_STAFF, StaffDirectory
+from desk import actions
+from desk.errors import InputError
+from desk.message import Attachment, Channel, IncomingMessage, SenderKind
+from desk.pipeline import Pipeline
+from store.db import session_scope
+from store.models import DraftStatus, InquiryMessage
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+TRY_AGAIN = "処理中に問題が発生しました。少し待ってからもう一度お試しください。"
+# Message subtypes that are a customer writing something new; edits, deletions, joins, bot posts are not.
+INTAKE_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+_LINK = re.compile(r"<(https?://[^|>]+)(?:\|([^>]*))?>")
+_MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
+
+
+def slack_plain_text(text: str) -> str:
+    """Slack's message markup as plain text: links unwrapped, entities decoded."""
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def ts_to_datetime(ts: str) -> dt.datetime:
+    return dt.datetime.fromtimestamp(float(ts), tz=dt.UTC)
+
+
+def intent_labels(pipeline: Pipeline) -> dict[str, str]:
+    """Japanese intent labels from the knowledge files, falling back to the built-in table, then the id."""
+    labels: dict[str, str] = {}
+    try:
+        from desk.drafting import INTENT_LABELS
+
+        labels.update(INTENT_LABELS)
+    except ImportError:
+        pass
+    try:
+        labels.update({i: k.label for i, k in pipeline.knowledge.intents.items()})
+    except Exception:  # knowledge files missing or broken: the cards still work with fallbacks
+        log.warning("intent labels unavailable; using fallbacks")
+    return labels
+
+
+class SlackDesk:
+    """The Bolt app plus what its listeners share: the store, the pipeline, staff, card poster, sender."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: Engine,
+        pipeline: Pipeline,
+        client: AsyncWebClient | None = None,
+    ) -> None:
+        slack = settings.slack
+        self.settings = settings
+        self.engine = engine
+        self.pipeline = pipeline
+        self.client = client or AsyncWebClient(
+            token=slack.bot_token.get_secret_value() or None, base_url=slack.api_url
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=slack.signing_secret.get_secret_value(),
+            process_before_response=True,
+            # request verification stays on: unsigned or stale HTTP requests get 401
+        )
+        self.staff = StaffDirectory(user_ids=slack.staff_user_ids, usergroup=slack.staff_usergroup)
+        self._labels: dict[str, str] | None = None
+        self.poster = CardPoster(
+            engine=engine,
+            client=self.client,
+            triage_channel=slack.triage_channel,
+            labels=self.labels,
+            tz=settings.timezone,
+            oncall_usergroup=slack.oncall_usergroup,
+        )
+        self.outbox = SlackOutboxSender(engine=engine, client=self.client, on_sent=self.poster.refresh)
+        self._write_lock = asyncio.Lock()  # SQLite allows one writer; staff actions queue up here
+        self._seen_events: OrderedDict[str, None] = OrderedDict()
+        self._register()
+
+    def labels(self) -> dict[str, str]:
+        if self._labels is None:
+            self._labels = intent_labels(self.pipeline)
+        return self._labels
+
+    # -- registration ------------------------------------------------------------------------------------
+    def _register(self) -> None:
+        from bot.slack import commands
+
+        app = self.app
+        app.middleware(self._skip_duplicate_deliveries)
+        app.event("message")(self.on_message)
+        app.event("app_mention")(self.on_mention)
+        app.action(cards.APPROVE)(self.on_approve)
+        app.action(cards.EDIT)(self.on_edit)
+        app.action(cards.REROUTE)(self.on_reroute)
+        app.action(cards.ASSIGN)(self.on_assign)
+        app.action(cards.REJECT)(self.on_reject)
+        app.view(cards.EDIT_VIEW)(self.on_edit_submitted)
+        app.view(cards.REJECT_VIEW)(self.on_reject_submitted)
+        app.command("/madoguchi")(partial(commands.handle, self))
+        try:
+            from bot.slack import manager  # type: ignore[attr-defined,unused-ignore]  # optional
+        except ImportError:
+            return
+        register = getattr(manager, "register_manager", None)
+        if register is not None:
+            register(app, engine=self.engine, settings=self.settings)
+
+    # -- shared helpers ----------------------------------------------------------------------------------
+    async def run_action(self, func: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run a ``desk.actions`` function in a worker thread inside one committed transaction."""
+
+        def work() -> T:
+            with session_scope(self.engine) as session:
+                return func(session, **kwargs)
+
+        async with self._write_lock:
+            return await asyncio.to_thread(work)
+
+    async def is_staff(self, client: AsyncWebClient, user_id: str) -> bool:
+        return await self.staff.is_staff(client, user_id)
+
+    async def ephemeral(self, client: AsyncWebClient, *, channel: str, user: str, text: str) -> None:
+        if not channel:
+            return
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        except SlackApiError as exc:
+            log.warning("ephemeral notice failed: %s", exc.response.get("error"))
+
+    async def guarded(
+        self, client: AsyncWebClient, *, channel: str, user: str, work: Awaitable[T]
+    ) -> T | None:
+        """Await ``work``; a product error becomes an ephemeral notice, a database hiccup a retry hint."""
+        try:
+            return await work
+        except InputError as exc:
+            await self.ephemeral(client, channel=channel, user=user, text=str(exc))
+        except OperationalError:
+            log.exception("database error during a staff action")
+            await self.ephemeral(client, channel=channel, user=user, text=TRY_AGAIN)
+        return None
+
+    def _draft_state(self, draft_id: int) -> tuple[int, str] | None:
+        from store.models import Draft
+
+        with Session(self.engine) as session:
+            draft = session.get(Draft, draft_id)
+            return (draft.inquiry_id, draft.status) if draft is not None else None
+
+    def _draft_text(self, draft_id: int) -> str:
+        from store.models import Draft
+
+        with Session(self.engine) as session:
+            draft = session.get(Draft, draft_id)
+            return draft.final_text if draft is not None else ""
+
+    async def check_pending(self, draft_id: int) -> None:
+        """Raise AlreadyHandled unless ``draft_id`` still waits for staff (before opening a modal)."""
+        state = await asyncio.to_thread(self._draft_state, draft_id)
+        if state is None:
+            raise InputError("この返信案は見つかりません。")
+        if state[1] != DraftStatus.PENDING:
+            raise actions.AlreadyHandled("この返信案はすでに処理済みです。操作は行いませんでした。")
+
+    # -- middleware ---------------------------------------------------------------------------------------
+    async def _skip_duplicate_deliveries(
+        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        """Answer a redelivered event at once: seen event ids, and message events already stored."""
+        body = req.body
+        if body.get("type") != "event_callback":
+            return await next()
+        event_id = str(body.get("event_id") or "")
+        if event_id and event_id in self._seen_events:
+            return BoltResponse(status=200, body="")
+        event = body.get("event") or {}
+        if event.get("type") == "message" and event.get("channel") and event.get("ts"):
+            external_id = f"{event['channel']}:{event['ts']}"
+            if await asyncio.to_thread(self._stored, external_id):
+                return BoltResponse(status=200, body="")
+        if event_id:
+            self._seen_events[event_id] = None
+            while len(self._seen_events) > 2000:
+                self._seen_events.popitem(last=False)
+        return await next()
+
+    def _stored(self, external_id: str) -> bool:
+        with Session(self.engine) as session:
+            stmt = select(InquiryMessage.id).where(
+                InquiryMessage.channel == Channel.SLACK, InquiryMessage.external_id == external_id
+            )
+            return session.exec(stmt).first() is not None
+
+    # -- Slack intake -------------------------------------------------------------------------------------
+    def incoming(self, event: Mapping[str, Any], customer_no: str, sender_name: str) -> IncomingMessage:
+        channel, ts = str(event["channel"]), str(event["ts"])
+        thread_ts = event.get("thread_ts")
+        is_reply = bool(thread_ts) and thread_ts != ts
+        files = tuple(
+            Attachment(
+                filename=str(f.get("name") or ""),
+                content_type=str(f.get("mimetype") or ""),
+                size=int(f.get("size") or 0),
+            )
+            for f in event.get("files") or []
+        )
+        return IncomingMessage(
+            channel=Channel.SLACK,
+            external_id=f"{channel}:{ts}",
+            sender=str(event.get("user") or ""),
+            sender_name=sender_name,
+            received_at=ts_to_datetime(ts),
+            text=slack_plain_text(str(event.get("text") or "")),
+            sender_kind=SenderKind.CUSTOMER_SLACK,
+            customer_hint=customer_no,
+            reply_to=f"{channel}:{thread_ts or ts}",
+            thread_ids=(f"{channel}:{thread_ts}",) if is_reply else (),
+            attachments=files,
+        )
+
+    async def sender_name(self, client: AsyncWebClient, user_id: str) -> str:
+        try:
+            response = await client.users_info(user=user_id)
+        except SlackApiError:
+            return ""
+        user = response.get("user") or {}
+        profile = user.get("profile") or {}
+        return str(profile.get("real_name") or user.get("real_name") or user.get("name") or "")
+
+    async def on_message(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        """A customer wrote in a mapped channel: into the pipeline; the card goes to the triage channel."""
+        if event.get("subtype") not in INTAKE_SUBTYPES or event.get("bot_id") or not event.get("user"):
+            return
+        channel = str(event.get("channel") or "")
+        customer_no = self.settings.slack.intake_channels.get(channel)
+        if customer_no is None or channel == self.settings.slack.triage_channel:
+            return
+        name = await self.sender_name(client, str(event["user"]))
+        result = await self.pipeline.process(self.incoming(event, customer_no, name))
+        if not result.created:
+            return
+        if result.attached:
+            await self.poster.refresh(result.inquiry_id)
+            await self.poster.note(
+                result.inquiry_id, "💬 お客さまから同じスレッドに追記がありました。返信案を更新しました。"
+            )
+        await self.poster.post_pending()
+
+    # -- staff mentions ----------------------------------------------------------------------------------
+    async def on_mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        from bot.slack.mention import reading_blocks
+
+        user, channel = str(event.get("user") or ""), str(event.get("channel") or "")
+        thread_ts = str(event.get("thread_ts") or event.get("ts") or "")
+        if not await self.is_staff(client, user):
+            if channel not in self.settings.slack.intake_channels:  # customers' own channels: intake
+                await self.ephemeral(client, channel=channel, user=user, text=NOT_STAFF)
+            return
+        text = slack_plain_text(_MENTION.sub("", str(event.get("text") or ""))).strip()
+        if not text:
+            await client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text="お問い合わせの文面を続けて書いてください。"
+            )
+            return
+        message = IncomingMessage(
+            channel=Channel.SLACK,
+            external_id=f"mention:{channel}:{event.get('ts')}",
+            sender=user,
+            received_at=ts_to_datetime(str(event.get("ts") or "0")),
+            text=text,
+            sender_kind=SenderKind.STAFF,
+        )
+        preview = await self.pipeline.preview(message)
+        reply = reading_blocks(preview, labels=self.labels())
+        await client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=reply.text, blocks=reply.blocks
+        )
+
+    # -- card actions -------------------------------------------------------------------------------------
+    @staticmethod
+    def _ids(body: Mapping[str, Any]) -> tuple[int, int]:
+        action = body["actions"][0]
+        inquiry_id, _, draft_id = str(action.get("value") or action.get("block_id", "")).partition(":")
+        if action.get("type") == "static_select":  # the value is the intent; ids live in the block id
+            parts = str(action.get("block_id", "")).rsplit("_", 2)
+            inquiry_id, draft_id = parts[-2], parts[-1]
+        return int(inquiry_id), int(draft_id)
+
+    @staticmethod
+    def _where(body: Mapping[str, Any]) -> tuple[str, str]:
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        return str(body["user"]["id"]), str(channel or "")
+
+    async def _staff_only(self, client: AsyncWebClient, user: str, channel: str) -> bool:
+        if await self.is_staff(client, user):
+            return True
+        await self.ephemeral(client, channel=channel, user=user, text=NOT_STAFF)
+        log.info("refused a card action by non-staff user %s", user)
+        return False
+
+    async def on_approve(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel):
+            return
+        inquiry_id, draft_id = self._ids(body)
+        work = self.run_action(
+            actions.approve, draft_id=draft_id, actor=f"slack:{user}", digest_now=self.pipeline.digest_now
+        )
+        if await self.guarded(client, channel=channel, user=user, work=work) is not None:
+            self.outbox.wake()
+        await self.poster.refresh(inquiry_id)
+
+    async def on_assign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        work = self.run_action(
+            actions.assign, inquiry_id=inquiry_id, actor=f"slack:{user}", assignee=f"slack:{user}"
+        )
+        await self.guarded(client, channel=channel, user=user, work=work)
+        await self.poster.refresh(inquiry_id)
+
+    async def on_reroute(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel):
+            return
+        inquiry_id, draft_id = self._ids(body)
+        intent = str(body["actions"][0]["selected_option"]["value"])
+
+        async def reroute() -> int:
+            await self.check_pending(draft_id)
+            async with self._write_lock:
+                return await self.pipeline.redraft(
+                    inquiry_id=inquiry_id, intents=[intent], actor=f"slack:{user}"
+                )
+
+        await self.guarded(client, channel=channel, user=user, work=reroute())
+        await self.poster.refresh(inquiry_id)
+
+    async def _open_modal(self, body: dict[str, Any], client: AsyncWebClient, *, edit: bool) -> None:
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel):
+            return
+        inquiry_id, draft_id = self._ids(body)
+        try:
+            await self.check_pending(draft_id)
+        except InputError as exc:
+            await self.ephemeral(client, channel=channel, user=user, text=str(exc))
+            return
+        card = f"{channel}:{(body.get('message') or {}).get('ts', '')}"
+        if edit:
+            text = await asyncio.to_thread(self._draft_text, draft_id)
+            view = cards.edit_modal(inquiry_id=inquiry_id, draft_id=draft_id, text=text, card=card)
+        else:
+            view = cards.reject_modal(inquiry_id=inquiry_id, draft_id=draft_id, card=card)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def on_edit(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await self._open_modal(body, client, edit=True)
+
+    async def on_reject(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await self._open_modal(body, client, edit=False)
+
+    @staticmethod
+    def _modal(body: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        view = body["view"]
+        return (
+            str(body["user"]["id"]),
+            json.loads(view.get("private_metadata") or "{}"),
+            view["state"]["values"],
+        )
+
+    async def on_edit_submitted(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        user, meta, values = self._modal(body)
+        channel, _ts = parse_ref(str(meta.get("card", "")))
+        if not await self.is_staff(client, user):
+            await ack(response_action="errors", errors={cards.EDIT_BLOCK: NOT_STAFF})
+            return
+        text = str(values[cards.EDIT_BLOCK][cards.EDIT_INPUT].get("value") or "")
+        if not text.strip():
+            await ack(response_action="errors", errors={cards.EDIT_BLOCK: "返信文を入力してください。"})
+            return
+        chosen = (
+            values.get(cards.SAVE_ONLY_BLOCK, {}).get(cards.SAVE_ONLY_INPUT, {}).get("selected_options") or []
+        )
+        save_only = any(o.get("value") == cards.SAVE_ONLY_VALUE for o in chosen)
+        draft_id, actor = int(meta["draft_id"]), f"slack:{user}"
+        try:
+            if save_only:
+                await self.run_action(actions.save_edit, draft_id=draft_id, actor=actor, text=text)
+            else:
+                await self.run_action(
+                    actions.approve,
+                    draft_id=draft_id,
+                    actor=actor,
+                    edited_text=text,
+                    digest_now=self.pipeline.digest_now,
+                )
+                self.outbox.wake()
+        except actions.SendBlocked as exc:
+            await ack(response_action="errors", errors={cards.EDIT_BLOCK: str(exc)[:2000]})
+            return
+        except InputError as exc:
+            await ack()
+            await self.ephemeral(client, channel=channel, user=user, text=str(exc))
+        else:
+            await ack()
+        await self.poster.refresh(int(meta["inquiry_id"]))
+
+    async def on_reject_submitted(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        user, meta, values = self._modal(body)
+        channel, _ts = parse_ref(str(meta.get("card", "")))
+        if not await self.is_staff(client, user):
+            await ack(response_action="errors", errors={cards.REASON_BLOCK: NOT_STAFF})
+            return
+        reason = str(values[cards.REASON_BLOCK][cards.REASON_INPUT].get("value") or "").strip()
+        if not reason:
+            await ack(response_action="errors", errors={cards.REASON_BLOCK: "却下の理由を入力してください。"})
+            return
+        await ack()
+        work = self.run_action(
+            actions.reject, draft_id=int(meta["draft_id"]), actor=f"slack:{user}", reason=reason
+        )
+        await self.guarded(client, channel=channel, user=user, work=work)
+        await self.poster.refresh(int(meta["inquiry_id"]))
+
+
+def build_desk(
+    *, settings: Settings, engine: Engine, pipeline: Pipeline, client: AsyncWebClient | None = None
+) -> SlackDesk:
+    return SlackDesk(settings=settings, engine=engine, pipeline=pipeline, client=client)
+
+
+def build_app(*, settings: Settings, engine: Engine, pipeline: Pipeline) -> AsyncApp:
+    """The configured Bolt app (its Web API client points at ``settings.slack.api_url``)."""
+    return build_desk(settings=settings, engine=engine, pipeline=pipeline).app
