@@ -32,7 +32,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from bot.email.charset import jp_policy
+from bot.email.charset import decode_text, jp_policy
 from bot.email.kinds import classify
 from desk.message import Attachment, Channel, IncomingMessage, SenderKind
 from store.models import InquiryKind
@@ -46,6 +46,8 @@ _MSGID = re.compile(r"<[^<>\s]+>")
 _TICKET = re.compile(r"\[#\s*(\d{1,9})\]")
 _BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(?:p|div|li|tr|h[1-6]|blockquote|table|pre|ul|ol)\s*>")
 _BLANK_RUN = re.compile(r"\n{3,}")
+_SURROGATE = re.compile(r"[\udc80-\udcff]")
+_SPACES = re.compile(r" {2,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,8 +297,13 @@ def clean_address(value: str) -> str:
 
 
 def clean_header(value: str) -> str:
-    """A header value safe to show and to reuse in a reply: no control characters, one line."""
-    return " ".join(_HEADER_CONTROL.sub(" ", value or "").split())[:1000]
+    """A header value safe to show and to reuse in a reply: no control characters, one line.
+
+    Raw 8-bit header bytes (which the stdlib keeps as surrogate escapes) are decoded like a body."""
+    value = value or ""
+    if _SURROGATE.search(value):
+        value = decode_text(value.encode("utf-8", "surrogateescape"), None)
+    return _SPACES.sub(" ", _HEADER_CONTROL.sub(" ", value)).strip(" ")[:1000]
 
 
 def clean_text(value: str) -> str:
@@ -332,7 +339,7 @@ def _body_text(msg: EmailMessage) -> str:
     for part in _forwarded(msg):
         inner = part.get_payload(0) if part.is_multipart() else None
         if isinstance(inner, EmailMessage):
-            text += _forward_block(inner)
+            text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + _forward_block(inner)
     return text
 
 
@@ -359,7 +366,6 @@ def _forwarded(msg: EmailMessage) -> list[EmailMessage]:
 def _forward_block(inner: EmailMessage) -> str:
     heads = _Headers.read(inner)
     lines = [
-        "",
         "---------- 転送されたメッセージ ----------",
         f"From: {heads.from_name} <{heads.from_addr}>" if heads.from_name else f"From: {heads.from_addr}",
         f"Date: {clean_header(_header(inner, 'date'))}",

@@ -1,0 +1,1 @@
+"""Real local servers for tests: Dovecot IMAP and aiosmtpd SMTP."""
