@@ -112,7 +112,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         ),
         ("month_day", ("月",), rf"{_NOT_AFTER_DIGIT}{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
         ("month_day", ("/",), rf"(?<![\d/.\-:]){_SLASH_MD}(?![\d/]){_WD_NOTE}"),
-        ("fiscal_year_end", ("年度末",), r"(?P<rel>再来年度|来年度|今年度|本年度|当年度)?年度末"),
+        ("fiscal_year_end", ("年度末",), r"(?:(?P<rel>再来年度|来年度|今年度|本年度|当年度)|年度)末"),
         ("weekday", ("曜",), rf"(?P<rel>再来週|来週|今週|先週|次の|今度の)\s*の?\s*{_WEEKDAY_RE}"),
         (
             "relative_day",

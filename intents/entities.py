@@ -43,7 +43,7 @@ _NOT_CUSTOMER_BEFORE = re.compile(
     r"(?:口座番号|口座|登録番号|受付番号|伝票番号|注文番号|郵便番号|〒|No\.\s*T|FAX|Fax|fax|ファクス|ファックス|"
     r"¥|￥|\$)[^\d\n]{0,6}$"
 )
-_NOT_CUSTOMER_AFTER = re.compile(r"^\s*(?:円|kWh|kW|kVA|V|件|個|人|名|枚|本|時間|分|秒|%|％)")
+_NOT_CUSTOMER_AFTER = re.compile(r"\s*(?:円|kWh|kW|kVA|V|件|個|人|名|枚|本|時間|分|秒|%|％)")
 _PHONE_LABEL = re.compile(
     r"(?:TEL|Tel|tel|電話|携帯|ケータイ|直通|代表|連絡先|折り?返し|内線|Phone|phone|☎|📞|番号)[^\d\n]{0,12}$"
 )

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intents.cleanup import body_for_classification, fold_width, split_quoted, strip_quoted
+
+
+def test_fold_width_keeps_length_and_folds_digits_letters_dashes():
+    text = "ＥＧ－２０２４　０１２３（確認）"
+    folded = fold_width(text)
+    assert folded == "EG-2024 0123(確認)"
+    assert len(folded) == len(text)
+
+
+def test_angle_bracket_quote_lines_are_removed():
+    text = "承知しました。\n\n> 佐藤様\n> ご確認ください。\n＞ 全角の引用\n\n佐藤"
+    assert strip_quoted(text) == "承知しました。\n\n\n佐藤"
+
+
+def test_original_message_block_and_everything_after_is_removed():
+    text = (
+        "解約したいです。\n\n-----Original Message-----\nFrom: デスク\nSent: Friday, July 4, 2025 5:20 PM\n"
+        "Subject: RE: 解約\n\n高田様\nご希望の解約日をお知らせください。"
+    )
+    assert strip_quoted(text) == "解約したいです。"
+
+
+def test_japanese_outlook_header_block_without_marker_is_removed():
+    text = "書類を送ります。\n\n差出人: サポートデスク\n送信日時: 2025年7月14日 10:32\n宛先: 高田\n件名: 社名変更\n\n本文"
+    assert strip_quoted(text) == "書類を送ります。"
+
+
+def test_single_from_line_in_body_is_not_a_header_block():
+    text = "From: の欄に何を書けばよいですか。\n教えてください。"
+    assert strip_quoted(text) == text
+
+
+def test_on_wrote_line_and_gmail_japanese_wrote_line_are_removed():
+    english = "Thanks.\nOn Mon, Mar 16, 2026 at 4:12 PM Support <desk@example.jp> wrote:\n> old"
+    japanese = "了解です。\n2026年3月16日(月) 16:12 サポートデスク さんは書きました:\n> 以前の本文"
+    assert strip_quoted(english) == "Thanks."
+    assert strip_quoted(japanese) == "了解です。"
+
+
+def test_forwarded_message_marker_cuts_the_rest():
+    text = "転送します。\n---------- Forwarded message ---------\nFrom: 顧客\nDate: 2026/1/1\n本文"
+    assert strip_quoted(text) == "転送します。"
+
+
+def test_split_quoted_returns_quoted_text_without_marks_or_headers():
+    text = "確認です。\n\n> -----Original Message-----\n> 送信日時: 2025年7月14日 10:32\n> 件名: 社名変更\n>\n> 9月1日に変更します。"
+    own, quoted = split_quoted(text)
+    assert own == "確認です。"
+    assert "送信日時" not in quoted and "件名" not in quoted
+    assert "9月1日に変更します。" in quoted
+
+
+def test_greeting_self_introduction_closing_and_signature_are_dropped():
+    text = (
+        "ご担当者様\n\nいつもお世話になっております。\n株式会社ミドリ化成 経理部の高森でございます。\n\n"
+        "来年3月末で解約したいと考えております。\n手続きを教えてください。\n\n"
+        "よろしくお願いいたします。\n\n株式会社ミドリ化成 経理部\n高森 恵理子\nTEL 03-1234-5678"
+    )
+    assert (
+        body_for_classification(text) == "来年3月末で解約したいと考えております。\n手続きを教えてください。"
+    )
+
+
+def test_separator_line_signature_is_dropped():
+    text = "IDはどこに書いてありますか。\n\n――――――――\n株式会社丸栄製作所 総務部\n川口 真由美\n〒332-0012 埼玉県\n――――――――"
+    assert body_for_classification(text) == "IDはどこに書いてありますか。"
+
+
+def test_double_dash_and_equals_separators_start_a_signature():
+    assert body_for_classification("料金を教えてください。\n-- \n山田") == "料金を教えてください。"
+    assert body_for_classification("料金を教えてください。\n＝＝＝＝＝\n山田商事") == "料金を教えてください。"
+
+
+def test_greeting_on_the_same_line_as_content_keeps_the_content():
+    text = "お世話になっております。株式会社ホテル潮見 施設管理の長谷部でございます。30分値を見たいです。"
+    assert body_for_classification(text) == "30分値を見たいです。"
+
+
+def test_request_ending_in_yoroshiku_is_kept():
+    text = "振込への変更をよろしくお願いします。"
+    assert body_for_classification(text) == text
+
+
+def test_slack_message_without_boilerplate_is_unchanged():
+    text = "北村冷蔵さんから電話。お客さま番号 72150036 / 折り返しは 090-4471-2280 の北村さんまで"
+    assert body_for_classification(text) == text
+
+
+def test_identifier_lines_before_the_signature_are_kept():
+    text = "請求額を教えてください。\n\nお客さま番号：30012345\n\n株式会社丸栄製作所 経理部\n松永 里美"
+    assert body_for_classification(text) == "請求額を教えてください。\n\nお客さま番号：30012345"
+
+
+def test_text_that_is_only_boilerplate_is_returned_rather_than_emptied():
+    text = "お世話になっております。\nよろしくお願いいたします。"
+    assert body_for_classification(text) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_cleanup_functions_never_raise(text: str):
+    assert isinstance(strip_quoted(text), str)
+    assert isinstance(body_for_classification(text), str)
+    own, quoted = split_quoted(text)
+    assert isinstance(own, str) and isinstance(quoted, str)
+    assert len(fold_width(text)) == len(text)

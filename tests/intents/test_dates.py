@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intents.dates import resolve_dates
+
+RECEIVED = date(2026, 6, 4)  # a Thursday
+
+
+def only(text: str, received: date = RECEIVED) -> str:
+    mentions = resolve_dates(text, received=received)
+    assert len(mentions) == 1, mentions
+    return mentions[0].date.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2027年3月31日で解約", "2027-03-31"),
+        ("２０２７年３月３１日", "2027-03-31"),
+        ("2027/3/31", "2027-03-31"),
+        ("2027-03-31", "2027-03-31"),
+        ("2027.3.31", "2027-03-31"),
+        ("令和9年3月31日", "2027-03-31"),
+        ("令和９年３月３１日", "2027-03-31"),
+        ("令和元年5月1日", "2019-05-01"),
+        ("平成31年4月30日", "2019-04-30"),
+        ("R8.4.1付", "2026-04-01"),
+        ("R8/4/1", "2026-04-01"),
+        ("H30.1.5", "2018-01-05"),
+        ("2027年3月末", "2027-03-31"),
+        ("令和8年6月末日", "2026-06-30"),
+    ],
+)
+def test_absolute_and_era_dates(text: str, expected: str):
+    assert only(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("6月10日", "2026-06-10"),
+        ("6/10", "2026-06-10"),
+        ("4月1日から", "2027-04-01"),  # already past by more than the recent window: next year
+        ("3/31", "2027-03-31"),
+        ("5月20日", "2026-05-20"),  # 15 days ago: the recent past, not next year
+        ("三月三十一日", "2027-03-31"),
+    ],
+)
+def test_dates_without_year(text: str, expected: str):
+    assert only(text) == expected
+
+
+def test_written_weekday_picks_the_year():
+    # 2025-08-17 is a Sunday; 2026-08-17 is a Monday.
+    mention = resolve_dates("8月17日（日）だけ多い", received=date(2025, 8, 26))[0]
+    assert mention.date == date(2025, 8, 17)
+    assert mention.weekday_checked
+    assert mention.text == "8月17日（日）"
+
+
+def test_year_boundary_for_a_day_without_year():
+    assert only("1月10日", date(2026, 12, 20)) == "2027-01-10"
+    assert only("1/10", date(2026, 12, 20)) == "2027-01-10"
+
+
+def test_next_month_end_in_december_is_january_next_year():
+    assert only("来月末", date(2026, 12, 20)) == "2027-01-31"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("来月末", "2026-07-31"),
+        ("今月末", "2026-06-30"),
+        ("今月末日", "2026-06-30"),
+        ("今月中", "2026-06-30"),
+        ("今月いっぱい", "2026-06-30"),
+        ("月末", "2026-06-30"),
+        ("再来月末", "2026-08-31"),
+        ("3月末", "2027-03-31"),
+        ("6月末", "2026-06-30"),
+        ("11月末で閉店", "2026-11-30"),
+        ("来年3月末", "2027-03-31"),
+        ("年度末", "2027-03-31"),
+        ("来年度末", "2028-03-31"),
+    ],
+)
+def test_month_ends(text: str, expected: str):
+    assert only(text) == expected
+
+
+def test_february_end_in_a_leap_year():
+    assert only("2月末", date(2027, 12, 1)) == "2028-02-29"
+    assert only("来年2月末", date(2027, 6, 1)) == "2028-02-29"
+    assert only("2月末", date(2026, 12, 1)) == "2027-02-28"
+
+
+def test_fiscal_year_end_on_its_own_day_is_that_day():
+    assert only("年度末", date(2026, 3, 31)) == "2026-03-31"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("明日", "2026-06-05"),
+        ("明後日", "2026-06-06"),
+        ("昨日", "2026-06-03"),
+        ("一昨日", "2026-06-02"),
+        ("本日", "2026-06-04"),
+        ("来週月曜日", "2026-06-08"),
+        ("来週水曜の打ち合わせ", "2026-06-10"),
+        ("今週金曜", "2026-06-05"),
+        ("先週金曜日の午後", "2026-05-29"),
+        ("次の月曜日", "2026-06-08"),
+        ("8月最初の土曜日", "2026-08-01"),
+        ("来月の第2土曜日", "2026-07-11"),
+        ("8月の最終金曜日", "2026-08-28"),
+        ("今月の6日", "2026-06-06"),
+        ("来月1日付", "2026-07-01"),
+    ],
+)
+def test_relative_dates(text: str, expected: str):
+    assert only(text) == expected
+
+
+def test_next_week_from_a_sunday_is_the_following_calendar_week():
+    # Weeks start on Monday: on Sunday 2026-06-07, 来週月曜日 is the next day.
+    assert only("来週月曜日", date(2026, 6, 7)) == "2026-06-08"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3月分の請求",
+        "来年3月ごろ",
+        "8月のグラフ",
+        "毎月15日",
+        "毎月2日",
+        "翌月6日",
+        "15日",
+        "3日間",
+        "1か月前",
+    ],
+)
+def test_month_only_and_generic_days_are_not_mentions(text: str):
+    assert resolve_dates(text, received=RECEIVED) == []
+
+
+def test_numbers_that_only_look_like_dates_are_not_mentions():
+    assert resolve_dates("TEL 0263-55-2100 〒399-0702 1-14-6", received=RECEIVED) == []
+
+
+def test_spans_point_into_the_original_text():
+    text = "工事は２０２６年６月６日（土）に確定、12/27から1/4まで休業"
+    mentions = resolve_dates(text, received=RECEIVED)
+    assert [text[m.start : m.end] for m in mentions] == ["２０２６年６月６日（土）", "12/27", "1/4"]
+    assert [m.date.isoformat() for m in mentions] == ["2026-06-06", "2026-12-27", "2027-01-04"]
+    assert [m.kind for m in mentions] == ["absolute", "month_day", "month_day"]
+
+
+def test_invalid_calendar_days_are_skipped():
+    assert resolve_dates("2026年2月30日", received=RECEIVED) == []
+    assert resolve_dates("13/45", received=RECEIVED) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.dates(min_value=date(1901, 1, 1), max_value=date(2098, 12, 31)))
+def test_resolve_dates_never_raises(text: str, received: date):
+    for mention in resolve_dates(text, received=received):
+        assert 0 <= mention.start < mention.end <= len(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "来月",
+                "末",
+                "年",
+                "月",
+                "日",
+                "12",
+                "31",
+                "2",
+                "29",
+                "令和",
+                "R",
+                ".",
+                "/",
+                "（土）",
+                "第5",
+                "の",
+                "曜日",
+            ]
+        )
+    ),
+    st.dates(min_value=date(1901, 1, 1), max_value=date(2098, 12, 31)),
+)
+def test_resolve_dates_never_raises_on_date_soup(parts: list[str], received: date):
+    resolve_dates("".join(parts), received=received)

@@ -1,0 +1,301 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intents.entities import extract_entities
+from intents.form import parse_form
+
+RECEIVED = date(2026, 6, 4)
+MESSAGES = Path(__file__).parent / "messages"
+DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "dev-set" / "inquiries.jsonl"
+
+
+def ents(text: str, intents: tuple[str, ...] = (), received: date = RECEIVED) -> dict[str, str]:
+    return extract_entities(text, received=received, intents=intents)
+
+
+# --- identifiers ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "お客さま番号：30012345",
+        "お客様番号 ３００１２３４５",
+        "お客さま番号：3001-2345",
+        "お客さま番号：３００１－２３４５",
+        "ID 3001 2345 です",
+        "ログインID：30012345",
+        "お客さま番号 No.30012345",
+        "大和食品工業さん（お客さま番号 3001 2345）から",
+        "サンライズ物流さん（30012345）から依頼",
+        "入れている番号は3001-2345です。",
+    ],
+)
+def test_customer_number_forms(text: str):
+    assert ents(text)["customer_no"] == "30012345"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "契約番号：EG20240123",
+        "契約番号：eg2024-0123",
+        "契約番号：ＥＧ－２０２４０１２３",
+        "契約番号：ｅｇ２０２４０１２３",
+        "契約番号：EG 2024 0123",
+        "なお、契約番号は EG-2024-0123 です。",
+        "契約番号：20240123",
+    ],
+)
+def test_contract_number_forms(text: str):
+    found = ents(text)
+    assert found["contract_no"] == "EG20240123"
+    assert "customer_no" not in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "供給地点特定番号：0301447122098830001256",
+        "供給地点特定番号：0301-4471-2209-8830-0012-56",
+        "供給地点特定番号 0301 4471 2209 8830 0012 56",
+        "供給地点特定番号：０３ ０１４４ ７１２２ ０９８８ ３０００ １２５６",
+        "供給地点特定番号：03-0144-7122-0988-3000-1256",
+    ],
+)
+def test_supply_point_forms(text: str):
+    found = ents(text)
+    assert found["supply_point_id"] == "0301447122098830001256"
+    assert set(found) == {"supply_point_id"}
+
+
+def test_supply_point_with_an_area_code_outside_01_to_10_is_not_one():
+    assert "supply_point_id" not in ents("番号 1101447122098830001256")
+
+
+def test_amounts_postcodes_and_dates_are_not_customer_numbers():
+    found = ents("〒399-0702 請求額は12345678円、20260331に確認、口座番号 12345678")
+    assert "customer_no" not in found
+
+
+# --- phone and email -------------------------------------------------------------------------------------
+
+
+def test_signature_tel_is_the_phone_and_fax_is_ignored():
+    text = "よろしくお願いします。\n\n東和精機株式会社\n宮下 拓也\nTEL 0263-55-2100 / FAX 0263-55-2199"
+    assert ents(text)["phone"] == "0263552100"
+
+
+def test_fax_alone_is_not_a_phone():
+    assert "phone" not in ents("株式会社A\nFAX：03-1234-5679")
+
+
+def test_bare_number_on_the_last_line_is_the_phone():
+    assert ents("北村冷蔵　北村\n090-4471-2280")["phone"] == "09044712280"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("折り返しは 090-4471-2280 の北村さんまで", "09044712280"),
+        ("折り返し先 06-6555-2845", "0665552845"),
+        ("携帯：０８０－３３２１－９０５４", "08033219054"),
+        ("TEL(086)222-3344", "0862223344"),
+        ("電話 045（312）7788", "0453127788"),
+        ("TEL 0312345678", "0312345678"),
+    ],
+)
+def test_phone_forms(text: str, expected: str):
+    assert ents(text)["phone"] == expected
+
+
+def test_the_desks_own_number_is_never_the_customers_phone():
+    assert "phone" not in ents("御社の 03-6271-0242 に何度もかけましたがつながりません。")
+
+
+def test_form_phone_and_email_win_over_numbers_in_the_body():
+    text = (
+        "お名前：林\nメールアドレス：Hayashi@Example.co.jp\nお電話番号：０３－１１１１－２２２２\n"
+        "お問い合わせ区分：その他\nお問い合わせ内容：\n営業所（TEL 03-9999-8888）には連絡済みです。"
+    )
+    found = ents(text)
+    assert found["phone"] == "0311112222"
+    assert found["email"] == "hayashi@example.co.jp"
+
+
+def test_a_parsed_form_can_be_passed_in():
+    text = "お名前：林\nお電話番号：03-1111-2222\nお問い合わせ区分：その他\nお問い合わせ内容：\nID 3001 2345"
+    found = extract_entities(text, received=RECEIVED, form=parse_form(text))
+    assert found == {"phone": "0311112222", "customer_no": "30012345"}
+
+
+def test_email_written_in_the_body_is_lower_cased():
+    assert (
+        ents("入力したアドレスは Miyashita@Tohwa-Seiki.co.jp です。")["email"]
+        == "miyashita@tohwa-seiki.co.jp"
+    )
+
+
+# --- the date ------------------------------------------------------------------------------------------
+
+
+def test_the_cancellation_day_wins_over_the_contract_start_day():
+    text = "・現在の契約の開始日は2024年10月1日です\n・他社に切り替えるため、2025年9月30日で解約したいです"
+    assert ents(text, ("cancellation",), date(2025, 7, 7))["date"] == "2025-09-30"
+
+
+def test_the_start_of_a_range_is_the_date():
+    text = "12/27から1/4まで高圧の受電を切っておく予定です。"
+    assert ents(text, ("pas_open",), date(2025, 12, 11))["date"] == "2025-12-27"
+
+
+def test_a_past_day_is_kept_for_an_outage_and_dropped_for_a_password_question():
+    assert ents("昨日の夕方、一瞬だけ電気が落ちました。", ("outage",))["date"] == "2026-06-03"
+    assert "date" not in ents("メールが来たのは昨日の夕方とのこと。", ("password_reset",))
+
+
+def test_today_as_in_reply_today_is_not_the_date():
+    assert "date" not in ents("本日中にご連絡いただけますと助かります。", ("password_reset",))
+
+
+def test_date_in_quoted_header_is_ignored_but_quoted_body_is_a_fallback():
+    text = (
+        "先日お送りしたお知らせについて、書類が必要でしょうか。\n\n"
+        "> -----Original Message-----\n> 送信日時: 2025年7月14日 10:32\n> 件名: 社名変更\n>\n"
+        "> 弊社は2025年9月1日をもちまして、社名を変更いたします。"
+    )
+    assert ents(text, ("name_change",), date(2025, 8, 7))["date"] == "2025-09-01"
+
+
+def test_a_date_in_the_new_text_beats_one_in_the_quote():
+    text = "工事は6月20日（土）に実施します。\n\n> 2026年7月1日までにお知らせください。"
+    assert ents(text, ("equipment_work",))["date"] == "2026-06-20"
+
+
+def test_month_only_reference_gives_no_date():
+    assert "date" not in ents("来年3月ごろに更新を計画しております。", ("equipment_work",))
+
+
+# --- cancellation reason ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("他の電力会社へ切り替えるため解約します。", "switch"),
+        ("別の電力会社から安い提案を受けました。", "switch"),
+        ("新電力に乗り換えます。", "switch"),
+        ("倉庫を閉めるので契約をやめたい。", "removal"),
+        ("店舗を閉店するため解約します。", "removal"),
+        ("建物を取り壊すことになったため終わらせたい。", "removal"),
+        ("工場を移転するので解約したい。", "removal"),
+        ("テナントが退去するので解約します。", "removal"),
+        ("低圧の契約に切り替えようかと考えています。今の契約をやめる場合の流れは？", "other"),
+    ],
+)
+def test_cancel_reason(text: str, expected: str):
+    assert ents(text, ("cancellation",))["cancel_reason"] == expected
+
+
+def test_cancel_reason_needs_the_cancellation_intent():
+    assert "cancel_reason" not in ents("店舗を閉店するため解約します。", ("other",))
+
+
+def test_no_reason_given_means_no_cancel_reason():
+    assert "cancel_reason" not in ents("契約を途中でやめた場合の費用を教えてください。", ("cancellation",))
+
+
+def test_departure_in_another_sentence_is_not_a_reason():
+    text = (
+        "テナント様が退去され、後継のテナント様が営業を始めます。契約は名義変更でしょうか、解約でしょうか。"
+    )
+    assert "cancel_reason" not in ents(text, ("name_change", "cancellation"))
+
+
+# --- whole messages ------------------------------------------------------------------------------------
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("row", _rows(MESSAGES / "entities_extra.jsonl"), ids=lambda r: r["id"])
+def test_extra_messages(row: dict):
+    got = extract_entities(row["text"], received=date.fromisoformat(row["received"]), intents=row["intents"])
+    assert got == row["entities"]
+
+
+@pytest.mark.skipif(not DEV_SET.exists(), reason="shared dev set not beside the repository")
+def test_dev_set_exact_match_is_at_least_097_per_kind():
+    rows = _rows(DEV_SET)
+    kinds = ("customer_no", "contract_no", "supply_point_id", "phone", "date", "cancel_reason")
+    wrong = dict.fromkeys(kinds, 0)
+    for row in rows:
+        got = extract_entities(
+            row["text"], received=date.fromisoformat(row["received"]), intents=row["intents"]
+        )
+        for kind in kinds:
+            wrong[kind] += got.get(kind) != row["entities"].get(kind)
+    assert {k: 1 - v / len(rows) for k, v in wrong.items() if 1 - v / len(rows) < 0.97} == {}
+
+
+# --- robustness ----------------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.lists(st.sampled_from(["cancellation", "outage", "usage_data", "other"]), max_size=3))
+def test_extract_entities_never_raises(text: str, intents: list[str]):
+    result = extract_entities(text, received=RECEIVED, intents=intents)
+    assert isinstance(result, dict)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "お客さま番号",
+                "：",
+                "3001",
+                "-",
+                " ",
+                "EG",
+                "0",
+                "9",
+                "TEL",
+                "FAX",
+                "\n",
+                "> ",
+                "来月末",
+                "年",
+                "月",
+                "日",
+                "解約",
+                "閉店",
+                "〒",
+                "\x00",
+                "\x1b",
+                "\u202e",
+                "＠",
+                "@a.jp",
+                "【お名前】",
+                "お問い合わせ内容：",
+            ]
+        )
+    )
+)
+def test_extract_entities_never_raises_on_identifier_soup(parts: list[str]):
+    assert isinstance(extract_entities("".join(parts), received=RECEIVED, intents=("cancellation",)), dict)
+
+
+def test_huge_and_control_character_input_is_handled():
+    text = ("\x00\x07\ufffe お客さま番号：3001-2345 " + "あ" * 1000 + "\n") * 2000
+    found = extract_entities(text, received=RECEIVED)
+    assert found["customer_no"] == "30012345"
