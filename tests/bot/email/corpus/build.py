@@ -1,3 +1,4 @@
+# ruff: noqa: RUF005, E501  (a data file: long literal lines and list concatenation read best here)
 """Writes the .eml corpus and, next to each file, its expected parse (hand-written below, not computed by
 the parser). Run from the repository root: ``python tests/bot/email/corpus/build.py``.
 
@@ -70,7 +71,12 @@ def std(
     frm: str = "",
     extra: list[tuple[str, str]] | None = None,
 ) -> list[tuple[str, str]]:
-    h = [("From", frm or f"{u8('山田 太郎')} <yamada@example.com>"), ("To", DESK), ("Subject", subject), ("Date", "Tue, 03 Jun 2025 10:15:00 +0900")]
+    h = [
+        ("From", frm or f"{u8('山田 太郎')} <yamada@example.com>"),
+        ("To", DESK),
+        ("Subject", subject),
+        ("Date", "Tue, 03 Jun 2025 10:15:00 +0900"),
+    ]
     if msgid:
         h.append(("Message-ID", msgid))
     h += extra or []
@@ -268,7 +274,9 @@ case(
     message_id="<c15@example.com>",
     text="ﾔﾏﾀﾞ ﾀﾛｳです。\n",
 )
-_long = "【至急】高圧受電設備の年次点検に伴う停電作業とPAS開放の事前連絡について（株式会社山田商事　本社工場）"
+_long = (
+    "【至急】高圧受電設備の年次点検に伴う停電作業とPAS開放の事前連絡について（株式会社山田商事　本社工場）"
+)
 case(
     "16_folded_utf8_subject",
     mail(
@@ -293,7 +301,8 @@ ALT = (
 case(
     "17_alternative_prefers_plain",
     mail(
-        std(u8("代替パート"), "<c17@example.com>") + [("Content-Type", 'multipart/alternative; boundary="ALT"')],
+        std(u8("代替パート"), "<c17@example.com>")
+        + [("Content-Type", 'multipart/alternative; boundary="ALT"')],
         ALT.encode(),
     ),
     subject="代替パート",
@@ -321,12 +330,12 @@ case(
     mail(
         std(u8("請求書の添付"), "<c19@example.com>") + [("Content-Type", 'multipart/mixed; boundary="MIX"')],
         (
-            "--MIX\r\nContent-Type: multipart/alternative; boundary=\"ALT\"\r\n\r\n" + ALT + "--MIX\r\n"
+            '--MIX\r\nContent-Type: multipart/alternative; boundary="ALT"\r\n\r\n' + ALT + "--MIX\r\n"
             "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
             "Content-Disposition: attachment; filename*=UTF-8''%E8%AB%8B%E6%B1%82%E6%9B%B8.pdf\r\n\r\n"
             + base64.encodebytes(PDF).decode()
             + "--MIX\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
-            "Content-Disposition: attachment; filename=\"meter.png\"\r\n\r\n"
+            'Content-Disposition: attachment; filename="meter.png"\r\n\r\n'
             + base64.encodebytes(b"\x89PNG" + b"\x00" * 96).decode()
             + "--MIX--\r\n"
         ).encode(),
@@ -340,7 +349,9 @@ case(
     ],
 )
 INNER = (
-    "From: 佐藤 <sato@example.org>\r\nSubject: =?UTF-8?B?" + base64.b64encode("検針票".encode()).decode() + "?=\r\n"
+    "From: 佐藤 <sato@example.org>\r\nSubject: =?UTF-8?B?"
+    + base64.b64encode("検針票".encode()).decode()
+    + "?=\r\n"
     "Date: Mon, 02 Jun 2025 09:00:00 +0900\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
     "先月の使用量を教えてください。\r\n"
 )
@@ -389,7 +400,10 @@ case(
 )
 case(
     "23_x_autoreply",
-    mail(std("Re: [#000042]", "<c23@example.com>", extra=[("X-Autoreply", "yes")]) + text_headers("UTF-8"), AUTO_BODY),
+    mail(
+        std("Re: [#000042]", "<c23@example.com>", extra=[("X-Autoreply", "yes")]) + text_headers("UTF-8"),
+        AUTO_BODY,
+    ),
     kind="auto_reply",
     subject="Re: [#000042]",
     message_id="<c23@example.com>",
@@ -510,7 +524,11 @@ FORM2 = (
 case(
     "31_form_portal_iso2022jp",
     mail(
-        std(ew(jis("お問い合わせフォーム受付のお知らせ"), "ISO-2022-JP"), "<c31@portal.egmkt.co.jp>", frm=PORTAL)
+        std(
+            ew(jis("お問い合わせフォーム受付のお知らせ"), "ISO-2022-JP"),
+            "<c31@portal.egmkt.co.jp>",
+            frm=PORTAL,
+        )
         + text_headers("ISO-2022-JP", "7bit"),
         jis(crlf(FORM2.replace("髙", "高"))).replace(jis("高田")[3:7], b"|b" + jis("田")[3:5]),
     ),
@@ -553,8 +571,12 @@ case(
         std(
             "hello\r\n =?UTF-8?B?" + base64.b64encode(b"x\r\nBcc: victim@example.net").decode() + "?=",
             "<c34@example.com>",
-            frm="=?UTF-8?B?" + base64.b64encode(b"Evil\r\nBcc: victim@example.net").decode() + "?= <evil@example.com>",
-            extra=[("Reply-To", "=?UTF-8?B?" + base64.b64encode(b"a\nb").decode() + "?= <Other@Example.com>")],
+            frm="=?UTF-8?B?"
+            + base64.b64encode(b"Evil\r\nBcc: victim@example.net").decode()
+            + "?= <evil@example.com>",
+            extra=[
+                ("Reply-To", "=?UTF-8?B?" + base64.b64encode(b"a\nb").decode() + "?= <Other@Example.com>")
+            ],
         )
         + text_headers("UTF-8"),
         b"test\r\n",
@@ -586,7 +608,9 @@ case(
 case(
     "37_reply_to_differs_from_from",
     mail(
-        std(u8("返信先指定"), "<c37@example.com>", extra=[("Reply-To", f"{u8('経理部')} <Keiri@Example.com>")])
+        std(
+            u8("返信先指定"), "<c37@example.com>", extra=[("Reply-To", f"{u8('経理部')} <Keiri@Example.com>")]
+        )
         + text_headers("UTF-8"),
         crlf("返信は経理部宛にお願いします。\n").encode(),
     ),
@@ -598,7 +622,11 @@ case(
 case(
     "38_precedence_junk_and_list",
     mail(
-        std("[list] weekly", "<c38@example.com>", extra=[("Precedence", "list"), ("List-Id", "<l.example.com>")])
+        std(
+            "[list] weekly",
+            "<c38@example.com>",
+            extra=[("Precedence", "list"), ("List-Id", "<l.example.com>")],
+        )
         + text_headers("UTF-8"),
         b"digest\r\n",
     ),
@@ -610,7 +638,8 @@ case(
 case(
     "39_auto_submitted_no_is_inquiry",
     mail(
-        std(u8("自動ではありません"), "<c39@example.com>", extra=[("Auto-Submitted", "no")]) + text_headers("UTF-8"),
+        std(u8("自動ではありません"), "<c39@example.com>", extra=[("Auto-Submitted", "no")])
+        + text_headers("UTF-8"),
         crlf("人が書いたメールです。\n").encode(),
     ),
     subject="自動ではありません",
