@@ -27,7 +27,10 @@ def test_original_message_block_and_everything_after_is_removed():
 
 
 def test_japanese_outlook_header_block_without_marker_is_removed():
-    text = "書類を送ります。\n\n差出人: サポートデスク\n送信日時: 2025年7月14日 10:32\n宛先: 高田\n件名: 社名変更\n\n本文"
+    text = (
+        "書類を送ります。\n\n差出人: サポートデスク\n送信日時: 2025年7月14日 10:32\n"
+        "宛先: 高田\n件名: 社名変更\n\n本文"
+    )
     assert strip_quoted(text) == "書類を送ります。"
 
 
@@ -49,7 +52,10 @@ def test_forwarded_message_marker_cuts_the_rest():
 
 
 def test_split_quoted_returns_quoted_text_without_marks_or_headers():
-    text = "確認です。\n\n> -----Original Message-----\n> 送信日時: 2025年7月14日 10:32\n> 件名: 社名変更\n>\n> 9月1日に変更します。"
+    text = (
+        "確認です。\n\n> -----Original Message-----\n> 送信日時: 2025年7月14日 10:32\n"
+        "> 件名: 社名変更\n>\n> 9月1日に変更します。"
+    )
     own, quoted = split_quoted(text)
     assert own == "確認です。"
     assert "送信日時" not in quoted and "件名" not in quoted
@@ -68,7 +74,10 @@ def test_greeting_self_introduction_closing_and_signature_are_dropped():
 
 
 def test_separator_line_signature_is_dropped():
-    text = "IDはどこに書いてありますか。\n\n――――――――\n株式会社丸栄製作所 総務部\n川口 真由美\n〒332-0012 埼玉県\n――――――――"
+    text = (
+        "IDはどこに書いてありますか。\n\n――――――――\n株式会社丸栄製作所 総務部\n"
+        "川口 真由美\n〒332-0012 埼玉県\n――――――――"
+    )
     assert body_for_classification(text) == "IDはどこに書いてありますか。"
 
 

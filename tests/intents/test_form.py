@@ -38,7 +38,8 @@ def test_colon_form_is_parsed_into_every_key():
 
 def test_bracket_labels_with_values_on_the_same_line():
     text = (
-        "【お名前】森本 翔太\n【メールアドレス】morimoto@e-craft-works.jp\n【ご住所】〒601-8205 京都府京都市\n"
+        "【お名前】森本 翔太\n【メールアドレス】morimoto@e-craft-works.jp\n"
+        "【ご住所】〒601-8205 京都府京都市\n"
         "【お電話番号】075-935-2046\n【ご連絡方法】電話\n【お問い合わせ区分】お支払いについて\n"
         "【お問い合わせ内容】\n振込が遅れました。\n追加料金はありますか。"
     )
