@@ -32,7 +32,7 @@ from bot.settings import Settings
 from bot.slack import cards
 from bot.slack.outbox import SlackOutboxSender
 from bot.slack.poster import CardPoster, parse_ref
-from bot.slack.staff import NOT_STAFF, StaffDirectory
+from bot.slack.staff import NOT_STAFF, StaffDirectory, slack_error
 from desk import actions
 from desk.errors import InputError
 from desk.message import Attachment, Channel, IncomingMessage, SenderKind
@@ -164,7 +164,7 @@ class SlackDesk:
         try:
             await client.chat_postEphemeral(channel=channel, user=user, text=text)
         except SlackApiError as exc:
-            log.warning("ephemeral notice failed: %s", exc.response.get("error"))
+            log.warning("ephemeral notice failed: %s", slack_error(exc))
 
     async def guarded(
         self, client: AsyncWebClient, *, channel: str, user: str, work: Awaitable[T]

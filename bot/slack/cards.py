@@ -127,8 +127,13 @@ def who(actor: str) -> str:
     return "システム" if actor in ("", "system") else bk.escape_mrkdwn(actor)
 
 
+def aware(at: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; the store writes UTC."""
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
+
+
 def age_text(received_at: dt.datetime, now: dt.datetime) -> str:
-    minutes = max(0, int((now - received_at).total_seconds() // 60))
+    minutes = max(0, int((aware(now) - aware(received_at)).total_seconds() // 60))
     if minutes < 60:
         return f"{minutes}分前"
     if minutes < 24 * 60:
@@ -137,9 +142,7 @@ def age_text(received_at: dt.datetime, now: dt.datetime) -> str:
 
 
 def when(at: dt.datetime, tz: ZoneInfo) -> str:
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(tz).strftime("%Y/%m/%d %H:%M")
+    return aware(at).astimezone(tz).strftime("%Y/%m/%d %H:%M")
 
 
 def intent_label(intent_id: str, labels: Mapping[str, str]) -> str:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from bot.backoff import Backoff
 from bot.slack.blockkit import escape_mrkdwn
 from bot.slack.poster import parse_ref, wait_any
+from bot.slack.staff import slack_error
 from desk import actions
 from store.db import session_scope
 from store.models import Outbox, OutboxStatus, utcnow
@@ -136,7 +137,7 @@ class SlackOutboxSender:
                 channel=channel, thread_ts=thread_ts, text=escape_mrkdwn(row.body), unfurl_links=False
             )
         except SlackApiError as exc:
-            error = str(exc.response.get("error") or "unknown_error")
+            error = slack_error(exc)
             log.warning("posting reply %s failed: %s", row.id, error)
             await asyncio.to_thread(self._failed, row, f"Slack: {error}", error in PERMANENT)
             self.state = "degraded"

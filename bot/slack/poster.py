@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.slack import cards
+from bot.slack.staff import slack_error
 from desk import actions
 from store.models import AuditEvent, Contract, Customer, Inquiry, InquiryKind, InquiryStatus, utcnow
 
@@ -155,7 +156,7 @@ class CardPoster:
                     await self._post(inquiry_id)
                     posted += 1
                 except SlackApiError as exc:
-                    log.warning("posting card %s failed: %s", inquiry_id, exc.response.get("error"))
+                    log.warning("posting card %s failed: %s", inquiry_id, slack_error(exc))
                     self.state = "degraded"
                     break
         return posted
@@ -184,7 +185,7 @@ class CardPoster:
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
         except SlackApiError as exc:
-            log.warning("updating card %s failed: %s", inquiry_id, exc.response.get("error"))
+            log.warning("updating card %s failed: %s", inquiry_id, slack_error(exc))
 
     async def note(self, inquiry_id: int, text: str) -> None:
         """A short line in the card's thread (e.g. the customer wrote again)."""
@@ -195,7 +196,7 @@ class CardPoster:
         try:
             await self.client.chat_postMessage(channel=channel, thread_ts=ts, text=text)
         except SlackApiError as exc:
-            log.warning("thread note on card %s failed: %s", inquiry_id, exc.response.get("error"))
+            log.warning("thread note on card %s failed: %s", inquiry_id, slack_error(exc))
 
     def wake(self) -> None:
         self._wake.set()

@@ -11,6 +11,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger(__name__)
 
+
+def slack_error(exc: SlackApiError) -> str:
+    """The ``error`` code of a failed Web API call (``http_<status>`` when the answer was not JSON)."""
+    data = getattr(exc.response, "data", None)
+    if isinstance(data, dict):
+        return str(data.get("error") or "unknown_error")
+    return f"http_{getattr(exc.response, 'status_code', 0)}"
+
+
 NOT_STAFF = "この操作はサポートデスクの担当者のみが行えます。必要な場合は管理者にご相談ください。"
 
 
@@ -49,7 +58,7 @@ class StaffDirectory:
         try:
             response = await client.usergroups_users_list(usergroup=self._usergroup)
         except SlackApiError as exc:
-            log.warning("usergroups.users.list failed: %s", exc.response.get("error"))
+            log.warning("usergroups.users.list failed: %s", slack_error(exc))
             return self._members if self._fetched_at is not None else frozenset()
         self._members = frozenset(response.get("users") or [])
         self._fetched_at = now

@@ -49,6 +49,7 @@ class FakeSlack:
         self.connected = asyncio.Event()
         self.app = web.Application()
         self.app.router.add_post("/api/{method}", self.api)
+        self.app.router.add_get("/api/{method}", self.api)
         self.app.router.add_get("/link", self.link)
         self.app.router.add_post("/upload/{file_id}", self.upload)
         self.runner: web.AppRunner | None = None
@@ -247,6 +248,8 @@ class FakeSlack:
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
+    if request.method == "GET":
+        return dict(request.query)
     if request.content_type == "application/json":
         data = await request.json()
         return dict(data) if isinstance(data, dict) else {}
