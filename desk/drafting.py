@@ -1,0 +1,280 @@
+"""Draft a reply: resolve the facts of every intent, render one template per intent, compose them into one
+business-Japanese email (and the same text as a Slack-safe preview).
+
+Wording lives in ``templates/`` (``layout.j2`` + ``intents/<id>.j2``); this module only decides what goes
+in: the order of the sections, the addressee, the single list of items to ask for, and the staff notes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from desk.casefile import CaseFile
+from desk.errors import IdentityError, InputError
+from desk.render import render, slack_escape, tidy
+from desk.resolvers import resolve
+from desk.resolvers.base import ID_NEEDS, IntentFacts, Need, canonical_key, given_keys
+from intents.knowledge import Knowledge
+from intents.model import INTENT_IDS
+
+__all__ = ["INTENT_LABELS", "DeskInfo", "DraftContent", "draft_reply", "leftover_problems", "order_intents"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeskInfo:
+    """Who the desk is, as written in replies (built from ``bot.settings.DeskSettings`` by the caller)."""
+
+    company: str
+    desk_name: str
+    phone: str
+    fax: str
+    hours_text: str
+    email: str
+    portal_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class DraftContent:
+    intents: list[str]
+    subject: str
+    text: str  # the email text
+    preview: str  # the same draft as Slack-safe mrkdwn
+    facts: dict[str, Any]  # JSON-serialisable key facts per intent, for the staff card
+    missing: list[str]  # Japanese labels of what the reply asks the customer for
+    notes: list[str]  # staff-only remarks (Japanese)
+    urgent: bool
+
+
+# Fallback labels (domain.md § Intent taxonomy) for when a knowledge file has none for an intent.
+INTENT_LABELS: dict[str, str] = {
+    "mypage_login": "マイページのログイン",
+    "password_reset": "パスワードの再設定",
+    "account_info_change": "会員情報・メールアドレスの変更",
+    "usage_data": "ご使用量・30分値データ",
+    "bill_inquiry": "ご請求金額・料金明細",
+    "invoice_download": "請求書のダウンロード",
+    "billing_address_change": "請求書の送付先・宛名の変更",
+    "payment_method": "お支払方法・引落口座の変更",
+    "payment_due_date": "引落日・振込期日",
+    "consolidated_billing": "おまとめ請求",
+    "fee_calculation": "電気料金の算定方法",
+    "voltage_frequency": "供給電圧・周波数",
+    "name_change": "名義変更",
+    "pas_open": "PASの開放・投入",
+    "equipment_work": "受電設備の工事・変更",
+    "contract_power": "契約電力・契約超過金",
+    "usage_change": "ご使用状況の変更・ご契約の見直し",
+    "cancellation": "ご解約・解約違約金",
+    "terms": "電気需給約款",
+    "outage": "停電・緊急時のご連絡",
+    "other": "お問い合わせ",
+}
+
+
+def order_intents(intents: Sequence[str]) -> list[str]:
+    """Outage first (safety before anything else), then the customer's own order, ``other`` last.
+
+    Duplicates are dropped; ``other`` is dropped when a real intent is present, because every section
+    already answers something concrete and a generic "we will get back to you" would contradict it.
+    """
+    seen: list[str] = []
+    for intent in intents:
+        if intent not in INTENT_IDS:
+            raise InputError(f"未知の問い合わせ区分です: {intent}")
+        if intent not in seen:
+            seen.append(intent)
+    if not seen:
+        return ["other"]
+    ordered = [i for i in seen if i == "outage"] + [i for i in seen if i not in ("outage", "other")]
+    return ordered or ["other"]
+
+
+def _label(knowledge: Knowledge, intent: str) -> str:
+    info = knowledge.get(intent)
+    return INTENT_LABELS[intent] if info is None else info.label
+
+
+_COMPANY_MARKERS = (
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "合資会社",
+    "合名会社",
+    "(株)",
+    "（株）",
+    "法人",
+    "組合",
+)
+
+
+def _addressee(case: CaseFile) -> list[str]:
+    """The 宛名 lines: company + person 様, company 御中, person 様, or お客さま."""
+    form_name = (case.form or {}).get("お名前", "").strip()
+    person = case.sender_name.strip() or form_name
+    if case.verified and case.customer is not None:
+        person = person or case.customer.contact_person.strip()
+        company = case.customer.name.strip()
+        if person and person != company:
+            return [company, f"{person} 様"]
+        return [f"{company} 御中"]
+    if person:
+        if any(marker in person for marker in _COMPANY_MARKERS):
+            return [f"{person} 御中"]
+        return [f"{person} 様"]
+    return ["お客さま"]
+
+
+_RE_PREFIX = re.compile(r"^\s*(re|ｒｅ|RE|Re)\s*[:：]", re.IGNORECASE)
+
+
+def _subject(original: str, label: str, company: str) -> str:
+    original = original.strip()
+    if original:
+        return original if _RE_PREFIX.match(original) else f"Re: {original}"
+    return f"【{company}】{label}についてのご案内"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _identity_missing(case: CaseFile, results: list[IntentFacts]) -> tuple[Need, ...]:
+    if case.verified or not any(r.needs_identity for r in results):
+        return ()
+    known = given_keys(case)
+    return tuple(n for n in ID_NEEDS if n.key not in known)
+
+
+def _merge_missing(first: Sequence[Need], results: list[IntentFacts]) -> list[str]:
+    seen_keys: set[str] = set()
+    seen_labels: set[str] = set()
+    labels: list[str] = []
+    for need in [*first, *(n for r in results for n in r.missing)]:
+        key = canonical_key(need.key)
+        if key in seen_keys or need.label in seen_labels:
+            continue
+        seen_keys.add(key)
+        seen_labels.add(need.label)
+        labels.append(need.label)
+    return labels
+
+
+def _notes(case: CaseFile, results: list[IntentFacts]) -> list[str]:
+    notes = list(case.notes)
+    if not case.verified:
+        notes.append(
+            "本人確認未了：送信元が登録済みの連絡先と確認できないため、契約固有の情報は返信に含めていません。"
+        )
+    if case.unknown_ids:
+        notes.append(f"本文の番号 {'、'.join(case.unknown_ids)} は登録がありません（誤記の可能性）。")
+    for r in results:
+        notes += [n for n in r.notes if n not in notes]
+    return notes
+
+
+def _check_disclosure(case: CaseFile, results: list[IntentFacts]) -> None:
+    leaking = [r.intent for r in results if r.contract is not None]
+    if leaking and not case.verified:
+        raise IdentityError(f"本人確認前の下書きに契約情報が含まれようとしました（{', '.join(leaking)}）")
+
+
+def draft_reply(
+    case: CaseFile,
+    *,
+    desk: DeskInfo,
+    knowledge: Knowledge,
+    original_subject: str = "",
+    intents: Sequence[str] | None = None,
+) -> DraftContent:
+    """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route)."""
+    ids = order_intents(list(intents) if intents is not None else case.understanding.intent_ids)
+    results = [resolve(intent, case, knowledge) for intent in ids]
+    _check_disclosure(case, results)
+    id_missing = _identity_missing(case, results)
+    missing = _merge_missing(id_missing, results)
+    urgent = any(r.urgent for r in results)
+    sections = [
+        {
+            "intent": r.intent,
+            "label": _label(knowledge, r.intent),
+            "body": tidy(
+                render(
+                    f"intents/{r.intent}.j2",
+                    f=r.facts,
+                    c=r.contract,
+                    k=knowledge.get(r.intent),
+                    desk=desk,
+                    verified=case.verified,
+                    today=case.today,
+                    channel=case.channel,
+                )
+            ).rstrip("\n"),
+        }
+        for r in results
+    ]
+    text = tidy(
+        render(
+            "layout.j2",
+            addressee=_addressee(case) if case.channel != "slack" else [],
+            sections=sections,
+            missing=missing,
+            ask_identity=bool(id_missing),
+            identity_pending=not case.verified and any(r.needs_identity for r in results),
+            unknown_ids=list(case.unknown_ids),
+            urgent=urgent,
+            desk=desk,
+            channel=case.channel,
+        )
+    )
+    return DraftContent(
+        intents=ids,
+        subject=_subject(original_subject, sections[0]["label"], desk.company),
+        text=text,
+        preview=slack_escape(text),
+        facts=_jsonable(
+            {r.intent: {**r.facts, **(r.contract or {})} for r in results if r.facts or r.contract}
+        ),
+        missing=missing,
+        notes=_notes(case, results),
+        urgent=urgent,
+    )
+
+
+_LEFTOVERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\{\{|\}\}"), "差し込み記号（{{ }}）が残っています"),
+    (re.compile(r"\{%|%\}"), "テンプレートの制御記号（{% %}）が残っています"),
+    (re.compile(r"\{#|#\}"), "テンプレートのコメント記号（{# #}）が残っています"),
+    (re.compile(r"Undefined"), "未定義の値（Undefined）が表示されています"),
+    (re.compile(r"(?<![A-Za-z])None(?![A-Za-z])"), "値のない項目（None）が表示されています"),
+    (re.compile(r"(?<![A-Za-z])(nan|NaN)(?![A-Za-z])"), "数値でない値（nan）が表示されています"),
+    (re.compile(r"TODO|FIXME|XXX"), "作業用の書き込み（TODO など）が残っています"),
+    (re.compile(r"DEBUG"), "デバッグ用の書き込み（DEBUG）が残っています"),
+    (re.compile(r"<class |<object |object at 0x"), "プログラムの内部表現（<class …>）が表示されています"),
+    (re.compile(r"Traceback \(most recent call last\)"), "エラーの詳細（Traceback）が含まれています"),
+    (
+        re.compile(r"^\s*File \".*\", line \d+", re.MULTILINE),
+        "エラーの詳細（ファイルと行番号）が含まれています",
+    ),
+    (re.compile(r"Decimal\(|datetime\.date\("), "プログラムの内部表現（Decimal/date）が表示されています"),
+)
+
+
+def leftover_problems(text: str) -> list[str]:
+    """What in a reply must not reach a customer (unrendered placeholders, debug output), in Japanese.
+
+    An empty list means the text passed. Used as the last check before sending, on staff-edited text too.
+    """
+    return [message for pattern, message in _LEFTOVERS if pattern.search(text)]
