@@ -44,7 +44,7 @@ _KNUM = "〇一二三四五六七八九十"
 @dataclass(frozen=True, slots=True)
 class DateMention:
     """One date written in a text: the resolved day, its span in the original text, and its kind
-    (``absolute``, ``era``, ``month_day``, ``month_end``, ``relative_day``, ``weekday``, ``nth_weekday``,
+    (``absolute``, ``era``, ``month_day`` — also a day with its weekday, "10日（金）" —, ``month_end``, ``relative_day``, ``weekday``, ``nth_weekday``,
     ``fiscal_year_end``). ``weekday_checked`` is True when a weekday written beside it matched."""
 
     date: date
@@ -112,6 +112,11 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         ),
         ("month_day", ("月",), rf"{_NOT_AFTER_DIGIT}{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
         ("month_day", ("/",), rf"(?<![\d/.\-:]){_SLASH_MD}(?![\d/]){_WD_NOTE}"),
+        (
+            "day_weekday",
+            ("日",),
+            rf"(?<![\d/.\-月年])(?P<da>\d{{1,2}})\s*日\s*[(（]\s*(?P<wd>[{_WEEKDAYS}])(?:曜日?)?\s*[)）]",
+        ),
         ("fiscal_year_end", ("年度末",), r"(?:(?P<rel>再来年度|来年度|今年度|本年度|当年度)|年度)末"),
         ("weekday", ("曜",), rf"(?P<rel>再来週|来週|今週|先週|次の|今度の)\s*の?\s*{_WEEKDAY_RE}"),
         (
@@ -187,6 +192,17 @@ def _nth_weekday(year: int, month: int, nth: str, weekday: int) -> date | None:
     return date(year, month, days[index]) if 0 <= index < len(days) else None
 
 
+def _day_with_weekday(day: int, weekday: int, received: date) -> date | None:
+    """ "10日（金）": the day of a nearby month (previous to two ahead) that falls on that weekday."""
+    candidates = []
+    for delta in (-1, 0, 1, 2):
+        year, month = _add_months(received.year, received.month, delta)
+        d = _safe_date(year, month, day)
+        if d is not None and d.weekday() == weekday:
+            candidates.append(d)
+    return min(candidates, key=lambda d: (abs((d - received).days), d < received)) if candidates else None
+
+
 def _week_monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -238,6 +254,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
             return None, False, kind
         resolved, checked = _year_for(month, day, received, g.get("wd"))
         return resolved, checked, kind
+    if kind == "day_weekday":
+        return _day_with_weekday(int(g["da"]), _WEEKDAYS.index(g["wd"]), received), True, "month_day"
     if kind == "fiscal_year_end":
         end = date(received.year, 3, 31)
         if end < received:

@@ -177,9 +177,11 @@ def _email(text: str) -> str | None:
 
 # --- the date ------------------------------------------------------------------------------------------
 
-_PAST_INTENTS = frozenset({"outage", "usage_data", "bill_inquiry"})
+_PAST_INTENTS = frozenset({"outage", "usage_data"})
+# Words that make a past day the subject: an outage that happened, or data of a past day.
 _PAST_WORDS = re.compile(
-    r"停電|電気が(?:止ま|落ち|来)|止まりました|落ちました|使用量|使用電力|データ|30分|数値|値|グラフ|明細|請求"
+    r"停電|瞬停|電気が(?:止ま|落ち|来)|止まりました|落ちました|使用量|使用電力|電力量|データ|30分|数値|グラフ|"
+    r"デマンド|最大電力"
 )
 _STRONG_AFTER = re.compile(
     r"^\s*(?:付け?|をもって|をもちまして|を持って|限りで|限り|にて(?:解約|終了|閉店|閉鎖))"
@@ -194,7 +196,12 @@ _TOPIC_WORDS = re.compile(
     r"期日|期限|締め|引き?落と|振込|支払|打ち合わせ|打合せ|訪問|返送|提出|使えなく"
 )
 _INCIDENTAL_BEFORE = re.compile(
-    r"(?:開始日|契約開始|契約日|適用日|送信日時|受信日時|日時)\s*(?:は|:|：)?\s*$"
+    r"(?:開始日|契約開始|契約日|適用日|送信日時|受信日時|日時|作成日|発行日|設立|創業)\s*(?:は|:|：)?\s*$"
+)
+# "解約日は", "工事予定日：" just before a date name it as the day the request is about.
+_KEY_DAY_BEFORE = re.compile(
+    r"(?:解約|変更|工事|停電|作業|実施|予定|希望|合併|移転|閉店|閉鎖|廃止|切替|切り替え|開始|再開|点検|期限|期日|締切|締め切り)"
+    r"(?:日|日時|予定日|希望日)\s*(?:は|を|が|:|：)?\s*$"
 )
 _SENTENCE_END = re.compile(r"[。！!？?\n]")
 
@@ -220,11 +227,22 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
         score += 1.0
     if mention.weekday_checked:
         score += 0.5
+    if _KEY_DAY_BEFORE.search(before):
+        score += 2.5
     if _INCIDENTAL_BEFORE.search(before):
         score -= 5.0
+    if _alone_on_line(text, mention):
+        score -= 2.0  # a dated letterhead or a date stamp, not the subject
     if mention.date < received and not past_ok:
-        score -= 4.0
+        score -= 3.0
     return score
+
+
+def _alone_on_line(text: str, mention: DateMention) -> bool:
+    left = text.rfind("\n", 0, mention.start) + 1
+    right = text.find("\n", mention.end)
+    line = text[left : right if right >= 0 else len(text)]
+    return line.strip(" \t:：") == text[mention.start : mention.end].strip()
 
 
 def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | None:
@@ -263,14 +281,15 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 
 # --- cancellation reason -------------------------------------------------------------------------------
 
-_REASON_OTHER = re.compile(r"低圧|自家発電|自家発|自家消費|特別高圧(?:に|へ)")
+_REASON_OTHER = re.compile(r"低圧|自家発電|自家発|自家消費|特別高圧(?:に|へ)|オンサイト|受電方式")
 _REASON_SWITCH = re.compile(
     r"他社|他の電力|別の電力|他の小売|別の小売|新電力|乗り換え|乗換え|のりかえ|電力会社を(?:変え|変更|切り替え|見直)|"
     r"別の会社(?:から|に|へ|と)|他の会社(?:から|に|へ|と)|相見積|安い(?:単価|料金|ところ|会社)|他社の提案|(?:電力|電気)の?調達.{0,6}一本化"
 )
 _REASON_REMOVAL = re.compile(
     r"閉鎖|閉店|閉所|閉院|閉園|廃業|廃止|撤退|撤去|取り壊|取壊|解体|建て替え|建替|移転|引っ越|引越|移設|"
-    r"閉め(?:る|て|ます|ること)|たたむ|売却|事業所を?(?:移|統合)|倉庫を(?:移|閉)|営業(?:を)?終了"
+    r"閉め(?:る|て|ます|ること)|閉じ(?:る|て|ます|ること)|たたむ|店じまい|売却|事業所を?(?:移|統合)|倉庫を(?:移|閉)|"
+    r"営業(?:を)?終了|事業(?:を)?終了"
 )
 _REASON_WEAK_REMOVAL = re.compile(r"退去|撤収|移る|移ります")
 _CANCEL_WORDS = re.compile(r"解約|やめ|辞め|止め|終了|終わら|切り替え|切替")
