@@ -78,9 +78,11 @@ def resolve_contract_power(case: CaseFile, knowledge: Knowledge) -> IntentFacts:
 
 
 def _one_year_marks(contract: ContractView, today: dt.date) -> dict[str, Any]:
-    applied_year_end = anniversary(contract.applied_on, 1)
+    # The last day still "within one year" is the day before the anniversary.
+    day = dt.timedelta(days=1)
+    applied_year_end = anniversary(contract.applied_on, 1) - day
     increase = contract.last_power_increase_on
-    increase_year_end = anniversary(increase, 1) if increase else None
+    increase_year_end = anniversary(increase, 1) - day if increase else None
     return {
         "contract_no": contract.contract_no,
         "facility_name": contract.facility_name,
@@ -88,10 +90,10 @@ def _one_year_marks(contract: ContractView, today: dt.date) -> dict[str, Any]:
         "scheme": contract.scheme,
         "applied_on": contract.applied_on,
         "applied_year_end": applied_year_end,
-        "within_applied_year": today < applied_year_end,
+        "within_applied_year": today <= applied_year_end,
         "last_power_increase_on": increase,
         "increase_year_end": increase_year_end,
-        "within_increase_year": bool(increase_year_end and today < increase_year_end),
+        "within_increase_year": bool(increase_year_end and today <= increase_year_end),
     }
 
 
