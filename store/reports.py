@@ -135,12 +135,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def _in_range(conn: Connection, rng: ReportRange, *, with_previous: bool = False) -> ColumnElement[bool]:
     start, end = rng.utc_bounds(with_previous=with_previous)
-    return and_(INQ.c.received_at >= _bind_time(conn, start), INQ.c.received_at < _bind_time(conn, end))
-
-
-def _bind_time(conn: Connection, value: dt.datetime) -> dt.datetime:
-    # SQLite compares the stored naive UTC text; give it the same shape.
-    return value.replace(tzinfo=None) if conn.dialect.name == "sqlite" else value
+    # Bound as aware UTC: the column type stores (and SQLite compares) UTC wall-clock.
+    return and_(INQ.c.received_at >= start, INQ.c.received_at < end)
 
 
 def _inquiries_only() -> ColumnElement[bool]:

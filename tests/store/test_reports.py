@@ -195,7 +195,7 @@ def test_corrections_are_reroutes_and_heavy_edits(engine: Engine) -> None:
     ]
     assert isinstance(heavy[0], Correction)
     assert heavy[0].text.startswith("パスワードを忘れて")
-    assert [(c.inquiry_id, c.reason, c.distance) for c in light][0] == (3, "edited", pytest.approx(0.2))
+    assert next((c.inquiry_id, c.reason, c.distance) for c in light) == (3, "edited", pytest.approx(0.2))
 
 
 def test_empty_store_gives_empty_measures(engine: Engine) -> None:
