@@ -60,9 +60,13 @@ _HEADER_START = re.compile(
 
 
 def _cut_index(lines: list[str]) -> int:
-    """Index of the first line where quoted earlier mail begins (len(lines) if none)."""
+    """Index of the first line where unmarked quoted mail begins (len(lines) if none). Lines already
+    marked with ">" never cut: text after a ">" block (a bottom-posted reply, a signature) is the sender's,
+    and so is text after an "On … wrote:" line once its ">" lines end."""
     for i, line in enumerate(lines):
-        if _CUT_MARKER.match(line) or (("wrote" in line or "書きました" in line) and _WROTE.match(line)):
+        if _QUOTE_LINE.match(line):
+            continue
+        if _CUT_MARKER.match(line):
             return i
         if _HEADER_START.match(line):
             window = lines[i : i + 5]

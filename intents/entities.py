@@ -21,6 +21,7 @@ MAX_CHARS = (
     50_000  # longer texts are cut: identifiers live in the first pages, and speed must not depend on size
 )
 DESK_PHONES: tuple[str, ...] = ("0362710242",)
+_QUOTED_KINDS = frozenset({"customer_no", "contract_no", "supply_point_id"})
 
 _SEP = r"[- \t.ー]?"  # one separator a customer may put between digit groups
 _D = r"\d"
@@ -347,8 +348,11 @@ def _extract(
 
     found = _identifiers(parts.own)
     if parts.quoted:
+        # Quoted mail is often the desk's own reply: its numbers can be ours, so only identifiers of a
+        # contract are taken from it, and only when the new text lacks them.
         for key, value in _identifiers(parts.quoted).items():
-            found.setdefault(key, value)
+            if key in _QUOTED_KINDS:
+                found.setdefault(key, value)
     if form:
         phone = _digits(fold_width(form.get("phone", "")))
         if len(phone) in (10, 11) and phone not in DESK_PHONES:

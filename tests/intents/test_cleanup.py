@@ -46,6 +46,13 @@ def test_on_wrote_line_and_gmail_japanese_wrote_line_are_removed():
     assert strip_quoted(japanese) == "了解です。"
 
 
+def test_text_after_a_quoted_block_is_the_senders_own():
+    text = "日程が決まりました。\n\n> 2026/03/25 10:12、サポートデスク wrote:\n> 以前の本文\n\n大和設備 石川\n携帯 090-1234-5678"
+    own, quoted = split_quoted(text)
+    assert own == "日程が決まりました。\n\n\n大和設備 石川\n携帯 090-1234-5678"
+    assert quoted == "以前の本文"
+
+
 def test_forwarded_message_marker_cuts_the_rest():
     text = "転送します。\n---------- Forwarded message ---------\nFrom: 顧客\nDate: 2026/1/1\n本文"
     assert strip_quoted(text) == "転送します。"

@@ -63,6 +63,12 @@ def test_written_weekday_picks_the_year():
     assert mention.text == "8月17日（日）"
 
 
+def test_day_with_weekday_picks_the_nearby_month():
+    # 2026-06-10 is a Wednesday and 2026-07-10 a Friday.
+    assert only("10日（金）に伺います") == "2026-07-10"
+    assert only("10日(水)") == "2026-06-10"
+
+
 def test_year_boundary_for_a_day_without_year():
     assert only("1月10日", date(2026, 12, 20)) == "2027-01-10"
     assert only("1/10", date(2026, 12, 20)) == "2027-01-10"

@@ -179,6 +179,25 @@ def test_a_date_in_the_new_text_beats_one_in_the_quote():
     assert ents(text, ("equipment_work",))["date"] == "2026-06-20"
 
 
+def test_a_past_name_change_written_with_tsuke_is_still_the_date():
+    text = "弊社は5月1日付で社名を変更いたしました。名義変更をお願いします。"
+    assert ents(text, ("name_change",), date(2026, 5, 12))["date"] == "2026-05-01"
+
+
+def test_the_day_named_as_cancellation_day_beats_the_notice_deadline():
+    text = "解約通知書は3月31日までに送ります。\n解約日は6月30日でお願いします。"
+    assert ents(text, ("cancellation",), date(2026, 2, 16))["date"] == "2026-06-30"
+
+
+def test_a_letterhead_date_alone_on_its_line_is_not_the_date():
+    assert "date" not in ents("2026年6月4日\n\n請求書の送付先を変えたいです。", ("billing_address_change",))
+
+
+def test_phone_numbers_in_quoted_mail_are_not_taken():
+    text = "承知しました。\n\n> サポートデスク\n> TEL 03-9876-5432"
+    assert "phone" not in ents(text)
+
+
 def test_month_only_reference_gives_no_date():
     assert "date" not in ents("来年3月ごろに更新を計画しております。", ("equipment_work",))
 
