@@ -86,8 +86,10 @@ class SlackDesk:
         engine: Engine,
         pipeline: Pipeline,
         client: AsyncWebClient | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         slack = settings.slack
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.settings = settings
         self.engine = engine
         self.pipeline = pipeline
@@ -471,9 +473,14 @@ class SlackDesk:
 
 
 def build_desk(
-    *, settings: Settings, engine: Engine, pipeline: Pipeline, client: AsyncWebClient | None = None
+    *,
+    settings: Settings,
+    engine: Engine,
+    pipeline: Pipeline,
+    client: AsyncWebClient | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> SlackDesk:
-    return SlackDesk(settings=settings, engine=engine, pipeline=pipeline, client=client)
+    return SlackDesk(settings=settings, engine=engine, pipeline=pipeline, client=client, clock=clock)
 
 
 def build_app(*, settings: Settings, engine: Engine, pipeline: Pipeline) -> AsyncApp:

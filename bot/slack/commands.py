@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import re
 import unicodedata
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,12 @@ PAYMENT_LABELS = {"debit": "口座引落", "transfer": "銀行振込"}
 SCHEME_LABELS = {"jitsuryo": "実量制", "kyogi": "協議制"}
 STATUS_LABELS = {"active": "供給中", "cancellation_requested": "解約手続き中", "ended": "供給終了"}
 REASON_LABELS = {"switch": "他社への切替", "removal": "設備の撤去（閉店・移転など）", "other": "その他"}
+
+
+def num(value: Decimal) -> str:
+    """A decimal as staff write it: thousands separators, no trailing zeros (1650.00 → 1,650)."""
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _payment(method: str) -> str:
@@ -123,7 +130,7 @@ def _one(args: list[str], what: str) -> str:
 
 
 def _today(desk: SlackDesk) -> dt.date:
-    return dt.datetime.now(ZoneInfo(desk.settings.timezone)).date()
+    return desk.clock().astimezone(ZoneInfo(desk.settings.timezone)).date()
 
 
 # -- faq --------------------------------------------------------------------------------------------------
@@ -207,8 +214,8 @@ def contract_answer(desk: SlackDesk, token: str) -> str:
             f"\n*{c.contract_no}* {bk.escape_mrkdwn(c.facility_name)}\n"
             f"• 状態: {STATUS_LABELS.get(c.status, c.status)}　供給開始: {c.supply_start:%Y/%m/%d}　"
             f"契約適用日: {c.applied_on:%Y/%m/%d}\n"
-            f"• 契約電力: {c.contract_power_kw} kW（{SCHEME_LABELS.get(c.scheme, c.scheme)}）　"
-            f"基本料金単価: {c.basic_unit_price} 円/kW　電力量料金単価: {c.energy_unit_price} 円/kWh\n"
+            f"• 契約電力: {num(c.contract_power_kw)} kW（{SCHEME_LABELS.get(c.scheme, c.scheme)}）　"
+            f"基本料金単価: {num(c.basic_unit_price)} 円/kW　電力量料金単価: {num(c.energy_unit_price)} 円/kWh\n"
             f"• 計量日: 毎月{c.metering_day}日　支払方法: {_payment(c.payment_method)}"
         )
         if c.invoices:
@@ -304,7 +311,7 @@ def queue_answer(desk: SlackDesk, limit: int = 20) -> str:
     from desk import actions
 
     labels = desk.labels()
-    now = dt.datetime.now(dt.UTC)
+    now = desk.clock()
     tz = ZoneInfo(desk.settings.timezone)
     with Session(desk.engine) as session:
         rows = actions.pending_inquiries(session, limit=limit)
