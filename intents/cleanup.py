@@ -110,10 +110,12 @@ def strip_quoted(text: str) -> str:
 
 # --- greetings, closings, signatures ------------------------------------------------------------------
 
+# Units of polite padding before よろしくお願いします. The possessive "*+" keeps matching linear: units like
+# "以上" + "、" could otherwise be split in many ways and backtrack exponentially on odd input.
 _SOFTENER = (
-    r"(?:以上[、,]?|どうぞ|何卒|なにとぞ|引き続き|今後とも|今後ともどうぞ|お手数(?:を(?:お)?かけ(?:いた)?しますが|ですが)[、,]?"
-    r"|恐れ入りますが[、,]?|恐縮ですが[、,]?|お忙しいところ(?:恐縮ですが|申し訳ございませんが|恐れ入りますが)?[、,]?"
-    r"|ご確認の(?:ほど)?|ご検討の(?:ほど)?|ご対応の(?:ほど)?|ご教示の(?:ほど)?|本年も|[、, ])*"
+    r"(?:以上|どうぞ|何卒|なにとぞ|引き続き|今後とも|本年も|お手数を(?:お)?かけ(?:いた)?しますが|お手数ですが"
+    r"|恐れ入りますが|恐縮ですが|お忙しいところ|申し訳ございませんが|ご確認の(?:ほど)?|ご検討の(?:ほど)?"
+    r"|ご対応の(?:ほど)?|ご教示の(?:ほど)?|[、, ])*+"
 )
 _GREETING = re.compile(
     r"(?:"
@@ -142,6 +144,7 @@ _SELF_INTRO = re.compile(
     + r"[ 　]?(?:です|でございます|と申します)[。．.]*"
     r"|" + _NAME + r"と申します[。．.]*"
 )
+_MAX_FORMULA = 80  # greetings and self-introductions are short; longer sentences are content
 _GREETING_HINT = re.compile(r"世話|よろしく|宜しく|疲れ|おめでとう|以上|失礼|平素|旧年|初めて|慶び")
 _INTRO_END = re.compile(r"(?:です|でございます|と申します)[。．.]*$")
 _ADDRESSEE = re.compile(
@@ -190,9 +193,9 @@ def _clean_line(line: str, position: int) -> str:
         s = sentence.strip(" \t　")
         if not s:
             continue
-        if _GREETING_HINT.search(s) and _GREETING.fullmatch(s):
+        if len(s) <= _MAX_FORMULA and _GREETING_HINT.search(s) and _GREETING.fullmatch(s):
             continue
-        if position < 6 and _INTRO_END.search(s) and _SELF_INTRO.fullmatch(s):
+        if position < 6 and len(s) <= _MAX_FORMULA and _INTRO_END.search(s) and _SELF_INTRO.fullmatch(s):
             continue
         kept.append(s)
     return "".join(kept)
@@ -200,8 +203,14 @@ def _clean_line(line: str, position: int) -> str:
 
 def body_for_classification(text: str) -> str:
     """The customer's own words: quotes, addressee, greetings, name-only self-introductions, closing
-    formulas and the signature removed. Never returns less than nothing: if everything looked like
+    formulas and the signature removed; for a portal form, its お問い合わせ内容 cleaned the same way. Never returns less than nothing: if everything looked like
     boilerplate, the quote-stripped text is returned."""
+    from intents.form import parse_form  # form.py imports this module's fold_width
+
+    form = parse_form(text)
+    if form is not None and form["body"]:
+        # A portal form: only お問い合わせ内容 is the customer's text; the labels would mislead a classifier.
+        text = form["body"]
     own = strip_quoted(text)
     lines = _drop_signature(own.splitlines())
     out: list[str] = []

@@ -113,6 +113,18 @@ def test_identifier_lines_before_the_signature_are_kept():
     assert body_for_classification(text) == "請求額を教えてください。\n\nお客さま番号：30012345"
 
 
+def test_form_email_gives_only_the_inquiry_text():
+    text = (
+        "お客さまサイトから送信されました。\n\nお名前：林\nメールアドレス：h@example.jp\n"
+        "お問い合わせ区分：マイページについて\nお問い合わせ内容：\nお世話になっております。\n請求書の宛名を変えたいです。"
+    )
+    assert body_for_classification(text) == "請求書の宛名を変えたいです。"
+
+
+def test_odd_repetitive_input_is_handled():
+    assert body_for_classification("以上、" * 40 + "X") == "以上、" * 40 + "X"
+
+
 def test_text_that_is_only_boilerplate_is_returned_rather_than_emptied():
     text = "お世話になっております。\nよろしくお願いいたします。"
     assert body_for_classification(text) == text
