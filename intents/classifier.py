@@ -1,0 +1,391 @@
+"""Multi-label intent classifier: knowledge files in, calibrated scores out.
+
+Evidence per intent, all computed on normalised, synonym-canonicalised text (see :mod:`intents.normalize`):
+
+* ``kw``   keyword and negative cues from the intent's TOML (weighted, each cue counted once);
+* ``fz``   rapidfuzz similarity of the message's sentences to the intent's examples (best pair);
+* ``cos``  cosine of character 2/3-gram TF-IDF vectors against the intent's examples and keywords;
+* ``hint`` the inquiry form's お問い合わせ区分 names the intent (weak: customers often pick the wrong one).
+
+A small logistic model turns these (and their values relative to the best intent of the same message) into
+a probability per intent. Its weights are *calibration data* fitted on a labelled set and stored in
+``faq/calibration.toml``; :func:`fit_calibration` refits them. Intents whose probability clears the threshold
+are reported; when none does, the answer is ``other``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from desk.errors import InputError
+from intents.knowledge import Knowledge, load_knowledge
+from intents.model import IntentScore
+from intents.normalize import char_ngrams, normalize, sentences
+
+FEATURES: tuple[str, ...] = ("kw", "kw_rel", "fz", "fz_rel", "cos", "cos_rel", "hint", "is_top")
+CALIBRATION_FILE = "calibration.toml"
+OTHER = "other"
+HINT_WEIGHT = 0.3
+_MAX_SENTENCES = 10
+_FUZZY_CANDIDATES = 5
+_MAX_SENTENCE_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic weights over ``FEATURES`` plus a bias; fitted by :func:`fit_calibration`."""
+
+    weights: tuple[float, ...]
+    bias: float
+    fitted_on: str = ""
+
+    @classmethod
+    def default(cls) -> Calibration:
+        # Hand-set fallback used only when no calibration file exists.
+        return cls(weights=(3.0, 3.0, 2.0, 1.0, 2.0, 1.0, 0.3, 1.0), bias=-6.0)
+
+    @classmethod
+    def load(cls, path: Path) -> Calibration:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            weights = data["weights"]
+            calibration = cls(
+                weights=tuple(float(weights[name]) for name in FEATURES),
+                bias=float(data["bias"]),
+                fitted_on=str(data.get("fitted_on", "")),
+            )
+        except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{path.name}: 較正ファイルを読み込めません（{exc}）") from exc
+        return calibration
+
+    def dump(self) -> str:
+        lines = [
+            "# Fitted by `madoguchi eval FILE --fit-calibration faq/calibration.toml`; do not edit by hand.",
+            f'fitted_on = "{self.fitted_on}"',
+            f"bias = {self.bias:.6f}",
+            "",
+            "[weights]",
+        ]
+        lines += [f"{name} = {w:.6f}" for name, w in zip(FEATURES, self.weights, strict=True)]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class _Cue:
+    pattern: re.Pattern[str] | None
+    literal: str
+    weight: float
+
+    def found(self, text: str) -> bool:
+        return self.pattern.search(text) is not None if self.pattern is not None else self.literal in text
+
+
+class Classifier:
+    """Load once (:meth:`load`), then call :meth:`classify` per message; thread-safe and read-only."""
+
+    def __init__(self, knowledge: Knowledge, calibration: Calibration, *, threshold: float, max_intents: int):
+        self.knowledge = knowledge
+        self.calibration = calibration
+        self.threshold = threshold
+        self.max_intents = max_intents
+        self.intent_ids: list[str] = list(knowledge.intents)
+        self._synonym_re = _synonym_pattern(knowledge.synonyms)
+        self._cues: list[list[_Cue]] = []
+        for intent in knowledge.intents.values():
+            cues = [self._cue(c.term, c.weight, c.regex) for c in intent.keywords]
+            cues += [self._cue(c.term, -c.weight, c.regex) for c in intent.negative]
+            self._cues.append(cues)
+        self._build_cue_tables()
+        self._hints: dict[str, np.ndarray] = {}
+        for i, intent in enumerate(knowledge.intents.values()):
+            for category in intent.form_categories:
+                vec = self._hints.setdefault(normalize(category), np.zeros(len(self.intent_ids)))
+                vec[i] = 1.0
+        self._build_examples()
+        self._build_ngrams()
+
+    # -- construction -------------------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        knowledge: Knowledge | None = None,
+        *,
+        threshold: float = 0.5,
+        max_intents: int = 3,
+        calibration: Calibration | None = None,
+    ) -> Classifier:
+        """Build from the packaged knowledge (or ``knowledge``) and ``faq/calibration.toml`` when present."""
+        knowledge = knowledge if knowledge is not None else load_knowledge()
+        if calibration is None:
+            base = knowledge.source_dir
+            path = base / CALIBRATION_FILE if base is not None else None
+            calibration = (
+                Calibration.load(path) if path is not None and path.exists() else Calibration.default()
+            )
+        if not 0.0 <= threshold <= 1.0:
+            raise InputError(f"しきい値は0から1の間で指定してください（{threshold}）")
+        return cls(knowledge, calibration, threshold=threshold, max_intents=max_intents)
+
+    def canon(self, text: str) -> str:
+        """Normalise and rewrite synonyms to their canonical terms."""
+        text = normalize(text)
+        if self._synonym_re is None:
+            return text
+        table = self.knowledge.synonyms
+        return self._synonym_re.sub(lambda m: table[m.group(0)], text)
+
+    def _cue(self, term: str, weight: float, regex: bool) -> _Cue:
+        if regex:
+            return _Cue(re.compile(normalize(term)), "", weight)
+        return _Cue(None, self.canon(term), weight)
+
+    def _build_examples(self) -> None:
+        texts: list[str] = []
+        owners: list[int] = []
+        for i, intent in enumerate(self.knowledge.intents.values()):
+            for example in intent.examples:
+                texts.append(self.canon(example))
+                owners.append(i)
+        self._example_texts = texts
+        self._example_owner = np.asarray(owners)
+        self._examples_by_intent = [list(self._example_texts_of(i)) for i in range(len(self.intent_ids))]
+
+    def _build_ngrams(self) -> None:
+        docs: list[Counter[str]] = []
+        for i in range(len(self.intent_ids)):
+            counts: Counter[str] = Counter()
+            for text in self._example_texts_of(i):
+                counts.update(set(char_ngrams(text)))
+            for cue in self._cues[i]:
+                if cue.literal:
+                    counts.update({g: 2 for g in set(char_ngrams(cue.literal))})
+            docs.append(counts)
+        vocab = sorted(set().union(*docs))
+        self._vocab = {g: n for n, g in enumerate(vocab)}
+        df = np.zeros(len(vocab))
+        for counts in docs:
+            for g in counts:
+                df[self._vocab[g]] += 1
+        self._idf = np.log((1 + len(docs)) / (1 + df)) + 1.0
+        matrix = np.zeros((len(vocab), len(docs)))
+        for i, counts in enumerate(docs):
+            for g, c in counts.items():
+                matrix[self._vocab[g], i] = (1 + math.log(c)) * self._idf[self._vocab[g]]
+        norms = np.linalg.norm(matrix, axis=0)
+        self._centroids = matrix / np.where(norms == 0, 1, norms)
+
+    def _example_texts_of(self, index: int) -> Iterable[str]:
+        return (
+            t for t, owner in zip(self._example_texts, self._example_owner, strict=True) if owner == index
+        )
+
+    # -- evidence -----------------------------------------------------------------------------------------
+
+    def features(self, text: str, *, subject: str = "", form_category: str | None = None) -> np.ndarray:
+        """The evidence matrix (intents x ``FEATURES``) for one message body (already cleaned) and subject."""
+        canon = self.canon(f"{subject}\n{text}" if subject else text)
+        n = len(self.intent_ids)
+        kw = np.maximum(self._keyword_scores(canon), 0.0)
+        kw_sat = 1.0 - np.exp(-kw / 3.0)
+        cos = self._cosine(canon)
+        fz = self._fuzzy(canon, candidates=np.argsort(-(kw_sat + cos))[:_FUZZY_CANDIDATES])
+        hint = np.zeros(n)
+        if form_category:
+            hint = self._hints.get(normalize(form_category), hint)
+        total = kw_sat + fz + cos
+        is_top = (total >= total.max() - 1e-9).astype(float) if total.max() > 0 else np.zeros(n)
+        return np.column_stack(
+            [kw_sat, _relative(kw_sat), fz, _relative(fz), cos, _relative(cos), hint, is_top]
+        )
+
+    def _keyword_scores(self, canon: str) -> np.ndarray:
+        # Literal cues: one `in` test per distinct literal, then one matrix product spreads the weights.
+        # Only literals whose first two characters occur in the text are tested at all.
+        heads = {canon[i : i + 2] for i in range(len(canon) - 1)}
+        scores: np.ndarray = np.zeros(len(self._cues))
+        for head, entries in self._literal_heads.items():
+            if head in heads:
+                for literal, row in entries:
+                    if literal in canon:
+                        scores += self._literal_weights[row]
+        for literal, row in self._short_literals:
+            if literal in canon:
+                scores += self._literal_weights[row]
+        for pattern, index, weight in self._regex_cues:
+            if pattern.search(canon) is not None:
+                scores[index] += weight
+        return scores
+
+    def _build_cue_tables(self) -> None:
+        literals: dict[str, int] = {}
+        rows: list[tuple[int, int, float]] = []
+        self._regex_cues: list[tuple[re.Pattern[str], int, float]] = []
+        for i, cues in enumerate(self._cues):
+            for cue in cues:
+                if cue.pattern is not None:
+                    self._regex_cues.append((cue.pattern, i, cue.weight))
+                elif cue.literal:
+                    rows.append((literals.setdefault(cue.literal, len(literals)), i, cue.weight))
+        self._literals = list(literals)
+        self._literal_heads: dict[str, list[tuple[str, int]]] = {}
+        self._short_literals: list[tuple[str, int]] = []
+        for literal, row in literals.items():
+            if len(literal) >= 2:
+                self._literal_heads.setdefault(literal[:2], []).append((literal, row))
+            else:
+                self._short_literals.append((literal, row))
+        self._literal_weights = np.zeros((len(literals), len(self._cues)))
+        for row, i, weight in rows:
+            self._literal_weights[row, i] += weight
+
+    def _fuzzy(self, canon: str, *, candidates: np.ndarray) -> np.ndarray:
+        """Best rapidfuzz QRatio between a sentence of the message and an example, per candidate intent
+        (only the few intents other evidence already favours are compared: that keeps it under 0.5 ms)."""
+        result = np.zeros(len(self.intent_ids))
+        parts = [s[:_MAX_SENTENCE_CHARS] for s in sentences(canon)][:_MAX_SENTENCES]
+        if not parts:
+            return result
+        chosen = sorted(int(i) for i in candidates)
+        examples = [e for i in chosen for e in self._examples_by_intent[i]]
+        starts = np.cumsum([0] + [len(self._examples_by_intent[i]) for i in chosen[:-1]])
+        matrix = process.cdist(parts, examples, scorer=fuzz.QRatio, dtype=np.uint8, workers=1)
+        result[chosen] = np.maximum.reduceat(matrix.max(axis=0), starts) / 100.0
+        # below ~0.35 two Japanese sentences share little more than particles; rescale so that is zero
+        return np.clip((result - 0.35) / 0.65, 0.0, 1.0)
+
+    def _cosine(self, canon: str) -> np.ndarray:
+        get = self._vocab.get
+        ids = [k for k in map(get, char_ngrams(canon)) if k is not None]
+        if not ids:
+            return np.zeros(len(self.intent_ids))
+        idx, counts = np.unique(np.asarray(ids), return_counts=True)
+        vec = (1.0 + np.log(counts)) * self._idf[idx]
+        norm = float(np.linalg.norm(vec))
+        result: np.ndarray = (vec @ self._centroids[idx]) / (norm if norm else 1.0)
+        return result
+
+    # -- decisions ----------------------------------------------------------------------------------------
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        z = features @ np.asarray(self.calibration.weights) + self.calibration.bias
+        result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        return result
+
+    def classify(
+        self,
+        text: str,
+        *,
+        subject: str = "",
+        channel: str = "email",
+        form_category: str | None = None,
+    ) -> tuple[IntentScore, ...]:
+        """Intents the message asks about, best first, at least one (``other`` when none clears the
+        threshold). ``text`` should already be the cleaned body (see :mod:`intents.understand`)."""
+        del channel  # same evidence for every channel; kept for the public signature
+        probs = self.probabilities(self.features(text, subject=subject, form_category=form_category))
+        return self.decide(probs)
+
+    def decide(self, probs: np.ndarray) -> tuple[IntentScore, ...]:
+        order = np.argsort(-probs, kind="stable")
+        chosen = [
+            IntentScore(self.intent_ids[i], round(float(probs[i]), 4))
+            for i in order[: self.max_intents]
+            if probs[i] >= self.threshold
+        ]
+        if not chosen:
+            top = float(probs[order[0]])
+            return (IntentScore(OTHER, round(max(1.0 - top, float(probs[self.intent_ids.index(OTHER)])), 4)),)
+        return tuple(chosen)
+
+
+def _relative(values: np.ndarray) -> np.ndarray:
+    top = float(values.max())
+    if top <= 0:
+        return np.zeros_like(values)
+    result: np.ndarray = values / top
+    return result
+
+
+def _synonym_pattern(synonyms: dict[str, str]) -> re.Pattern[str] | None:
+    if not synonyms:
+        return None
+    # longest first, so a canonical term that contains a shorter variant is kept whole
+    keys = sorted(synonyms, key=len, reverse=True)
+    return re.compile("|".join(re.escape(k) for k in keys))
+
+
+# -- calibration ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelledExample:
+    text: str
+    subject: str
+    labels: tuple[str, ...]
+    form_category: str | None = None
+
+
+def fit_calibration(
+    classifier: Classifier,
+    examples: Sequence[LabelledExample],
+    *,
+    l2: float = 1.0,
+    fitted_on: str = "",
+) -> Calibration:
+    """Fit the logistic weights on labelled messages (every intent of every message is one sample)."""
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    for example in examples:
+        feats = classifier.features(
+            example.text, subject=example.subject, form_category=example.form_category
+        )
+        xs.append(feats)
+        ys.append(np.asarray([1.0 if i in example.labels else 0.0 for i in classifier.intent_ids]))
+    x = np.vstack(xs)
+    # The form category is a weak hint by design, not a fitted feature: customers often pick the wrong one,
+    # and a fitted weight would learn that from one data set's quirks. It gets a small fixed weight.
+    hint = FEATURES.index("hint")
+    fitted, bias = _logistic(np.delete(x, hint, axis=1), np.concatenate(ys), l2=l2)
+    weights = np.insert(fitted, hint, HINT_WEIGHT)
+    return Calibration(weights=tuple(float(w) for w in weights), bias=float(bias), fitted_on=fitted_on)
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, *, l2: float, steps: int = 50) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by Newton's method (a handful of features, thousands of rows)."""
+    design = np.column_stack([x, np.ones(len(x))])
+    theta = np.zeros(design.shape[1])
+    penalty = np.full(design.shape[1], l2)
+    penalty[-1] = 0.0  # the bias is not shrunk
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(design @ theta)))
+        gradient = design.T @ (p - y) + penalty * theta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    return theta[:-1], float(theta[-1])
+
+
+def calibration_path(knowledge: Knowledge) -> Path:
+    base = knowledge.source_dir
+    if base is None:
+        from faq import FAQ_DIR
+
+        base = FAQ_DIR
+    return base / CALIBRATION_FILE
+
+
+def describe(scores: Sequence[IntentScore]) -> list[dict[str, Any]]:
+    return [{"intent": s.intent, "score": s.score} for s in scores]
