@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from desk.errors import InputError, NotFound
 from store.models import (
@@ -56,10 +56,16 @@ def audit(
     inquiry_id: int | None,
     draft_id: int | None = None,
     at: dt.datetime | None = None,
-    **detail: Any,
+    detail: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> AuditEvent:
     event = AuditEvent(
-        inquiry_id=inquiry_id, draft_id=draft_id, actor=actor, action=action, detail=detail, at=at or utcnow()
+        inquiry_id=inquiry_id,
+        draft_id=draft_id,
+        actor=actor,
+        action=action,
+        detail={**(detail or {}), **fields},
+        at=at or utcnow(),
     )
     session.add(event)
     return event
@@ -74,7 +80,7 @@ def get_inquiry(session: Session, inquiry_id: int) -> Inquiry:
 
 def current_draft(session: Session, inquiry_id: int) -> Draft | None:
     """The newest draft of an inquiry (pending or not)."""
-    stmt = select(Draft).where(Draft.inquiry_id == inquiry_id).order_by(Draft.version.desc())  # type: ignore[attr-defined]
+    stmt = select(Draft).where(Draft.inquiry_id == inquiry_id).order_by(col(Draft.version).desc())
     return session.exec(stmt).first()
 
 
@@ -298,8 +304,8 @@ def pending_inquiries(session: Session, *, limit: int = 50) -> Sequence[Inquiry]
     """Inquiries waiting for staff, oldest first."""
     stmt = (
         select(Inquiry)
-        .where(Inquiry.status.in_([InquiryStatus.DRAFTED, InquiryStatus.FAILED]))  # type: ignore[attr-defined]
-        .order_by(Inquiry.received_at)
+        .where(col(Inquiry.status).in_([InquiryStatus.DRAFTED, InquiryStatus.FAILED]))
+        .order_by(col(Inquiry.received_at))
         .limit(limit)
     )
     return session.exec(stmt).all()

@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from desk import actions
 from desk.casefile import CaseFile, ContractView, CustomerView
@@ -118,7 +119,7 @@ class Pipeline:
         if self._understander is None:
             from intents.understand import Understander
 
-            self._understander = Understander()
+            self._understander = Understander.load()
         return self._understander
 
     @property
@@ -188,7 +189,7 @@ class Pipeline:
                 actor=actor,
                 inquiry_id=inquiry_id,
                 draft_id=draft.id,
-                **{"from": before, "to": list(intents)},
+                detail={"from": before, "to": list(intents)},
             )
             return draft.id or 0
 
@@ -229,7 +230,7 @@ class Pipeline:
 
     def _thread_parent(self, session: Session, message: IncomingMessage) -> Inquiry | None:
         if message.thread_ids:
-            stmt = select(InquiryMessage).where(InquiryMessage.external_id.in_(message.thread_ids))  # type: ignore[attr-defined]
+            stmt = select(InquiryMessage).where(col(InquiryMessage.external_id).in_(message.thread_ids))
             earlier = session.exec(stmt).first()
             if earlier is not None:
                 return session.get(Inquiry, earlier.inquiry_id)
@@ -301,6 +302,8 @@ class Pipeline:
 
     def _understand_and_draft(self, session: Session, inquiry: Inquiry, message: IncomingMessage) -> None:
         understanding = self._understand(message)
+        if inquiry.intents:  # a reply in an existing thread: what the customer said before still counts
+            understanding = merge_thread(inquiry.intents, inquiry.entities, understanding)
         actions.supersede_pending(session, inquiry_id=inquiry.id or 0)
         self._draft(
             session, inquiry, understanding, _sender_of_message(message), actor=SYSTEM, message=message
@@ -353,7 +356,7 @@ class Pipeline:
             text=content.text,
             facts=content.facts,
             missing=content.missing,
-            notes=[*found.notes, *content.notes],
+            notes=list(dict.fromkeys([*found.notes, *content.notes])),
             source_digest=contracts_digest(found.contracts) if found.verified else "",
         )
         session.add_all([inquiry, draft])
@@ -403,19 +406,18 @@ class Pipeline:
         ents = understanding.entities
         found = _LookUp()
         named: list[Contract] = []
-        for key, finder in (
-            ("contract_no", lambda v: lookup.find_contract(session=session, contract_no=v)),
-            (
-                "supply_point_id",
-                lambda v: lookup.find_contract_by_supply_point(session=session, supply_point_id=v),
-            ),
-        ):
-            if key in ents:
-                contract = finder(ents[key])
-                if contract is None:
-                    found.unknown_ids.append(ents[key])
-                else:
-                    named.append(contract)
+        for key in ("contract_no", "supply_point_id"):
+            if key not in ents:
+                continue
+            contract = (
+                lookup.find_contract(session=session, contract_no=ents[key])
+                if key == "contract_no"
+                else lookup.find_contract_by_supply_point(session=session, supply_point_id=ents[key])
+            )
+            if contract is None:
+                found.unknown_ids.append(ents[key])
+            else:
+                named.append(contract)
         named_customer: Customer | None = None
         if "customer_no" in ents:
             named_customer = lookup.find_customer(session=session, customer_no=ents["customer_no"])
@@ -453,8 +455,43 @@ class Pipeline:
         found.customer = view
         found.contracts = view.contracts
         found.linked_customer_id = owner.id
+        if contract_ids is None and len(view.contracts) > 1:
+            # No number given, but "本社工場" in the text names one of several facilities.
+            mentioned = _facilities_mentioned(view.contracts, understanding.body)
+            if mentioned:
+                found.contracts = mentioned
+                by_no = {
+                    c.contract_no: c.id for c in lookup.contracts_of(session=session, customer_id=owner.id)
+                }
+                contract_ids = [i for c in mentioned if (i := by_no.get(c.contract_no)) is not None]
         found.linked_contract_ids = contract_ids or []
         return found
+
+
+def merge_thread(
+    previous_intents: list[dict[str, object]], previous_entities: dict[str, str], new: Understanding
+) -> Understanding:
+    """Understanding of a reply, completed by what the thread already said.
+
+    New entities win over old ones; a reply that asks nothing recognisable ("ありがとうございます") keeps the
+    thread's intents, otherwise its own intents come first and the earlier ones follow.
+    """
+    earlier = tuple(IntentScore(str(i["intent"]), float(str(i["score"]))) for i in previous_intents)
+    if new.primary == "other":
+        intents = earlier or new.intents
+    else:
+        seen = {i.intent for i in new.intents}
+        intents = (*new.intents, *(i for i in earlier if i.intent not in seen and i.intent != "other"))
+    return Understanding(intents=intents[:3], entities={**previous_entities, **new.entities}, body=new.body)
+
+
+def _squash(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _facilities_mentioned(contracts: Sequence[ContractView], text: str) -> tuple[ContractView, ...]:
+    body = _squash(text)
+    return tuple(c for c in contracts if c.facility_name and _squash(c.facility_name) in body)
 
 
 def _find_message(session: Session, channel: str, external_id: str) -> InquiryMessage | None:
@@ -466,7 +503,10 @@ def _find_message(session: Session, channel: str, external_id: str) -> InquiryMe
 
 def _proven_customer(session: Session, sender: _Sender, notes: list[str]) -> Customer | None:
     """The customer the sender is proven to be, if any."""
-    if sender.kind == SenderKind.CUSTOMER_EMAIL and sender.address:
+    # An email address proves identity because the reply goes only to that address (``_draft`` forces it):
+    # whoever typed or spoofed a registered address, only the registered contact reads the answer. The
+    # same holds for the address typed into the portal form.
+    if sender.kind in (SenderKind.CUSTOMER_EMAIL, SenderKind.UNKNOWN) and "@" in sender.address:
         customers = lookup.customers_by_email(session=session, email=sender.address)
         if len(customers) > 1:
             notes.append("差出人のアドレスが複数のお客さまに登録されています。担当者が確認してください。")

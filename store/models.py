@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Numeric, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -20,8 +22,32 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware datetimes, stored as UTC on every backend and read back aware.
+
+    SQLite has no time zone type: without this, a value written with +09:00 comes back naive and is later
+    mistaken for UTC. Naive values are refused on the way in, so no caller can store an ambiguous time.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timezone-aware values only")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 def _tz() -> Any:
-    return Column(DateTime(timezone=True), nullable=True)
+    return Column(UtcDateTime(), nullable=True)
 
 
 class GridArea(StrEnum):
@@ -189,7 +215,7 @@ class Inquiry(SQLModel, table=True):
     reply_to: str = Field(default="", max_length=512)
     subject: str = Field(default="", max_length=1000)
     text: str = ""  # full text as received (quotes, signature), for staff
-    received_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    received_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
     intents: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     primary_intent: str = Field(default="other", max_length=32, index=True)
     entities: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -207,7 +233,7 @@ class Inquiry(SQLModel, table=True):
     error: str | None = None
     first_response_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     resolved_at: dt.datetime | None = Field(default=None, sa_column=_tz())
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
 
 
 class InquiryMessage(SQLModel, table=True):
@@ -222,7 +248,7 @@ class InquiryMessage(SQLModel, table=True):
     thread_key: str = Field(default="", max_length=512, index=True)
     direction: str = Field(default="in", max_length=3)  # "in" from the customer, "out" from the desk
     sender: str = Field(default="", max_length=320)
-    received_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    received_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     text: str = ""
     raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
@@ -253,7 +279,7 @@ class Draft(SQLModel, table=True):
     approved_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     rejected_reason: str | None = None
     sent_at: dt.datetime | None = Field(default=None, sa_column=_tz())
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
 
     @property
     def final_text(self) -> str:
@@ -266,7 +292,7 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     inquiry_id: int | None = Field(default=None, foreign_key="inquiry.id")
     draft_id: int | None = Field(default=None, foreign_key="draft.id")
-    at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
     actor: str = Field(max_length=64)  # "system", "slack:U123", "cli:name"
     action: str = Field(max_length=32, index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -300,7 +326,7 @@ class Outbox(SQLModel, table=True):
     next_attempt_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     last_error: str | None = None
     sent_at: dt.datetime | None = Field(default=None, sa_column=_tz())
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
 
 
 class MailboxCheckpoint(SQLModel, table=True):
@@ -310,4 +336,4 @@ class MailboxCheckpoint(SQLModel, table=True):
     mailbox: str = Field(primary_key=True, max_length=200)
     uidvalidity: int
     last_uid: int = 0
-    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))

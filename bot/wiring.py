@@ -1,0 +1,32 @@
+"""Builds the core objects from settings; the one place adapters get a pipeline from."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from bot.settings import Settings
+from desk.drafting import DeskInfo
+from desk.pipeline import Pipeline
+
+
+def desk_info(settings: Settings) -> DeskInfo:
+    d = settings.desk
+    return DeskInfo(
+        company=d.company,
+        desk_name=d.desk_name,
+        phone=d.phone,
+        fax=d.fax,
+        hours_text=d.hours_text,
+        email=d.email,
+        portal_url=d.portal_url,
+    )
+
+
+def build_pipeline(settings: Settings, engine: Engine) -> Pipeline:
+    """A pipeline whose classifier threshold and time zone come from settings (knowledge loads lazily)."""
+    from intents.understand import Understander
+
+    understander = Understander.load(
+        threshold=settings.classifier.threshold, max_intents=settings.classifier.max_intents
+    )
+    return Pipeline(engine=engine, desk=desk_info(settings), understander=understander, tz=settings.timezone)
