@@ -248,7 +248,7 @@ DEMO_CUSTOMERS: tuple[DemoCustomer, ...] = (
         contracts=tuple(
             DemoContract(
                 contract_no=f"EG3000005{i}",
-                supply_point_id=f"{area}00000000000030000005{i}",
+                supply_point_id=f"{area}{'0' * 12}3000005{i}",
                 facility_name=facility,
                 grid_area=area,
                 city=city,
