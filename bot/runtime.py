@@ -1,0 +1,260 @@
+"""``madoguchi serve``: Slack, the email intake and the outbox senders in one asyncio process.
+
+Everything runs inside one :class:`asyncio.TaskGroup`; nothing is started with an untracked ``create_task``.
+SIGTERM/SIGINT set one stop event: intake stops taking new work, in-flight work finishes, connections
+close, and the group ends. A component that fails is restarted with backoff and shows as ``failed`` on
+``/healthz`` meanwhile; components disabled by settings are reported as ``disabled`` and never started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.engine import Engine
+
+from bot.backoff import Backoff
+from bot.settings import Settings
+from desk.message import IncomingMessage
+from desk.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+RUNNING, DISABLED, FAILED, STARTING, STOPPED = "running", "disabled", "failed", "starting", "stopped"
+HEALTHY = frozenset({RUNNING, DISABLED})
+
+
+@dataclass
+class Health:
+    """What ``/healthz`` reports: one state per component, plus a short detail (never a secret)."""
+
+    states: dict[str, str] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+    stopping: bool = False
+
+    def set(self, name: str, state: str, detail: str = "") -> None:
+        self.states[name] = state
+        self.details[name] = detail
+
+    def snapshot(self) -> tuple[int, dict[str, Any]]:
+        ok = not self.stopping and all(s in HEALTHY for s in self.states.values())
+        status = "stopping" if self.stopping else ("ok" if ok else "degraded")
+        body = {
+            "status": status,
+            "components": {
+                n: {"state": s, "detail": self.details.get(n, "")} for n, s in self.states.items()
+            },
+        }
+        return (200 if ok else 503), body
+
+
+def build_pipeline(settings: Settings, engine: Engine) -> Pipeline:
+    """The pipeline with the classifier loaded once (a few seconds; call it off the event loop)."""
+    from desk.drafting import DeskInfo
+    from intents.understand import Understander
+
+    d = settings.desk
+    desk = DeskInfo(
+        company=d.company,
+        desk_name=d.desk_name,
+        phone=d.phone,
+        fax=d.fax,
+        hours_text=d.hours_text,
+        email=d.email,
+        portal_url=d.portal_url,
+    )
+    understander = Understander.load(
+        threshold=settings.classifier.threshold, max_intents=settings.classifier.max_intents
+    )
+    return Pipeline(engine=engine, desk=desk, understander=understander, tz=settings.timezone)
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine,
+        pipeline: Pipeline,
+        grace_seconds: float = 20.0,
+        restart_backoff: Backoff | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.pipeline = pipeline
+        self.grace_seconds = grace_seconds
+        self.restart_backoff = restart_backoff or Backoff(base=2.0, max_delay=120.0)
+        self.health = Health()
+        self.stop_event = asyncio.Event()
+        self.desk: Any = None  # bot.slack.app.SlackDesk when Slack is enabled
+        self.health_port: int | None = None  # the port /healthz listens on, once started
+
+    # -- what is enabled --------------------------------------------------------------------------------
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.settings.slack.bot_token.get_secret_value())
+
+    @property
+    def imap_enabled(self) -> bool:
+        return bool(self.settings.imap.host and self.settings.imap.username)
+
+    @property
+    def smtp_enabled(self) -> bool:
+        return bool(self.settings.smtp.host)
+
+    def stop(self) -> None:
+        """Ask every component to finish (what SIGTERM/SIGINT do)."""
+        self.health.stopping = True
+        self.stop_event.set()
+
+    # -- the whole process -------------------------------------------------------------------------------
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self._health_server())]
+                for name, enabled, component in self._components():
+                    if enabled:
+                        self.health.set(name, STARTING)
+                        tasks.append(group.create_task(self._supervise(name, component)))
+                    else:
+                        self.health.set(name, DISABLED)
+                group.create_task(self._watchdog(tasks))
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+        log.info("madoguchi stopped")
+
+    def _components(self) -> list[tuple[str, bool, Callable[[], Awaitable[None]]]]:
+        if self.slack_enabled:
+            from bot.slack.app import build_desk
+
+            self.desk = build_desk(settings=self.settings, engine=self.engine, pipeline=self.pipeline)
+        return [
+            ("slack", self.slack_enabled, self._slack),
+            ("slack_cards", self.slack_enabled, self._slack_cards),
+            ("slack_outbox", self.slack_enabled, self._slack_outbox),
+            ("email_intake", self.imap_enabled, self._email_intake),
+            ("email_outbox", self.smtp_enabled, self._email_outbox),
+        ]
+
+    async def _watchdog(self, tasks: list[asyncio.Task[None]]) -> None:
+        """After the stop signal, give components ``grace_seconds`` to finish, then cancel the rest."""
+        await self.stop_event.wait()
+        _done, pending = await asyncio.wait(tasks, timeout=self.grace_seconds)
+        for task in pending:
+            log.error("a component did not stop within %.0fs; cancelling it", self.grace_seconds)
+            task.cancel()
+
+    async def _supervise(self, name: str, component: Callable[[], Awaitable[None]]) -> None:
+        attempt = 0
+        while not self.stop_event.is_set():
+            try:
+                await component()
+            except Exception as exc:
+                attempt += 1
+                self.health.set(name, FAILED, type(exc).__name__)
+                log.exception("%s failed; restarting", name)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop_event.wait(), self.restart_backoff.delay(attempt))
+                continue
+            break
+        self.health.set(name, STOPPED)
+
+    # -- health -----------------------------------------------------------------------------------------
+    async def _health_server(self) -> None:
+        async def healthz(_request: web.Request) -> web.Response:
+            status, body = self.health.snapshot()
+            return web.json_response(body, status=status)
+
+        app = web.Application()
+        app.router.add_get("/healthz", healthz)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "0.0.0.0", self.settings.health_port)
+        await site.start()
+        self.health_port = runner.addresses[0][1]
+        log.info("health endpoint on port %s", self.health_port)
+        try:
+            await self.stop_event.wait()
+        finally:
+            await runner.cleanup()
+
+    # -- Slack ------------------------------------------------------------------------------------------
+    async def _slack(self) -> None:
+        if self.settings.slack.mode == "http":
+            await self._slack_http()
+        else:
+            await self._slack_socket()
+
+    async def _slack_http(self) -> None:
+        runner = web.AppRunner(self.desk.app.web_app(path="/slack/events"), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "0.0.0.0", self.settings.slack.http_port).start()
+        self.health.set("slack", RUNNING, f"http:{runner.addresses[0][1]}")
+        try:
+            await self.stop_event.wait()
+        finally:
+            await runner.cleanup()  # finishes requests in flight before closing
+
+    async def _slack_socket(self) -> None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(self.desk.app, self.settings.slack.app_token.get_secret_value())
+        try:
+            await handler.connect_async()
+            self.health.set("slack", RUNNING, "socket_mode")
+            await self.stop_event.wait()
+        finally:
+            await handler.close_async()
+
+    async def _slack_cards(self) -> None:
+        self.health.set("slack_cards", RUNNING)
+        await self.desk.poster.run(self.stop_event)
+
+    async def _slack_outbox(self) -> None:
+        self.health.set("slack_outbox", RUNNING)
+        await self.desk.outbox.run(self.stop_event)
+
+    # -- email ------------------------------------------------------------------------------------------
+    async def handle_email(self, message: IncomingMessage) -> None:
+        """The intake callback: run the pipeline, then wake the card poster."""
+        await self.pipeline.process(message)
+        if self.desk is not None:
+            self.desk.poster.wake()
+
+    async def _email_intake(self) -> None:
+        from bot.email.intake import ImapIntake, parse_options
+
+        intake = ImapIntake(
+            engine=self.engine,
+            settings=self.settings.imap,
+            handle=self.handle_email,
+            options=parse_options(self.settings),
+        )
+        self.health.set("email_intake", RUNNING, self.settings.imap.mailbox)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(intake.run())
+            await self.stop_event.wait()
+            intake.stop()  # finishes the current batch; IDLE wakes within a second
+
+    async def _email_outbox(self) -> None:
+        from bot.email.outbox import EmailOutbox
+
+        outbox = EmailOutbox(engine=self.engine, smtp=self.settings.smtp, desk=self.settings.desk)
+        self.health.set("email_outbox", RUNNING)
+        await outbox.run(self.stop_event)
+
+
+async def serve(settings: Settings, engine: Engine) -> None:
+    """Load the pipeline, then run every enabled component until SIGTERM/SIGINT."""
+    pipeline = await asyncio.to_thread(build_pipeline, settings, engine)
+    await Runtime(settings, engine=engine, pipeline=pipeline).run()
