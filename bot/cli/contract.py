@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from bot.cli.common import console, fail, load_settings, open_store, print_json, user_errors
-from bot.cli.db import parse_day
+from bot.cli.common import console, fail, load_settings, print_json, user_errors
+from bot.cli.db import parse_day, store
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -60,17 +60,15 @@ def show(
 
     settings = load_settings(ctx)
     day = parse_day(today, timezone=settings.timezone, as_json=as_json)
-    with user_errors(as_json=as_json):
-        engine = open_store(settings)
-        with Session(engine) as session:
-            views = _find(session, identifier)
-            if not views:
-                fail(f"「{identifier}」に該当するお客さま・契約は見つかりませんでした。", as_json=as_json)
-            if as_json:
-                print_json({"query": identifier, "customers": [_json(v, e, day) for v, e in views]})
-                return
-            for view, emails in views:
-                _print(view, emails, day)
+    with user_errors(as_json=as_json), store(settings) as engine, Session(engine) as session:
+        views = _find(session, identifier)
+        if not views:
+            fail(f"「{identifier}」に該当するお客さま・契約は見つかりませんでした。", as_json=as_json)
+        if as_json:
+            print_json({"query": identifier, "customers": [_json(v, e, day) for v, e in views]})
+            return
+        for view, emails in views:
+            _print(view, emails, day)
 
 
 @contract_app.command("search")
@@ -86,10 +84,8 @@ def search(
     from store.lookup import search_customers_by_name
 
     settings = load_settings(ctx)
-    with user_errors(as_json=as_json):
-        engine = open_store(settings)
-        with Session(engine) as session:
-            hits = search_customers_by_name(session=session, name=name, limit=limit)
+    with user_errors(as_json=as_json), store(settings) as engine, Session(engine) as session:
+        hits = search_customers_by_name(session=session, name=name, limit=limit)
     if as_json:
         print_json([{"customer_no": c.customer_no, "name": c.name, "score": round(s, 1)} for c, s in hits])
         return

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from typing import Annotated
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.common import console, fail, load_settings, open_store, print_json, user_errors
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 db_app = typer.Typer(help="契約ストアの作成・移行・デモデータ投入 (create, migrate and seed the store).")
 
@@ -26,8 +31,21 @@ def migrate_cmd(ctx: typer.Context, revision: str = typer.Option("head", help="T
 
     settings = load_settings(ctx)
     engine = make_engine(settings.database_url)
-    migrate(engine, revision)
-    console.print(f"スキーマを更新しました（リビジョン: {current_revision(engine)}）")
+    try:
+        migrate(engine, revision)
+        console.print(f"スキーマを更新しました（リビジョン: {current_revision(engine)}）")
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def store(settings: Settings) -> Iterator[Engine]:
+    """The migrated store for one command, its connections closed when the command ends."""
+    engine = open_store(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def today_in(timezone: str) -> dt.date:
@@ -79,20 +97,22 @@ def seed_cmd(
 
     settings = load_settings(ctx)
     day = parse_day(today, timezone=settings.timezone, as_json=as_json)
-    with user_errors(as_json=as_json):
-        engine = open_store(settings)
-        with console.status("デモデータを投入しています…", spinner="dots") if not as_json else _quiet():
-            result = seed_store(
-                engine,
-                customers=customers,
-                contracts=contracts,
-                seed=seed,
-                today=day,
-                months=months,
-                invoice_months=invoice_months,
-                demo=demo,
-                reset=reset,
-            )
+    with (
+        user_errors(as_json=as_json),
+        store(settings) as engine,
+        console.status("デモデータを投入しています…", spinner="dots") if not as_json else _quiet(),
+    ):
+        result = seed_store(
+            engine,
+            customers=customers,
+            contracts=contracts,
+            seed=seed,
+            today=day,
+            months=months,
+            invoice_months=invoice_months,
+            demo=demo,
+            reset=reset,
+        )
     if as_json:
         print_json({"today": day.isoformat(), "seed": seed, **_counts(result)})
         return
