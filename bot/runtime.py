@@ -210,11 +210,11 @@ class Runtime:
 
         handler = AsyncSocketModeHandler(self.desk.app, self.settings.slack.app_token.get_secret_value())
         try:
-            await handler.connect_async()
+            await handler.connect_async()  # type: ignore[no-untyped-call]
             self.health.set("slack", RUNNING, "socket_mode")
             await self.stop_event.wait()
         finally:
-            await handler.close_async()
+            await handler.close_async()  # type: ignore[no-untyped-call]
 
     async def _slack_cards(self) -> None:
         self.health.set("slack_cards", RUNNING)

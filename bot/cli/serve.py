@@ -8,6 +8,7 @@ import logging
 import typer
 
 from bot.cli.common import err_console, load_settings, open_store
+from bot.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -20,18 +21,24 @@ def register(app: typer.Typer) -> None:
         logging.basicConfig(
             level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        if settings.slack.bot_token.get_secret_value() and settings.slack.mode == "http":
-            if not settings.slack.signing_secret.get_secret_value():
-                err_console.print("[bold red]エラー:[/] HTTP モードには Slack の署名シークレットが必要です。")
-                raise typer.Exit(2)
-        if settings.slack.bot_token.get_secret_value() and settings.slack.mode == "socket":
-            if not settings.slack.app_token.get_secret_value():
-                err_console.print(
-                    "[bold red]エラー:[/] Socket Mode には Slack のアプリトークン（xapp-）が必要です。"
-                )
-                raise typer.Exit(2)
+        problem = slack_problem(settings)
+        if problem:
+            err_console.print(f"[bold red]エラー:[/] {problem}")
+            raise typer.Exit(2)
         engine = open_store(settings)
         try:
             asyncio.run(run_serve(settings, engine))
         finally:
             engine.dispose()
+
+
+def slack_problem(settings: Settings) -> str | None:
+    """What is missing for the configured Slack mode (None when Slack is off or complete)."""
+    slack = settings.slack
+    if not slack.bot_token.get_secret_value():
+        return None
+    if slack.mode == "http" and not slack.signing_secret.get_secret_value():
+        return "HTTP モードには Slack の署名シークレット（signing_secret）が必要です。"
+    if slack.mode == "socket" and not slack.app_token.get_secret_value():
+        return "Socket Mode には Slack のアプリトークン（xapp-）が必要です。"
+    return None

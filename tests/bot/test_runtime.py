@@ -77,7 +77,7 @@ async def test_serve_starts_answers_healthz_and_slack_and_stops_on_sigterm(
                     assert process.returncode is None, (await process.stderr.read()).decode()  # type: ignore[union-attr]
                     await asyncio.sleep(0.2)
                     answer = await get_health(session, health_port)
-            status, body = answer
+            _status, body = answer
             assert body["status"] == "ok"
             assert body["components"]["slack"] == {"state": "running", "detail": f"http:{slack_port}"}
             assert body["components"]["email_intake"]["state"] == "disabled"

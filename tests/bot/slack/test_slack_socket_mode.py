@@ -43,9 +43,9 @@ async def runtime(fake_slack: FakeSlack, engine: Engine, pipeline: Pipeline) -> 
 
 
 async def health(rt: Runtime) -> tuple[int, dict[str, Any]]:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"http://127.0.0.1:{rt.health_port}/healthz") as response:
-            return response.status, await response.json()
+    url = f"http://127.0.0.1:{rt.health_port}/healthz"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.json()
 
 
 async def test_events_api_envelope_is_acked_and_becomes_an_inquiry(
