@@ -43,6 +43,15 @@ def _read_line(raw: str) -> dict[str, Any]:
     return record
 
 
+def _id_of(raw: str, fallback: object) -> object:
+    """The line's own id when it is JSON with one, so a caller can match the error to its input."""
+    try:
+        record = json.loads(raw)
+    except json.JSONDecodeError:
+        return fallback
+    return record.get("id", fallback) if isinstance(record, dict) else fallback
+
+
 def _classify_stream(understander: Understander, lines: TextIO) -> None:
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -58,7 +67,7 @@ def _classify_stream(understander: Understander, lines: TextIO) -> None:
                 received=record["received_date"],
             )
         except ValueError as exc:
-            print_json({"id": record_id, "error": str(exc)})
+            print_json({"id": _id_of(raw, record_id), "error": str(exc)})
             continue
         print_json(
             {

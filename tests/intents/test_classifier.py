@@ -1,0 +1,101 @@
+import pytest
+
+from intents.classifier import Calibration, Classifier, LabelledExample, fit_calibration
+from intents.model import INTENT_IDS
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.load()
+
+
+def ids(result) -> list[str]:
+    return [s.intent for s in result]
+
+
+def test_single_clear_intent_is_first(classifier: Classifier):
+    result = classifier.classify(
+        "来月末で倉庫を閉めるので、電気の契約を解約したいです。違約金はかかりますか。"
+    )
+    assert ids(result)[0] == "cancellation"
+
+
+def test_message_with_two_requests_returns_both(classifier: Classifier):
+    text = "社名が4月1日付で変わるので名義変更の手続きを教えてください。\nあわせて請求書の宛名も新しい社名に変えてください。"
+    assert set(ids(classifier.classify(text))) >= {"name_change", "billing_address_change"}
+
+
+def test_nonsense_is_other(classifier: Classifier):
+    assert ids(classifier.classify("あしたの天気はどうでしょうね。")) == ["other"]
+
+
+def test_empty_message_is_other(classifier: Classifier):
+    assert ids(classifier.classify("")) == ["other"]
+
+
+def test_form_category_hint_does_not_override_a_clear_body(classifier: Classifier):
+    text = "工場の周波数が50Hzか60Hzか確認させてください。"
+    result = classifier.classify(text, channel="form", form_category="ご請求について")
+    assert ids(result) == ["voltage_frequency"]
+
+
+def test_form_category_hint_raises_the_named_intent_a_little(classifier: Classifier):
+    text = "よろしくお願いします。確認したいことがあります。"
+    plain = classifier.probabilities(classifier.features(text))
+    hinted = classifier.probabilities(classifier.features(text, form_category="お支払いについて"))
+    i = classifier.intent_ids.index("payment_method")
+    assert hinted[i] > plain[i]
+
+
+def test_scores_are_in_unit_interval_sorted_and_at_most_max_intents(classifier: Classifier):
+    text = "パスワードを忘れました。ログインIDも分かりません。請求書のPDFもダウンロードしたいです。"
+    result = classifier.classify(text)
+    scores = [s.score for s in result]
+    assert 1 <= len(result) <= 3
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_everyday_words_reach_the_canonical_intent_through_synonyms(classifier: Classifier):
+    # 「引落」「口座振替」 are lexicon variants of 引き落とし; 「トランス」 of 変圧器
+    assert ids(classifier.classify("口座振替の口座を別の銀行に変更したいです"))[0] == "payment_method"
+    assert ids(classifier.classify("トランスを一台増やす工事を考えています"))[0] == "equipment_work"
+
+
+def test_higher_threshold_reports_fewer_intents():
+    strict = Classifier.load(threshold=0.99)
+    loose = Classifier.load(threshold=0.05)
+    text = "停電で工場が3日止まっていましたが、今月の請求額はどうなりますか"
+    assert len(loose.classify(text)) > len(strict.classify(text))
+
+
+def test_threshold_outside_unit_interval_is_refused():
+    with pytest.raises(ValueError):
+        Classifier.load(threshold=1.5)
+
+
+def test_every_intent_has_a_feature_row(classifier: Classifier):
+    assert classifier.features("テスト").shape == (len(INTENT_IDS), 8)
+
+
+def test_fitted_calibration_separates_the_training_labels(classifier: Classifier):
+    examples = [
+        LabelledExample("電気の契約を解約したいです", "", ("cancellation",)),
+        LabelledExample("パスワードを忘れました", "", ("password_reset",)),
+        LabelledExample("周波数は何ヘルツですか", "", ("voltage_frequency",)),
+        LabelledExample("先日はありがとうございました", "", ("other",)),
+    ]
+    calibration = fit_calibration(classifier, examples)
+    fitted = Classifier(classifier.knowledge, calibration, threshold=0.5, max_intents=3)
+    for example in examples:
+        probs = fitted.probabilities(fitted.features(example.text))
+        assert fitted.intent_ids[int(probs.argmax())] == example.labels[0]
+
+
+def test_calibration_round_trips_through_its_file(tmp_path):
+    calibration = Calibration(
+        weights=(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.3, 7.0), bias=-2.5, fitted_on="x.jsonl"
+    )
+    path = tmp_path / "calibration.toml"
+    path.write_text(calibration.dump(), encoding="utf-8")
+    assert Calibration.load(path) == calibration
