@@ -169,7 +169,7 @@ class ImapIntake:
             await asyncio.to_thread(_close, client)
 
     async def _serve(self, client: IMAPClient) -> None:
-        idle = client.has_capability("IDLE")
+        idle = await asyncio.to_thread(client.has_capability, "IDLE")  # may send CAPABILITY
         while not self._stop.is_set():
             await self._process_pending(client)
             if idle:

@@ -7,6 +7,8 @@ where a missing server fails the test. Debian packages: ``dovecot-imapd dovecot-
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,17 +28,22 @@ def _missing(what: str) -> None:
 
 
 @pytest.fixture
-def imap_server(tmp_path: Path) -> Iterator[Dovecot]:
+def imap_server() -> Iterator[Dovecot]:
     """A fresh Dovecot: ``host``, ``port``, ``user``, ``password``, ``maildir``; ``stop()``/``restart()``."""
     if dovecot_binary() is None or os.geteuid() != 0:
         _missing("dovecot (run as root)" if dovecot_binary() else "dovecot")
-    server = Dovecot(tmp_path / "dovecot")
+    # Not under tmp_path: pytest keeps /tmp/pytest-of-<user> at mode 0700 (and re-applies it when another
+    # session starts), but Dovecot's unprivileged users must traverse every parent directory.
+    root = Path(tempfile.mkdtemp(prefix="madoguchi-dovecot-"))
+    root.chmod(0o755)
+    server = Dovecot(root / "dovecot")
     server.configure()
     server.start()
     try:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

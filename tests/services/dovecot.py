@@ -27,9 +27,7 @@ def free_port() -> int:
 
 
 def dovecot_binary() -> str | None:
-    return shutil.which("dovecot") or (
-        "/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None
-    )
+    return shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
 
 
 def _ensure_vmail() -> tuple[int, int]:
@@ -103,14 +101,13 @@ class Dovecot:
     def configure(self) -> None:
         d = self.directory
         d.mkdir(parents=True, exist_ok=True)
-        for parent in [d, *d.parents]:  # dovecot/vmail must traverse every parent (mktemp gives 0700)
-            if parent == Path("/"):
-                break
-            parent.chmod(parent.stat().st_mode | 0o055)
+        d.chmod(0o755)  # dovecot/vmail must traverse every parent directory (mkdtemp gives 0700)
         uid, gid = _ensure_vmail()
         (d / "mail").mkdir(exist_ok=True)
         os.chown(d / "mail", uid, gid)
-        (d / "users").write_text(f"{self.user}:{{PLAIN}}{self.password}\nyamada@example.com:{{PLAIN}}password\n")
+        (d / "users").write_text(
+            f"{self.user}:{{PLAIN}}{self.password}\nyamada@example.com:{{PLAIN}}password\n"
+        )
         (d / "dovecot.conf").write_text(CONF.format(d=d, imap=self.port, lmtp=self.lmtp_port))
 
     def start(self) -> None:

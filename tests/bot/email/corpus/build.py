@@ -1,4 +1,4 @@
-# ruff: noqa: RUF005, E501  (a data file: long literal lines and list concatenation read best here)
+# ruff: noqa: RUF005  (a data file: long literal lines and list concatenation read best here)
 """Writes the .eml corpus and, next to each file, its expected parse (hand-written below, not computed by
 the parser). Run from the repository root: ``python tests/bot/email/corpus/build.py``.
 
