@@ -103,9 +103,10 @@ def recipient_problems(session: Session, inquiry: Inquiry, draft: Draft, recipie
         problems.append("返信先が分かりません。")
     elif any(ch in recipient for ch in "\r\n,;") or recipient.count("@") > 1:
         problems.append("返信先の形式が不正です（複数の宛先や改行を含んでいます）。")
-    if draft.facts and not inquiry.identity_verified:
+    discloses = bool(draft.source_digest)  # set only when the draft carries contract data
+    if discloses and not inquiry.identity_verified:
         problems.append("本人確認が済んでいない問い合わせに契約情報が含まれています。")
-    if draft.facts and inquiry.identity_verified and "@" in recipient:
+    if discloses and inquiry.identity_verified and "@" in recipient:
         registered = session.exec(
             select(ContactEmail.email).where(
                 ContactEmail.customer_id == inquiry.customer_id, ContactEmail.email == recipient.lower()

@@ -48,6 +48,7 @@ class DraftContent:
     missing: list[str]  # Japanese labels of what the reply asks the customer for
     notes: list[str]  # staff-only remarks (Japanese)
     urgent: bool
+    discloses_contract: bool = False  # some section carries store data (only ever true when verified)
 
 
 # Fallback labels (domain.md § Intent taxonomy) for when a knowledge file has none for an intent.
@@ -250,6 +251,7 @@ def draft_reply(
         missing=missing,
         notes=_notes(case, results),
         urgent=urgent,
+        discloses_contract=any(r.contract for r in results),
     )
 
 

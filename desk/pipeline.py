@@ -357,7 +357,8 @@ class Pipeline:
             facts=content.facts,
             missing=content.missing,
             notes=list(dict.fromkeys([*found.notes, *content.notes])),
-            source_digest=contracts_digest(found.contracts) if found.verified else "",
+            # Non-empty exactly when the text carries contract data: approval re-checks both facts.
+            source_digest=contracts_digest(found.contracts) if content.discloses_contract else "",
         )
         session.add_all([inquiry, draft])
         session.flush()
