@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from desk.rules.calendar import is_business_day
 
-__all__ = ["DeskHours", "business_hours_between", "business_seconds_between"]
+__all__ = ["BusinessClock", "DeskHours", "business_hours_between", "business_seconds_between", "clock_for"]
 
 Window = tuple[dt.time, dt.time]
 
@@ -85,36 +85,72 @@ def _window_bounds(hours: DeskHours) -> tuple[tuple[int, ...], tuple[int, ...], 
     return starts, ends, before
 
 
-def _within_day(hours: DeskHours, local: dt.datetime) -> float:
-    """Open seconds of ``local``'s day that lie before ``local`` (the day assumed open)."""
-    starts, ends, before = _window_bounds(hours)
-    sec = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
-    i = bisect_right(starts, sec) - 1
-    if i < 0:
-        return 0.0
-    return before[i] + min(sec, ends[i]) - starts[i]
+class BusinessClock:
+    """Cumulative open seconds for instants, with per-hour UTC offsets and per-day totals memoised, so a
+    duration costs two dictionary look-ups (a report computes hundreds of thousands of them)."""
+
+    def __init__(self, hours: DeskHours) -> None:
+        self.hours = hours
+        self._zone = ZoneInfo(hours.timezone)
+        self._starts, self._ends, self._before = _window_bounds(hours)
+        self._offsets: dict[int, float] = {}
+        self._days: dict[int, tuple[float, bool]] = {}
+
+    def _year_base(self, year: int) -> float:
+        # Open seconds from 2000-01-01 to Jan 1 of ``year`` (negative before 2000).
+        if year >= 2000:
+            return float(sum(_year_prefix(self.hours, y)[-1] for y in range(2000, year)))
+        return -float(sum(_year_prefix(self.hours, y)[-1] for y in range(year, 2000)))
+
+    def _day(self, index: int) -> tuple[float, bool]:
+        day = _EPOCH + dt.timedelta(days=index)
+        info = (
+            self._year_base(day.year) + _year_prefix(self.hours, day.year)[day.timetuple().tm_yday - 1],
+            self.hours.open_day(day),
+        )
+        self._days[index] = info
+        return info
+
+    def cumulative(self, timestamp: float) -> float:
+        """Open seconds from 2000-01-01 (desk time) up to the POSIX ``timestamp``."""
+        hour = int(timestamp // 3600)
+        offset = self._offsets.get(hour)
+        if offset is None:
+            utc_offset = dt.datetime.fromtimestamp(hour * 3600, self._zone).utcoffset()
+            offset = self._offsets[hour] = utc_offset.total_seconds() if utc_offset else 0.0
+        local = timestamp + offset
+        index = int(local // 86400)
+        midnight, is_open = self._days.get(index) or self._day(index)
+        if not is_open:
+            return midnight
+        sec = local - index * 86400
+        i = bisect_right(self._starts, sec) - 1
+        if i < 0:
+            return midnight
+        return midnight + self._before[i] + min(sec, self._ends[i]) - self._starts[i]
+
+    def seconds_between(self, start: dt.datetime, end: dt.datetime) -> float:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("business-hours arithmetic needs timezone-aware datetimes")
+        if end <= start:
+            return 0.0
+        return self.cumulative(end.timestamp()) - self.cumulative(start.timestamp())
+
+    def hours_between(self, start: dt.datetime, end: dt.datetime) -> float:
+        return self.seconds_between(start, end) / 3600.0
 
 
-def _cumulative(hours: DeskHours, instant: dt.datetime, base_year: int) -> float:
-    """Open seconds from Jan 1 of ``base_year`` (local) up to ``instant``."""
-    local = instant.astimezone(hours.zone)
-    day = local.date()
-    total: float = sum(_year_prefix(hours, y)[-1] for y in range(base_year, day.year))
-    prefix = _year_prefix(hours, day.year)
-    total += prefix[day.timetuple().tm_yday - 1]
-    if hours.open_day(day):
-        total += _within_day(hours, local)
-    return total
+_EPOCH = dt.date(1970, 1, 1)
+
+
+@lru_cache(maxsize=8)
+def clock_for(hours: DeskHours) -> BusinessClock:
+    return BusinessClock(hours)
 
 
 def business_seconds_between(start: dt.datetime, end: dt.datetime, hours: DeskHours) -> float:
     """Open desk seconds in ``[start, end)``; both must be timezone-aware. Negative spans count as 0."""
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValueError("business-hours arithmetic needs timezone-aware datetimes")
-    if end <= start:
-        return 0.0
-    base = start.astimezone(hours.zone).year
-    return _cumulative(hours, end, base) - _cumulative(hours, start, base)
+    return clock_for(hours).seconds_between(start, end)
 
 
 def business_hours_between(start: dt.datetime, end: dt.datetime, hours: DeskHours) -> float:

@@ -28,7 +28,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from desk.business_hours import DeskHours, business_hours_between
+from desk.business_hours import DeskHours, clock_for
 from store.models import AuditEvent, Draft, DraftStatus, Inquiry, InquiryKind, InquiryStatus, Outbox
 
 __all__ = [
@@ -302,21 +302,22 @@ def response_times(
         _in_range(conn, rng), _inquiries_only()
     )
     per: dict[str, _Durations] = defaultdict(_Durations)
+    business_hours_between = clock_for(hours).hours_between
     for intent, received, first, resolved in conn.execute(stmt):
         received = _aware(received)
         for d in (per[intent], per[ALL]):
             d.inquiries += 1
         if first is not None:
-            waited = business_hours_between(received, _aware(first), hours)
+            waited = business_hours_between(received, _aware(first))
             for d in (per[intent], per[ALL]):
                 d.first.append(waited)
                 d.decided += 1
                 d.within += waited <= target_hours
-        elif business_hours_between(received, now, hours) > target_hours:
+        elif business_hours_between(received, now) > target_hours:
             for d in (per[intent], per[ALL]):
                 d.decided += 1
         if resolved is not None:
-            took = business_hours_between(received, _aware(resolved), hours)
+            took = business_hours_between(received, _aware(resolved))
             for d in (per[intent], per[ALL]):
                 d.resolution.append(took)
     overall = per.pop(ALL, _Durations())
@@ -454,11 +455,11 @@ def queue(conn: Connection, *, hours: DeskHours, now: dt.datetime) -> list[Queue
     rows = []
     for assignee, n, oldest in conn.execute(stmt):
         at = _aware(oldest) if oldest is not None else None
-        age = business_hours_between(at, now, hours) if at is not None else None
+        age = clock_for(hours).hours_between(at, now) if at is not None else None
         rows.append(QueueRow(assignee, int(n), at, age))
     rows.sort(key=lambda r: (r.assignee is None, r.assignee or ""))
     oldest_all = min((r.oldest_received_at for r in rows if r.oldest_received_at), default=None)
-    total_age = business_hours_between(oldest_all, now, hours) if oldest_all else None
+    total_age = clock_for(hours).hours_between(oldest_all, now) if oldest_all else None
     return [*rows, QueueRow(ALL, sum(r.pending for r in rows), oldest_all, total_age)]
 
 
