@@ -4,6 +4,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desk.business_hours import DeskHours, business_hours_between
 
@@ -80,3 +82,25 @@ def test_custom_windows_from_settings_pairs() -> None:
 def test_overlapping_windows_are_refused() -> None:
     with pytest.raises(ValueError):
         DeskHours.from_pairs([(dt.time(9), dt.time(12)), (dt.time(11), dt.time(13))])
+
+
+def _brute_force_hours(start: dt.datetime, end: dt.datetime) -> float:
+    """Walk in 15-minute steps (all test instants are on the quarter hour)."""
+    from desk.rules.calendar import is_business_day
+
+    total, t = 0.0, start
+    while t < end:
+        local = t.astimezone(JST)
+        minutes = local.hour * 60 + local.minute
+        if is_business_day(local.date()) and (9 * 60 <= minutes < 12 * 60 or 13 * 60 <= minutes < 17 * 60):
+            total += 0.25
+        t += dt.timedelta(minutes=15)
+    return total
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 24 * 4 * 40), st.integers(0, 24 * 4 * 20))
+def test_matches_a_quarter_hour_walk_around_golden_week(start_q: int, length_q: int) -> None:
+    start = jst(2026, 4, 15) + dt.timedelta(minutes=15 * start_q)
+    end = start + dt.timedelta(minutes=15 * length_q)
+    assert business_hours_between(start, end, HOURS) == pytest.approx(_brute_force_hours(start, end))
