@@ -24,17 +24,23 @@ import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosmtplib
 from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.backoff import Backoff
-from bot.email.compose import Envelope, build, new_message_id, reply_subject
+from bot.email.compose import Envelope, build, new_message_id, render_ack, reply_subject, ticket_token
+from bot.email.intake import Handle
+from bot.email.parse import clean_address
 from bot.settings import DeskSettings, SmtpSettings
 from desk import actions
 from desk.errors import PermanentError
+from desk.message import IncomingMessage
 from store.db import session_scope
 from store.models import Inquiry, Outbox, OutboxStatus, utcnow
 
@@ -219,3 +225,71 @@ class EmailOutbox:
     def _record_sent(self, outbox_id: int) -> None:
         with session_scope(self.engine) as session:
             actions.record_sent(session, outbox_id=outbox_id, at=utcnow())
+
+
+ACK_SUBJECT = "{token} お問い合わせを受け付けました（自動送信）"
+
+
+def queue_ack(session: Session, *, inquiry: Inquiry, desk: DeskSettings, today: dt.date) -> Outbox | None:
+    """Queue the 受付 acknowledgement for a new inquiry: only real inquiries by email/form, only to a
+    plausible single address, at most once per inquiry (thread) per day (the dedupe key says so)."""
+    if inquiry.id is None or inquiry.kind != "inquiry" or inquiry.channel not in ("email", "form"):
+        return None
+    recipient = clean_address(inquiry.reply_to or inquiry.sender)
+    if not recipient:
+        return None
+    key = f"ack:{inquiry.id}:{today.isoformat()}"
+    if session.exec(select(Outbox).where(Outbox.dedupe_key == key)).first() is not None:
+        return None
+    token = ticket_token(inquiry.id)
+    body = render_ack(
+        ticket=f"{inquiry.id:06d}",
+        name=inquiry.sender_name,
+        subject=inquiry.subject,
+        desk={
+            "company": desk.company,
+            "desk_name": desk.desk_name,
+            "hours_text": desk.hours_text,
+            "phone": desk.phone,
+            "email": desk.email,
+        },
+    )
+    row = Outbox(
+        dedupe_key=key,
+        inquiry_id=inquiry.id,
+        channel="email",
+        kind="ack",
+        recipient=recipient,
+        subject=ACK_SUBJECT.format(token=token),
+        body=body,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # queued concurrently
+        return None
+    actions.audit(session, action="ack_queued", actor="system", inquiry_id=inquiry.id)
+    return row
+
+
+def acknowledging(handle: Handle, *, engine: Engine, desk: DeskSettings, tz: str = "Asia/Tokyo") -> Handle:
+    """Wrap the pipeline's ``process`` so that each stored inquiry also gets an acknowledgement queued.
+
+    The pipeline decides the kind: auto-replies, bounces and our own mail never get one, so two
+    autoresponders cannot ping-pong through us."""
+    zone = ZoneInfo(tz)
+
+    def queue(inquiry_id: int) -> None:
+        with session_scope(engine) as session:
+            inquiry = session.get(Inquiry, inquiry_id)
+            if inquiry is not None:
+                queue_ack(session, inquiry=inquiry, desk=desk, today=dt.datetime.now(zone).date())
+
+    async def wrapped(message: IncomingMessage) -> Any:
+        result = await handle(message)
+        inquiry_id = getattr(result, "inquiry_id", None)
+        if message.kind == "inquiry" and isinstance(inquiry_id, int):
+            await asyncio.to_thread(queue, inquiry_id)
+        return result
+
+    return wrapped
