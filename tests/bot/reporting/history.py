@@ -1,4 +1,3 @@
-
 """A small, fully known desk history for the report tests (store, rendering, CLI, Slack).
 
 All times are Asia/Tokyo wall-clock, stored in UTC. The range under test is the two weeks starting Monday
