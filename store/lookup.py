@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import event
-from sqlmodel import Session, col, select
+from sqlalchemy import CompoundSelect, Select, String, Table, bindparam, event
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
 
 from desk.casefile import ContractView, CustomerView, InvoiceView, UsageView
 from desk.errors import InputError, NotFound
@@ -163,26 +164,39 @@ def search_customers_by_name(
     return [(rows[i], float(score)) for _key, score, i in top if i in rows]
 
 
-def _name_candidates(session: Session, key: str) -> dict[int, str]:
-    first = key[0]
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def _neighbours() -> CompoundSelect[Any]:
+    customer = _table(Customer)
+    key, first, last = (bindparam(name, type_=String) for name in ("key", "first", "last"))
+    columns = (customer.c.id, customer.c.name_key)
     after = (
-        select(Customer.id, Customer.name_key)
-        .where(Customer.name_key >= key, Customer.name_key < first + _MAX_CODEPOINT)
-        .order_by(col(Customer.name_key))
+        sa_select(*columns)
+        .where(customer.c.name_key >= key, customer.c.name_key < last)
+        .order_by(customer.c.name_key)
         .limit(_NEIGHBOURS)
+        .subquery()
     )
     before = (
-        select(Customer.id, Customer.name_key)
-        .where(Customer.name_key >= first, Customer.name_key < key)
-        .order_by(col(Customer.name_key).desc())
+        sa_select(*columns)
+        .where(customer.c.name_key >= first, customer.c.name_key < key)
+        .order_by(customer.c.name_key.desc())
         .limit(_NEIGHBOURS)
+        .subquery()
     )
-    found: dict[int, str] = {}
-    for statement in (after, before):
-        for customer_id, key_ in session.exec(statement):
-            if customer_id is not None:
-                found[customer_id] = key_
-    return found
+    return sa_select(after.c.id, after.c.name_key).union_all(sa_select(before.c.id, before.c.name_key))
+
+
+_NEIGHBOUR_ROWS = _neighbours()
+
+
+def _name_candidates(session: Session, key: str) -> dict[int, str]:
+    """Up to 2 × _NEIGHBOURS keys around ``key`` in index order, among those sharing its first character."""
+    params = {"key": key, "first": key[0], "last": key[0] + _MAX_CODEPOINT}
+    return {row[0]: row[1] for row in session.connection().execute(_NEIGHBOUR_ROWS, params)}
 
 
 # --- a customer's contracts, usage and invoices -------------------------------------------------------
@@ -222,6 +236,32 @@ _INVOICE_FIELDS = tuple(f.name for f in dataclasses.fields(InvoiceView))
 _CONTRACT_FIELDS = tuple(
     f.name for f in dataclasses.fields(ContractView) if f.name not in ("usage", "invoices")
 )
+_CUSTOMER_FIELDS = tuple(f.name for f in dataclasses.fields(CustomerView) if f.name != "contracts")
+
+
+def _latest(model: type[SQLModel], fields: tuple[str, ...], month: str) -> Select[Any]:
+    """The listed contracts' monthly rows, newest first per contract: the (contract_id, month) unique
+    index serves the order, so no sort; the caller keeps the first ``months`` of each (a window function
+    would do it in SQL but costs twice as much on SQLite)."""
+    table = _table(model)
+    return (
+        sa_select(table.c.contract_id, *[table.c[f] for f in fields])
+        .where(table.c.contract_id.in_(bindparam("ids", expanding=True)))
+        .order_by(table.c.contract_id, table.c[month].desc())
+    )
+
+
+# Built once: the view is read for every inquiry, and building statements costs more than running them.
+_CUSTOMER_ROW = sa_select(*[_table(Customer).c[f] for f in _CUSTOMER_FIELDS]).where(
+    _table(Customer).c.id == bindparam("customer_id")
+)
+_CONTRACT_ROWS = (
+    sa_select(_table(Contract).c.id, *[_table(Contract).c[f] for f in _CONTRACT_FIELDS])
+    .where(_table(Contract).c.customer_id == bindparam("customer_id"))
+    .order_by(_table(Contract).c.contract_no)
+)
+_USAGE_ROWS = _latest(MonthlyUsage, _USAGE_FIELDS, "month")
+_INVOICE_ROWS = _latest(Invoice, _INVOICE_FIELDS, "billing_month")
 
 
 def load_customer_view(
@@ -229,42 +269,34 @@ def load_customer_view(
 ) -> CustomerView:
     """The frozen view of a customer and its contracts (all, or those of ``contract_ids`` that are its
     own — another customer's contract is never included), each with up to ``months`` months of usage
-    and invoices, oldest first. Raises NotFound for an unknown customer id."""
-    customer = session.get(Customer, customer_id)
+    and invoices, oldest first. Raises NotFound for an unknown customer id.
+
+    Four queries whatever the number of contracts; rows go straight into the frozen views, no ORM objects.
+    """
+    conn = session.connection()
+    customer = conn.execute(_CUSTOMER_ROW, {"customer_id": customer_id}).first()
     if customer is None:
         raise NotFound(f"お客さま（ID {customer_id}）が見つかりません")
-    statement = select(Contract).where(Contract.customer_id == customer_id)
+    contracts = conn.execute(_CONTRACT_ROWS, {"customer_id": customer_id}).all()
     if contract_ids is not None:
-        statement = statement.where(col(Contract.id).in_(list(contract_ids)))
-    contracts = session.exec(statement.order_by(col(Contract.contract_no))).all()
-    return CustomerView(
-        customer_no=customer.customer_no,
-        name=customer.name,
-        contact_person=customer.contact_person,
-        billing_address=customer.billing_address,
-        billing_addressee=customer.billing_addressee,
-        contracts=tuple(_contract_view(session, c, months) for c in contracts),
+        wanted = set(contract_ids)
+        contracts = [c for c in contracts if c[0] in wanted]
+    ids = [c[0] for c in contracts]
+    usage: dict[int, list[UsageView]] = {i: [] for i in ids}
+    invoices: dict[int, list[InvoiceView]] = {i: [] for i in ids}
+    if ids:
+        for row in conn.execute(_USAGE_ROWS, {"ids": ids}):
+            if len(rows := usage[row[0]]) < months:
+                rows.append(UsageView(*row[1:]))
+        for row in conn.execute(_INVOICE_ROWS, {"ids": ids}):
+            if len(bills := invoices[row[0]]) < months:
+                bills.append(InvoiceView(*row[1:]))
+    views = tuple(
+        ContractView(
+            **dict(zip(_CONTRACT_FIELDS, c[1:], strict=True)),
+            usage=tuple(reversed(usage[c[0]])),
+            invoices=tuple(reversed(invoices[c[0]])),
+        )
+        for c in contracts
     )
-
-
-def _contract_view(session: Session, contract: Contract, months: int) -> ContractView:
-    assert contract.id is not None
-    usage_cols = [MonthlyUsage.__table__.c[name] for name in _USAGE_FIELDS]  # type: ignore[attr-defined]
-    usage_rows = session.connection().execute(
-        select(*usage_cols)
-        .where(MonthlyUsage.contract_id == contract.id)
-        .order_by(col(MonthlyUsage.month).desc())
-        .limit(months)
-    )
-    invoice_cols = [Invoice.__table__.c[name] for name in _INVOICE_FIELDS]  # type: ignore[attr-defined]
-    invoice_rows = session.connection().execute(
-        select(*invoice_cols)
-        .where(Invoice.contract_id == contract.id)
-        .order_by(col(Invoice.billing_month).desc())
-        .limit(months)
-    )
-    return ContractView(
-        **{name: getattr(contract, name) for name in _CONTRACT_FIELDS},
-        usage=tuple(UsageView(*row) for row in reversed(usage_rows.all())),
-        invoices=tuple(InvoiceView(*row) for row in reversed(invoice_rows.all())),
-    )
+    return CustomerView(**dict(zip(_CUSTOMER_FIELDS, customer, strict=True)), contracts=views)
