@@ -142,6 +142,7 @@ class Runtime:
             ("slack", self.slack_enabled, self._slack),
             ("slack_cards", self.slack_enabled, self._slack_cards),
             ("slack_outbox", self.slack_enabled, self._slack_outbox),
+            ("slack_digest", self.slack_enabled and bool(self.settings.slack.managers_channel), self._digest),
             ("email_intake", self.imap_enabled, self._email_intake),
             ("email_outbox", self.smtp_enabled, self._email_outbox),
         ]
@@ -223,6 +224,17 @@ class Runtime:
     async def _slack_outbox(self) -> None:
         self.health.set("slack_outbox", RUNNING)
         await self.desk.outbox.run(self.stop_event)
+
+    async def _digest(self) -> None:
+        """The managers' weekly digest (bot/slack/manager.py, when the reports part is installed)."""
+        try:
+            from bot.slack.manager import run_digest_scheduler
+        except ImportError:
+            self.health.set("slack_digest", DISABLED, "not installed")
+            await self.stop_event.wait()
+            return
+        self.health.set("slack_digest", RUNNING)
+        await run_digest_scheduler(self.desk.client, self.engine, self.settings, self.stop_event)
 
     # -- email ------------------------------------------------------------------------------------------
     async def handle_email(self, message: IncomingMessage) -> None:

@@ -295,3 +295,19 @@ async def test_card_post_failure_is_retried_by_the_next_sweep(
     assert inquiry_row(engine, inquiry_id).slack_card is None
     assert await desk.poster.post_pending() == 1
     assert inquiry_row(engine, inquiry_id).slack_card is not None
+
+
+async def test_simultaneous_approvals_queue_once_and_one_person_is_told(
+    desk: SlackDesk, slack: SlackSim, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    import asyncio
+
+    inquiry_id, draft_id, card = await posted_card(desk, engine)
+    replies = await asyncio.gather(
+        slack.click(cards.APPROVE, user=STAFF, card=card, value=value(inquiry_id, draft_id)),
+        slack.click(cards.APPROVE, user=STAFF2, card=card, value=value(inquiry_id, draft_id)),
+    )
+    assert [r.status for r in replies] == [200, 200]
+    assert len(all_rows(engine, Outbox)) == 1
+    refusals = ephemerals(fake_slack, STAFF) + ephemerals(fake_slack, STAFF2)
+    assert len(refusals) == 1 and "すでに" in refusals[0]

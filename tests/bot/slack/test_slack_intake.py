@@ -111,6 +111,7 @@ async def test_retried_delivery_creates_no_duplicate(
     assert (first.status, retry.status, again.status) == (200, 200, 200)
     assert len(all_rows(engine, Inquiry)) == 1
     assert len(fake_slack.posts(TRIAGE)) == 1
+    assert len(fake_slack.called("users.info")) == 1  # the retries were answered before any work
 
 
 async def test_message_edit_and_deletion_are_ignored(

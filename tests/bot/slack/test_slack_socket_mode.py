@@ -107,6 +107,7 @@ async def test_healthz_reports_each_component(runtime: Runtime) -> None:
         "slack": "running",
         "slack_cards": "running",
         "slack_outbox": "running",
+        "slack_digest": "disabled",  # no managers' channel configured
         "email_intake": "disabled",
         "email_outbox": "disabled",
     }
