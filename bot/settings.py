@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
 
+    @field_validator("editor")
+    @classmethod
+    def _editor_not_blank(cls, value: str) -> str:
+        return value.strip() or "vi"
+
     @field_validator("database_url")
     @classmethod
     def _postgres_uses_psycopg3(cls, value: str) -> str:

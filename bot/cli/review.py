@@ -223,8 +223,8 @@ def _edit_in_editor(text: str, editor: str) -> str | None:
             console.print(f"[red]エディタが異常終了しました（終了コード {result.returncode}）。[/]")
             return None
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        console.print(f"[red]エディタ {editor} が見つかりません。環境変数 EDITOR を設定してください。[/]")
+    except OSError:
+        console.print(f"[red]エディタ「{editor}」を起動できません。環境変数 EDITOR を設定してください。[/]")
         return None
     finally:
         path.unlink(missing_ok=True)
