@@ -239,9 +239,15 @@ class Runtime:
     # -- email ------------------------------------------------------------------------------------------
     async def handle_email(self, message: IncomingMessage) -> None:
         """The intake callback: run the pipeline, then wake the card poster."""
-        await self.pipeline.process(message)
-        if self.desk is not None:
-            self.desk.poster.wake()
+        result = await self.pipeline.process(message)
+        if self.desk is None or not result.created:
+            return
+        if result.attached:  # the customer wrote again in a thread that already has a card
+            await self.desk.poster.refresh(result.inquiry_id)
+            await self.desk.poster.note(
+                result.inquiry_id, "💬 お客さまから追加のメールが届きました。返信案を更新しました。"
+            )
+        self.desk.poster.wake()
 
     async def _email_intake(self) -> None:
         from bot.email.intake import ImapIntake, parse_options

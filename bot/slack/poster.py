@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.slack import cards
 from bot.slack.staff import slack_error
@@ -95,7 +95,7 @@ class CardPoster:
         labels: Callable[[], Mapping[str, str]],
         tz: str = "Asia/Tokyo",
         oncall_usergroup: str = "",
-        sweep_seconds: float = 60.0,
+        sweep_seconds: float = 30.0,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -106,6 +106,7 @@ class CardPoster:
         self.sweep_seconds = sweep_seconds
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._last_event_id: int | None = None
         self.state = "idle"
 
     def render(self, data: cards.CardData) -> cards.SlackMessage:
@@ -198,6 +199,29 @@ class CardPoster:
         except SlackApiError as exc:
             log.warning("thread note on card %s failed: %s", inquiry_id, slack_error(exc))
 
+    def _changed_since(self, last: int | None) -> tuple[list[int], int]:
+        """Inquiries with a card whose audit trail grew after event ``last``; and the newest event id."""
+        with Session(self.engine) as session:
+            newest = session.exec(select(func.max(AuditEvent.id))).one() or 0
+            if last is None:
+                return [], newest
+            stmt = (
+                select(AuditEvent.inquiry_id)
+                .join(Inquiry, col(Inquiry.id) == col(AuditEvent.inquiry_id))
+                .where(col(AuditEvent.id) > last, col(AuditEvent.id) <= newest)
+                .where(col(Inquiry.slack_card).is_not(None))
+                .distinct()
+            )
+            return [i for i in session.exec(stmt).all() if i is not None], newest
+
+    async def refresh_changed(self) -> int:
+        """Redraw cards changed elsewhere (terminal review, the email sender) since the last sweep."""
+        ids, newest = await asyncio.to_thread(self._changed_since, self._last_event_id)
+        self._last_event_id = newest
+        for inquiry_id in ids:
+            await self.refresh(inquiry_id)
+        return len(ids)
+
     def wake(self) -> None:
         self._wake.set()
 
@@ -206,6 +230,7 @@ class CardPoster:
         while not stop.is_set():
             try:
                 await self.post_pending()
+                await self.refresh_changed()
             except Exception:  # a bug or the store being down must not end the runtime
                 log.exception("card sweep failed")
                 self.state = "degraded"

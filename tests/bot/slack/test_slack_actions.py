@@ -311,3 +311,18 @@ async def test_simultaneous_approvals_queue_once_and_one_person_is_told(
     assert len(all_rows(engine, Outbox)) == 1
     refusals = ephemerals(fake_slack, STAFF) + ephemerals(fake_slack, STAFF2)
     assert len(refusals) == 1 and "すでに" in refusals[0]
+
+
+async def test_cards_changed_outside_slack_are_redrawn_by_the_sweep(
+    desk: SlackDesk, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    from desk import actions
+    from store.db import session_scope
+
+    _inquiry_id, draft_id, _card = await posted_card(desk, engine)
+    assert await desk.poster.refresh_changed() == 0  # the first sweep only notes where history stands
+    with session_scope(engine) as session:  # a colleague approves in the terminal review
+        actions.approve(session, draft_id=draft_id, actor="cli:suzuki")
+    assert await desk.poster.refresh_changed() == 1
+    assert "suzuki（端末） が承認しました" in last_update_text(fake_slack)
+    assert await desk.poster.refresh_changed() == 0
