@@ -320,11 +320,12 @@ class SlackDesk:
     # -- card actions -------------------------------------------------------------------------------------
     @staticmethod
     def _ids(body: Mapping[str, Any]) -> tuple[int, int]:
+        """(inquiry id, draft id) of a card action: a button's value, or a select's block id."""
         action = body["actions"][0]
-        inquiry_id, _, draft_id = str(action.get("value") or action.get("block_id", "")).partition(":")
-        if action.get("type") == "static_select":  # the value is the intent; ids live in the block id
-            parts = str(action.get("block_id", "")).rsplit("_", 2)
-            inquiry_id, draft_id = parts[-2], parts[-1]
+        if action.get("type") == "static_select":  # the value is the chosen intent
+            _prefix, inquiry_id, draft_id = str(action.get("block_id", "")).rsplit("_", 2)
+        else:
+            inquiry_id, _, draft_id = str(action.get("value", "")).partition(":")
         return int(inquiry_id), int(draft_id)
 
     @staticmethod
