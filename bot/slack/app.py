@@ -176,8 +176,8 @@ class SlackDesk:
             return await work
         except InputError as exc:
             await self.ephemeral(client, channel=channel, user=user, text=str(exc))
-        except OperationalError:
-            log.exception("database error during a staff action")
+        except OperationalError as exc:  # its text carries SQL parameters (message bodies): not logged
+            log.error("database error during a staff action: %s", type(exc.orig).__name__)
             await self.ephemeral(client, channel=channel, user=user, text=TRY_AGAIN)
         return None
 
@@ -311,7 +311,15 @@ class SlackDesk:
             text=text,
             sender_kind=SenderKind.STAFF,
         )
-        preview = await self.pipeline.preview(message)
+        try:
+            preview = await self.pipeline.preview(message)
+        except InputError as exc:
+            await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=str(exc))
+            return
+        except Exception:
+            log.exception("preview for a staff mention failed")
+            await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=TRY_AGAIN)
+            return
         reply = reading_blocks(preview, labels=self.labels())
         await client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=reply.text, blocks=reply.blocks

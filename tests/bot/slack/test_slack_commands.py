@@ -167,3 +167,13 @@ async def test_customer_mentioning_the_bot_in_their_channel_is_handled_as_intake
 ) -> None:
     await slack.event(mention(f"<@{BOT_USER_ID}> 請求書はどこ？", OUTSIDER, channel=CUSTOMER_CHANNEL))
     assert fake_slack.called("chat.postEphemeral") == []
+
+
+async def test_mention_with_an_unknown_contract_number_says_it_is_not_in_the_store(
+    slack: SlackSim, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed_customer(engine)
+    await slack.event(mention(f"<@{BOT_USER_ID}> ＥＧ９９９９９９９９ を3月末で解約すると違約金は？", STAFF))
+    text = json.dumps(fake_slack.posts(OTHER_CHANNEL)[0]["blocks"], ensure_ascii=False)
+    assert "EG99999999" in text and "ストアにない番号" in text
+    assert "山田製作所" not in text
