@@ -10,3 +10,10 @@ PY=${PYTHON:-python3}
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"
+
+# Classifier and extractor floors on the labelled sets (the dev set lives in ../shared when present).
+FLOORS=(--min-top1 0.95 --min-f1 0.92 --min-other-precision 0.9 --min-entity 0.97)
+.venv/bin/madoguchi eval tests/intents/messages/heldout.jsonl "${FLOORS[@]}" --misses 0
+if [ -f ../shared/dev-set/inquiries.jsonl ]; then
+  .venv/bin/madoguchi eval ../shared/dev-set/inquiries.jsonl "${FLOORS[@]}" --misses 0
+fi
