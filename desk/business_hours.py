@@ -20,7 +20,14 @@ from zoneinfo import ZoneInfo
 
 from desk.rules.calendar import is_business_day
 
-__all__ = ["BusinessClock", "DeskHours", "business_hours_between", "business_seconds_between", "clock_for"]
+__all__ = [
+    "BusinessClock",
+    "DeskHours",
+    "business_hours_between",
+    "business_seconds_between",
+    "clock_for",
+    "open_seconds_before",
+]
 
 Window = tuple[dt.time, dt.time]
 
@@ -56,6 +63,10 @@ class DeskHours:
     def zone(self) -> ZoneInfo:
         return _zone(self.timezone)
 
+    def window_seconds(self) -> tuple[tuple[int, int], ...]:
+        """The opening windows as (start, end) seconds after local midnight, in order."""
+        return tuple((_seconds(a), _seconds(b)) for a, b in self.windows)
+
     @property
     def seconds_per_day(self) -> int:
         """Open seconds of one business day (7 h = 25,200 s with the default windows)."""
@@ -75,6 +86,27 @@ def _year_prefix(hours: DeskHours, year: int) -> tuple[int, ...]:
     per_day = hours.seconds_per_day
     opens = [per_day if hours.open_day(first + dt.timedelta(days=i)) else 0 for i in range(days)]
     return (0, *accumulate(opens))
+
+
+def open_seconds_before(hours: DeskHours, first: dt.date, last: dt.date) -> list[int]:
+    """Open seconds from local midnight of ``first`` to local midnight of each day ``first``…``last + 1``
+    (``last - first + 2`` values, the first one 0). A day is open when its value is below the next one.
+
+    The same per-year totals as :class:`BusinessClock`, so a database can compute durations (a partial day
+    from the opening windows plus this table) that agree with the Python ones and the holiday calendar."""
+    if last < first:
+        raise ValueError("last is before first")
+    out = [0]
+    day = first
+    while day <= last:
+        prefix = _year_prefix(hours, day.year)
+        doy = day.timetuple().tm_yday - 1
+        # Whole rest of the year (or up to ``last``) in one slice of the cached prefix sums.
+        stop = min(len(prefix) - 1, doy + (last - day).days + 1)
+        base = out[-1] - prefix[doy]
+        out.extend(base + prefix[i + 1] for i in range(doy, stop))
+        day += dt.timedelta(days=stop - doy)
+    return out
 
 
 @lru_cache(maxsize=8)
