@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desk.business_hours import DeskHours, business_hours_between
+from desk.business_hours import (
+    DeskHours,
+    business_hours_between,
+    business_seconds_between,
+    open_seconds_before,
+)
 
 JST = ZoneInfo("Asia/Tokyo")
 HOURS = DeskHours()
@@ -104,3 +109,30 @@ def test_matches_a_quarter_hour_walk_around_golden_week(start_q: int, length_q: 
     start = jst(2026, 4, 15) + dt.timedelta(minutes=15 * start_q)
     end = start + dt.timedelta(minutes=15 * length_q)
     assert business_hours_between(start, end, HOURS) == pytest.approx(_brute_force_hours(start, end))
+
+
+def test_open_seconds_table_across_new_year_closure() -> None:
+    # Mon 12/28 … Wed 12/30 open; 12/31 – 1/3 closed (1/2, 1/3 also a weekend); Mon 1/4, Tue 1/5 open.
+    table = open_seconds_before(HOURS, dt.date(2026, 12, 28), dt.date(2027, 1, 5))
+    day = 7 * 3600
+    assert table == [0, day, 2 * day, 3 * day, 3 * day, 3 * day, 3 * day, 3 * day, 4 * day, 5 * day]
+
+
+def test_window_seconds_are_seconds_after_midnight() -> None:
+    assert HOURS.window_seconds() == ((9 * 3600, 12 * 3600), (13 * 3600, 17 * 3600))
+
+
+def test_open_seconds_table_refuses_a_reversed_span() -> None:
+    with pytest.raises(ValueError):
+        open_seconds_before(HOURS, dt.date(2026, 5, 2), dt.date(2026, 5, 1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dates(dt.date(2024, 1, 1), dt.date(2028, 12, 31)), st.integers(0, 800))
+def test_open_seconds_table_agrees_with_the_clock(first: dt.date, days: int) -> None:
+    last = first + dt.timedelta(days=days)
+    table = open_seconds_before(HOURS, first, last)
+    assert len(table) == days + 2
+    midnight = dt.datetime.combine(first, dt.time(0), tzinfo=JST)
+    for i in (0, days // 3, days // 2, days, days + 1):
+        assert table[i] == business_seconds_between(midnight, midnight + dt.timedelta(days=i), HOURS)

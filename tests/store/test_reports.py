@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from desk.business_hours import DeskHours
+from store import reports
 from store.reports import (
     ALL,
     Cluster,
@@ -20,6 +22,7 @@ from store.reports import (
     build_report,
     corrections,
     percentile,
+    response_times,
 )
 from tests.bot.reporting.history import NOW, SINCE, UNTIL, build_history, jst
 
@@ -209,3 +212,59 @@ def test_empty_store_gives_empty_measures(engine: Engine) -> None:
 def test_percentile_interpolates_between_ranks() -> None:
     assert percentile([10.0, 0.0, 5.0], 0.9) == pytest.approx(9.0)
     assert percentile([], 0.5) is None
+
+
+def _random_history(engine: Engine, seed: int) -> None:
+    """Inquiries around Golden Week on whole seconds: answers before, during and after lunch, holidays,
+    weekends, answers stamped before the inquiry, and resolutions months later (beyond the calendar table
+    the SQL path starts with)."""
+    from sqlmodel import Session
+
+    from store.models import Inquiry
+
+    rnd = random.Random(seed)
+    intents = ["bill_inquiry", "other", "password_reset", "outage"]
+    with Session(engine) as s:
+        for i in range(240):
+            received = jst(4, 20, 0) + dt.timedelta(seconds=rnd.randrange(0, 28 * 86400))
+            first = (
+                received + dt.timedelta(seconds=rnd.randrange(-3600, 9 * 86400))
+                if rnd.random() < 0.8
+                else None
+            )
+            resolved = None
+            if first is not None and rnd.random() < 0.7:
+                later = rnd.choice([3600, 86400 * 5, 86400 * 200])
+                resolved = first + dt.timedelta(seconds=rnd.randrange(0, later))
+            s.add(
+                Inquiry(
+                    channel="email",
+                    external_id=f"<r{seed}-{i}>",
+                    received_at=received,
+                    primary_intent=rnd.choice(intents),
+                    first_response_at=first,
+                    resolved_at=resolved,
+                )
+            )
+        s.commit()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_postgres_response_times_equal_the_python_ones(engine: Engine, seed: int) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the SQL durations run on PostgreSQL only")
+    _random_history(engine, seed)
+    rng = ReportRange(dt.date(2026, 4, 20), dt.date(2026, 5, 17), "week")
+    with engine.connect() as conn:
+        sql = reports._response_times_pg(conn, rng, hours=DeskHours(), target_hours=7.0, now=NOW)
+        python = reports._response_times_py(conn, rng, hours=DeskHours(), target_hours=7.0, now=NOW)
+    assert sql == python
+    assert sql[-1].inquiries == 240 and sql[-1].resolved > 0
+
+
+def test_postgres_response_times_of_an_empty_range(engine: Engine) -> None:
+    build_history(engine)
+    rng = ReportRange(dt.date(2025, 1, 6), dt.date(2025, 1, 12), "week")
+    with engine.connect() as conn:
+        out = response_times(conn, rng, hours=DeskHours(), target_hours=7.0, now=NOW)
+    assert out == [reports.ResponseTimes(ALL, 0, 0, None, None, 0, None, None, 0, 0)]
