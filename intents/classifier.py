@@ -114,6 +114,15 @@ class Classifier:
         self._build_examples()
         self._build_ngrams()
 
+    @property
+    def calibration(self) -> Calibration:
+        return self._calibration
+
+    @calibration.setter
+    def calibration(self, calibration: Calibration) -> None:
+        self._calibration = calibration
+        self._weights = np.asarray(calibration.weights)
+
     # -- construction -------------------------------------------------------------------------------------
 
     @classmethod
@@ -160,6 +169,7 @@ class Classifier:
         self._example_texts = texts
         self._example_owner = np.asarray(owners)
         self._examples_by_intent = [list(self._example_texts_of(i)) for i in range(len(self.intent_ids))]
+        self._example_counts = [len(e) for e in self._examples_by_intent]
 
     def _build_ngrams(self) -> None:
         docs: list[Counter[str]] = []
@@ -184,6 +194,13 @@ class Classifier:
                 matrix[self._vocab[g], i] = (1 + math.log(c)) * self._idf[self._vocab[g]]
         norms = np.linalg.norm(matrix, axis=0)
         self._centroids = matrix / np.where(norms == 0, 1, norms)
+        # The same vocabulary as sorted integer keys (see _ngram_keys) for a vectorised lookup per message,
+        # with idf and centroid rows in that order and a sentinel key that no gram has.
+        keys = np.asarray([_gram_key(g) for g in vocab], dtype=np.uint64)
+        order = np.argsort(keys, kind="stable")
+        self._key_vocab = np.append(keys[order], np.uint64(2**64 - 1))
+        self._key_idf = self._idf[order]
+        self._key_centroids = np.ascontiguousarray(self._centroids[order])
 
     def _example_texts_of(self, index: int) -> Iterable[str]:
         return (
@@ -195,33 +212,42 @@ class Classifier:
     def features(self, text: str, *, subject: str = "", form_category: str | None = None) -> np.ndarray:
         """The evidence matrix (intents x ``FEATURES``) for one message body (already cleaned) and subject."""
         canon = self.canon(f"{subject}\n{text}" if subject else text)
-        n = len(self.intent_ids)
-        kw = np.maximum(self._keyword_scores(canon), 0.0)
-        kw_sat = 1.0 - np.exp(-kw / 3.0)
-        cos = self._cosine(canon)
-        fz = self._fuzzy(canon, candidates=np.argsort(-(kw_sat + cos))[:_FUZZY_CANDIDATES])
-        hint = np.zeros(n)
+        out = np.zeros((len(self.intent_ids), len(FEATURES)))
+        kw_sat, fz, cos = out[:, 0], out[:, 2], out[:, 4]
+        kw = self._keyword_scores(canon)
+        np.maximum(kw, 0.0, out=kw)
+        # kw_sat = 1 - exp(-kw / 3), computed in place
+        np.multiply(kw, -1.0 / 3.0, out=kw_sat)
+        np.exp(kw_sat, out=kw_sat)
+        np.subtract(1.0, kw_sat, out=kw_sat)
+        cos[:] = self._cosine(canon)
+        fz[:] = self._fuzzy(canon, candidates=(-(kw_sat + cos)).argsort()[:_FUZZY_CANDIDATES])
+        for column in (0, 2, 4):
+            top = _MAX(out[:, column])
+            if top > 0:
+                np.divide(out[:, column], top, out=out[:, column + 1])
         if form_category:
-            hint = self._hints.get(normalize(form_category), hint)
+            hint = self._hints.get(normalize(form_category))
+            if hint is not None:
+                out[:, 6] = hint
         total = kw_sat + fz + cos
-        is_top = (total >= total.max() - 1e-9).astype(float) if total.max() > 0 else np.zeros(n)
-        return np.column_stack(
-            [kw_sat, _relative(kw_sat), fz, _relative(fz), cos, _relative(cos), hint, is_top]
-        )
+        top = _MAX(total)
+        if top > 0:
+            out[:, 7] = total >= top - 1e-9
+        return out
 
     def _keyword_scores(self, canon: str) -> np.ndarray:
         # Literal cues: one `in` test per distinct literal, then one matrix product spreads the weights.
         # Only literals whose first two characters occur in the text are tested at all.
-        heads = {canon[i : i + 2] for i in range(len(canon) - 1)}
-        scores: np.ndarray = np.zeros(len(self._cues))
-        for head, entries in self._literal_heads.items():
-            if head in heads:
-                for literal, row in entries:
-                    if literal in canon:
-                        scores += self._literal_weights[row]
-        for literal, row in self._short_literals:
-            if literal in canon:
-                scores += self._literal_weights[row]
+        keys = _bigram_keys(canon)
+        pos = self._head_keys.searchsorted(keys)  # the sentinel keeps pos in range
+        heads = set(pos[self._head_keys[pos] == keys].tolist())
+        entries = self._head_entries
+        rows = [row for head in heads for literal, row in entries[head] if literal in canon]
+        rows += [row for literal, row in self._short_literals if literal in canon]
+        scores: np.ndarray = (
+            np.add.reduce(self._literal_weights[rows], axis=0) if rows else np.zeros(len(self._cues))
+        )
         for pattern, index, weight in self._regex_cues:
             if pattern.search(canon) is not None:
                 scores[index] += weight
@@ -245,6 +271,9 @@ class Classifier:
                 self._literal_heads.setdefault(literal[:2], []).append((literal, row))
             else:
                 self._short_literals.append((literal, row))
+        head_keys = {_gram_key(head): entries for head, entries in self._literal_heads.items()}
+        self._head_keys = np.asarray([*sorted(head_keys), 2**64 - 1], dtype=np.uint64)
+        self._head_entries = [head_keys[int(k)] for k in self._head_keys[:-1]]
         self._literal_weights = np.zeros((len(literals), len(self._cues)))
         for row, i, weight in rows:
             self._literal_weights[row, i] += weight
@@ -256,30 +285,63 @@ class Classifier:
         parts = [s[:_MAX_SENTENCE_CHARS] for s in sentences(canon)][:_MAX_SENTENCES]
         if not parts:
             return result
-        chosen = sorted(int(i) for i in candidates)
-        examples = [e for i in chosen for e in self._examples_by_intent[i]]
-        starts = np.cumsum([0] + [len(self._examples_by_intent[i]) for i in chosen[:-1]])
-        matrix = process.cdist(parts, examples, scorer=fuzz.QRatio, dtype=np.uint8, workers=1)
-        result[chosen] = np.maximum.reduceat(matrix.max(axis=0), starts) / 100.0
+        chosen = sorted(candidates.tolist())
+        by_intent = self._examples_by_intent
+        examples = [e for i in chosen for e in by_intent[i]]
+        starts = self._starts_of(chosen)
+        # QRatio is ratio() that answers 0 for an empty string; sentences are never empty here
+        matrix = process.cdist(parts, examples, scorer=fuzz.ratio, dtype=np.uint8, workers=1)
+        result[chosen] = np.maximum.reduceat(_MAX(matrix, axis=0), starts)
         # below ~0.35 two Japanese sentences share little more than particles; rescale so that is zero
-        return np.clip((result - 0.35) / 0.65, 0.0, 1.0)
+        result -= 35.0
+        result /= 65.0
+        np.maximum(result, 0.0, out=result)
+        return result  # at most (100 - 35) / 65 = 1
+
+    def _starts_of(self, chosen: list[int]) -> list[int]:
+        starts = [0]
+        for i in chosen[:-1]:
+            starts.append(starts[-1] + self._example_counts[i])
+        return starts
 
     def _cosine(self, canon: str) -> np.ndarray:
-        get = self._vocab.get
-        ids = [k for k in map(get, char_ngrams(canon)) if k is not None]
-        if not ids:
+        keys = _ngram_keys(canon)
+        if not len(keys):
             return np.zeros(len(self.intent_ids))
-        idx, counts = np.unique(np.asarray(ids), return_counts=True)
-        vec = (1.0 + np.log(counts)) * self._idf[idx]
-        norm = float(np.linalg.norm(vec))
-        result: np.ndarray = (vec @ self._centroids[idx]) / (norm if norm else 1.0)
+        keys.sort()
+        first = np.empty(len(keys), dtype=bool)
+        first[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = first.nonzero()[0]
+        ends = np.empty_like(starts)
+        ends[:-1] = starts[1:]
+        ends[-1] = len(keys)
+        counts = ends - starts
+        distinct = keys[starts]
+        # method calls, not np.searchsorted()/np.max(): their Python wrappers cost more than the work here
+        pos = self._key_vocab.searchsorted(distinct)  # the sentinel keeps pos in range
+        known = self._key_vocab[pos] == distinct
+        idx = pos[known]
+        if not len(idx):
+            return np.zeros(len(self.intent_ids))
+        vec = np.log(counts[known])
+        vec += 1.0
+        vec *= self._key_idf[idx]
+        norm = float(np.sqrt(vec @ vec))
+        result: np.ndarray = vec @ self._key_centroids[idx]
+        if norm:
+            result /= norm
         return result
 
     # -- decisions ----------------------------------------------------------------------------------------
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        z = features @ np.asarray(self.calibration.weights) + self.calibration.bias
-        result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        z = features @ self._weights
+        z += self.calibration.bias
+        np.negative(z, out=z)
+        np.exp(z, out=z)
+        z += 1.0
+        result: np.ndarray = np.reciprocal(z, out=z)
         return result
 
     def classify(
@@ -297,15 +359,16 @@ class Classifier:
         return self.decide(probs)
 
     def decide(self, probs: np.ndarray) -> tuple[IntentScore, ...]:
-        order = np.argsort(-probs, kind="stable")
+        order = (-probs).argsort(kind="stable").tolist()
+        values = probs.tolist()
         chosen = [
-            IntentScore(self.intent_ids[i], round(float(probs[i]), 4))
+            IntentScore(self.intent_ids[i], round(values[i], 4))
             for i in order[: self.max_intents]
-            if probs[i] >= self.threshold
+            if values[i] >= self.threshold
         ]
         if not chosen:
-            top = float(probs[order[0]])
-            return (IntentScore(OTHER, round(max(1.0 - top, float(probs[self.intent_ids.index(OTHER)])), 4)),)
+            top = values[order[0]]
+            return (IntentScore(OTHER, round(max(1.0 - top, values[self.intent_ids.index(OTHER)]), 4)),)
         return tuple(chosen)
 
 
@@ -315,6 +378,48 @@ def _relative(values: np.ndarray) -> np.ndarray:
         return np.zeros_like(values)
     result: np.ndarray = values / top
     return result
+
+
+_MAX = np.maximum.reduce
+_TRIGRAM = np.uint64(1 << 63)
+_SHIFT = np.uint64(21)  # code points are below 2**21: three of them and a trigram flag fit in 64 bits
+_NEWLINE, _SPACE = np.uint64(10), np.uint64(32)
+
+
+def _gram_key(gram: str) -> int:
+    """The integer :func:`_ngram_keys` gives a 2- or 3-character gram."""
+    key = 0
+    for ch in gram:
+        key = (key << 21) | ord(ch)
+    return key | (1 << 63) if len(gram) == 3 else key
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+
+
+def _bigram_keys(text: str) -> np.ndarray:
+    cp = _code_points(text)
+    keys: np.ndarray = (cp[:-1] << _SHIFT) | cp[1:]
+    return keys
+
+
+def _ngram_keys(normalized: str) -> np.ndarray:
+    """:func:`intents.normalize.char_ngrams` (sizes 2 and 3) as integer keys, computed without building strings:
+    digit runs collapsed to 0, spaces dropped, no gram across a line break."""
+    cp = _code_points(_DIGITS_RE.sub("0", normalized))
+    cp = cp[cp != _SPACE]
+    if len(cp) < 2:
+        return np.zeros(0, dtype=np.uint64)
+    newline = cp == _NEWLINE
+    a, b, c = cp[:-2], cp[1:-1], cp[2:]
+    bigrams = ((cp[:-1] << _SHIFT) | cp[1:])[~(newline[:-1] | newline[1:])]
+    trigram_ok = ~(newline[:-2] | newline[1:-1] | newline[2:])
+    trigrams = (((a << _SHIFT) | b) << _SHIFT | c | _TRIGRAM)[trigram_ok]
+    return np.concatenate((bigrams, trigrams))
+
+
+_DIGITS_RE = re.compile(r"\d+")
 
 
 def _synonym_pattern(synonyms: dict[str, str]) -> re.Pattern[str] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Full-width ASCII (U+FF01–U+FF5E) and the ideographic space fold to half-width one character for one
 # character, so spans found in the folded text are spans in the original text too. The table is derived
@@ -82,6 +83,8 @@ _ANY_QUOTE = re.compile(
 )
 
 
+# Classification and entity extraction both split the same message: remember the last few answers.
+@lru_cache(maxsize=16)
 def split_quoted(text: str) -> tuple[str, str]:
     """(what the sender wrote now, the quoted earlier mail with quote marks and mail headers removed)."""
     if not _ANY_QUOTE.search(text):
@@ -211,6 +214,12 @@ def body_for_classification(text: str) -> str:
     if form is not None and form["body"]:
         # A portal form: only お問い合わせ内容 is the customer's text; the labels would mislead a classifier.
         text = form["body"]
+    return clean_body(text)
+
+
+def clean_body(text: str) -> str:
+    """:func:`body_for_classification` for a text already known not to be a portal form (or a form's
+    お問い合わせ内容)."""
     own = strip_quoted(text)
     lines = _drop_signature(own.splitlines())
     out: list[str] = []

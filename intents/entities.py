@@ -325,7 +325,8 @@ def extract_entities(
 ) -> dict[str, str]:
     """Entities found in ``text`` (keys from ``intents.model.ENTITY_KEYS``, only those found, normalised).
 
-    ``form`` is the parsed portal form when the message is one (parsed here when not given); its
+    ``form`` is the parsed portal form when the message is one (parsed here when None; an empty dict says
+    the text was already parsed and is no form); its
     お電話番号 and メールアドレス are the customer's own, and only its お問い合わせ内容 is searched for the
     rest. ``intents`` (main first) decide whether ``cancel_reason`` applies and whether a past date can be
     the one the request is about. Never raises: malformed text yields fewer entities, not an error.

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from intents.classifier import Classifier, LabelledExample
-from intents.cleanup import body_for_classification
+from intents.cleanup import body_for_classification, clean_body
 from intents.entities import extract_entities
 from intents.form import parse_form
 from intents.knowledge import Knowledge
@@ -24,12 +24,18 @@ class Prepared:
 
     body: str
     form: dict[str, str] | None
+    form_checked: bool = False  # True when ``form`` is None because the text was parsed and is no form
 
 
 def prepare(text: str, *, channel: str = "email") -> Prepared:
-    form = parse_form(text) if channel in FORM_CHANNELS else None
-    if form is not None and form.get("body", "").strip():
+    if channel not in FORM_CHANNELS:
+        return Prepared(body=body_for_classification(text), form=None)
+    form = parse_form(text)
+    if form is not None and form["body"].strip():
         return Prepared(body=body_for_classification(form["body"]), form=form)
+    if form is None or not form["body"]:
+        # body_for_classification(text) would parse the form again only to reach the same text
+        return Prepared(body=clean_body(text), form=form, form_checked=form is None)
     return Prepared(body=body_for_classification(text), form=form)
 
 
@@ -53,9 +59,9 @@ class Understander:
         intents = self.classifier.classify(
             prepared.body, subject=subject, channel=channel, form_category=category or None
         )
-        entities = extract_entities(
-            text, received=received, intents=[i.intent for i in intents], form=prepared.form
-        )
+        # An empty form tells the extractor the text was already found not to be one (no second parse).
+        form = {} if prepared.form_checked else prepared.form
+        entities = extract_entities(text, received=received, intents=[i.intent for i in intents], form=form)
         return Understanding(intents=intents, entities=entities, body=prepared.body)
 
 
