@@ -21,13 +21,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.email.intake import ImapIntake  # noqa: E402
-from bot.email.parse import ParseOptions  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from desk.message import IncomingMessage  # noqa: E402
-from store.db import make_engine, migrate  # noqa: E402
-from tests.bot.email.helpers import client, imap_settings, plain_mail, store_handler  # noqa: E402
-from tests.services.dovecot import Dovecot  # noqa: E402
+from bot.email.intake import ImapIntake
+from bot.email.parse import ParseOptions
+from bot.settings import Settings
+from desk.message import IncomingMessage
+from store.db import make_engine, migrate
+from tests.bot.email.helpers import client, imap_settings, plain_mail, store_handler
+from tests.services.dovecot import Dovecot
 
 
 def p95(values: list[float]) -> float:
