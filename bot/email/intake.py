@@ -238,24 +238,32 @@ class ImapIntake:
 
     async def _process_batch(self, client: IMAPClient, uidvalidity: int, uids: list[int]) -> int:
         fetched = await asyncio.to_thread(client.fetch, uids, ["BODY.PEEK[]", "INTERNALDATE"])
-        handled: list[int] = []
-        for uid in uids:
-            data = fetched.get(uid)
-            if data is None:  # expunged meanwhile by someone else
-                handled.append(uid)
-                continue
-            if not await self._handle_one(uidvalidity, uid, data):
-                break
-            handled.append(uid)
+        handled: list[int] = []  # done with: the checkpoint may pass them
+        filed: list[int] = []  # handed to the pipeline: marked read and moved
+        try:
+            for uid in uids:
+                data = fetched.get(uid)
+                if data is not None and await self._handle_one(uidvalidity, uid, data):
+                    filed.append(uid)
+                handled.append(uid)  # (no data: expunged meanwhile by someone else)
+        finally:  # file what the pipeline already took, even when a later message failed
+            await self._finish(client, uidvalidity, handled, filed)
+        return len(handled)
+
+    async def _finish(
+        self, client: IMAPClient, uidvalidity: int, handled: list[int], filed: list[int]
+    ) -> None:
         if handled:
-            await asyncio.to_thread(self._file, client, handled)
+            if filed:
+                await asyncio.to_thread(self._file, client, filed)
             await asyncio.to_thread(
                 save_checkpoint, self.engine, self.key, Checkpoint(uidvalidity, handled[-1])
             )
             self.processed += len(handled)
-        return len(handled)
 
     async def _handle_one(self, uidvalidity: int, uid: int, data: dict[bytes, Any]) -> bool:
+        """True when the pipeline took the message; False when it was given up after repeated failures
+        (raises while retries remain)."""
         raw = bytes(data.get(b"BODY[]") or b"")
         internaldate = data.get(b"INTERNALDATE")
         when = internaldate if isinstance(internaldate, dt.datetime) else None
@@ -271,14 +279,13 @@ class ImapIntake:
             # A message the pipeline cannot take must not block the mailbox: it stays unread in the
             # inbox for a person, and intake moves on.
             log.error("IMAP UID %s failed %d times; left unread in the mailbox", uid, failures)
-            return True
+            return False
         return True
 
     def _file(self, client: IMAPClient, uids: list[int]) -> None:
         """Mark as read and move to the processed folder (or just mark, with no folder configured)."""
         folder = self.settings.processed_folder
-        unread = [u for u in uids if self._failures.get((0, u)) is None]
-        client.add_flags(unread, [b"\\Seen"], silent=True)
+        client.add_flags(uids, [b"\\Seen"], silent=True)
         if not folder:
             return
         if client.has_capability("MOVE"):

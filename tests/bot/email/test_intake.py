@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.backoff import Backoff
-from bot.email.intake import ImapIntake, load_checkpoint
+from bot.email.intake import MAX_HANDLE_FAILURES, ImapIntake, load_checkpoint
 from bot.email.parse import ParseOptions
 from desk.message import IncomingMessage
 from store.models import MailboxCheckpoint
@@ -226,3 +226,26 @@ async def test_connection_cut_during_fetch_loses_nothing(engine: Engine, imap_se
     assert proxy.drops == 1
     assert [r.external_id for r in inquiries(engine)] == ["<m1@example.com>", "<m2@example.com>"]
     assert len(folder_uids(imap_server, "Processed")) == 2
+
+
+async def test_message_failing_repeatedly_is_left_unread_and_does_not_block_the_next(
+    engine: Engine, imap_server: Dovecot
+) -> None:
+    append(imap_server, plain_mail(1), plain_mail(2))
+    store = store_handler(engine)
+
+    async def poison_first(m: IncomingMessage) -> None:
+        if m.external_id == "<m1@example.com>":
+            raise RuntimeError("pipeline bug")
+        await store(m)
+
+    reader = intake(engine, imap_server, poison_first)
+    for _ in range(MAX_HANDLE_FAILURES - 1):
+        with pytest.raises(RuntimeError):
+            await reader.run_once()
+    assert inquiries(engine) == []
+    assert await reader.run_once() == 2
+    assert [r.external_id for r in inquiries(engine)] == ["<m2@example.com>"]
+    inbox = folder_uids(imap_server, "INBOX")
+    assert list(inbox) == [1] and b"\\Seen" not in inbox[1]  # left for a person, unread
+    assert len(folder_uids(imap_server, "Processed")) == 1
