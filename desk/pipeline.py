@@ -160,12 +160,15 @@ class Pipeline:
             if inquiry.kind != InquiryKind.INQUIRY:
                 return self._result(session, inquiry.id or 0, created=True, attached=attached)
             try:
-                self._understand_and_draft(session, inquiry, message)
+                draft = self._understand_and_draft(session, inquiry, message)
             except Exception as exc:  # the message is kept; staff see what went wrong
                 session.rollback()
                 log.exception("pipeline failed for inquiry %s", inquiry.id)
                 self._mark_failed(session, inquiry.id or 0, exc)
-            return self._result(session, inquiry.id or 0, created=True, attached=attached)
+                return self._result(session, inquiry.id or 0, created=True, attached=attached)
+            return ProcessResult(
+                inquiry.id or 0, draft.id, created=True, attached=attached, kind=inquiry.kind
+            )
 
     def redraft_sync(self, *, inquiry_id: int, intents: Sequence[str], actor: str) -> int:
         unknown = [i for i in intents if i not in self.knowledge.intents]
@@ -300,12 +303,12 @@ class Pipeline:
             message.text, subject=message.subject, channel=message.channel, received=received
         )
 
-    def _understand_and_draft(self, session: Session, inquiry: Inquiry, message: IncomingMessage) -> None:
+    def _understand_and_draft(self, session: Session, inquiry: Inquiry, message: IncomingMessage) -> Draft:
         understanding = self._understand(message)
         if inquiry.intents:  # a reply in an existing thread: what the customer said before still counts
             understanding = merge_thread(inquiry.intents, inquiry.entities, understanding)
         actions.supersede_pending(session, inquiry_id=inquiry.id or 0)
-        self._draft(
+        return self._draft(
             session, inquiry, understanding, _sender_of_message(message), actor=SYSTEM, message=message
         )
 
@@ -345,9 +348,8 @@ class Pipeline:
             inquiry.reply_to = inquiry.sender
         inquiry.status = InquiryStatus.DRAFTED
         inquiry.error = None
-        version = (
-            actions.current_draft(session, inquiry.id or 0) or Draft(inquiry_id=0, version=0)
-        ).version + 1
+        current = actions.current_draft(session, inquiry.id or 0)
+        version = (current.version if current is not None else 0) + 1
         draft = Draft(
             inquiry_id=inquiry.id or 0,
             version=version,
