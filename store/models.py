@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Numeric, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -20,6 +21,12 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def new_list() -> list[Any]:
+    """``default_factory=list`` costs ~0.3 ms per row built: pydantic inspects the factory's signature on
+    every construction, and ``inspect.signature`` of a builtin is slow. A plain function inspects fast."""
+    return []
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -203,6 +210,20 @@ class Inquiry(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
         Index("ix_inquiry_status_received", "status", "received_at"),
+        # Managers' reports read a date range of inquiries from this index alone (index-only scan).
+        Index(
+            "ix_inquiry_kind_received",
+            "kind",
+            "received_at",
+            postgresql_include=[
+                "primary_intent",
+                "channel",
+                "identity_verified",
+                "first_response_at",
+                "resolved_at",
+                "id",
+            ],
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
@@ -216,18 +237,18 @@ class Inquiry(SQLModel, table=True):
     subject: str = Field(default="", max_length=1000)
     text: str = ""  # full text as received (quotes, signature), for staff
     received_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
-    intents: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    intents: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     primary_intent: str = Field(default="other", max_length=32, index=True)
     entities: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     form: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attachments: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
-    contract_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    contract_ids: list[int] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     customer_hint: str | None = Field(default=None, max_length=8)  # customer_no of a mapped Slack channel
     identity_verified: bool = False
     urgent: bool = False
-    flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    thread_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    flags: list[str] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
+    thread_ids: list[str] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     assignee: str | None = Field(default=None, max_length=64)
     slack_card: str | None = Field(default=None, max_length=64)  # "channel:ts" of the triage card
     error: str | None = None
@@ -262,19 +283,30 @@ class DraftStatus(StrEnum):
 
 
 class Draft(SQLModel, table=True):
+    __table_args__ = (
+        # Draft-quality counts per intent and outcome come from the index alone; edited drafts (the only
+        # ones whose texts are read) have their own small partial index.
+        Index("ix_draft_inquiry_id", "inquiry_id", postgresql_include=["status", "intents"]),
+        Index(
+            "ix_draft_edited",
+            "inquiry_id",
+            postgresql_where=sql_text("edited_text IS NOT NULL"),
+            sqlite_where=sql_text("edited_text IS NOT NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    inquiry_id: int = Field(foreign_key="inquiry.id", index=True)
+    inquiry_id: int = Field(foreign_key="inquiry.id")
     version: int = 1
     status: str = Field(default=DraftStatus.PENDING, max_length=16, index=True)
-    intents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    intents: list[str] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     subject: str = Field(default="", max_length=1000)
     text: str = ""  # as the bot drafted it
     edited_text: str | None = None  # as staff changed it
     facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    missing: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    missing: list[str] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     # Hash of the contract rows the facts were computed from; approval refuses a draft whose rows changed.
     source_digest: str = Field(default="", max_length=64)
-    notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # staff-only
+    notes: list[str] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))  # staff-only
     approved_by: str | None = Field(default=None, max_length=64)
     approved_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     rejected_reason: str | None = None

@@ -268,3 +268,14 @@ def test_postgres_response_times_of_an_empty_range(engine: Engine) -> None:
     with engine.connect() as conn:
         out = response_times(conn, rng, hours=DeskHours(), target_hours=7.0, now=NOW)
     assert out == [reports.ResponseTimes(ALL, 0, 0, None, None, 0, None, None, 0, 0)]
+
+
+def test_edit_distance_is_sampled_by_draft_id_beyond_the_cap(engine: Engine) -> None:
+    build_history(engine)
+    with engine.connect() as conn:
+        quality = reports.draft_quality(conn, ReportRange(SINCE, UNTIL, "week"), sample=1)
+    # Two edited drafts (ids 3 and 7) and a cap of one: only ids divisible by 2 are measured, so none is;
+    # the outcome counts stay exact.
+    got = {q.intent: (q.unchanged, q.edited, q.mean_edit_distance) for q in quality}
+    assert got["password_reset"] == (1, 1, None)
+    assert got["other"] == (0, 1, None)
