@@ -64,11 +64,19 @@ def _digits(value: str) -> str:
 
 
 def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    chars = list(text)
-    for start, end in spans:
-        for i in range(start, end):
-            chars[i] = "#"
-    return "".join(chars)
+    """``text`` with every character inside any of ``spans`` replaced by "#" (same length)."""
+    pieces: list[str] = []
+    done = 0
+    for start, end in sorted(spans):
+        start = max(start, done)
+        if end <= start:
+            continue
+        pieces += (text[done:start], "#" * (end - start))
+        done = end
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 # --- identifiers ---------------------------------------------------------------------------------------
