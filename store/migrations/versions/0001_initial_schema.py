@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:16:12.757851
+Create Date: 2026-11-23 17:59:25.610965
 """
 
 from collections.abc import Sequence
@@ -130,6 +130,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('inquiry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inquiry_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_inquiry_kind_received', ['kind', 'received_at'], unique=False, postgresql_include=['primary_intent', 'channel', 'identity_verified', 'first_response_at', 'resolved_at', 'id'])
         batch_op.create_index(batch_op.f('ix_inquiry_primary_intent'), ['primary_intent'], unique=False)
         batch_op.create_index(batch_op.f('ix_inquiry_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_inquiry_status'), ['status'], unique=False)
@@ -157,7 +158,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('draft', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_draft_inquiry_id'), ['inquiry_id'], unique=False)
+        batch_op.create_index('ix_draft_edited', ['inquiry_id'], unique=False, postgresql_where=sa.text('edited_text IS NOT NULL'), sqlite_where=sa.text('edited_text IS NOT NULL'))
+        batch_op.create_index('ix_draft_inquiry_id', ['inquiry_id'], unique=False, postgresql_include=['status', 'intents'])
         batch_op.create_index(batch_op.f('ix_draft_status'), ['status'], unique=False)
 
     op.create_table('inquiry_message',
@@ -289,7 +291,8 @@ def downgrade() -> None:
     op.drop_table('inquiry_message')
     with op.batch_alter_table('draft', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_draft_status'))
-        batch_op.drop_index(batch_op.f('ix_draft_inquiry_id'))
+        batch_op.drop_index('ix_draft_inquiry_id', postgresql_include=['status', 'intents'])
+        batch_op.drop_index('ix_draft_edited', postgresql_where=sa.text('edited_text IS NOT NULL'), sqlite_where=sa.text('edited_text IS NOT NULL'))
 
     op.drop_table('draft')
     with op.batch_alter_table('inquiry', schema=None) as batch_op:
@@ -297,6 +300,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inquiry_status'))
         batch_op.drop_index(batch_op.f('ix_inquiry_received_at'))
         batch_op.drop_index(batch_op.f('ix_inquiry_primary_intent'))
+        batch_op.drop_index('ix_inquiry_kind_received', postgresql_include=['primary_intent', 'channel', 'identity_verified', 'first_response_at', 'resolved_at', 'id'])
         batch_op.drop_index(batch_op.f('ix_inquiry_customer_id'))
 
     op.drop_table('inquiry')
