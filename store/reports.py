@@ -564,12 +564,33 @@ def _edited() -> ColumnElement[bool]:
     )
 
 
-def _drafts_in_range(conn: Connection, rng: ReportRange) -> Any:
-    return DRAFT.join(INQ, INQ.c.id == DRAFT.c.inquiry_id), and_(_in_range(conn, rng), _inquiries_only())
+def _drafts_in_range(conn: Connection, rng: ReportRange) -> tuple[Any, ColumnElement[bool]] | None:
+    """Drafts joined to the range's inquiries (None when the range has none).
+
+    Inquiry ids grow with arrival, so the range's drafts sit in a narrow slice of the draft indexes;
+    bounding ``draft.inquiry_id`` by the range's ids (implied by the join, so always correct) lets the
+    planner read that slice instead of, say, every edited draft of every year and joining afterwards."""
+    bounds = _inquiry_id_bounds(conn, rng)
+    if bounds is None:
+        return None
+    where = and_(_in_range(conn, rng), _inquiries_only(), DRAFT.c.inquiry_id.between(*bounds))
+    return DRAFT.join(INQ, INQ.c.id == DRAFT.c.inquiry_id), where
+
+
+def _inquiry_id_bounds(conn: Connection, rng: ReportRange) -> tuple[int, int] | None:
+    """Smallest and largest id of the range's inquiries (None when there are none), read from the
+    covering index. ``count`` is there so PostgreSQL aggregates the range instead of walking the primary
+    key from either end until it meets a row of the range (its min/max rewrite, slow here)."""
+    stmt = select(func.min(INQ.c.id), func.max(INQ.c.id), func.count()).where(
+        _in_range(conn, rng), _inquiries_only()
+    )
+    low, high, n = conn.execute(stmt).one()
+    return None if not n else (int(low), int(high))
 
 
 EDIT_DISTANCE_SAMPLE = 2000
 """Most edited drafts whose edit distance a report computes: beyond it, every k-th draft id is measured."""
+_IDS_PER_QUERY = 500
 
 
 def draft_quality(
@@ -581,7 +602,10 @@ def draft_quality(
     Outcomes are counted in SQL (statuses from an index, texts compared only for drafts staff edited). The
     distance is computed in Python: over every edited draft when there are at most ``sample`` of them in
     the range, otherwise over the drafts whose id is a multiple of ``ceil(edited / sample)``."""
-    joined, where = _drafts_in_range(conn, rng)
+    drafts = _drafts_in_range(conn, rng)
+    if drafts is None:
+        return []
+    joined, where = drafts
     intent = _draft_intent().label("intent")
     stmt = (
         select(intent, DRAFT.c.status, func.count())
@@ -592,18 +616,14 @@ def draft_quality(
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for key, status, n in conn.execute(stmt):
         counts[str(key)][_OUTCOME_OF_STATUS.get(str(status), "unchanged")] += int(n)
-    edited = select(intent, func.count()).select_from(joined).where(where, _edited()).group_by(intent)
-    for key, n in conn.execute(edited):
-        counts[str(key)]["unchanged"] -= int(n)
-        counts[str(key)]["edited"] += int(n)
-    stride = -(-sum(c["edited"] for c in counts.values()) // max(sample, 1))
-    texts = select(intent, DRAFT.c.text, DRAFT.c.edited_text).select_from(joined).where(where, _edited())
-    if stride > 1:
-        texts = texts.where(DRAFT.c.id % stride == 0)
-    distances: dict[str, list[float]] = defaultdict(list)
-    if stride:
-        for key, original, changed in conn.execute(texts):
-            distances[str(key)].append(Levenshtein.normalized_distance(original, changed))
+    intent_of = {
+        int(i): str(key)
+        for key, i in conn.execute(select(intent, DRAFT.c.id).select_from(joined).where(where, _edited()))
+    }
+    for key in intent_of.values():
+        counts[key]["unchanged"] -= 1
+        counts[key]["edited"] += 1
+    distances = _edit_distances(conn, intent_of, sample)
     return [
         DraftQuality(
             intent=key,
@@ -616,6 +636,19 @@ def draft_quality(
         )
         for key, c in sorted(counts.items())
     ]
+
+
+def _edit_distances(conn: Connection, intent_of: dict[int, str], sample: int) -> dict[str, list[float]]:
+    """Edit distances of the sampled edited drafts (``intent_of``: draft id -> intent), read by primary key."""
+    stride = -(-len(intent_of) // max(sample, 1))
+    ids = sorted(i for i in intent_of if i % stride == 0) if stride else []
+    distances: dict[str, list[float]] = defaultdict(list)
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start : start + _IDS_PER_QUERY]
+        texts = select(DRAFT.c.id, DRAFT.c.text, DRAFT.c.edited_text).where(DRAFT.c.id.in_(chunk))
+        for draft_id, original, changed in conn.execute(texts):
+            distances[intent_of[int(draft_id)]].append(Levenshtein.normalized_distance(original, changed))
+    return distances
 
 
 _OUTCOME_OF_STATUS = {
@@ -807,7 +840,10 @@ def corrections(conn: Connection, rng: ReportRange, *, min_distance: float = 0.3
         found[int(inquiry_id)] = Correction(
             int(inquiry_id), "rerouted", original, str(dst or "other"), None, subject or "", text or ""
         )
-    joined, where = _drafts_in_range(conn, rng)
+    drafts = _drafts_in_range(conn, rng)
+    if drafts is None:
+        return [found[k] for k in sorted(found)]
+    joined, where = drafts
     edited = (
         select(INQ.c.id, _draft_intent(), DRAFT.c.text, DRAFT.c.edited_text, INQ.c.subject, INQ.c.text)
         .select_from(joined)
