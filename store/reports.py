@@ -616,10 +616,9 @@ def draft_quality(
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for key, status, n in conn.execute(stmt):
         counts[str(key)][_OUTCOME_OF_STATUS.get(str(status), "unchanged")] += int(n)
-    intent_of = {
-        int(i): str(key)
-        for key, i in conn.execute(select(intent, DRAFT.c.id).select_from(joined).where(where, _edited()))
-    }
+    # A year holds tens of thousands of edited drafts: fetched at once (fetchall), not row by row.
+    edited = conn.execute(select(DRAFT.c.id, intent).select_from(joined).where(where, _edited())).all()
+    intent_of = {int(i): str(key) for i, key in edited}
     for key in intent_of.values():
         counts[key]["unchanged"] -= 1
         counts[key]["edited"] += 1
