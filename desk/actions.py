@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -44,6 +45,9 @@ _STATUS_JA = {
     DraftStatus.SUPERSEDED: "再作成により置き換え済み",
 }
 
+# A plain Core statement on the session's connection: compiled once, no ORM bookkeeping per event.
+_AUDIT_INSERT = insert(AuditEvent.__table__)  # type: ignore[attr-defined]
+
 # Computes the digest of the contract rows an inquiry's facts depend on, as they are now.
 DigestNow = Callable[[Session, Inquiry], str]
 
@@ -58,17 +62,23 @@ def audit(
     at: dt.datetime | None = None,
     detail: dict[str, Any] | None = None,
     **fields: Any,
-) -> AuditEvent:
-    event = AuditEvent(
-        inquiry_id=inquiry_id,
-        draft_id=draft_id,
-        actor=actor,
-        action=action,
-        detail={**(detail or {}), **fields},
-        at=at or utcnow(),
+) -> None:
+    """Record an audit event in the caller's transaction.
+
+    A Core insert, not an ORM object: events are written on every step of every message and never read back
+    in the same unit of work, and building SQLModel objects costs more than the insert itself.
+    """
+    session.connection().execute(
+        _AUDIT_INSERT,
+        {
+            "inquiry_id": inquiry_id,
+            "draft_id": draft_id,
+            "actor": actor,
+            "action": action,
+            "detail": {**(detail or {}), **fields},
+            "at": at or utcnow(),
+        },
     )
-    session.add(event)
-    return event
 
 
 def get_inquiry(session: Session, inquiry_id: int) -> Inquiry:

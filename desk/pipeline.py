@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -36,10 +37,12 @@ from store.models import (
     Contract,
     Customer,
     Draft,
+    DraftStatus,
     Inquiry,
     InquiryKind,
     InquiryMessage,
     InquiryStatus,
+    utcnow,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +53,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
+_INQUIRY = Inquiry.__table__  # type: ignore[attr-defined]
+_INQUIRY_INSERT = insert(_INQUIRY).returning(_INQUIRY.c.id)
+_MESSAGE_INSERT = insert(InquiryMessage.__table__)  # type: ignore[attr-defined]
+# SET columns come from the parameters; the row is picked by the "inquiry_id" parameter.
+_INQUIRY_UPDATE = update(_INQUIRY).where(_INQUIRY.c.id == bindparam("inquiry_id"))
+_SEEN = select(col(InquiryMessage.inquiry_id)).where(
+    col(InquiryMessage.channel) == bindparam("channel"),
+    col(InquiryMessage.external_id) == bindparam("external_id"),
+)
+_DRAFT_INSERT = insert(Draft.__table__).returning(Draft.__table__.c.id)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +88,41 @@ class _Sender:
     kind: str
     address: str
     customer_hint: str | None
+
+
+@dataclass(slots=True)
+class _Stored:
+    """What the drafting step needs of a stored inquiry, without an ORM object on the hot path."""
+
+    id: int
+    kind: str
+    channel: str
+    sender: str
+    sender_name: str
+    reply_to: str
+    subject: str
+    received_at: dt.datetime
+    form: dict[str, str] | None
+    flags: list[str]
+    intents: list[dict[str, object]]
+    entities: dict[str, str]
+
+    @classmethod
+    def of(cls, inquiry: Inquiry) -> _Stored:
+        return cls(
+            id=inquiry.id or 0,
+            kind=inquiry.kind,
+            channel=inquiry.channel,
+            sender=inquiry.sender,
+            sender_name=inquiry.sender_name,
+            reply_to=inquiry.reply_to,
+            subject=inquiry.subject,
+            received_at=inquiry.received_at,
+            form=inquiry.form,
+            flags=list(inquiry.flags),
+            intents=list(inquiry.intents),
+            entities=dict(inquiry.entities),
+        )
 
 
 @dataclass(slots=True)
@@ -147,7 +195,7 @@ class Pipeline:
         with session_scope(self.engine) as session:
             seen = _find_message(session, message.channel, message.external_id)
             if seen is not None:
-                return self._result(session, seen.inquiry_id, created=False, attached=False)
+                return self._result(session, seen, created=False, attached=False)
             parent = self._thread_parent(session, message)
             try:
                 inquiry, attached = self._store(session, message, parent)
@@ -156,19 +204,17 @@ class Pipeline:
                 session.rollback()
                 seen = _find_message(session, message.channel, message.external_id)
                 assert seen is not None
-                return self._result(session, seen.inquiry_id, created=False, attached=False)
+                return self._result(session, seen, created=False, attached=False)
             if inquiry.kind != InquiryKind.INQUIRY:
-                return self._result(session, inquiry.id or 0, created=True, attached=attached)
+                return ProcessResult(inquiry.id, None, created=True, attached=attached, kind=inquiry.kind)
             try:
-                draft = self._understand_and_draft(session, inquiry, message)
+                draft_id = self._understand_and_draft(session, inquiry, message, attached=attached)
             except Exception as exc:  # the message is kept; staff see what went wrong
                 session.rollback()
                 log.exception("pipeline failed for inquiry %s", inquiry.id)
-                self._mark_failed(session, inquiry.id or 0, exc)
-                return self._result(session, inquiry.id or 0, created=True, attached=attached)
-            return ProcessResult(
-                inquiry.id or 0, draft.id, created=True, attached=attached, kind=inquiry.kind
-            )
+                self._mark_failed(session, inquiry.id, exc)
+                return self._result(session, inquiry.id, created=True, attached=attached)
+            return ProcessResult(inquiry.id, draft_id, created=True, attached=attached, kind=inquiry.kind)
 
     def redraft_sync(self, *, inquiry_id: int, intents: Sequence[str], actor: str) -> int:
         unknown = [i for i in intents if i not in self.knowledge.intents]
@@ -185,16 +231,18 @@ class Pipeline:
                 body=inquiry.text,
             )
             actions.supersede_pending(session, inquiry_id=inquiry_id)
-            draft = self._draft(session, inquiry, understanding, _sender_of(inquiry), actor=actor)
+            draft_id = self._draft(
+                session, _Stored.of(inquiry), understanding, _sender_of(inquiry), actor=actor
+            )
             actions.audit(
                 session,
                 action="rerouted",
                 actor=actor,
                 inquiry_id=inquiry_id,
-                draft_id=draft.id,
+                draft_id=draft_id,
                 detail={"from": before, "to": list(intents)},
             )
-            return draft.id or 0
+            return draft_id
 
     def preview_sync(self, message: IncomingMessage) -> Preview:
         from desk.drafting import draft_reply
@@ -246,56 +294,85 @@ class Pipeline:
 
     def _store(
         self, session: Session, message: IncomingMessage, parent: Inquiry | None
-    ) -> tuple[Inquiry, bool]:
+    ) -> tuple[_Stored, bool]:
         ignored = message.kind != InquiryKind.INQUIRY
-        if parent is not None and not ignored:
-            inquiry = parent
-            inquiry.status = InquiryStatus.RECEIVED
-            inquiry.resolved_at = None
-            inquiry.thread_ids = list(dict.fromkeys([*inquiry.thread_ids, message.external_id]))
-        else:
-            inquiry = Inquiry(
-                channel=message.channel,
-                external_id=message.external_id,
-                kind=message.kind,
-                status=InquiryStatus.IGNORED if ignored else InquiryStatus.RECEIVED,
-                sender=message.sender,
-                sender_name=message.sender_name,
-                sender_kind=message.sender_kind,
-                reply_to=message.reply_to or message.sender,
-                subject=message.subject,
-                text=message.text,
-                received_at=message.received_at,
-                form=message.form,
-                attachments=[asdict(a) for a in message.attachments],
-                thread_ids=list(message.thread_ids),
-                customer_hint=message.customer_hint,
-            )
-        session.add(inquiry)
-        session.flush()
-        session.add(
-            InquiryMessage(
-                inquiry_id=inquiry.id or 0,
-                channel=message.channel,
-                external_id=message.external_id,
-                thread_key=message.thread_ids[0] if message.thread_ids else message.external_id,
-                sender=message.sender,
-                received_at=message.received_at,
-                text=message.text,
-                raw=message.raw,
-            )
-        )
         attached = parent is not None and not ignored
+        if parent is not None and attached:
+            parent.status = InquiryStatus.RECEIVED
+            parent.resolved_at = None
+            parent.thread_ids = list(dict.fromkeys([*parent.thread_ids, message.external_id]))
+            session.add(parent)
+            session.flush()
+            stored = _Stored.of(parent)
+        else:
+            stored = self._insert_inquiry(session, message, ignored=ignored)
+        # Core inserts: these rows are never read back in this unit of work (see actions.audit for why).
+        session.connection().execute(
+            _MESSAGE_INSERT,
+            {
+                "inquiry_id": stored.id,
+                "channel": message.channel,
+                "external_id": message.external_id,
+                "thread_key": message.thread_ids[0] if message.thread_ids else message.external_id,
+                "direction": "in",
+                "sender": message.sender,
+                "received_at": message.received_at,
+                "text": message.text,
+                "raw": message.raw,
+            },
+        )
         action = "ignored" if ignored else ("customer_replied" if attached else "received")
         actions.audit(
             session,
             action=action,
             actor=SYSTEM,
-            inquiry_id=inquiry.id,
+            inquiry_id=stored.id,
             channel=message.channel,
             kind=message.kind,
         )
-        return inquiry, attached
+        return stored, attached
+
+    def _insert_inquiry(self, session: Session, message: IncomingMessage, *, ignored: bool) -> _Stored:
+        values = {
+            "channel": message.channel,
+            "external_id": message.external_id,
+            "kind": message.kind,
+            "status": InquiryStatus.IGNORED if ignored else InquiryStatus.RECEIVED,
+            "sender": message.sender,
+            "sender_name": message.sender_name,
+            "sender_kind": message.sender_kind,
+            "reply_to": message.reply_to or message.sender,
+            "subject": message.subject,
+            "text": message.text,
+            "received_at": message.received_at,
+            "intents": [],
+            "primary_intent": "other",
+            "entities": {},
+            "form": message.form,
+            "attachments": [asdict(a) for a in message.attachments],
+            "contract_ids": [],
+            "identity_verified": False,
+            "urgent": False,
+            "flags": [],
+            "thread_ids": list(message.thread_ids),
+            "customer_hint": message.customer_hint,
+            "created_at": utcnow(),
+        }
+        inquiry_id: int = session.connection().execute(_INQUIRY_INSERT, values).scalar_one()
+        return _Stored(
+            id=inquiry_id,
+            kind=message.kind,
+            channel=message.channel,
+            sender=message.sender,
+            sender_name=message.sender_name,
+            reply_to=message.reply_to or message.sender,
+            subject=message.subject,
+            received_at=message.received_at,
+            form=message.form,
+            flags=[],
+            intents=[],
+            entities={},
+        )
 
     def _understand(self, message: IncomingMessage) -> Understanding:
         received = message.received_at.astimezone(self.tz).date()
@@ -303,25 +380,29 @@ class Pipeline:
             message.text, subject=message.subject, channel=message.channel, received=received
         )
 
-    def _understand_and_draft(self, session: Session, inquiry: Inquiry, message: IncomingMessage) -> Draft:
+    def _understand_and_draft(
+        self, session: Session, inquiry: _Stored, message: IncomingMessage, *, attached: bool
+    ) -> int:
         understanding = self._understand(message)
-        if inquiry.intents:  # a reply in an existing thread: what the customer said before still counts
-            understanding = merge_thread(inquiry.intents, inquiry.entities, understanding)
-        actions.supersede_pending(session, inquiry_id=inquiry.id or 0)
+        if attached:  # a reply in an existing thread: what the customer said before still counts
+            if inquiry.intents:
+                understanding = merge_thread(inquiry.intents, inquiry.entities, understanding)
+            actions.supersede_pending(session, inquiry_id=inquiry.id)
         return self._draft(
-            session, inquiry, understanding, _sender_of_message(message), actor=SYSTEM, message=message
+            session, inquiry, understanding, _sender_of_message(message), actor=SYSTEM, first=not attached
         )
 
     def _draft(
         self,
         session: Session,
-        inquiry: Inquiry,
+        inquiry: _Stored,
         understanding: Understanding,
         sender: _Sender,
         *,
         actor: str,
-        message: IncomingMessage | None = None,
-    ) -> Draft:
+        first: bool = False,
+    ) -> int:
+        """Look up, resolve and render; store the draft (a Core insert) and return its id."""
         from desk.drafting import draft_reply
 
         found = self._look_up(session, sender, understanding)
@@ -335,45 +416,57 @@ class Pipeline:
             original_subject=inquiry.subject,
             intents=understanding.intent_ids,
         )
-        inquiry.intents = [{"intent": i.intent, "score": round(i.score, 4)} for i in understanding.intents]
-        inquiry.primary_intent = understanding.primary
-        inquiry.entities = dict(understanding.entities)
-        inquiry.customer_id = found.linked_customer_id
-        inquiry.contract_ids = found.linked_contract_ids
-        inquiry.identity_verified = found.verified
-        inquiry.urgent = content.urgent
-        inquiry.flags = _flags(inquiry.flags, verified=found.verified, unknown=bool(found.unknown_ids))
-        if found.verified and inquiry.channel != Channel.SLACK:
+        changes: dict[str, object] = {
+            "intents": [{"intent": i.intent, "score": round(i.score, 4)} for i in understanding.intents],
+            "primary_intent": understanding.primary,
+            "entities": dict(understanding.entities),
+            "customer_id": found.linked_customer_id,
+            "contract_ids": found.linked_contract_ids,
+            "identity_verified": found.verified,
+            "urgent": content.urgent,
+            "flags": _flags(inquiry.flags, verified=found.verified, unknown=bool(found.unknown_ids)),
+            "status": InquiryStatus.DRAFTED,
+            "error": None,
             # Identity was proven on the From address; a different Reply-To must not receive contract data.
-            inquiry.reply_to = inquiry.sender
-        inquiry.status = InquiryStatus.DRAFTED
-        inquiry.error = None
-        current = actions.current_draft(session, inquiry.id or 0)
+            "reply_to": inquiry.sender
+            if found.verified and inquiry.channel != Channel.SLACK
+            else inquiry.reply_to,
+        }
+        current = None if first else actions.current_draft(session, inquiry.id)
         version = (current.version if current is not None else 0) + 1
-        draft = Draft(
-            inquiry_id=inquiry.id or 0,
-            version=version,
-            intents=content.intents,
-            subject=content.subject,
-            text=content.text,
-            facts=content.facts,
-            missing=content.missing,
-            notes=list(dict.fromkeys([*found.notes, *content.notes])),
-            # Non-empty exactly when the text carries contract data: approval re-checks both facts.
-            source_digest=contracts_digest(found.contracts) if content.discloses_contract else "",
+        session.flush()  # pending ORM changes first (a re-route's superseded drafts, a reply's thread)
+        session.connection().execute(_INQUIRY_UPDATE, {**changes, "inquiry_id": inquiry.id})
+        draft_id: int = (
+            session.connection()
+            .execute(
+                _DRAFT_INSERT,
+                {
+                    "inquiry_id": inquiry.id,
+                    "version": version,
+                    "status": DraftStatus.PENDING,
+                    "intents": content.intents,
+                    "subject": content.subject,
+                    "text": content.text,
+                    "facts": content.facts,
+                    "missing": content.missing,
+                    "notes": list(dict.fromkeys([*found.notes, *content.notes])),
+                    # Non-empty exactly when the text carries contract data: approval re-checks both facts.
+                    "source_digest": contracts_digest(found.contracts) if content.discloses_contract else "",
+                    "created_at": utcnow(),
+                },
+            )
+            .scalar_one()
         )
-        session.add_all([inquiry, draft])
-        session.flush()
         actions.audit(
             session,
             action="drafted",
             actor=actor,
             inquiry_id=inquiry.id,
-            draft_id=draft.id,
+            draft_id=draft_id,
             intents=content.intents,
             verified=found.verified,
         )
-        return draft
+        return draft_id
 
     def _mark_failed(self, session: Session, inquiry_id: int, exc: Exception) -> None:
         inquiry = actions.get_inquiry(session, inquiry_id)
@@ -497,11 +590,10 @@ def _facilities_mentioned(contracts: Sequence[ContractView], text: str) -> tuple
     return tuple(c for c in contracts if c.facility_name and _squash(c.facility_name) in body)
 
 
-def _find_message(session: Session, channel: str, external_id: str) -> InquiryMessage | None:
-    stmt = select(InquiryMessage).where(
-        InquiryMessage.channel == channel, InquiryMessage.external_id == external_id
-    )
-    return session.exec(stmt).first()
+def _find_message(session: Session, channel: str, external_id: str) -> int | None:
+    """The inquiry id an already-seen message belongs to (runs for every message: a prebuilt statement)."""
+    found = session.connection().execute(_SEEN, {"channel": channel, "external_id": external_id}).scalar()
+    return int(found) if found is not None else None
 
 
 def _proven_customer(session: Session, sender: _Sender, notes: list[str]) -> Customer | None:

@@ -98,28 +98,41 @@ def _lower_email(_mapper: Any, _connection: Any, target: ContactEmail) -> None:
 # --- single lookups -----------------------------------------------------------------------------------
 
 
+# The pipeline runs these for every message: statements are built once, with bound parameters.
+_CUSTOMER_BY_NO = select(Customer).where(col(Customer.customer_no) == bindparam("value"))
+_CONTRACT_BY_NO = select(Contract).where(col(Contract.contract_no) == bindparam("value"))
+_CONTRACT_BY_SPID = select(Contract).where(col(Contract.supply_point_id) == bindparam("value"))
+_CUSTOMERS_BY_EMAIL = (
+    select(Customer)
+    .where(
+        col(Customer.id).in_(
+            select(col(ContactEmail.customer_id)).where(col(ContactEmail.email) == bindparam("value"))
+        )
+    )
+    .order_by(col(Customer.id))
+)
+
+
 def find_customer(*, session: Session, customer_no: str) -> Customer | None:
     value = parse_customer_no(customer_no)
-    return session.exec(select(Customer).where(Customer.customer_no == value)).first()
+    return session.exec(_CUSTOMER_BY_NO, params={"value": value}).first()
 
 
 def find_contract(*, session: Session, contract_no: str) -> Contract | None:
     """The contract with this 契約番号 (``EG20240123``, ``ｅｇ－２０２４０１２３`` …), or None."""
     value = parse_contract_no(contract_no)
-    return session.exec(select(Contract).where(Contract.contract_no == value)).first()
+    return session.exec(_CONTRACT_BY_NO, params={"value": value}).first()
 
 
 def find_contract_by_supply_point(*, session: Session, supply_point_id: str) -> Contract | None:
     value = parse_supply_point_id(supply_point_id)
-    return session.exec(select(Contract).where(Contract.supply_point_id == value)).first()
+    return session.exec(_CONTRACT_BY_SPID, params={"value": value}).first()
 
 
 def customers_by_email(*, session: Session, email: str) -> list[Customer]:
     """Every customer that registered this address (case-insensitive, exact), oldest first."""
     value = normalise_email(email)
-    ids = select(ContactEmail.customer_id).where(ContactEmail.email == value)
-    statement = select(Customer).where(col(Customer.id).in_(ids)).order_by(col(Customer.id))
-    return list(session.exec(statement))
+    return list(session.exec(_CUSTOMERS_BY_EMAIL, params={"value": value}))
 
 
 def find_customer_by_email(*, session: Session, email: str) -> Customer | None:
