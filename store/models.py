@@ -241,7 +241,9 @@ class Inquiry(SQLModel, table=True):
     primary_intent: str = Field(default="other", max_length=32, index=True)
     entities: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     form: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    attachments: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
+    attachments: list[dict[str, Any]] = Field(
+        default_factory=new_list, sa_column=Column(JSON, nullable=False)
+    )
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     contract_ids: list[int] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     customer_hint: str | None = Field(default=None, max_length=8)  # customer_no of a mapped Slack channel
