@@ -199,6 +199,7 @@ class Classifier:
         keys = np.asarray([_gram_key(g) for g in vocab], dtype=np.uint64)
         order = np.argsort(keys, kind="stable")
         self._key_vocab = np.append(keys[order], np.uint64(2**64 - 1))
+        self._vocab_size = len(vocab)
         self._key_idf = self._idf[order]
         self._key_centroids = np.ascontiguousarray(self._centroids[order])
 
@@ -287,7 +288,9 @@ class Classifier:
             return result
         chosen = sorted(candidates.tolist())
         by_intent = self._examples_by_intent
-        examples = [e for i in chosen for e in by_intent[i]]
+        examples: list[str] = []
+        for i in chosen:
+            examples += by_intent[i]
         starts = self._starts_of(chosen)
         # QRatio is ratio() that answers 0 for an empty string; sentences are never empty here
         matrix = process.cdist(parts, examples, scorer=fuzz.ratio, dtype=np.uint8, workers=1)
@@ -306,25 +309,15 @@ class Classifier:
 
     def _cosine(self, canon: str) -> np.ndarray:
         keys = _ngram_keys(canon)
-        if not len(keys):
-            return np.zeros(len(self.intent_ids))
-        keys.sort()
-        first = np.empty(len(keys), dtype=bool)
-        first[0] = True
-        np.not_equal(keys[1:], keys[:-1], out=first[1:])
-        starts = first.nonzero()[0]
-        ends = np.empty_like(starts)
-        ends[:-1] = starts[1:]
-        ends[-1] = len(keys)
-        counts = ends - starts
-        distinct = keys[starts]
         # method calls, not np.searchsorted()/np.max(): their Python wrappers cost more than the work here
-        pos = self._key_vocab.searchsorted(distinct)  # the sentinel keeps pos in range
-        known = self._key_vocab[pos] == distinct
-        idx = pos[known]
-        if not len(idx):
+        pos = self._key_vocab.searchsorted(keys)  # the sentinel keeps pos in range
+        pos = pos[self._key_vocab[pos] == keys]
+        if not len(pos):
             return np.zeros(len(self.intent_ids))
-        vec = np.log(counts[known])
+        # counting known grams by vocabulary position leaves them in vocabulary order, as the sums expect
+        counts = _BINCOUNT(pos, minlength=self._vocab_size)
+        idx = counts.nonzero()[0]
+        vec = np.log(counts[idx])
         vec += 1.0
         vec *= self._key_idf[idx]
         norm = float(np.sqrt(vec @ vec))
@@ -381,9 +374,9 @@ def _relative(values: np.ndarray) -> np.ndarray:
 
 
 _MAX = np.maximum.reduce
+_BINCOUNT = np.bincount
 _TRIGRAM = np.uint64(1 << 63)
 _SHIFT = np.uint64(21)  # code points are below 2**21: three of them and a trigram flag fit in 64 bits
-_NEWLINE, _SPACE = np.uint64(10), np.uint64(32)
 
 
 def _gram_key(gram: str) -> int:
@@ -406,16 +399,14 @@ def _bigram_keys(text: str) -> np.ndarray:
 
 def _ngram_keys(normalized: str) -> np.ndarray:
     """:func:`intents.normalize.char_ngrams` (sizes 2 and 3) as integer keys, computed without building strings:
-    digit runs collapsed to 0, spaces dropped, no gram across a line break."""
-    cp = _code_points(_DIGITS_RE.sub("0", normalized))
-    cp = cp[cp != _SPACE]
+    digit runs collapsed to 0, spaces dropped. Grams across a line break are kept: no vocabulary gram has a
+    line break (char_ngrams splits on it) and keys are one-to-one, so they are never found, as if dropped."""
+    cp = _code_points(_DIGITS_RE.sub("0", normalized).replace(" ", ""))
     if len(cp) < 2:
         return np.zeros(0, dtype=np.uint64)
-    newline = cp == _NEWLINE
-    a, b, c = cp[:-2], cp[1:-1], cp[2:]
-    bigrams = ((cp[:-1] << _SHIFT) | cp[1:])[~(newline[:-1] | newline[1:])]
-    trigram_ok = ~(newline[:-2] | newline[1:-1] | newline[2:])
-    trigrams = (((a << _SHIFT) | b) << _SHIFT | c | _TRIGRAM)[trigram_ok]
+    bigrams = (cp[:-1] << _SHIFT) | cp[1:]
+    trigrams = (bigrams[:-1] << _SHIFT) | cp[2:]
+    trigrams |= _TRIGRAM
     return np.concatenate((bigrams, trigrams))
 
 

@@ -287,7 +287,10 @@ def resolve_dates(text: str, *, received: date) -> list[DateMention]:
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     for kind, gate, pattern in _PATTERNS:
-        if not any(g in folded for g in gate):
+        for g in gate:  # a plain loop: any() over a generator costs more than the tests themselves
+            if g in folded:
+                break
+        else:
             continue
         for m in pattern.finditer(folded):
             start, end = m.span()

@@ -35,6 +35,8 @@ _PHONE = re.compile(
 _CUSTOMER = re.compile(r"(?<![\d\-/])(?<!\d\.)(?P<n>\d{4}(?:-|[ \t]{1,2}|ー)?\d{4})(?![\d]|-\d|/\d)")
 _EMAIL = re.compile(r"(?<![\w.+-])(?P<n>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _POSTAL = re.compile(r"〒\s*\d{3}-?\d{4}")
+# Cheap tests that skip a pattern on texts that cannot match it (its literal part is missing).
+_EG_GATE = re.compile("[Ee][Gg]")
 
 _CUSTOMER_LABEL = re.compile(
     r"(?:お客(?:さま|様)番号|顧客番号|お客(?:さま|様)ID|ログイン\s*ID|会員ID|会員番号|ID|id|番号)"
@@ -87,17 +89,21 @@ def _supply_points(text: str) -> list[re.Match[str]]:
 
 
 def _contracts(text: str) -> list[tuple[str, int, int]]:
-    found = [("EG" + _digits(m.group("n")), m.start(), m.end()) for m in _CONTRACT.finditer(text)]
-    found += [
-        ("EG" + _digits(m.group("n")), m.start("n"), m.end()) for m in _CONTRACT_LABELLED.finditer(text)
-    ]
+    found: list[tuple[str, int, int]] = []
+    if _EG_GATE.search(text):
+        found += [("EG" + _digits(m.group("n")), m.start(), m.end()) for m in _CONTRACT.finditer(text)]
+    if "契約番号" in text:
+        found += [
+            ("EG" + _digits(m.group("n")), m.start("n"), m.end()) for m in _CONTRACT_LABELLED.finditer(text)
+        ]
     return sorted(found, key=lambda x: x[1])
 
 
-def _phone_candidates(text: str) -> list[tuple[float, int, str]]:
-    """(score, position, digits) for every phone-shaped number that is not a FAX or the desk's line."""
+def _phone_candidates(text: str, matches: list[re.Match[str]]) -> list[tuple[float, int, str]]:
+    """(score, position, digits) for every phone-shaped number (``matches``: :data:`_PHONE` found in
+    ``text``) that is not a FAX or the desk's line."""
     out: list[tuple[float, int, str]] = []
-    for m in _PHONE.finditer(text):
+    for m in matches:
         digits = _digits(m.group("n"))
         if len(digits) not in (10, 11) or digits in DESK_PHONES:
             continue
@@ -160,25 +166,29 @@ def _identifiers(text: str) -> dict[str, str]:
     if contracts:
         result["contract_no"] = contracts[0][0]
         spans += [(s, e) for _, s, e in contracts]
-    spans += [m.span() for m in _POSTAL.finditer(text)]
-    spans += [m.span() for m in _EMAIL.finditer(text)]
+    if "〒" in text:
+        spans += [m.span() for m in _POSTAL.finditer(text)]
+    if "@" in text:
+        spans += [m.span() for m in _EMAIL.finditer(text)]
     masked = _mask(text, spans)
-    phones = _phone_candidates(masked)
-    phone = _best(phones, prefer_last=True)
+    phone_matches = list(_PHONE.finditer(masked))
+    phone = _best(_phone_candidates(masked, phone_matches), prefer_last=True)
     if phone:
         result["phone"] = phone
-    masked = _mask(masked, _phone_spans(masked))  # FAX and desk numbers too: never a customer number
+    masked = _mask(masked, _phone_spans(phone_matches))  # FAX and desk numbers too: never a customer number
     customer = _best(_customer_candidates(masked), prefer_last=False)
     if customer:
         result["customer_no"] = customer
     return result
 
 
-def _phone_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _PHONE.finditer(text) if len(_digits(m.group("n"))) in (10, 11)]
+def _phone_spans(matches: list[re.Match[str]]) -> list[tuple[int, int]]:
+    return [m.span() for m in matches if len(_digits(m.group("n"))) in (10, 11)]
 
 
 def _email(text: str) -> str | None:
+    if "@" not in text:
+        return None
     for m in _EMAIL.finditer(text):
         return m.group("n").lower().rstrip(".")
     return None
