@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/lookup_bench.py                       # SQLite in a temp file
     .venv/bin/python benchmarks/lookup_bench.py --pg postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python benchmarks/lookup_bench.py --db /tmp/bench.db --only name_exact,name_typo
+
+``--db`` keeps the SQLite store in that file and reuses it when it already exists (seeding 100,000
+contracts takes about two minutes); ``--only`` runs just the listed lookup kinds.
 
 Seeds ``--contracts`` contracts (24 months of usage each by default) with ``store.seed``, then runs every
 lookup kind ``--iterations`` times with random keys — existing and missing in turn — and prints the p50 and
@@ -98,12 +102,16 @@ def _cases(keys: dict[str, list[Any]], rng: random.Random) -> dict[str, Callable
     }
 
 
-def _measure(engine: Engine, iterations: int, seed: int) -> dict[str, tuple[float, float]]:
+def _measure(
+    engine: Engine, iterations: int, seed: int, only: set[str] | None = None
+) -> dict[str, tuple[float, float]]:
     rng = random.Random(seed)
     keys = _keys(engine, 5000, rng)
     results: dict[str, tuple[float, float]] = {}
     with Session(engine) as session:
         for kind, run in _cases(keys, rng).items():
+            if only and kind not in only:
+                continue
             for i in range(50):  # warm the page cache and the statement caches
                 run(session, i)
             timings = []
@@ -117,20 +125,24 @@ def _measure(engine: Engine, iterations: int, seed: int) -> dict[str, tuple[floa
     return results
 
 
-def _run(label: str, engine: Engine, args: argparse.Namespace) -> None:
-    migrate(engine)
-    started = time.process_time()
-    result = seed_store(
-        engine, customers=0, contracts=args.contracts, seed=args.seed, today=TODAY, months=args.months
-    )
-    cpu = time.process_time() - started
-    print(
-        f"\n[{label}] seeded {result.contracts:,} contracts / {result.customers:,} customers / "
-        f"{result.usage_rows:,} usage rows / {result.invoices:,} invoices in {result.seconds:.1f} s "
-        f"(CPU {cpu:.1f} s)"
-    )
+def _run(label: str, engine: Engine, args: argparse.Namespace, *, seed: bool = True) -> None:
+    if seed:
+        migrate(engine)
+        started = time.process_time()
+        result = seed_store(
+            engine, customers=0, contracts=args.contracts, seed=args.seed, today=TODAY, months=args.months
+        )
+        cpu = time.process_time() - started
+        print(
+            f"\n[{label}] seeded {result.contracts:,} contracts / {result.customers:,} customers / "
+            f"{result.usage_rows:,} usage rows / {result.invoices:,} invoices in {result.seconds:.1f} s "
+            f"(CPU {cpu:.1f} s)"
+        )
+    else:
+        print(f"\n[{label}] reusing the seeded store {args.db}")
+    only = set(args.only.split(",")) if args.only else None
     print(f"{'lookup':<16}{'p50 ms':>10}{'p99 ms':>10}")
-    for kind, (p50, p99) in _measure(engine, args.iterations, args.seed).items():
+    for kind, (p50, p99) in _measure(engine, args.iterations, args.seed, only).items():
         print(f"{kind:<16}{p50:>10.3f}{p99:>10.3f}")
 
 
@@ -150,9 +162,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pg", metavar="URL", help="also run on this PostgreSQL database (in a temp schema)")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--db", type=Path, help="SQLite file to keep the store in, reused when it exists")
+    parser.add_argument("--only", help="comma-separated lookup kinds to run (default: all)")
     args = parser.parse_args(argv)
     print(f"calibration: sum(range(1000)) takes {_calibration():.1f} µs on this machine now")
-    if not args.no_sqlite:
+    if args.db and not args.no_sqlite:
+        reuse = args.db.exists()
+        engine = make_engine(f"sqlite:///{args.db}")
+        try:
+            _run("sqlite", engine, args, seed=not reuse)
+        finally:
+            engine.dispose()
+    elif not args.no_sqlite:
         with tempfile.TemporaryDirectory() as folder:
             engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
             try:
