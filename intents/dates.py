@@ -70,9 +70,10 @@ _ERA_GATE = tuple(k for k in _ERAS if len(k) > 1)
 _DAY_GATE = ("日", "あした", "あさって", "おととい", "きのう", "きょう")
 _WEEKDAY_RE = rf"(?P<wd>[{_WEEKDAYS}])曜日?"
 
-# (kind, substrings of which one must occur for the pattern to be tried, pattern). The gates skip most
-# patterns on most texts cheaply. Order matters: earlier patterns win overlapping spans.
-_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+# (kind, gate, pattern): the gate is substrings of which one must occur for the pattern to be tried, or a
+# short regex that must match (where ".", "/" or "-" alone would pass on every phone number). The gates
+# skip most patterns on most texts cheaply. Order matters: earlier patterns win overlapping spans.
+_PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (kind, gate, re.compile(pattern))
     for kind, gate, pattern in (
         (
@@ -82,14 +83,14 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         ),
         (
             "era",
-            (".", "/", "-"),
+            re.compile(rf"[{_ERA_LETTER}]\s?\d"),
             rf"(?<![A-Za-z])(?P<era>[{_ERA_LETTER}])\s?(?P<y>\d{{1,2}})(?P<sep>[./\-])(?P<mo>\d{{1,2}})(?P=sep)"
             rf"(?P<da>\d{{1,2}})(?!\d){_WD_NOTE}",
         ),
         ("absolute", ("年",), rf"(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
         (
             "absolute",
-            ("/", ".", "-"),
+            re.compile(r"(?:19|20)\d\d[/.\-]"),
             rf"(?<![\d/.\-])(?P<y>(?:19|20)\d\d)(?P<sep>[/.\-])(?P<mo>\d{{1,2}})(?P=sep)(?P<da>\d{{1,2}})"
             rf"(?![\d/.\-]\d|\d){_WD_NOTE}",
         ),
@@ -287,11 +288,15 @@ def resolve_dates(text: str, *, received: date) -> list[DateMention]:
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     for kind, gate, pattern in _PATTERNS:
-        for g in gate:  # a plain loop: any() over a generator costs more than the tests themselves
-            if g in folded:
-                break
+        if isinstance(gate, re.Pattern):
+            if gate.search(folded) is None:
+                continue
         else:
-            continue
+            for g in gate:  # a plain loop: any() over a generator costs more than the tests themselves
+                if g in folded:
+                    break
+            else:
+                continue
         for m in pattern.finditer(folded):
             start, end = m.span()
             if any(start < e and s < end for s, e in taken):

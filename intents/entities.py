@@ -37,6 +37,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])(?P<n>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-
 _POSTAL = re.compile(r"〒\s*\d{3}-?\d{4}")
 # Cheap tests that skip a pattern on texts that cannot match it (its literal part is missing).
 _EG_GATE = re.compile("[Ee][Gg]")
+_ONE_DIGIT = re.compile(r"\d")  # the patterns' own notion of a digit
 
 _CUSTOMER_LABEL = re.compile(
     r"(?:お客(?:さま|様)番号|顧客番号|お客(?:さま|様)ID|ログイン\s*ID|会員ID|会員番号|ID|id|番号)"
@@ -157,8 +158,13 @@ def _best(candidates: list[tuple[float, int, str]], *, prefer_last: bool) -> str
 def _identifiers(text: str) -> dict[str, str]:
     """customer_no, contract_no, supply_point_id and phone found in one (folded) text."""
     result: dict[str, str] = {}
+    # Every identifier has at least 8 digits, a phone number 10 and a supply point 22: counting them
+    # first skips the patterns that cannot match (most messages carry a date or two and nothing else).
+    digit_count = len(_ONE_DIGIT.findall(text))
+    if digit_count < 8:
+        return result
     spans: list[tuple[int, int]] = []
-    points = _supply_points(text)
+    points = _supply_points(text) if digit_count >= 22 else []
     if points:
         result["supply_point_id"] = _digits(points[0].group("n"))
         spans += [m.span() for m in points]
@@ -171,7 +177,7 @@ def _identifiers(text: str) -> dict[str, str]:
     if "@" in text:
         spans += [m.span() for m in _EMAIL.finditer(text)]
     masked = _mask(text, spans)
-    phone_matches = list(_PHONE.finditer(masked))
+    phone_matches = list(_PHONE.finditer(masked)) if digit_count >= 10 else []
     phone = _best(_phone_candidates(masked, phone_matches), prefer_last=True)
     if phone:
         result["phone"] = phone
