@@ -165,7 +165,9 @@ def search_customers_by_name(
     Legal forms (㈱, 株式会社, (有) …), width and spaces do not matter: both sides are compared by
     :func:`store.names.name_key`. Candidates are the keys next to the searched one in index order (exact
     and prefix matches, then names sharing the longest prefix), so the work is bounded whatever the
-    store's size; a name whose *first* character differs from what was written is not found.
+    store's size; a name whose *first* character differs from what was written is not found, nor — in a
+    large store — usually one whose second differs. Two statements: the neighbours' keys (Core, no ORM
+    rows), then the winners' rows by id.
     """
     key = name_key(name)
     if not key:

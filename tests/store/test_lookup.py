@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -29,8 +30,8 @@ from store.models import ContactEmail, Contract, Customer, Invoice, MonthlyUsage
 from store.names import name_key, normalise_email, parse_contract_no, phone_digits
 
 
-def _contract(customer_id: int, contract_no: str, supply_point_id: str, **extra: object) -> Contract:
-    fields: dict[str, object] = {
+def _contract(customer_id: int, contract_no: str, supply_point_id: str, **extra: Any) -> Contract:
+    fields: dict[str, Any] = {
         "facility_name": "本社工場",
         "grid_area": supply_point_id[:2],
         "contract_power_kw": Decimal("320"),
@@ -211,6 +212,28 @@ def test_name_search_tolerates_a_typo_and_a_shortened_name(store: Engine) -> Non
         short = search_customers_by_name(session=s, name="川崎精")
     assert typo[0][0].customer_no == "30012345" and 70 <= typo[0][1] < 100
     assert short[0][0].customer_no == "30000002"
+
+
+def test_name_search_lists_every_customer_sharing_a_name_oldest_first_within_limit(store: Engine) -> None:
+    with Session(store) as s:
+        s.add_all(
+            [
+                new_customer(customer_no="30000004", name="山田製作所(株)"),
+                new_customer(customer_no="30000005", name="㈲山田製作"),
+                new_customer(customer_no="30000006", name="山田 製作所 御中"),
+            ]
+        )
+        s.commit()
+        hits = search_customers_by_name(session=s, name="山田製作所", limit=4)
+        two = search_customers_by_name(session=s, name="山田製作所", limit=2)
+    # Three stored names share the key 山田製作所 (score 100, by id); 山田製作 is the closest look-alike.
+    assert [(c.customer_no, score) for c, score in hits[:3]] == [
+        ("30012345", 100.0),
+        ("30000004", 100.0),
+        ("30000006", 100.0),
+    ]
+    assert hits[3][0].customer_no == "30000005" and 70 <= hits[3][1] < 100
+    assert [c.customer_no for c, _ in two] == ["30012345", "30000004"]
 
 
 def test_name_search_unrelated_name_finds_nothing(store: Engine) -> None:
