@@ -13,6 +13,8 @@ counted separately in :class:`Intake`. Timestamps are stored in UTC (SQLite keep
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -24,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import Date, DateTime, Float, Table, and_, bindparam, func, select, tuple_
+from sqlalchemy import Date, DateTime, Float, Table, Text, and_, bindparam, case, func, select, tuple_
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -140,6 +142,17 @@ def _in_range(conn: Connection, rng: ReportRange, *, with_previous: bool = False
     start, end = rng.utc_bounds(with_previous=with_previous)
     # Bound as aware UTC: the column type stores (and SQLite compares) UTC wall-clock.
     return and_(INQ.c.received_at >= start, INQ.c.received_at < end)
+
+
+REPORT_WORK_MEM = "64MB"
+"""Sort and hash memory for the rest of a report's transaction on PostgreSQL: a year's durations or draft
+counts spill to disk at the 4 MB default (one report at a time, so the memory is bounded)."""
+
+
+def _roomy(conn: Connection) -> None:
+    """Raise ``work_mem`` until the end of the current transaction (PostgreSQL only)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
 
 
 def _inquiries_only() -> ColumnElement[bool]:
@@ -336,6 +349,7 @@ def response_times(
     On PostgreSQL the durations and percentiles are computed by the database (see
     :func:`_response_times_pg`); elsewhere in Python. Both give the same numbers."""
     if conn.dialect.name == "postgresql":
+        _roomy(conn)
         return _response_times_pg(conn, rng, hours=hours, target_hours=target_hours, now=now)
     return _response_times_py(conn, rng, hours=hours, target_hours=target_hours, now=now)
 
@@ -369,34 +383,20 @@ def _response_times_py(
     return [_summarise(k, per[k]) for k in sorted(per)] + [_summarise(ALL, overall)]
 
 
-# PostgreSQL: an instant's "open seconds since local midnight of day 0" is the open seconds before its local
-# day (a day table built from desk.business_hours, so the holiday calendar stays in Python) plus, on an
-# open day, the part of each opening window already past. A duration is the difference of two of them.
-# Instants become local wall-clock float seconds since 1970-01-01, like the Python clock: epoch plus a fixed
-# offset when the zone has one over the whole table (a cheap addition), else one conversion per instant.
-# The day table is one float array (one subscript per instant): closed days are stored as ``-1 - value``.
+# PostgreSQL: an instant's "open seconds since local midnight of day 0" comes from a slot table built from
+# desk.business_hours (so the holiday calendar stays in Python). The local span is cut into slots of ``g``
+# seconds, ``g`` dividing a day and every window edge, so each slot is wholly open or wholly closed; for an
+# instant ``t`` (local seconds since day 0) in slot ``i`` the value is ``least(t + a[i], b[i])`` with
+# ``a[i]`` = open seconds before the slot minus its start and ``b[i]`` = open seconds at its end: inside an
+# open slot ``t + a[i]`` counts on, in a closed one it exceeds ``b[i]``. A duration is the difference of two
+# values; "now" is one value, computed in Python with the same float arithmetic. Instants become local
+# wall-clock seconds like the Python clock: epoch plus a fixed offset when the zone has one over the whole
+# table (a cheap addition), else one conversion per instant.
+# ``date_part`` dominates the per-row cost, so each instant is converted once: the set-returning
+# ``generate_series(1, 1)`` keeps the planner from inlining ``localized`` into its users (which would repeat
+# the conversion in every expression using it) without forbidding a parallel scan, as ``OFFSET 0`` would.
+# Grouping by ``COLLATE "C"`` sorts bytes instead of locale strings; the rows are re-ordered in Python anyway.
 _PG_RESPONSE_TIMES = """
-WITH localized AS (
-    SELECT primary_intent AS intent, received_at, first_response_at AS first_at, resolved_at,
-           {l0} AS l0, {l1} AS l1, {l2} AS l2, {v0} AS v0, {v1} AS v1, {v2} AS v2
-    FROM inquiry
-    WHERE kind = :kind AND received_at >= :start AND received_at < :end
-    OFFSET 0
-), cumulative AS (
-    SELECT intent, received_at, first_at, resolved_at, {c0} AS c0, {c1} AS c1, {c2} AS c2,
-           (SELECT {cn} FROM (SELECT {ln} AS ln, {vn} AS vn) AS now_) AS cn
-    FROM localized
-), durations AS (
-    SELECT intent,
-           CASE WHEN first_at > received_at THEN (c1 - c0) / 3600
-                WHEN first_at IS NOT NULL THEN 0.0 END AS fr,
-           CASE WHEN resolved_at > received_at THEN (c2 - c0) / 3600
-                WHEN resolved_at IS NOT NULL THEN 0.0 END AS rs,
-           CASE WHEN first_at IS NULL AND :now > received_at THEN (cn - c0) / 3600 ELSE 0.0 END AS waiting,
-           (first_at > received_at AND c1 IS NULL) OR (resolved_at > received_at AND c2 IS NULL)
-               OR (first_at IS NULL AND :now > received_at AND cn IS NULL) OR c0 IS NULL AS outside
-    FROM cumulative
-)
 SELECT GROUPING(intent) AS total, intent, count(*), count(fr),
        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY fr),
        count(rs),
@@ -404,29 +404,94 @@ SELECT GROUPING(intent) AS total, intent, count(*), count(fr),
        count(*) FILTER (WHERE fr <= :target),
        count(fr) + count(*) FILTER (WHERE fr IS NULL AND waiting > :target),
        count(*) FILTER (WHERE outside)
-FROM durations
+FROM (
+    SELECT intent,
+           CASE WHEN first_at > received_at THEN (c1 - c0) / 3600
+                WHEN first_at IS NOT NULL THEN 0.0 END AS fr,
+           CASE WHEN resolved_at > received_at THEN (c2 - c0) / 3600
+                WHEN resolved_at IS NOT NULL THEN 0.0 END AS rs,
+           CASE WHEN first_at IS NULL AND :now > received_at THEN (:cn - c0) / 3600
+                ELSE 0.0 END AS waiting,
+           received_at < :low OR first_at >= :high OR resolved_at >= :high AS outside
+    FROM (
+        SELECT intent, received_at, first_at, resolved_at, {c0} AS c0, {c1} AS c1, {c2} AS c2
+        FROM (
+            SELECT primary_intent COLLATE "C" AS intent, received_at, first_response_at AS first_at,
+                   resolved_at, {l0} AS l0, {l1} AS l1, {l2} AS l2, generate_series(1, 1) AS fence
+            FROM inquiry
+            WHERE kind = :kind AND received_at >= :start AND received_at < :end
+        ) AS localized
+    ) AS cumulative
+) AS durations
 GROUP BY ROLLUP (intent)
 """
 
-
-def _pg_day(local: str) -> str:
-    """The day-table entry of a local instant: open seconds before its day, or ``-1 - that`` when closed."""
-    return f"(:days)[CAST(floor(({local}) / 86400) - :day0 + 1 AS integer)]"
+_MAX_SLOTS = 1_000_000
+"""Largest slot table sent to PostgreSQL; desk hours on odd seconds would need more and use Python."""
 
 
-def _pg_cumulative(local: str, day: str, hours: DeskHours) -> str:
-    second = f"({local} - floor({local} / 86400) * 86400)"
-    partial = " + ".join(
-        f"greatest(0, least({second}, {end}) - {start})" for start, end in hours.window_seconds()
+@dataclass(frozen=True)
+class _SlotTable:
+    """Open-seconds slots of the local days ``first``…``last + 1`` (the extra day absorbs float rounding at
+    the end), covering the UTC instants ``[low, high)``."""
+
+    slot: int
+    a: list[float]
+    b: list[float]
+    low: dt.datetime
+    high: dt.datetime
+    shift: float  # added to an instant's epoch (or local wall-clock epoch) seconds: seconds since day 0
+    offset: float | None  # the zone's fixed UTC offset over the table, if it has one
+
+    def local_sql(self, column: str) -> str:
+        if self.offset is not None:
+            return f"(date_part('epoch', {column}) + :shift)"
+        return f"(date_part('epoch', timezone(:tz, {column})) + :shift)"
+
+    def slot_sql(self, local: str) -> str:
+        """The cumulative value of ``local`` (a column of local seconds since day 0)."""
+        slot = f"CAST(floor({local} / :slot) AS integer) + 1"
+        return f"least({local} + (:a)[{slot}], (:b)[{slot}])"
+
+    def cumulative(self, instant: dt.datetime, zone: ZoneInfo) -> float:
+        """The SQL value of one instant, with the same float operations."""
+        if self.offset is not None:
+            local = instant.timestamp() + self.shift
+        else:
+            local = instant.astimezone(zone).replace(tzinfo=dt.UTC).timestamp() + self.shift
+        i = int(local // self.slot)
+        return min(local + self.a[i], self.b[i])
+
+
+def _slot_seconds(hours: DeskHours) -> int:
+    return math.gcd(86400, *(edge for window in hours.window_seconds() for edge in window))
+
+
+def _slot_table(hours: DeskHours, zone: ZoneInfo, first: dt.date, last: dt.date) -> _SlotTable | None:
+    g = _slot_seconds(hours)
+    per_day = 86400 // g
+    if ((last - first).days + 2) * per_day > _MAX_SLOTS:
+        return None
+    windows = hours.window_seconds()
+    within = [sum(max(0, min(j * g, end) - start) for start, end in windows) for j in range(per_day + 1)]
+    midnights = open_seconds_before(hours, first, last + dt.timedelta(days=1))
+    a: list[float] = []
+    b: list[float] = []
+    for day, (before, after) in enumerate(pairwise(midnights)):
+        is_open = after > before
+        for j in range(per_day):
+            a.append(float(before + (within[j] if is_open else 0) - (day * per_day + j) * g))
+            b.append(float(before + (within[j + 1] if is_open else 0)))
+    offset = _fixed_offset(zone, first, last)
+    base = (first - _EPOCH).days * 86400.0
+    shift = (offset - base) if offset is not None else -base
+    return _SlotTable(
+        g, a, b, _midnight(first, zone), _midnight(last + dt.timedelta(days=1), zone), shift, offset
     )
-    return f"CASE WHEN {day} >= 0 THEN {day} + {partial} ELSE -1 - {day} END"
 
 
-def _pg_local(column: str, offset: float | None) -> str:
-    """Local wall-clock seconds since 1970-01-01 of a timestamptz expression."""
-    if offset is not None:
-        return f"date_part('epoch', {column}) + {offset!r}"
-    return f"date_part('epoch', timezone(:tz, {column}))"
+def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
 
 
 def _fixed_offset(zone: ZoneInfo, first: dt.date, last: dt.date) -> float | None:
@@ -447,19 +512,20 @@ def _response_times_pg(
     now_day = now.astimezone(rng.zone).date()
     # Replies normally come within days; a range whose answers lie further out is computed again with a
     # table spanning every instant involved.
-    first, last = rng.since - dt.timedelta(days=1), max(rng.until, now_day) + dt.timedelta(days=62)
+    first = min(rng.since, now_day) - dt.timedelta(days=1)
+    last = max(rng.until, now_day) + dt.timedelta(days=62)
     rows = _pg_response_rows(conn, rng, hours, target_hours, now, first, last)
-    if any(row[-1] for row in rows):
+    if rows is not None and any(row[-1] for row in rows):
         span = conn.execute(
             select(
-                func.min(INQ.c.received_at),
                 func.max(func.greatest(INQ.c.first_response_at, INQ.c.resolved_at)),
             ).where(_in_range(conn, rng), _inquiries_only())
         ).one()
         local = [_aware(v).astimezone(rng.zone).date() for v in span if v is not None]
-        first = min([first, *local]) - dt.timedelta(days=1)
         last = max([last, *local]) + dt.timedelta(days=1)
         rows = _pg_response_rows(conn, rng, hours, target_hours, now, first, last)
+    if rows is None:
+        return _response_times_py(conn, rng, hours=hours, target_hours=target_hours, now=now)
     out = {
         (ALL if total else str(intent)): _pg_summary(ALL if total else str(intent), row)
         for total, intent, *row in rows
@@ -476,20 +542,24 @@ def _pg_response_rows(
     now: dt.datetime,
     first: dt.date,
     last: dt.date,
-) -> list[Any]:
-    start, end = rng.utc_bounds()
-    offset = _fixed_offset(rng.zone, first, last)
-    local = {name: _pg_local(column, offset) for name, column in _PG_INSTANTS.items()}
+) -> list[Any] | None:
+    """The per-intent rows (plus the ROLLUP total), or None when the slot table would be too large."""
+    table = _slot_table(hours, rng.zone, first, last)
+    if table is None:
+        return None
     sql = _PG_RESPONSE_TIMES.format(
-        **local,
-        **{f"v{i}": _pg_day(local[f"l{i}"]) for i in "012n"},
-        **{f"c{i}": _pg_cumulative(f"l{i}", f"v{i}", hours) for i in "012n"},
+        **{f"l{i}": table.local_sql(col) for i, col in enumerate(_PG_INSTANTS)},
+        **{f"c{i}": table.slot_sql(f"l{i}") for i in range(3)},
     )
-    table = open_seconds_before(hours, first, last)
-    days = [float(before if after > before else -1 - before) for before, after in pairwise(table)]
+    start, end = rng.utc_bounds()
     params = {
-        "days": days,
-        "day0": (first - _EPOCH).days,
+        "a": table.a,
+        "b": table.b,
+        "slot": float(table.slot),
+        "shift": table.shift,
+        "low": table.low,
+        "high": table.high,
+        "cn": table.cumulative(now, rng.zone),
         "tz": rng.timezone,
         "now": now,
         "kind": InquiryKind.INQUIRY.value,
@@ -497,16 +567,11 @@ def _pg_response_rows(
         "end": end,
         "target": target_hours,
     }
-    stmt = sql_text(sql).bindparams(bindparam("days", type_=ARRAY(Float)))
+    stmt = sql_text(sql).bindparams(bindparam("a", type_=ARRAY(Float)), bindparam("b", type_=ARRAY(Float)))
     return list(conn.execute(stmt, params))
 
 
-_PG_INSTANTS = {
-    "l0": "received_at",
-    "l1": "first_response_at",
-    "l2": "resolved_at",
-    "ln": "CAST(:now AS timestamptz)",
-}
+_PG_INSTANTS = ("received_at", "first_response_at", "resolved_at")
 
 
 def _pg_summary(intent: str, row: Sequence[Any]) -> ResponseTimes:
@@ -605,17 +670,12 @@ def draft_quality(
     drafts = _drafts_in_range(conn, rng)
     if drafts is None:
         return []
+    _roomy(conn)
     joined, where = drafts
     intent = _draft_intent().label("intent")
-    stmt = (
-        select(intent, DRAFT.c.status, func.count())
-        .select_from(joined)
-        .where(where)
-        .group_by(intent, DRAFT.c.status)
-    )
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, status, n in conn.execute(stmt):
-        counts[str(key)][_OUTCOME_OF_STATUS.get(str(status), "unchanged")] += int(n)
+    for key, status, n in _outcome_counts(conn, joined, where):
+        counts[key][_OUTCOME_OF_STATUS.get(status, "unchanged")] += n
     # A year holds tens of thousands of edited drafts: fetched at once (fetchall), not row by row.
     edited = conn.execute(select(DRAFT.c.id, intent).select_from(joined).where(where, _edited())).all()
     intent_of = {int(i): str(key) for i, key in edited}
@@ -635,6 +695,33 @@ def draft_quality(
         )
         for key, c in sorted(counts.items())
     ]
+
+
+def _outcome_counts(conn: Connection, joined: Any, where: ColumnElement[bool]) -> list[tuple[str, str, int]]:
+    """Drafts per drafted intent and status. Grouped by the intents' JSON text, parsed here once per group:
+    extracting the first element in SQL parses the JSON of every draft (half the query's time over a
+    year). The inquiry's intent is part of the group only for drafts whose list does not start with a
+    string, the only ones that fall back to it."""
+    raw = sql_cast(DRAFT.c.intents, Text)
+    fallback = case((raw.startswith('["'), None), else_=INQ.c.primary_intent)
+    stmt = (
+        select(raw, fallback, DRAFT.c.status, func.count())
+        .select_from(joined)
+        .where(where)
+        .group_by(raw, fallback, DRAFT.c.status)
+    )
+    return [
+        (_first_intent(text, primary), str(status), int(n)) for text, primary, status, n in conn.execute(stmt)
+    ]
+
+
+def _first_intent(intents_json: str, primary: str | None) -> str:
+    # Mirrors _draft_intent(): the list's first string, else the inquiry's primary intent.
+    intents = json.loads(intents_json)
+    first = intents[0] if isinstance(intents, list) and intents else None
+    if isinstance(first, str):
+        return first
+    return str(primary) if first is None else json.dumps(first, ensure_ascii=False)
 
 
 def _edit_distances(conn: Connection, intent_of: dict[int, str], sample: int) -> dict[str, list[float]]:

@@ -151,6 +151,22 @@ def test_draft_quality_per_drafted_intent(report: Report) -> None:
     }
 
 
+def test_draft_without_intents_counts_under_the_inquiry_intent(engine: Engine) -> None:
+    from sqlmodel import Session
+
+    from store.models import Draft
+
+    build_history(engine)
+    with Session(engine) as s:
+        s.add(Draft(inquiry_id=8, intents=[], status="rejected", text="x"))  # inquiry 8: bill_inquiry
+        s.commit()
+    with engine.connect() as conn:
+        quality = reports.draft_quality(conn, ReportRange(SINCE, UNTIL, "week"))
+    got = {q.intent: (q.unchanged, q.rejected) for q in quality}
+    assert got["bill_inquiry"] == (1, 1)
+    assert got["other"] == (0, 1)
+
+
 def test_most_edited_intents_rank_by_edited_share_then_distance(report: Report) -> None:
     assert [q.intent for q in report.most_edited] == ["other", "password_reset"]
     assert report.most_edited[0].edited_share == 0.5
