@@ -199,7 +199,6 @@ class Classifier:
         keys = np.asarray([_gram_key(g) for g in vocab], dtype=np.uint64)
         order = np.argsort(keys, kind="stable")
         self._key_vocab = np.append(keys[order], np.uint64(2**64 - 1))
-        self._vocab_size = len(vocab)
         self._key_idf = self._idf[order]
         self._key_centroids = np.ascontiguousarray(self._centroids[order])
 
@@ -223,18 +222,23 @@ class Classifier:
         np.subtract(1.0, kw_sat, out=kw_sat)
         cos[:] = self._cosine(canon)
         fz[:] = self._fuzzy(canon, candidates=(-(kw_sat + cos)).argsort()[:_FUZZY_CANDIDATES])
-        for column in (0, 2, 4):
-            top = _MAX(out[:, column])
-            if top > 0:
-                np.divide(out[:, column], top, out=out[:, column + 1])
+        evidence = out[:, 0:6:2]  # kw_sat, fz, cos; each relative to its best intent follows it
+        tops = _MAX(evidence, axis=0)
+        if (tops > 0).all():  # the usual case: one division for the three columns
+            np.divide(evidence, tops, out=out[:, 1:6:2])
+        else:
+            for column, top in enumerate(tops.tolist()):
+                if top > 0:
+                    np.divide(out[:, 2 * column], top, out=out[:, 2 * column + 1])
         if form_category:
             hint = self._hints.get(normalize(form_category))
             if hint is not None:
                 out[:, 6] = hint
-        total = kw_sat + fz + cos
+        total = kw_sat + fz
+        total += cos
         top = _MAX(total)
         if top > 0:
-            out[:, 7] = total >= top - 1e-9
+            np.greater_equal(total, top - 1e-9, out=out[:, 7])
         return out
 
     def _keyword_scores(self, canon: str) -> np.ndarray:
@@ -309,15 +313,22 @@ class Classifier:
 
     def _cosine(self, canon: str) -> np.ndarray:
         keys = _ngram_keys(canon)
+        keys.sort()  # sorted needles search faster, and their positions come out sorted too
         # method calls, not np.searchsorted()/np.max(): their Python wrappers cost more than the work here
         pos = self._key_vocab.searchsorted(keys)  # the sentinel keeps pos in range
         pos = pos[self._key_vocab[pos] == keys]
         if not len(pos):
             return np.zeros(len(self.intent_ids))
-        # counting known grams by vocabulary position leaves them in vocabulary order, as the sums expect
-        counts = _BINCOUNT(pos, minlength=self._vocab_size)
-        idx = counts.nonzero()[0]
-        vec = np.log(counts[idx])
+        # distinct positions in vocabulary order (as the sums expect) and how often each occurs
+        first = np.empty(len(pos), dtype=bool)
+        first[0] = True
+        np.not_equal(pos[1:], pos[:-1], out=first[1:])
+        starts = first.nonzero()[0]
+        ends = np.empty_like(starts)
+        ends[:-1] = starts[1:]
+        ends[-1] = len(pos)
+        idx = pos[starts]
+        vec = np.log(ends - starts)
         vec += 1.0
         vec *= self._key_idf[idx]
         norm = float(np.sqrt(vec @ vec))
@@ -374,7 +385,6 @@ def _relative(values: np.ndarray) -> np.ndarray:
 
 
 _MAX = np.maximum.reduce
-_BINCOUNT = np.bincount
 _TRIGRAM = np.uint64(1 << 63)
 _SHIFT = np.uint64(21)  # code points are below 2**21: three of them and a trigram flag fit in 64 bits
 

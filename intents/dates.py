@@ -282,9 +282,14 @@ def _checked(day: date | None, weekday: str | None, kind: str) -> tuple[date | N
     return day, day.weekday() == _WEEKDAYS.index(weekday), kind
 
 
-def resolve_dates(text: str, *, received: date) -> list[DateMention]:
-    """Every date mention in ``text``, in order, non-overlapping, each resolved to a calendar day."""
-    folded = fold_width(text)
+def resolve_dates(text: str, *, received: date, folded: bool = False) -> list[DateMention]:
+    """Every date mention in ``text``, in order, non-overlapping, each resolved to a calendar day.
+    ``folded`` says ``text`` already went through :func:`intents.cleanup.fold_width` (it is not folded again)."""
+    folded_text = text if folded else fold_width(text)
+    return _mentions(text, folded_text, received)
+
+
+def _mentions(text: str, folded: str, received: date) -> list[DateMention]:
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     for kind, gate, pattern in _PATTERNS:

@@ -63,7 +63,7 @@ class _Text:
 
 
 def _digits(value: str) -> str:
-    return "".join(ch for ch in value if ch.isdigit())
+    return "".join(filter(str.isdigit, value))
 
 
 def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -271,7 +271,7 @@ def _alone_on_line(text: str, mention: DateMention) -> bool:
 
 
 def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | None:
-    mentions = resolve_dates(text, received=received)
+    mentions = resolve_dates(text, received=received, folded=True)
     if not mentions:
         return None
     # The end of a range ("12/27から1/4まで") is not the day the request is about: its start is.

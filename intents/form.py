@@ -96,7 +96,8 @@ def parse_form(text: str) -> dict[str, str] | None:
     current: str | None = None
     for raw in text.splitlines():
         line = fold_width(raw)
-        m = _FIELD.match(line) if len(line) < 400 else None
+        # Inside the body a label line is text, not a field (see below): no need to look for one there.
+        m = _FIELD.match(line) if current != "body" and len(line) < 400 else None
         key = _match_key(m) if m else None
         if m is not None and key is not None and key not in values and current != "body":
             group = "v1" if m.group("v1") is not None else "v2"
