@@ -26,7 +26,21 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import Date, DateTime, Float, Table, Text, and_, bindparam, case, func, select
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    Select,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    func,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -677,13 +691,13 @@ def draft_quality(
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for key, status, n in _outcome_counts(conn, joined, where):
         counts[key][_OUTCOME_OF_STATUS.get(status, "unchanged")] += n
-    # A year holds tens of thousands of edited drafts: fetched at once (fetchall), not row by row.
-    edited = conn.execute(select(DRAFT.c.id, intent).select_from(joined).where(where, _edited())).all()
-    intent_of = {int(i): str(key) for i, key in edited}
-    for key in intent_of.values():
-        counts[key]["unchanged"] -= 1
-        counts[key]["edited"] += 1
-    distances = _edit_distances(conn, intent_of, sample)
+    edited, sampled = _edited_drafts(
+        conn, select(DRAFT.c.id, intent).select_from(joined).where(where, _edited()), sample
+    )
+    for key, n in edited.items():
+        counts[key]["unchanged"] -= n
+        counts[key]["edited"] += n
+    distances = _edit_distances(conn, sampled)
     return [
         DraftQuality(
             intent=key,
@@ -725,10 +739,31 @@ def _first_intent(intents_json: str, primary: str | None) -> str:
     return str(primary) if first is None else json.dumps(first, ensure_ascii=False)
 
 
-def _edit_distances(conn: Connection, intent_of: dict[int, str], sample: int) -> dict[str, list[float]]:
+def _edited_drafts(conn: Connection, rows: Select[Any], sample: int) -> tuple[Counter[str], dict[int, str]]:
+    """Edited drafts per intent, and the sampled ones (draft id -> intent) whose distance is measured.
+
+    ``rows`` selects (draft id, intent) of the edited drafts. Counted and sampled in one statement, so a
+    year's tens of thousands of edited drafts are not sent to Python: the sample is every draft whose id
+    is a multiple of ``ceil(edited / sample)``."""
+    edited = rows.cte("edited")
+    total = select(func.count()).select_from(edited).scalar_subquery()
+    stride = (total + (max(sample, 1) - 1)) // max(sample, 1)
+    key, draft_id = edited.c[1], edited.c[0]
+    per_intent = select(key, func.count(), null().label("id")).group_by(key)
+    picked = select(key, null(), draft_id).where(draft_id % stride == 0)
+    counted: Counter[str] = Counter()
+    sampled: dict[int, str] = {}
+    for intent, n, picked_id in conn.execute(union_all(per_intent, picked)):
+        if picked_id is None:
+            counted[str(intent)] += int(n)
+        else:
+            sampled[int(picked_id)] = str(intent)
+    return counted, sampled
+
+
+def _edit_distances(conn: Connection, intent_of: dict[int, str]) -> dict[str, list[float]]:
     """Edit distances of the sampled edited drafts (``intent_of``: draft id -> intent), read by primary key."""
-    stride = -(-len(intent_of) // max(sample, 1))
-    ids = sorted(i for i in intent_of if i % stride == 0) if stride else []
+    ids = sorted(intent_of)
     distances: dict[str, list[float]] = defaultdict(list)
     for start in range(0, len(ids), _IDS_PER_QUERY):
         chunk = ids[start : start + _IDS_PER_QUERY]
