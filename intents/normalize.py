@@ -64,11 +64,19 @@ def normalize(text: str) -> str:
     if not text:
         return ""
     text = _fold_chars(unicodedata.normalize("NFKC", text))
-    text = _LONG_VOWELS_RE.sub("ー", text)
-    text = _CORPORATE_RE.sub(lambda m: _CORPORATE[m.group(0)], text).lower()
-    text = _SPACES_RE.sub(" ", text)
-    text = _JA_SPACE_RE.sub("", text)
-    return _NEWLINES_RE.sub("\n", text).strip()
+    # Each substitution only runs when its pattern's literal part occurs (most texts need few of them).
+    if "ーー" in text:
+        text = _LONG_VOWELS_RE.sub("ー", text)
+    if "(" in text:
+        text = _CORPORATE_RE.sub(lambda m: _CORPORATE[m.group(0)], text)
+    text = text.lower()
+    if "  " in text or "\t" in text or "\u3000" in text:
+        text = _SPACES_RE.sub(" ", text)
+    if " " in text:
+        text = _JA_SPACE_RE.sub("", text)
+    if "\n" in text:
+        text = _NEWLINES_RE.sub("\n", text)
+    return text.strip()
 
 
 def _fold_chars(text: str) -> str:
@@ -88,7 +96,7 @@ _SENTENCE_RE = re.compile(r"[^。!?\n]+[。!?]*")
 def sentences(normalized: str, *, min_chars: int = 4) -> list[str]:
     """Split normalised text into sentences (。 ! ? and line breaks), dropping fragments shorter than
     ``min_chars``."""
-    return [s.strip() for s in _SENTENCE_RE.findall(normalized) if len(s.strip()) >= min_chars]
+    return [t for s in _SENTENCE_RE.findall(normalized) if len(t := s.strip()) >= min_chars]
 
 
 _DIGITS_RE = re.compile(r"\d+")
