@@ -265,15 +265,21 @@ def _random_history(engine: Engine, seed: int) -> None:
         s.commit()
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_postgres_response_times_equal_the_python_ones(engine: Engine, seed: int) -> None:
+QUARTER_HOURS = DeskHours(windows=((dt.time(8, 45), dt.time(12)), (dt.time(12, 45), dt.time(17, 30))))
+ODD_SECONDS = DeskHours(windows=((dt.time(9, 0, 7), dt.time(17, 0, 3)),))  # 1-second slots: Python fallback
+
+
+@pytest.mark.parametrize(
+    ("seed", "hours"), [(1, DeskHours()), (2, DeskHours()), (3, QUARTER_HOURS), (4, ODD_SECONDS)]
+)
+def test_postgres_response_times_equal_the_python_ones(engine: Engine, seed: int, hours: DeskHours) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("the SQL durations run on PostgreSQL only")
     _random_history(engine, seed)
     rng = ReportRange(dt.date(2026, 4, 20), dt.date(2026, 5, 17), "week")
     with engine.connect() as conn:
-        sql = reports._response_times_pg(conn, rng, hours=DeskHours(), target_hours=7.0, now=NOW)
-        python = reports._response_times_py(conn, rng, hours=DeskHours(), target_hours=7.0, now=NOW)
+        sql = reports._response_times_pg(conn, rng, hours=hours, target_hours=7.0, now=NOW)
+        python = reports._response_times_py(conn, rng, hours=hours, target_hours=7.0, now=NOW)
     assert sql == python
     assert sql[-1].inquiries == 240 and sql[-1].resolved > 0
 
