@@ -111,7 +111,11 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             rf"(?P<rel>再来月|来月|今月|先月|前月)\s*の?\s*(?:{_DA}\s*日(?!間|分|程度|ほど|前|後)"
             rf"|(?P<end>末日?|最終日|中(?!旬)|いっぱい|内))",
         ),
-        ("month_day", ("月",), rf"{_NOT_AFTER_DIGIT}{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
+        (
+            "month_day",
+            re.compile(rf"[\d{_KNUM}]\s*月"),
+            rf"{_NOT_AFTER_DIGIT}{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}",
+        ),
         ("month_day", ("/",), rf"(?<![\d/.\-:]){_SLASH_MD}(?![\d/]){_WD_NOTE}"),
         (
             "day_weekday",
