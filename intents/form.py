@@ -64,11 +64,19 @@ _FORM_HINT = re.compile(r"問(?:い)?合(?:わ)?せ|相談内容|ご用件|区�
 _MULTILINE = frozenset({"address", "name"})
 
 
+# (index in Match.groups(), key) of every label group, in group order: the first that matched names the field
+_LABEL_GROUPS: tuple[tuple[int, str], ...] = tuple(
+    (index - 1, name.removeprefix("b_").removeprefix("c_"))
+    for name, index in sorted(_FIELD.groupindex.items(), key=lambda item: item[1])
+    if name not in ("v1", "v2")
+)
+
+
 def _match_key(m: re.Match[str]) -> str | None:
-    for name, value in m.groupdict().items():
-        if value is None or name in ("v1", "v2"):
-            continue
-        return name.removeprefix("b_").removeprefix("c_")
+    groups = m.groups()  # a tuple: cheaper than building groupdict() for every line
+    for index, key in _LABEL_GROUPS:
+        if groups[index] is not None:
+            return key
     return None
 
 
