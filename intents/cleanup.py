@@ -76,47 +76,43 @@ def _cut_index(lines: list[str]) -> int:
     return len(lines)
 
 
+def _mates(ch: str) -> str:
+    """The characters re.IGNORECASE lets ``ch`` match (İ ı ſ K are the only non-ASCII mates of ASCII
+    letters)."""
+    candidates = ch + ch.swapcase() + "\u0130\u0131\u017f\u212a"
+    return "".join(dict.fromkeys(c for c in candidates if re.fullmatch(re.escape(ch), c, re.IGNORECASE)))
+
+
 def _caseless(word: str) -> str:
-    """``word`` as a pattern that matches what it would under re.IGNORECASE, spelled out per letter:
-    an IGNORECASE search folds every character of the text and costs several times more."""
-    specials = "\u0130\u0131\u017f\u212a"  # İ ı ſ K (Kelvin): the only non-ASCII case mates of ASCII letters
-    out = []
-    for ch in word:
-        mates = dict.fromkeys(c for c in ch + ch.swapcase() + specials if re.fullmatch(ch, c, re.IGNORECASE))
-        out.append(f"[{''.join(mates)}]" if len(mates) > 1 else re.escape(ch))
-    return "".join(out)
+    return "".join(f"[{m}]" if len(m := _mates(ch)) > 1 else re.escape(ch) for ch in word)
 
 
-_ANY_QUOTE = re.compile(
-    "|".join(
-        _caseless(w)
-        for w in [
-            "wrote",
-            "書きました",
-            "Original",
-            "Forward",
-            "Begin",
-            "転送",
-            "元のメ",
-            "返信元",
-            "From",
-            "Sent",
-            "Date",
-            "差出人",
-            "送信者",
-            "送信日時",
-        ]
+def _caseless_words(words: list[str]) -> re.Pattern[str]:
+    """Matches where any of ``words`` matches under re.IGNORECASE, spelled out per letter: an IGNORECASE
+    search folds every character of the text and costs several times more. One leading character class,
+    then a look-behind picks the word, so the engine can skip to candidate characters."""
+    first = "".join(dict.fromkeys("".join(_mates(w[0]) for w in words)))
+    branches = "|".join(f"(?<={_caseless(w[0])}){_caseless(w[1:])}" for w in words)
+    return re.compile(f"[{first}](?:{branches})")
+
+
+# Together the same test as one IGNORECASE search for any of these words or a ">" line (several times faster).
+_QUOTE_WORDS_EN = _caseless_words(["wrote", "Original", "Forward", "Begin", "From", "Sent", "Date"])
+_QUOTE_WORDS_JA = re.compile("書きました|転送|元のメ|返信元|差出人|送信者|送信日時")
+_QUOTE_LINE_START = re.compile(r"^[ \t　]*[>＞|｜]", re.MULTILINE)
+
+
+def _may_quote(text: str) -> bool:
+    return bool(
+        _QUOTE_WORDS_JA.search(text) or _QUOTE_LINE_START.search(text) or _QUOTE_WORDS_EN.search(text)
     )
-    + r"|^[ \t　]*[>＞|｜]",
-    re.MULTILINE,
-)
 
 
 # Classification and entity extraction both split the same message: remember the last few answers.
 @lru_cache(maxsize=16)
 def split_quoted(text: str) -> tuple[str, str]:
     """(what the sender wrote now, the quoted earlier mail with quote marks and mail headers removed)."""
-    if not _ANY_QUOTE.search(text):
+    if not _may_quote(text):
         return text.strip("\n"), ""
     lines = text.splitlines()
     cut = _cut_index(lines)
