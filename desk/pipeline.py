@@ -31,11 +31,9 @@ from desk import actions
 from desk.casefile import CaseFile, ContractView, CustomerView
 from desk.message import Channel, IncomingMessage, SenderKind
 from intents.model import IntentScore, Understanding
-from store import lookup
+from store import ids, lookup
 from store.db import session_scope
 from store.models import (
-    Contract,
-    Customer,
     Draft,
     DraftStatus,
     Inquiry,
@@ -501,65 +499,62 @@ class Pipeline:
     def _look_up(self, session: Session, sender: _Sender, understanding: Understanding) -> _LookUp:
         ents = understanding.entities
         found = _LookUp()
-        named: list[Contract] = []
+        named: list[ids.ContractKey] = []
         for key in ("contract_no", "supply_point_id"):
             if key not in ents:
                 continue
             contract = (
-                lookup.find_contract(session=session, contract_no=ents[key])
+                ids.contract_key(session=session, contract_no=ents[key])
                 if key == "contract_no"
-                else lookup.find_contract_by_supply_point(session=session, supply_point_id=ents[key])
+                else ids.contract_key_by_supply_point(session=session, supply_point_id=ents[key])
             )
             if contract is None:
                 found.unknown_ids.append(ents[key])
             else:
                 named.append(contract)
-        named_customer: Customer | None = None
+        named_customer: int | None = None
         if "customer_no" in ents:
-            named_customer = lookup.find_customer(session=session, customer_no=ents["customer_no"])
+            named_customer = ids.customer_id(session=session, customer_no=ents["customer_no"])
             if named_customer is None:
                 found.unknown_ids.append(ents["customer_no"])
         if found.unknown_ids:
             found.notes.append(f"ストアにない番号が書かれています: {', '.join(found.unknown_ids)}")
 
         proven = _proven_customer(session, sender, found.notes)
+        owner: int | None
         if proven is not None:
-            owner: Customer | None = proven
+            owner = proven
             found.verified = True
-            foreign = [c for c in named if c.customer_id != proven.id]
-            if foreign:
+            if any(c.customer_id != proven for c in named):
                 found.notes.append("差出人のお客さまに属さない契約番号が書かれています（開示しません）。")
-            named = [c for c in named if c.customer_id == proven.id]
-            if named_customer is not None and named_customer.id != proven.id:
+            named = [c for c in named if c.customer_id == proven]
+            if named_customer is not None and named_customer != proven:
                 found.notes.append("書かれたお客さま番号が差出人のお客さまと一致しません。")
         elif sender.kind == SenderKind.STAFF:
-            owner = named_customer or (session.get(Customer, named[0].customer_id) if named else None)
+            owner = named_customer or (named[0].customer_id if named else None)
             found.verified = owner is not None
-            named = [c for c in named if owner is not None and c.customer_id == owner.id]
+            named = [c for c in named if c.customer_id == owner]
         else:
             # Not proven: link the inquiry for staff, but show the case file nothing of the contract.
-            owner = named_customer or (session.get(Customer, named[0].customer_id) if named else None)
             found.notes.append("差出人はお客さまの登録連絡先として確認できません（本人確認未了）。")
-            found.linked_customer_id = owner.id if owner is not None else None
-            found.linked_contract_ids = [c.id for c in named if c.id is not None]
+            found.linked_customer_id = named_customer or (named[0].customer_id if named else None)
+            found.linked_contract_ids = [c.contract_id for c in named]
             return found
 
-        if owner is None or owner.id is None:
+        if owner is None:
             return found
-        contract_ids = [c.id for c in named if c.id is not None] or None
-        view = lookup.load_customer_view(session=session, customer_id=owner.id, contract_ids=contract_ids)
+        contract_ids = [c.contract_id for c in named] or None
+        view = lookup.load_customer_view(session=session, customer_id=owner, contract_ids=contract_ids)
         found.customer = view
         found.contracts = view.contracts
-        found.linked_customer_id = owner.id
+        found.linked_customer_id = owner
         if contract_ids is None and len(view.contracts) > 1:
             # No number given, but "本社工場" in the text names one of several facilities.
             mentioned = _facilities_mentioned(view.contracts, understanding.body)
             if mentioned:
                 found.contracts = mentioned
-                by_no = {
-                    c.contract_no: c.id for c in lookup.contracts_of(session=session, customer_id=owner.id)
-                }
-                contract_ids = [i for c in mentioned if (i := by_no.get(c.contract_no)) is not None]
+                keys = (ids.contract_key(session=session, contract_no=c.contract_no) for c in mentioned)
+                contract_ids = [k.contract_id for k in keys if k is not None]
         found.linked_contract_ids = contract_ids or []
         return found
 
@@ -596,19 +591,19 @@ def _find_message(session: Session, channel: str, external_id: str) -> int | Non
     return int(found) if found is not None else None
 
 
-def _proven_customer(session: Session, sender: _Sender, notes: list[str]) -> Customer | None:
-    """The customer the sender is proven to be, if any."""
+def _proven_customer(session: Session, sender: _Sender, notes: list[str]) -> int | None:
+    """The id of the customer the sender is proven to be, if any."""
     # An email address proves identity because the reply goes only to that address (``_draft`` forces it):
     # whoever typed or spoofed a registered address, only the registered contact reads the answer. The
     # same holds for the address typed into the portal form.
     if sender.kind in (SenderKind.CUSTOMER_EMAIL, SenderKind.UNKNOWN) and "@" in sender.address:
-        customers = lookup.customers_by_email(session=session, email=sender.address)
+        customers = ids.customer_ids_by_email(session=session, email=sender.address)
         if len(customers) > 1:
             notes.append("差出人のアドレスが複数のお客さまに登録されています。担当者が確認してください。")
             return None
         return customers[0] if customers else None
     if sender.kind == SenderKind.CUSTOMER_SLACK and sender.customer_hint:
-        return lookup.find_customer(session=session, customer_no=sender.customer_hint)
+        return ids.customer_id(session=session, customer_no=sender.customer_hint)
     return None
 
 
