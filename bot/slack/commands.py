@@ -279,13 +279,22 @@ def penalty_answer(desk: SlackDesk, args: list[str]) -> str:
         )
         lines.append(
             f"\n*{REASON_LABELS[reason]}の場合*: {amount}"
-            + (f"（基本料金の{result.multiplier}か月分）" if result.multiplier else "")
+            + _multiplier_note(result.multiplier)
             + f"\n• 契約期間の満了日: {result.term_end:%Y/%m/%d}"
             + f"　解約通知の期限: {result.notice_deadline:%Y/%m/%d}"
             + f"\n• 満了日での解約: {'はい' if result.on_term_end else 'いいえ'}　"
             + f"期限内の通知: {'はい' if result.notice_in_time else 'いいえ'}"
         )
     return "\n".join(lines)
+
+
+def _multiplier_note(multiplier: Decimal | None) -> str:
+    # The guide's own wording: 契約電力 × 基本料金単価 × 倍率 (「基本料金の1.5倍に相当する金額」).
+    if multiplier is None:
+        return ""
+    if multiplier == 0:
+        return "（違約金なし）"
+    return f"（契約電力 × 基本料金単価 × {multiplier}）"
 
 
 def due_answer(desk: SlackDesk, token: str) -> str:

@@ -90,17 +90,19 @@ async def test_contract_data_is_refused_to_non_staff(slack: SlackSim, engine: En
 
 async def test_penalty_inside_the_term_for_a_switch_and_a_removal(slack: SlackSim, engine: Engine) -> None:
     seed_customer(engine)
-    # 300 kW × 1,650 円/kW: switch inside the term = 3 months, removal = 1.5 months.
+    # 300 kW × 1,650 円/kW: switch inside the term × 3, removal × 1.5.
     _kind, text = answer((await slack.command("penalty EG20240123 2026年12月31日", user=STAFF)).text)
     assert "他社への切替の場合*: 1,485,000円" in text
     assert "設備の撤去（閉店・移転など）の場合*: 742,500円" in text
+    assert "（契約電力 × 基本料金単価 × 3）" in text and "（契約電力 × 基本料金単価 × 1.5）" in text
+    assert "か月分" not in text  # the multiplier is not a number of months
     assert "契約期間の満了日: 2027/03/31" in text
 
 
 async def test_penalty_at_term_end_with_notice_in_time_is_zero(slack: SlackSim, engine: Engine) -> None:
     seed_customer(engine)
     _kind, text = answer((await slack.command("penalty EG20240123 2027/3/31 switch", user=STAFF)).text)
-    assert "他社への切替の場合*: 0円" in text and "設備" not in text
+    assert "他社への切替の場合*: 0円（違約金なし）" in text and "設備" not in text
     assert "解約通知の期限: 2026/12/31" in text
 
 
