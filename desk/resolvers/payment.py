@@ -11,11 +11,14 @@ from desk.rules.payment import next_due_date
 from intents.knowledge import Knowledge
 
 
-def _which_contract(case: CaseFile, intent: str) -> list[Need]:
-    """A verified customer with several contracts and none named: ask which one."""
-    if case.verified and case.contract is None and len(case.contracts) > 1:
-        return [Need("contract", "対象のご契約（契約番号または施設名）")]
-    return []
+def _missing(case: CaseFile, knowledge: Knowledge, intent: str) -> tuple[Need, ...]:
+    """The intent's declared needs, plus which contract when a verified customer has several, none named."""
+    which = (
+        [Need("contract", "対象のご契約（契約番号または施設名）")]
+        if case.verified and case.contract is None and len(case.contracts) > 1
+        else []
+    )
+    return missing_needs(case, [*which, *declared_needs(knowledge, intent)])
 
 
 def _billing_to(contract: ContractView, customer: CustomerView | None) -> dict[str, str]:
@@ -45,9 +48,7 @@ def resolve_due_date(case: CaseFile, knowledge: Knowledge) -> IntentFacts:
     return IntentFacts(
         intent="payment_due_date",
         contract=contract_facts,
-        missing=missing_needs(
-            case, [*_which_contract(case, "payment_due_date"), *declared_needs(knowledge, "payment_due_date")]
-        ),
+        missing=_missing(case, knowledge, "payment_due_date"),
         needs_identity=True,
     )
 
@@ -65,9 +66,7 @@ def resolve_payment_method(case: CaseFile, knowledge: Knowledge) -> IntentFacts:
     return IntentFacts(
         intent="payment_method",
         contract=contract_facts,
-        missing=missing_needs(
-            case, [*_which_contract(case, "payment_method"), *declared_needs(knowledge, "payment_method")]
-        ),
+        missing=_missing(case, knowledge, "payment_method"),
         needs_identity=True,
     )
 
@@ -105,12 +104,6 @@ def resolve_billing_address(case: CaseFile, knowledge: Knowledge) -> IntentFacts
     return IntentFacts(
         intent="billing_address_change",
         contract=contract_facts,
-        missing=missing_needs(
-            case,
-            [
-                *_which_contract(case, "billing_address_change"),
-                *declared_needs(knowledge, "billing_address_change"),
-            ],
-        ),
+        missing=_missing(case, knowledge, "billing_address_change"),
         needs_identity=True,
     )

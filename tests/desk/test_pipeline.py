@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from desk.drafting import DeskInfo
 from desk.message import Channel, IncomingMessage, SenderKind
 from desk.pipeline import Pipeline, merge_thread
 from desk.rules.payment import next_due_date
@@ -28,18 +27,10 @@ from store.models import (
     MonthlyUsage,
 )
 from store.seed import seed_store
+from tests.desk.resolvers.cases import DESK
 
 TODAY = dt.date(2026, 11, 20)
 RECEIVED = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
-DESK = DeskInfo(
-    company="エバーグリーン・マーケティング株式会社",
-    desk_name="お客さまサポートデスク",
-    phone="03-6271-0242",
-    fax="03-6271-0241",
-    hours_text="平日 9:00～12:00／13:00～17:00",
-    email="support@desk.example.jp",
-    portal_url="https://www.egmkt.co.jp/",
-)
 STRANGER = "someone@freemail.example.com"
 
 
