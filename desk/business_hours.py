@@ -11,6 +11,7 @@ totals of a year are computed once and cached, so a report over a million rows c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,11 @@ class DeskHours:
         """The opening windows as (start, end) seconds after local midnight, in order."""
         return tuple((_seconds(a), _seconds(b)) for a, b in self.windows)
 
+    def fingerprint(self) -> str:
+        """A short key that changes whenever a stored duration computed under these hours could change:
+        the windows, the zone, and which days of 2000–2049 are open (so a new holiday counts too)."""
+        return _fingerprint(self)
+
     @property
     def seconds_per_day(self) -> int:
         """Open seconds of one business day (7 h = 25,200 s with the default windows)."""
@@ -76,6 +82,15 @@ class DeskHours:
 @lru_cache(maxsize=8)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
+
+
+@lru_cache(maxsize=8)
+def _fingerprint(hours: DeskHours) -> str:
+    digest = hashlib.sha256(repr((hours.window_seconds(), hours.timezone)).encode())
+    for year in range(2000, 2050):
+        prefix = _year_prefix(hours, year)
+        digest.update(bytes(after > before for before, after in pairwise(prefix)))
+    return digest.hexdigest()[:32]
 
 
 @lru_cache(maxsize=64)

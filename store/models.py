@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Numeric, UniqueConstraint, event
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -206,6 +206,13 @@ class InquiryStatus(StrEnum):
     FAILED = "failed"  # the pipeline could not process it; staff must look
 
 
+_UNSETTLED_INQUIRY = (
+    "(first_response_at IS NOT NULL AND first_response_hours IS NULL)"
+    " OR (resolved_at IS NOT NULL AND resolution_hours IS NULL)"
+)
+_UNSETTLED_DRAFT = "edited IS NULL"
+
+
 class Inquiry(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
@@ -221,8 +228,17 @@ class Inquiry(SQLModel, table=True):
                 "identity_verified",
                 "first_response_at",
                 "resolved_at",
+                "first_response_hours",
+                "resolution_hours",
                 "id",
             ],
+        ),
+        # The few answered inquiries whose durations store.settle has not computed yet.
+        Index(
+            "ix_inquiry_unsettled",
+            "id",
+            postgresql_where=sql_text(_UNSETTLED_INQUIRY),
+            sqlite_where=sql_text(_UNSETTLED_INQUIRY),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -256,6 +272,11 @@ class Inquiry(SQLModel, table=True):
     error: str | None = None
     first_response_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     resolved_at: dt.datetime | None = Field(default=None, sa_column=_tz())
+    # Business hours from received_at to the two instants above, under the desk hours in ReportBasis.
+    # Derived data for the managers' reports: store.settle fills them, and changing an instant clears
+    # its duration (the events at the end of this module), so they never disagree with the instants.
+    first_response_hours: float | None = None
+    resolution_hours: float | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
 
 
@@ -286,14 +307,21 @@ class DraftStatus(StrEnum):
 
 class Draft(SQLModel, table=True):
     __table_args__ = (
-        # Draft-quality counts per intent and outcome come from the index alone; edited drafts (the only
-        # ones whose texts are read) have their own small partial index.
         Index("ix_draft_inquiry_id", "inquiry_id", postgresql_include=["status", "intents"]),
+        # Staff corrections read the texts of edited drafts only; they have their own small partial index.
         Index(
             "ix_draft_edited",
             "inquiry_id",
             postgresql_where=sql_text("edited_text IS NOT NULL"),
             sqlite_where=sql_text("edited_text IS NOT NULL"),
+        ),
+        # Draft-quality counts per intent and outcome over a range come from this index alone.
+        Index("ix_draft_received", "received_at", "report_intent", "status", "edited", "id"),
+        Index(
+            "ix_draft_unsettled",
+            "id",
+            postgresql_where=sql_text(_UNSETTLED_DRAFT),
+            sqlite_where=sql_text(_UNSETTLED_DRAFT),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -314,6 +342,12 @@ class Draft(SQLModel, table=True):
     rejected_reason: str | None = None
     sent_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
+    # Derived for the managers' reports by store.settle (never read elsewhere): the intent the bot drafted
+    # for, the inquiry's arrival (so a range needs no join), and whether staff changed the text. ``edited``
+    # is cleared whenever a text changes, which marks the row for the next settle.
+    report_intent: str | None = Field(default=None, max_length=64)
+    received_at: dt.datetime | None = Field(default=None, sa_column=_tz())
+    edited: bool | None = None
 
     @property
     def final_text(self) -> str:
@@ -371,3 +405,34 @@ class MailboxCheckpoint(SQLModel, table=True):
     uidvalidity: int
     last_uid: int = 0
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
+
+
+class ReportBasis(SQLModel, table=True):
+    """What the derived report columns were computed under (``desk_hours``: the desk hours' fingerprint);
+    store.settle recomputes every duration when the settings no longer match."""
+
+    __tablename__ = "report_basis"
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
+
+
+# Derived report columns must never outlive the values they were computed from. Core UPDATEs bypass these
+# events; none of them touches these columns (desk/pipeline.py writes processing results only).
+@event.listens_for(Inquiry.first_response_at, "set")
+def _first_response_changed(target: Inquiry, value: Any, old: Any, _initiator: Any) -> None:
+    if value != old:
+        target.first_response_hours = None
+
+
+@event.listens_for(Inquiry.resolved_at, "set")
+def _resolved_changed(target: Inquiry, value: Any, old: Any, _initiator: Any) -> None:
+    if value != old:
+        target.resolution_hours = None
+
+
+@event.listens_for(Draft.text, "set")
+@event.listens_for(Draft.edited_text, "set")
+def _draft_text_changed(target: Draft, value: Any, old: Any, _initiator: Any) -> None:
+    if value != old:
+        target.edited = None

@@ -13,42 +13,34 @@ counted separately in :class:`Intake`. Timestamps are stored in UTC (SQLite keep
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import pairwise
+from functools import lru_cache, partial
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import (
-    Date,
     DateTime,
-    Float,
     Select,
     Table,
-    Text,
     and_,
     bindparam,
-    case,
     func,
-    null,
     select,
-    union_all,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from desk.business_hours import DeskHours, clock_for, open_seconds_before
+from desk.business_hours import BusinessClock, DeskHours, clock_for
 from store.models import AuditEvent, Draft, DraftStatus, Inquiry, InquiryKind, InquiryStatus, Outbox
+from store.settle import settle
 
 __all__ = [
     "OPEN_STATUSES",
@@ -164,9 +156,12 @@ counts spill to disk at the 4 MB default (one report at a time, so the memory is
 
 
 def _roomy(conn: Connection) -> None:
-    """Raise ``work_mem`` until the end of the current transaction (PostgreSQL only)."""
+    """Raise ``work_mem`` and turn JIT compilation off until the end of the current transaction
+    (PostgreSQL only). The planner JIT-compiles these large scans, and compiling costs ~50 ms per query,
+    more than it saves on aggregates this simple."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        conn.exec_driver_sql("SET LOCAL jit = off")
 
 
 def _inquiries_only() -> ColumnElement[bool]:
@@ -185,9 +180,14 @@ def _sqlite_bucket(stamp: str | None, tz: str, by: str) -> str | None:
 
 
 def _bucket_expr(conn: Connection, rng: ReportRange) -> ColumnElement[Any]:
+    """The row's bucket: on PostgreSQL its 1-based index in :func:`_bucket_starts` (a binary search over
+    the buckets' UTC starts, local midnights computed here, is cheaper than a time-zone conversion per row);
+    on SQLite the bucket's first day, from a registered Python function."""
     if conn.dialect.name == "postgresql":
-        local = func.timezone(rng.timezone, INQ.c.received_at)
-        return sql_cast(func.date_trunc(rng.by, local), Date)
+        edges = [rng.local_midnight(day) for day in _bucket_starts(rng)]
+        return func.width_bucket(
+            INQ.c.received_at, bindparam("edges", edges, type_=ARRAY(DateTime(timezone=True)))
+        )
     raw = conn.connection.dbapi_connection
     if raw is not None:
         raw.create_function("mdg_bucket", 3, _sqlite_bucket, deterministic=True)
@@ -230,20 +230,43 @@ class Volumes:
 
 
 _Key = tuple[dt.date, str]
-_EPOCH = dt.date(1970, 1, 1)
 
 
-def _volume_counts(conn: Connection, rng: ReportRange, column: Any) -> dict[_Key, int]:
+@dataclass(frozen=True)
+class Census:
+    """Messages of the range and of the bucket before it, per (bucket start, kind, intent, channel): the
+    count and how many of them came from a sender not proven to be the customer. Volumes and intake are
+    both read off it, so a report scans the range's index once for the two."""
+
+    rng: ReportRange
+    cells: dict[tuple[dt.date, str, str, str], tuple[int, int]]
+
+
+def census(conn: Connection, rng: ReportRange) -> Census:
+    # Grouped in a hash table (a few hundred cells) and rolled up in Python: GROUPING SETS would sort the
+    # range's rows once per grouping. Naming every kind lets the (kind, received_at) index serve the range.
     bucket = _bucket_expr(conn, rng).label("bucket")
+    unverified = func.count().filter(INQ.c.identity_verified.is_(False))
     stmt = (
-        select(bucket, column, func.count())
-        .where(_in_range(conn, rng, with_previous=True), _inquiries_only())
-        .group_by(bucket, column)
+        select(bucket, INQ.c.kind, INQ.c.primary_intent, INQ.c.channel, func.count(), unverified)
+        .where(_in_range(conn, rng, with_previous=True), INQ.c.kind.in_([k.value for k in InquiryKind]))
+        .group_by(bucket, INQ.c.kind, INQ.c.primary_intent, INQ.c.channel)
     )
-    return {(_as_date(b), str(k)): int(n) for b, k, n in conn.execute(stmt)}
+    _roomy(conn)
+    starts = _bucket_starts(rng)
+    pg = conn.dialect.name == "postgresql"
+    cells: dict[tuple[dt.date, str, str, str], tuple[int, int]] = {}
+    for b, kind, intent, channel, n, not_proven in conn.execute(stmt):
+        day = starts[int(b) - 1] if pg else _as_date(b)
+        cells[(day, str(kind), str(intent), str(channel))] = (int(n), int(not_proven))
+    return Census(rng, cells)
 
 
-def _volume_rows(rng: ReportRange, counts: dict[tuple[dt.date, str], int]) -> list[VolumeRow]:
+def _bucket_starts(rng: ReportRange) -> list[dt.date]:
+    return [previous_bucket(rng.since, rng.by), *rng.buckets()]
+
+
+def _volume_rows(rng: ReportRange, counts: Counter[_Key]) -> list[VolumeRow]:
     keys = sorted({k for _, k in counts})
     rows = []
     for bucket in rng.buckets():
@@ -255,46 +278,22 @@ def _volume_rows(rng: ReportRange, counts: dict[tuple[dt.date, str], int]) -> li
     return rows
 
 
-def volumes(conn: Connection, rng: ReportRange) -> Volumes:
+def volumes(conn: Connection, rng: ReportRange, *, counted: Census | None = None) -> Volumes:
     """Inquiries per bucket per intent and per channel, each with the previous bucket's count."""
-    if conn.dialect.name == "postgresql":
-        by_intent, by_channel = _pg_volume_counts(conn, rng)
-    else:
-        by_intent = _volume_counts(conn, rng, INQ.c.primary_intent)
-        by_channel = _volume_counts(conn, rng, INQ.c.channel)
-    totals: Counter[tuple[dt.date, str]] = Counter()
-    for (bucket, _), n in by_channel.items():
-        totals[(bucket, ALL)] += n
+    cells = (counted or census(conn, rng)).cells
+    by_intent: Counter[_Key] = Counter()
+    by_channel: Counter[_Key] = Counter()
+    totals: Counter[_Key] = Counter()
+    for (day, kind, intent, channel), (n, _) in cells.items():
+        if kind == InquiryKind.INQUIRY.value:
+            by_intent[(day, intent)] += n
+            by_channel[(day, channel)] += n
+            totals[(day, ALL)] += n
     all_rows = [
         VolumeRow(b, ALL, totals.get((b, ALL), 0), totals.get((previous_bucket(b, rng.by), ALL), 0))
         for b in rng.buckets()
     ]
     return Volumes(rng.buckets(), _volume_rows(rng, by_intent), _volume_rows(rng, by_channel), all_rows)
-
-
-def _pg_volume_counts(conn: Connection, rng: ReportRange) -> tuple[dict[_Key, int], dict[_Key, int]]:
-    # One scan, grouped by (bucket, intent, channel) in a hash table and rolled up here (a few hundred
-    # cells): GROUPING SETS would sort the range's rows once per grouping. The bucket is found by binary
-    # search over the buckets' UTC starts (local midnights computed here), which is cheaper than a time-zone
-    # conversion per row.
-    starts = [previous_bucket(rng.since, rng.by), *rng.buckets()]
-    edges = [rng.local_midnight(day) for day in starts]
-    bucket = func.width_bucket(
-        INQ.c.received_at, bindparam("edges", edges, type_=ARRAY(DateTime(timezone=True)))
-    )
-    stmt = (
-        select(bucket, INQ.c.primary_intent, INQ.c.channel, func.count())
-        .where(_in_range(conn, rng, with_previous=True), _inquiries_only())
-        .group_by(bucket, INQ.c.primary_intent, INQ.c.channel)
-    )
-    _roomy(conn)
-    by_intent: Counter[_Key] = Counter()
-    by_channel: Counter[_Key] = Counter()
-    for index, intent, channel, n in conn.execute(stmt):
-        day = starts[int(index) - 1]
-        by_intent[(day, str(intent))] += int(n)
-        by_channel[(day, str(channel))] += int(n)
-    return dict(by_intent), dict(by_channel)
 
 
 # --- response times -------------------------------------------------------------------------------------
@@ -361,55 +360,77 @@ def response_times(
 ) -> list[ResponseTimes]:
     """First-response and resolution times in business hours: median and p90 per intent, SLA share.
 
-    On PostgreSQL the durations and percentiles are computed by the database (see
-    :func:`_response_times_pg`); elsewhere in Python. Both give the same numbers."""
+    The durations are the ones :func:`store.settle.settle` stored under ``hours`` (:func:`build_report`
+    settles first); an answer recorded after the last settle counts as neither answered nor waiting.
+    Percentiles are computed by PostgreSQL, elsewhere in Python, with the same interpolation."""
+    overdue = overdue_before(hours, target_hours, now)
     if conn.dialect.name == "postgresql":
         _roomy(conn)
-        return _response_times_pg(conn, rng, hours=hours, target_hours=target_hours, now=now)
-    return _response_times_py(conn, rng, hours=hours, target_hours=target_hours, now=now)
+        return _response_times_pg(conn, rng, target_hours=target_hours, overdue=overdue)
+    return _response_times_py(conn, rng, target_hours=target_hours, overdue=overdue)
+
+
+_LONG_AGO = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+_FAR_AHEAD = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+_LOOKBACK = dt.timedelta(days=366 * 50)
+
+
+def overdue_before(hours: DeskHours, target_hours: float, now: dt.datetime) -> dt.datetime:
+    """The instant ``T`` such that an inquiry received before ``T`` and still unanswered at ``now`` has waited
+    more than ``target_hours`` business hours, and one received at or after ``T`` has not.
+
+    The wait is non-increasing in the arrival time, so ``T`` is found by bisection to the microsecond (the
+    stores' resolution); the comparison ``received_at < T`` then runs in SQL on every backend alike."""
+    waited = partial(_waited, clock_for(hours), now)
+    if waited(now) > target_hours:  # a negative target: everyone is late
+        return _FAR_AHEAD
+    step = dt.timedelta(days=1)
+    while waited(now - step) <= target_hours:
+        step *= 2
+        if step > _LOOKBACK:  # a desk that never opens: nobody is late
+            return _LONG_AGO
+    late, in_time = now - step, now
+    tick = dt.timedelta(microseconds=1)
+    while in_time - late > tick:
+        mid = late + (in_time - late) // 2
+        if waited(mid) > target_hours:
+            late = mid
+        else:
+            in_time = mid
+    return in_time
+
+
+def _waited(clock: BusinessClock, now: dt.datetime, received: dt.datetime) -> float:
+    return clock.hours_between(received, now)
 
 
 def _response_times_py(
-    conn: Connection, rng: ReportRange, *, hours: DeskHours, target_hours: float, now: dt.datetime
+    conn: Connection, rng: ReportRange, *, target_hours: float, overdue: dt.datetime
 ) -> list[ResponseTimes]:
-    stmt = select(INQ.c.primary_intent, INQ.c.received_at, INQ.c.first_response_at, INQ.c.resolved_at).where(
-        _in_range(conn, rng), _inquiries_only()
-    )
+    stmt = select(
+        INQ.c.primary_intent,
+        INQ.c.received_at,
+        INQ.c.first_response_at,
+        INQ.c.first_response_hours,
+        INQ.c.resolution_hours,
+    ).where(_in_range(conn, rng), _inquiries_only())
     per: dict[str, _Durations] = defaultdict(_Durations)
-    business_hours_between = clock_for(hours).hours_between
-    for intent, received, first, resolved in conn.execute(stmt):
-        received = _aware(received)
+    for intent, received, first_at, first, resolution in conn.execute(stmt):
+        late = first_at is None and _aware(received) < overdue
         for d in (per[intent], per[ALL]):
             d.inquiries += 1
-        if first is not None:
-            waited = business_hours_between(received, _aware(first))
-            for d in (per[intent], per[ALL]):
-                d.first.append(waited)
+            if first is not None:
+                d.first.append(first)
                 d.decided += 1
-                d.within += waited <= target_hours
-        elif business_hours_between(received, now) > target_hours:
-            for d in (per[intent], per[ALL]):
+                d.within += first <= target_hours
+            elif late:
                 d.decided += 1
-        if resolved is not None:
-            took = business_hours_between(received, _aware(resolved))
-            for d in (per[intent], per[ALL]):
-                d.resolution.append(took)
+            if resolution is not None:
+                d.resolution.append(resolution)
     overall = per.pop(ALL, _Durations())
     return [_summarise(k, per[k]) for k in sorted(per)] + [_summarise(ALL, overall)]
 
 
-# PostgreSQL: an instant's "open seconds since local midnight of day 0" comes from a slot table built from
-# desk.business_hours (so the holiday calendar stays in Python). The local span is cut into slots of ``g``
-# seconds, ``g`` dividing a day and every window edge, so each slot is wholly open or wholly closed; for an
-# instant ``t`` (local seconds since day 0) in slot ``i`` the value is ``least(t + a[i], b[i])`` with
-# ``a[i]`` = open seconds before the slot minus its start and ``b[i]`` = open seconds at its end: inside an
-# open slot ``t + a[i]`` counts on, in a closed one it exceeds ``b[i]``. A duration is the difference of two
-# values; "now" is one value, computed in Python with the same float arithmetic. Instants become local
-# wall-clock seconds like the Python clock: epoch plus a fixed offset when the zone has one over the whole
-# table (a cheap addition), else one conversion per instant.
-# ``date_part`` dominates the per-row cost, so each instant is converted once: the set-returning
-# ``generate_series(1, 1)`` keeps the planner from inlining ``localized`` into its users (which would repeat
-# the conversion in every expression using it) without forbidding a parallel scan, as ``OFFSET 0`` would.
 # Grouping by ``COLLATE "C"`` sorts bytes instead of locale strings; the rows are re-ordered in Python anyway.
 _PG_RESPONSE_TIMES = """
 SELECT GROUPING(intent) AS total, intent, count(*), count(fr),
@@ -417,180 +438,38 @@ SELECT GROUPING(intent) AS total, intent, count(*), count(fr),
        count(rs),
        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY rs),
        count(*) FILTER (WHERE fr <= :target),
-       count(fr) + count(*) FILTER (WHERE fr IS NULL AND waiting > :target),
-       count(*) FILTER (WHERE outside)
+       count(fr) + count(*) FILTER (WHERE fr IS NULL AND first_at IS NULL AND received_at < :overdue)
 FROM (
-    SELECT intent,
-           CASE WHEN first_at > received_at THEN (c1 - c0) / 3600
-                WHEN first_at IS NOT NULL THEN 0.0 END AS fr,
-           CASE WHEN resolved_at > received_at THEN (c2 - c0) / 3600
-                WHEN resolved_at IS NOT NULL THEN 0.0 END AS rs,
-           CASE WHEN first_at IS NULL AND :now > received_at THEN (:cn - c0) / 3600
-                ELSE 0.0 END AS waiting,
-           received_at < :low OR first_at >= :high OR resolved_at >= :high AS outside
-    FROM (
-        SELECT intent, received_at, first_at, resolved_at, {c0} AS c0, {c1} AS c1, {c2} AS c2
-        FROM (
-            SELECT primary_intent COLLATE "C" AS intent, received_at, first_response_at AS first_at,
-                   resolved_at, {l0} AS l0, {l1} AS l1, {l2} AS l2, generate_series(1, 1) AS fence
-            FROM inquiry
-            WHERE kind = :kind AND received_at >= :start AND received_at < :end
-        ) AS localized
-    ) AS cumulative
+    SELECT primary_intent COLLATE "C" AS intent, received_at, first_response_at AS first_at,
+           first_response_hours AS fr, resolution_hours AS rs
+    FROM inquiry
+    WHERE kind = :kind AND received_at >= :start AND received_at < :end
 ) AS durations
 GROUP BY ROLLUP (intent)
 """
 
-_MAX_SLOTS = 1_000_000
-"""Largest slot table sent to PostgreSQL; desk hours on odd seconds would need more and use Python."""
-
-
-@dataclass(frozen=True)
-class _SlotTable:
-    """Open-seconds slots of the local days ``first``…``last + 1`` (the extra day absorbs float rounding at
-    the end), covering the UTC instants ``[low, high)``."""
-
-    slot: int
-    a: list[float]
-    b: list[float]
-    low: dt.datetime
-    high: dt.datetime
-    shift: float  # added to an instant's epoch (or local wall-clock epoch) seconds: seconds since day 0
-    offset: float | None  # the zone's fixed UTC offset over the table, if it has one
-
-    def local_sql(self, column: str) -> str:
-        if self.offset is not None:
-            return f"(date_part('epoch', {column}) + :shift)"
-        return f"(date_part('epoch', timezone(:tz, {column})) + :shift)"
-
-    def slot_sql(self, local: str) -> str:
-        """The cumulative value of ``local`` (a column of local seconds since day 0)."""
-        slot = f"CAST(floor({local} / :slot) AS integer) + 1"
-        return f"least({local} + (:a)[{slot}], (:b)[{slot}])"
-
-    def cumulative(self, instant: dt.datetime, zone: ZoneInfo) -> float:
-        """The SQL value of one instant, with the same float operations."""
-        if self.offset is not None:
-            local = instant.timestamp() + self.shift
-        else:
-            local = instant.astimezone(zone).replace(tzinfo=dt.UTC).timestamp() + self.shift
-        i = int(local // self.slot)
-        return min(local + self.a[i], self.b[i])
-
-
-def _slot_seconds(hours: DeskHours) -> int:
-    return math.gcd(86400, *(edge for window in hours.window_seconds() for edge in window))
-
-
-def _slot_table(hours: DeskHours, zone: ZoneInfo, first: dt.date, last: dt.date) -> _SlotTable | None:
-    g = _slot_seconds(hours)
-    per_day = 86400 // g
-    if ((last - first).days + 2) * per_day > _MAX_SLOTS:
-        return None
-    windows = hours.window_seconds()
-    within = [sum(max(0, min(j * g, end) - start) for start, end in windows) for j in range(per_day + 1)]
-    midnights = open_seconds_before(hours, first, last + dt.timedelta(days=1))
-    a: list[float] = []
-    b: list[float] = []
-    for day, (before, after) in enumerate(pairwise(midnights)):
-        is_open = after > before
-        for j in range(per_day):
-            a.append(float(before + (within[j] if is_open else 0) - (day * per_day + j) * g))
-            b.append(float(before + (within[j + 1] if is_open else 0)))
-    offset = _fixed_offset(zone, first, last)
-    base = (first - _EPOCH).days * 86400.0
-    shift = (offset - base) if offset is not None else -base
-    return _SlotTable(
-        g, a, b, _midnight(first, zone), _midnight(last + dt.timedelta(days=1), zone), shift, offset
-    )
-
-
-def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
-
-
-def _fixed_offset(zone: ZoneInfo, first: dt.date, last: dt.date) -> float | None:
-    """The zone's UTC offset in seconds if it is the same at every local midnight and noon of the span."""
-    offsets = set()
-    day = first - dt.timedelta(days=1)
-    while day <= last + dt.timedelta(days=1):
-        for hour in (0, 12):
-            offset = dt.datetime.combine(day, dt.time(hour), tzinfo=zone).utcoffset()
-            offsets.add(offset.total_seconds() if offset is not None else 0.0)
-        day += dt.timedelta(days=1)
-    return offsets.pop() if len(offsets) == 1 else None
-
 
 def _response_times_pg(
-    conn: Connection, rng: ReportRange, *, hours: DeskHours, target_hours: float, now: dt.datetime
+    conn: Connection, rng: ReportRange, *, target_hours: float, overdue: dt.datetime
 ) -> list[ResponseTimes]:
-    now_day = now.astimezone(rng.zone).date()
-    # Replies normally come within days; a range whose answers lie further out is computed again with a
-    # table spanning every instant involved.
-    first = min(rng.since, now_day) - dt.timedelta(days=1)
-    last = max(rng.until, now_day) + dt.timedelta(days=62)
-    rows = _pg_response_rows(conn, rng, hours, target_hours, now, first, last)
-    if rows is not None and any(row[-1] for row in rows):
-        span = conn.execute(
-            select(
-                func.max(func.greatest(INQ.c.first_response_at, INQ.c.resolved_at)),
-            ).where(_in_range(conn, rng), _inquiries_only())
-        ).one()
-        local = [_aware(v).astimezone(rng.zone).date() for v in span if v is not None]
-        last = max([last, *local]) + dt.timedelta(days=1)
-        rows = _pg_response_rows(conn, rng, hours, target_hours, now, first, last)
-    if rows is None:
-        return _response_times_py(conn, rng, hours=hours, target_hours=target_hours, now=now)
+    start, end = rng.utc_bounds()
+    params = {
+        "kind": InquiryKind.INQUIRY.value,
+        "start": start,
+        "end": end,
+        "target": target_hours,
+        "overdue": overdue,
+    }
     out = {
         (ALL if total else str(intent)): _pg_summary(ALL if total else str(intent), row)
-        for total, intent, *row in rows
+        for total, intent, *row in conn.execute(sql_text(_PG_RESPONSE_TIMES), params)
     }
     overall = out.pop(ALL, ResponseTimes(ALL, 0, 0, None, None, 0, None, None, 0, 0))
     return [out[k] for k in sorted(out)] + [overall]
 
 
-def _pg_response_rows(
-    conn: Connection,
-    rng: ReportRange,
-    hours: DeskHours,
-    target_hours: float,
-    now: dt.datetime,
-    first: dt.date,
-    last: dt.date,
-) -> list[Any] | None:
-    """The per-intent rows (plus the ROLLUP total), or None when the slot table would be too large."""
-    table = _slot_table(hours, rng.zone, first, last)
-    if table is None:
-        return None
-    sql = _PG_RESPONSE_TIMES.format(
-        **{f"l{i}": table.local_sql(col) for i, col in enumerate(_PG_INSTANTS)},
-        **{f"c{i}": table.slot_sql(f"l{i}") for i in range(3)},
-    )
-    start, end = rng.utc_bounds()
-    params = {
-        "a": table.a,
-        "b": table.b,
-        "slot": float(table.slot),
-        "shift": table.shift,
-        "low": table.low,
-        "high": table.high,
-        "cn": table.cumulative(now, rng.zone),
-        "tz": rng.timezone,
-        "now": now,
-        "kind": InquiryKind.INQUIRY.value,
-        "start": start,
-        "end": end,
-        "target": target_hours,
-    }
-    stmt = sql_text(sql).bindparams(bindparam("a", type_=ARRAY(Float)), bindparam("b", type_=ARRAY(Float)))
-    return list(conn.execute(stmt, params))
-
-
-_PG_INSTANTS = ("received_at", "first_response_at", "resolved_at")
-
-
 def _pg_summary(intent: str, row: Sequence[Any]) -> ResponseTimes:
-    inquiries, answered, first_pct, resolved, resolution_pct, within, decided, _ = row
+    inquiries, answered, first_pct, resolved, resolution_pct, within, decided = row
     return ResponseTimes(
         intent=intent,
         inquiries=int(inquiries),
@@ -679,25 +558,28 @@ def draft_quality(
     """Per drafted intent: approved unchanged / approved after edit / re-routed / rejected, and the mean
     normalised Levenshtein distance between the bot's text and what staff sent.
 
-    Outcomes are counted in SQL (statuses from an index, texts compared only for drafts staff edited). The
-    distance is computed in Python: over every edited draft when there are at most ``sample`` of them in
-    the range, otherwise over the drafts whose id is a multiple of ``ceil(edited / sample)``."""
-    drafts = _drafts_in_range(conn, rng)
-    if drafts is None:
-        return []
+    Outcomes are counted from the report fields :func:`store.settle.settle` keeps on each draft (one index
+    range, no join); drafts made after the last settle are not counted yet. The distance is computed in
+    Python: over every edited draft when there are at most ``sample`` of them in the range, otherwise over
+    the drafts whose id is a multiple of ``ceil(edited / sample)``."""
     _roomy(conn)
-    joined, where = drafts
-    intent = _draft_intent().label("intent")
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, status, n in _outcome_counts(conn, joined, where):
-        counts[key][_OUTCOME_OF_STATUS.get(status, "unchanged")] += n
-    edited, sampled = _edited_drafts(
-        conn, select(DRAFT.c.id, intent).select_from(joined).where(where, _edited()), sample
+    start, end = rng.utc_bounds()
+    in_range = and_(DRAFT.c.received_at >= start, DRAFT.c.received_at < end)
+    outcomes = (
+        select(DRAFT.c.report_intent, DRAFT.c.status, DRAFT.c.edited, func.count())
+        .where(in_range)
+        .group_by(DRAFT.c.report_intent, DRAFT.c.status, DRAFT.c.edited)
     )
-    for key, n in edited.items():
-        counts[key]["unchanged"] -= n
-        counts[key]["edited"] += n
-    distances = _edit_distances(conn, sampled)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for intent, status, edited, n in conn.execute(outcomes):
+        counts[str(intent)][_outcome(str(status), bool(edited))] += int(n)
+    if not counts:
+        return []
+    edited_rows = select(DRAFT.c.id, DRAFT.c.report_intent).where(
+        in_range, DRAFT.c.status.in_(_ANSWERED_DRAFT), DRAFT.c.edited.is_(True)
+    )
+    edited = sum(c["edited"] for c in counts.values())
+    distances = _edit_distances(conn, _sampled_edited(conn, edited_rows, edited, sample) if edited else {})
     return [
         DraftQuality(
             intent=key,
@@ -712,53 +594,19 @@ def draft_quality(
     ]
 
 
-def _outcome_counts(conn: Connection, joined: Any, where: ColumnElement[bool]) -> list[tuple[str, str, int]]:
-    """Drafts per drafted intent and status. Grouped by the intents' JSON text, parsed here once per group:
-    extracting the first element in SQL parses the JSON of every draft (half the query's time over a
-    year). The inquiry's intent is part of the group only for drafts whose list does not start with a
-    string, the only ones that fall back to it."""
-    raw = sql_cast(DRAFT.c.intents, Text)
-    fallback = case((raw.startswith('["'), None), else_=INQ.c.primary_intent)
-    stmt = (
-        select(raw, fallback, DRAFT.c.status, func.count())
-        .select_from(joined)
-        .where(where)
-        .group_by(raw, fallback, DRAFT.c.status)
-    )
-    return [
-        (_first_intent(text, primary), str(status), int(n)) for text, primary, status, n in conn.execute(stmt)
-    ]
+def _outcome(status: str, edited: bool) -> str:
+    if status in _ANSWERED_DRAFT:
+        return "edited" if edited else "unchanged"
+    return _OUTCOME_OF_STATUS.get(status, "unchanged")
 
 
-def _first_intent(intents_json: str, primary: str | None) -> str:
-    # Mirrors _draft_intent(): the list's first string, else the inquiry's primary intent.
-    intents = json.loads(intents_json)
-    first = intents[0] if isinstance(intents, list) and intents else None
-    if isinstance(first, str):
-        return first
-    return str(primary) if first is None else json.dumps(first, ensure_ascii=False)
-
-
-def _edited_drafts(conn: Connection, rows: Select[Any], sample: int) -> tuple[Counter[str], dict[int, str]]:
-    """Edited drafts per intent, and the sampled ones (draft id -> intent) whose distance is measured.
-
-    ``rows`` selects (draft id, intent) of the edited drafts. Counted and sampled in one statement, so a
-    year's tens of thousands of edited drafts are not sent to Python: the sample is every draft whose id
-    is a multiple of ``ceil(edited / sample)``."""
-    edited = rows.cte("edited")
-    total = select(func.count()).select_from(edited).scalar_subquery()
-    stride = (total + (max(sample, 1) - 1)) // max(sample, 1)
-    key, draft_id = edited.c[1], edited.c[0]
-    per_intent = select(key, func.count(), null().label("id")).group_by(key)
-    picked = select(key, null(), draft_id).where(draft_id % stride == 0)
-    counted: Counter[str] = Counter()
-    sampled: dict[int, str] = {}
-    for intent, n, picked_id in conn.execute(union_all(per_intent, picked)):
-        if picked_id is None:
-            counted[str(intent)] += int(n)
-        else:
-            sampled[int(picked_id)] = str(intent)
-    return counted, sampled
+def _sampled_edited(conn: Connection, rows: Select[Any], edited: int, sample: int) -> dict[int, str]:
+    """The edited drafts (draft id -> intent) whose distance is measured: all of them up to ``sample``,
+    else every draft whose id is a multiple of ``ceil(edited / sample)``, so a year's tens of thousands of
+    texts are not read. ``rows`` selects (draft id, intent) of the edited drafts."""
+    stride = max(1, math.ceil(edited / max(sample, 1)))
+    picked = rows.where(DRAFT.c.id % stride == 0) if stride > 1 else rows
+    return {int(draft_id): str(intent) for draft_id, intent in conn.execute(picked)}
 
 
 def _edit_distances(conn: Connection, intent_of: dict[int, str]) -> dict[str, list[float]]:
@@ -905,16 +753,15 @@ class Intake:
         return None if self.inquiries == 0 else self.unverified / self.inquiries
 
 
-def intake(conn: Connection, rng: ReportRange) -> Intake:
+def intake(conn: Connection, rng: ReportRange, *, counted: Census | None = None) -> Intake:
     """Messages per kind (auto-replies and bounces are counted here and nowhere else), the share of
     inquiries whose sender was not proven to be the customer, and replies that could not be sent."""
-    # One scan of the range: the unverified count is read off the inquiry kind's row.
-    unverified = func.count().filter(INQ.c.identity_verified.is_(False))
-    kinds = select(INQ.c.kind, func.count(), unverified).where(_in_range(conn, rng)).group_by(INQ.c.kind)
-    by_kind: dict[str, int] = {}
-    unverified_by_kind: dict[str, int] = {}
-    for kind, n, not_proven in conn.execute(kinds):
-        by_kind[str(kind)], unverified_by_kind[str(kind)] = int(n), int(not_proven)
+    by_kind: Counter[str] = Counter()
+    unverified = 0
+    for (day, kind, _, _), (n, not_proven) in (counted or census(conn, rng)).cells.items():
+        if day >= rng.since:  # the census also holds the bucket before the range
+            by_kind[kind] += n
+            unverified += not_proven if kind == InquiryKind.INQUIRY.value else 0
     failed = (
         select(func.count())
         .select_from(OUTBOX.join(INQ, INQ.c.id == OUTBOX.c.inquiry_id))
@@ -923,7 +770,7 @@ def intake(conn: Connection, rng: ReportRange) -> Intake:
     return Intake(
         by_kind=dict(sorted(by_kind.items())),
         inquiries=by_kind.get(InquiryKind.INQUIRY.value, 0),
-        unverified=unverified_by_kind.get(InquiryKind.INQUIRY.value, 0),
+        unverified=unverified,
         outbox_failed=int(conn.execute(failed).scalar_one()),
     )
 
@@ -1010,21 +857,24 @@ def build_report(
     now: dt.datetime,
     cluster_threshold: float = 60.0,
 ) -> Report:
-    """All measures for one range, read in one connection (one consistent snapshot on PostgreSQL)."""
+    """All measures for one range, read in one connection (one consistent snapshot on PostgreSQL), after
+    the derived report columns are brought up to date in a short transaction of their own."""
+    settle(engine, hours)
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execution_options(isolation_level="REPEATABLE READ")
         quality = draft_quality(conn, rng)
+        counted = census(conn, rng)
         return Report(
             range=rng,
             generated_at=now,
             sla_target_hours=target_hours,
-            volumes=volumes(conn, rng),
+            volumes=volumes(conn, rng, counted=counted),
             response_times=response_times(conn, rng, hours=hours, target_hours=target_hours, now=now),
             draft_quality=quality,
             most_edited=most_edited(quality),
             reroutes=reroutes(conn, rng),
             queue=queue(conn, hours=hours, now=now),
             unmatched=unmatched_clusters(conn, rng, threshold=cluster_threshold),
-            intake=intake(conn, rng),
+            intake=intake(conn, rng, counted=counted),
         )

@@ -136,3 +136,12 @@ def test_open_seconds_table_agrees_with_the_clock(first: dt.date, days: int) -> 
     midnight = dt.datetime.combine(first, dt.time(0), tzinfo=JST)
     for i in (0, days // 3, days // 2, days, days + 1):
         assert table[i] == business_seconds_between(midnight, midnight + dt.timedelta(days=i), HOURS)
+
+
+def test_fingerprint_changes_with_the_windows_and_with_the_calendar() -> None:
+    default = DeskHours()
+    assert default.fingerprint() == DeskHours().fingerprint()
+    longer = DeskHours(windows=((dt.time(9), dt.time(12)), (dt.time(13), dt.time(18))))
+    assert longer.fingerprint() != default.fingerprint()
+    saturdays = DeskHours(open_day=lambda day: day.weekday() < 6)
+    assert saturdays.fingerprint() != default.fingerprint()

@@ -8,7 +8,7 @@ import random
 import pytest
 from sqlalchemy.engine import Engine
 
-from desk.business_hours import DeskHours
+from desk.business_hours import DeskHours, clock_for
 from store import reports
 from store.reports import (
     ALL,
@@ -24,6 +24,7 @@ from store.reports import (
     percentile,
     response_times,
 )
+from store.settle import settle
 from tests.bot.reporting.history import NOW, SINCE, UNTIL, build_history, jst
 
 W1, W2, W0 = dt.date(2026, 4, 27), dt.date(2026, 5, 4), dt.date(2026, 4, 20)
@@ -160,6 +161,7 @@ def test_draft_without_intents_counts_under_the_inquiry_intent(engine: Engine) -
     with Session(engine) as s:
         s.add(Draft(inquiry_id=8, intents=[], status="rejected", text="x"))  # inquiry 8: bill_inquiry
         s.commit()
+    settle(engine, DeskHours())
     with engine.connect() as conn:
         quality = reports.draft_quality(conn, ReportRange(SINCE, UNTIL, "week"))
     got = {q.intent: (q.unchanged, q.rejected) for q in quality}
@@ -266,22 +268,87 @@ def _random_history(engine: Engine, seed: int) -> None:
 
 
 QUARTER_HOURS = DeskHours(windows=((dt.time(8, 45), dt.time(12)), (dt.time(12, 45), dt.time(17, 30))))
-ODD_SECONDS = DeskHours(windows=((dt.time(9, 0, 7), dt.time(17, 0, 3)),))  # 1-second slots: Python fallback
+ODD_SECONDS = DeskHours(windows=((dt.time(9, 0, 7), dt.time(17, 0, 3)),))
 
 
-@pytest.mark.parametrize(
-    ("seed", "hours"), [(1, DeskHours()), (2, DeskHours()), (3, QUARTER_HOURS), (4, ODD_SECONDS)]
-)
-def test_postgres_response_times_equal_the_python_ones(engine: Engine, seed: int, hours: DeskHours) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the SQL durations run on PostgreSQL only")
+def _reference_response_times(
+    engine: Engine, rng: ReportRange, hours: DeskHours, target: float
+) -> list[tuple]:
+    """The measure computed the obvious way, row by row with the business clock (no stored durations)."""
+    from sqlmodel import Session, select
+
+    from store.models import Inquiry
+
+    clock = clock_for(hours)
+    start, end = rng.utc_bounds()
+    per: dict[str, list[list[float] | int]] = {}
+    with Session(engine) as s:
+        for row in s.exec(select(Inquiry).where(Inquiry.received_at >= start, Inquiry.received_at < end)):
+            for key in (row.primary_intent, ALL):
+                first, resolution, counts = per.setdefault(key, [[], [], [0, 0, 0]])
+                counts[0] += 1
+                if row.first_response_at is not None:
+                    waited = clock.hours_between(row.received_at, row.first_response_at)
+                    first.append(waited)
+                    counts[1] += waited <= target
+                    counts[2] += 1
+                elif clock.hours_between(row.received_at, NOW) > target:
+                    counts[2] += 1
+                if row.resolved_at is not None:
+                    resolution.append(clock.hours_between(row.received_at, row.resolved_at))
+    return [
+        (
+            key,
+            n,
+            percentile(first, 0.5),
+            percentile(first, 0.9),
+            percentile(res, 0.5),
+            percentile(res, 0.9),
+            w,
+            d,
+        )
+        for key, (first, res, (n, w, d)) in sorted(per.items(), key=lambda kv: (kv[0] == ALL, kv[0]))
+    ]
+
+
+@pytest.mark.parametrize(("seed", "hours"), [(1, DeskHours()), (2, QUARTER_HOURS), (3, ODD_SECONDS)])
+def test_response_times_equal_a_row_by_row_computation(engine: Engine, seed: int, hours: DeskHours) -> None:
     _random_history(engine, seed)
     rng = ReportRange(dt.date(2026, 4, 20), dt.date(2026, 5, 17), "week")
-    with engine.connect() as conn:
-        sql = reports._response_times_pg(conn, rng, hours=hours, target_hours=7.0, now=NOW)
-        python = reports._response_times_py(conn, rng, hours=hours, target_hours=7.0, now=NOW)
-    assert sql == python
-    assert sql[-1].inquiries == 240 and sql[-1].resolved > 0
+    out = build_report(engine, rng, hours=hours, target_hours=7.0, now=NOW).response_times
+    got = [
+        (
+            r.intent,
+            r.inquiries,
+            r.first_response_median,
+            r.first_response_p90,
+            r.resolution_median,
+            r.resolution_p90,
+            r.within_target,
+            r.decided,
+        )
+        for r in out
+    ]
+    assert got == _reference_response_times(engine, rng, hours, 7.0)
+    assert out[-1].inquiries == 240 and out[-1].resolved > 0
+
+
+@pytest.mark.parametrize("hours", [DeskHours(), QUARTER_HOURS, ODD_SECONDS])
+def test_overdue_instant_separates_late_from_in_time_arrivals(hours: DeskHours) -> None:
+    clock = clock_for(hours)
+    overdue = reports.overdue_before(hours, 7.0, NOW)
+    rnd = random.Random(5)
+    for _ in range(300):
+        received = NOW - dt.timedelta(seconds=rnd.randrange(0, 8 * 86400), microseconds=rnd.randrange(10**6))
+        assert (received < overdue) == (clock.hours_between(received, NOW) > 7.0)
+    tick = dt.timedelta(microseconds=1)
+    assert clock.hours_between(overdue - tick, NOW) > 7.0 >= clock.hours_between(overdue, NOW)
+
+
+def test_overdue_instant_when_nobody_or_everybody_is_late() -> None:
+    never_open = DeskHours(open_day=lambda _day: False)
+    assert reports.overdue_before(never_open, 7.0, NOW) < dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+    assert reports.overdue_before(DeskHours(), -1.0, NOW) > dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 
 
 def test_postgres_response_times_of_an_empty_range(engine: Engine) -> None:
@@ -294,6 +361,7 @@ def test_postgres_response_times_of_an_empty_range(engine: Engine) -> None:
 
 def test_edit_distance_is_sampled_by_draft_id_beyond_the_cap(engine: Engine) -> None:
     build_history(engine)
+    settle(engine, DeskHours())
     with engine.connect() as conn:
         quality = reports.draft_quality(conn, ReportRange(SINCE, UNTIL, "week"), sample=1)
     # Two edited drafts (ids 3 and 7) and a cap of one: only ids divisible by 2 are measured, so none is;
