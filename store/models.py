@@ -211,6 +211,8 @@ _UNSETTLED_INQUIRY = (
     " OR (resolved_at IS NOT NULL AND resolution_hours IS NULL)"
 )
 _UNSETTLED_DRAFT = "edited IS NULL"
+# Must list store.reports.OPEN_STATUSES: the queue measure reads the waiting inquiries from this index alone.
+_OPEN_INQUIRY = "kind = 'inquiry' AND status IN ('received', 'drafted', 'failed')"
 
 
 class Inquiry(SQLModel, table=True):
@@ -232,6 +234,13 @@ class Inquiry(SQLModel, table=True):
                 "resolution_hours",
                 "id",
             ],
+        ),
+        Index(
+            "ix_inquiry_open",
+            "assignee",
+            "received_at",
+            postgresql_where=sql_text(_OPEN_INQUIRY),
+            sqlite_where=sql_text(_OPEN_INQUIRY),
         ),
         # The few answered inquiries whose durations store.settle has not computed yet.
         Index(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -369,3 +370,10 @@ def test_edit_distance_is_sampled_by_draft_id_beyond_the_cap(engine: Engine) -> 
     got = {q.intent: (q.unchanged, q.edited, q.mean_edit_distance) for q in quality}
     assert got["password_reset"] == (1, 1, None)
     assert got["other"] == (0, 1, None)
+
+
+def test_the_open_queue_index_lists_exactly_the_open_statuses() -> None:
+    from store.models import _OPEN_INQUIRY
+
+    listed = re.findall(r"'(\w+)'", _OPEN_INQUIRY.split(" IN ", 1)[1])
+    assert sorted(listed) == sorted(reports.OPEN_STATUSES)
