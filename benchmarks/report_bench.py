@@ -211,6 +211,11 @@ def run(engine: Engine) -> None:
     cases = [
         ("month by day (2026-06)", reports.ReportRange(dt.date(2026, 6, 1), dt.date(2026, 6, 30), "day")),
         ("quarter by week (2026 Q2)", reports.ReportRange(dt.date(2026, 4, 1), dt.date(2026, 6, 30), "week")),
+        # `madoguchi report --by month` shows the last six months by default.
+        (
+            "six months by month (2026 H1)",
+            reports.ReportRange(dt.date(2026, 1, 1), dt.date(2026, 6, 30), "month"),
+        ),
         ("year by month (2026)", reports.ReportRange(dt.date(2026, 1, 1), dt.date(2026, 12, 31), "month")),
     ]
     _time("settle (nothing new)", partial(settle, engine, hours))

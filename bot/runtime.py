@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 RUNNING, DISABLED, FAILED, STARTING, STOPPED = "running", "disabled", "failed", "starting", "stopped"
 HEALTHY = frozenset({RUNNING, DISABLED})
+SETTLE_EVERY_SECONDS = 300.0
 
 
 @dataclass
@@ -145,6 +146,7 @@ class Runtime:
             ("slack_digest", self.slack_enabled and bool(self.settings.slack.managers_channel), self._digest),
             ("email_intake", self.imap_enabled, self._email_intake),
             ("email_outbox", self.smtp_enabled, self._email_outbox),
+            ("report_settle", True, self._report_settle),
         ]
 
     async def _watchdog(self, tasks: list[asyncio.Task[None]]) -> None:
@@ -235,6 +237,20 @@ class Runtime:
             return
         self.health.set("slack_digest", RUNNING)
         await run_digest_scheduler(self.desk.client, self.engine, self.settings, self.stop_event)
+
+    async def _report_settle(self) -> None:
+        """Keep the managers' derived report columns current (store/settle.py), so that a report, the App
+        Home tab or the digest never waits for a backlog, and a change of desk hours is absorbed right after
+        the restart that brings it rather than in a manager's first report."""
+        from desk.business_hours import DeskHours
+        from store.settle import settle
+
+        hours = DeskHours.from_pairs(self.settings.desk.hours, self.settings.timezone)
+        self.health.set("report_settle", RUNNING)
+        while not self.stop_event.is_set():
+            await asyncio.to_thread(settle, self.engine, hours)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), SETTLE_EVERY_SECONDS)
 
     # -- email ------------------------------------------------------------------------------------------
     async def handle_email(self, message: IncomingMessage) -> None:

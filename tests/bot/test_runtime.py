@@ -81,6 +81,7 @@ async def test_serve_starts_answers_healthz_and_slack_and_stops_on_sigterm(
             assert body["status"] == "ok"
             assert body["components"]["slack"] == {"state": "running", "detail": f"http:{slack_port}"}
             assert body["components"]["email_intake"]["state"] == "disabled"
+            assert body["components"]["report_settle"]["state"] == "running"
 
             reply = await SlackSim(f"http://127.0.0.1:{slack_port}/slack/events", session).command(
                 "help", user="U1"
