@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from desk.business_hours import DeskHours, clock_for
 from store.models import Draft, Inquiry, ReportBasis, utcnow
@@ -64,12 +65,28 @@ class SettleResult:
 
 
 def settle(engine: Engine, hours: DeskHours) -> SettleResult:
-    """Bring every derived report column up to date, in one transaction of its own (before a report's
-    snapshot, so the report's read-only transaction never writes)."""
-    with engine.begin() as conn:
-        rebased = _rebase(conn, hours)
-        inquiries = _settle_durations(conn, hours)
-        drafts = _settle_drafts(conn)
+    """Bring every derived report column up to date (before a report's snapshot, so the report's own
+    transaction never writes). Durations are settled in short transactions of ``_BATCH`` rows, so a full
+    recompute never holds row locks that would keep staff's approvals waiting."""
+    try:
+        with engine.begin() as conn:
+            rebased = _rebase(conn, hours)
+    except IntegrityError:  # another process recorded the same basis first
+        rebased = False
+    inquiries, after = 0, 0
+    while True:
+        with engine.begin() as conn:
+            done, after = _settle_durations(conn, hours, after)
+        inquiries += done
+        if done < _BATCH:
+            break
+    drafts = 0
+    while True:
+        with engine.begin() as conn:
+            done = _settle_drafts(conn)
+        drafts += done
+        if done < _BATCH:
+            break
     return SettleResult(inquiries, drafts, rebased)
 
 
@@ -91,12 +108,14 @@ def _rebase(conn: Connection, hours: DeskHours) -> bool:
     return stored is not None
 
 
-def _settle_durations(conn: Connection, hours: DeskHours) -> int:
+def _settle_durations(conn: Connection, hours: DeskHours, after: int) -> tuple[int, int]:
+    """Settle up to ``_BATCH`` rows with ids above ``after``; returns how many and the last id."""
     clock = clock_for(hours)
     rows = conn.execute(
         select(INQ.c.id, INQ.c.received_at, INQ.c.first_response_at, INQ.c.resolved_at)
-        .where(_UNSETTLED)
+        .where(_UNSETTLED, INQ.c.id > after)
         .order_by(INQ.c.id)
+        .limit(_BATCH)
     ).all()
     params: list[dict[str, Any]] = []
     # The columns' type reads instants back timezone-aware on every backend.
@@ -112,13 +131,18 @@ def _settle_durations(conn: Connection, hours: DeskHours) -> int:
                 else clock.hours_between(received, resolved_at),
             }
         )
-    for at in range(0, len(params), _BATCH):
-        conn.execute(_WRITE_DURATIONS, params[at : at + _BATCH])
-    return len(params)
+    if params:
+        conn.execute(_WRITE_DURATIONS, params)
+    return len(params), (params[-1]["row_id"] if params else after)
 
 
 def _settle_drafts(conn: Connection) -> int:
-    """One UPDATE in SQL: the first drafted intent (else the inquiry's), its arrival, and the edit flag."""
+    """Up to ``_BATCH`` drafts in one UPDATE: the first drafted intent (else the inquiry's), its arrival,
+    and the edit flag. A settled draft leaves the partial index, so the next batch finds the next ones."""
+    batch = select(DRAFT.c.id).where(DRAFT.c.edited.is_(None)).order_by(DRAFT.c.id).limit(_BATCH)
+    ids = list(conn.execute(batch).scalars())
+    if not ids:
+        return 0
     inquiry = INQ.alias("owner")
     of_owner = inquiry.c.id == DRAFT.c.inquiry_id
     fallback = select(inquiry.c.primary_intent).where(of_owner).scalar_subquery()
@@ -128,7 +152,7 @@ def _settle_drafts(conn: Connection) -> int:
     )
     result = conn.execute(
         update(DRAFT)
-        .where(DRAFT.c.edited.is_(None))
+        .where(DRAFT.c.id.in_(ids), DRAFT.c.edited.is_(None))
         .values(
             report_intent=func.coalesce(DRAFT.c.intents[0].as_string(), fallback),
             received_at=arrival,

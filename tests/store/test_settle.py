@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -99,3 +100,14 @@ def test_editing_a_draft_marks_it_for_the_next_settle(engine: Engine) -> None:
         assert draft is not None and draft.edited is True
         inquiry = s.get(Inquiry, draft.inquiry_id)
         assert inquiry is not None and draft.received_at == inquiry.received_at
+
+
+def test_settle_works_through_every_row_in_small_batches(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.settle
+
+    monkeypatch.setattr(store.settle, "_BATCH", 2)
+    build_history(engine)
+    assert settle(engine, DeskHours()) == SettleResult(inquiries=6, drafts=9, rebased=False)
+    assert settle(engine, DeskHours()) == SettleResult(0, 0, False)
