@@ -74,9 +74,14 @@ def _blank(column: Any) -> Any:
     return ""
 
 
+def _arrival(i: int, n: int) -> dt.datetime:
+    """Inquiry ``i``'s arrival, give or take the minute of jitter ``_inquiries`` adds."""
+    return START + dt.timedelta(seconds=SPAN * (i - 1) / n)
+
+
 def _inquiries(n: int, rng: random.Random) -> Iterator[tuple[Any, ...]]:
     for i in range(1, n + 1):
-        received = START + dt.timedelta(seconds=SPAN * (i - 1) / n + rng.random() * 60)
+        received = _arrival(i, n) + dt.timedelta(seconds=rng.random() * 60)
         kind = "inquiry" if rng.random() > 0.04 else rng.choice(["auto_reply", "bounce"])
         intent = rng.choices(INTENTS, WEIGHTS)[0]
         answered = rng.random() < 0.97
@@ -107,8 +112,9 @@ def _drafts(n: int, rng: random.Random, events: list[tuple[Any, ...]]) -> Iterat
         draft_id += 1
         if roll < 0.05:
             target = rng.choice(INTENTS)
+            at = _arrival(i, n) + dt.timedelta(minutes=1, hours=rng.expovariate(1 / 4))
             events.append(
-                (i, draft_id, START, "slack:U1", "rerouted", json.dumps({"from": [intent], "to": [target]}))
+                (i, draft_id, at, "slack:U1", "rerouted", json.dumps({"from": [intent], "to": [target]}))
             )
             yield (draft_id, i, "superseded", json.dumps([intent]), base, None)
         elif roll < 0.08:
@@ -163,8 +169,12 @@ def generate(engine: Engine, n: int) -> None:
         ["inquiry_id", "draft_id", "at", "actor", "action", "detail"],
         iter(events),
     )
-    failed = ((f"reply:{i}", i, "email", "x@example.com", "failed") for i in range(1, n + 1, 100))
-    _copy(engine, tables[Outbox], ["dedupe_key", "inquiry_id", "channel", "recipient", "status"], failed)
+    failed = (
+        (f"reply:{i}", i, "email", "x@example.com", "failed", _arrival(i, n) + dt.timedelta(hours=20))
+        for i in range(1, n + 1, 100)
+    )
+    columns = ["dedupe_key", "inquiry_id", "channel", "recipient", "status", "created_at"]
+    _copy(engine, tables[Outbox], columns, failed)
     with engine.begin() as conn:
         for table in ("inquiry", "draft", "audit_event", "outbox"):
             conn.execute(

@@ -365,7 +365,10 @@ class Draft(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_inquiry_at", "inquiry_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_inquiry_at", "inquiry_id", "at"),
+        Index("ix_audit_action_at", "action", "at"),  # re-routes of a period, for the reports
+    )
     id: int | None = Field(default=None, primary_key=True)
     inquiry_id: int | None = Field(default=None, foreign_key="inquiry.id")
     draft_id: int | None = Field(default=None, foreign_key="draft.id")
@@ -388,6 +391,8 @@ class Outbox(SQLModel, table=True):
     ``dedupe_key`` is unique, so the same reply or acknowledgement can never be queued twice
     ("reply:<draft id>", "ack:<inquiry id>:<date>")."""
 
+    # Failed sends of a period, for the reports (index-only).
+    __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=128, unique=True)
     draft_id: int | None = Field(default=None, foreign_key="draft.id", unique=True)

@@ -100,15 +100,15 @@ def _events() -> list[AuditEvent]:
 
 
 def _outbox() -> list[Outbox]:
+    # Queued when the reply was approved; failures count in the period they were queued.
     return [
-        Outbox(
-            dedupe_key="reply:1", inquiry_id=1, channel="email", recipient="a@example.com", status="failed"
-        ),
-        Outbox(dedupe_key="reply:2", inquiry_id=2, channel="email", recipient="b@example.com", status="sent"),
-        Outbox(
-            dedupe_key="reply:3", inquiry_id=3, channel="email", recipient="c@example.com", status="failed"
-        ),
-    ]
+        Outbox(dedupe_key="reply:1", inquiry_id=1, channel="email", recipient="a@example.com", status="failed",
+               created_at=jst(4, 24, 11)),
+        Outbox(dedupe_key="reply:2", inquiry_id=2, channel="email", recipient="b@example.com", status="sent",
+               created_at=jst(4, 27, 13, 30)),
+        Outbox(dedupe_key="reply:3", inquiry_id=3, channel="email", recipient="c@example.com", status="failed",
+               created_at=jst(4, 30, 10)),
+    ]  # fmt: skip
 
 
 def build_history(engine: Engine) -> None:
