@@ -207,8 +207,8 @@ class InquiryStatus(StrEnum):
 
 
 _UNSETTLED_INQUIRY = (
-    "(first_response_at IS NOT NULL AND first_response_hours IS NULL)"
-    " OR (resolved_at IS NOT NULL AND resolution_hours IS NULL)"
+    "(first_response_at IS NOT NULL AND first_response_minutes IS NULL)"
+    " OR (resolved_at IS NOT NULL AND resolution_minutes IS NULL)"
 )
 _UNSETTLED_DRAFT = "edited IS NULL"
 # Must list store.reports.OPEN_STATUSES: the queue measure reads the waiting inquiries from this index alone.
@@ -230,8 +230,8 @@ class Inquiry(SQLModel, table=True):
                 "identity_verified",
                 "first_response_at",
                 "resolved_at",
-                "first_response_hours",
-                "resolution_hours",
+                "first_response_minutes",
+                "resolution_minutes",
                 "id",
             ],
         ),
@@ -281,11 +281,11 @@ class Inquiry(SQLModel, table=True):
     error: str | None = None
     first_response_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     resolved_at: dt.datetime | None = Field(default=None, sa_column=_tz())
-    # Business hours from received_at to the two instants above, under the desk hours in ReportBasis.
-    # Derived data for the managers' reports: store.settle fills them, and changing an instant clears
-    # its duration (the events at the end of this module), so they never disagree with the instants.
-    first_response_hours: float | None = None
-    resolution_hours: float | None = None
+    # Whole business minutes from received_at to the two instants above, under the desk hours in
+    # ReportBasis. Derived data for the managers' reports: store.settle fills them, and changing an instant
+    # clears its duration (the events at the end of this module), so they never disagree with the instants.
+    first_response_minutes: int | None = None
+    resolution_minutes: int | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
 
 
@@ -436,13 +436,13 @@ class ReportBasis(SQLModel, table=True):
 @event.listens_for(Inquiry.first_response_at, "set")
 def _first_response_changed(target: Inquiry, value: Any, old: Any, _initiator: Any) -> None:
     if value != old:
-        target.first_response_hours = None
+        target.first_response_minutes = None
 
 
 @event.listens_for(Inquiry.resolved_at, "set")
 def _resolved_changed(target: Inquiry, value: Any, old: Any, _initiator: Any) -> None:
     if value != old:
-        target.resolution_hours = None
+        target.resolution_minutes = None
 
 
 @event.listens_for(Draft.text, "set")

@@ -16,7 +16,7 @@ import datetime as dt
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any, Literal, cast
@@ -31,9 +31,12 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    literal,
+    null,
     select,
+    tuple_,
+    union_all,
 )
-from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
@@ -340,27 +343,59 @@ class ResponseTimes:
         return None if self.decided == 0 else self.within_target / self.decided
 
 
+def percentile_of_counts(counts: Mapping[int, int], q: float) -> float | None:
+    """:func:`percentile` of the multiset ``{value: how many}``, without expanding it."""
+    n = sum(counts.values())
+    if n == 0:
+        return None
+    pos = (n - 1) * q
+    low = int(pos)
+    ranks = [low, min(low + 1, n - 1)]
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while ranks and ranks[0] < seen:
+            found.append(value)
+            ranks.pop(0)
+        if not ranks:
+            break
+    return found[0] + (found[1] - found[0]) * (pos - low)
+
+
 @dataclass
-class _Durations:
+class _Histograms:
+    """One intent's durations in whole business minutes: {minutes: inquiries}."""
+
     inquiries: int = 0
-    first: list[float] = field(default_factory=list)
-    resolution: list[float] = field(default_factory=list)
-    within: int = 0
-    decided: int = 0
+    late: int = 0  # unanswered and already past the target
+    first: Counter[int] = field(default_factory=Counter)
+    resolution: Counter[int] = field(default_factory=Counter)
+
+    def add(self, other: _Histograms) -> None:
+        self.inquiries += other.inquiries
+        self.late += other.late
+        self.first.update(other.first)
+        self.resolution.update(other.resolution)
 
 
-def _summarise(intent: str, d: _Durations) -> ResponseTimes:
+def _in_hours(minutes: float | None) -> float | None:
+    return None if minutes is None else minutes / 60
+
+
+def _summarise(intent: str, h: _Histograms, target_hours: float) -> ResponseTimes:
+    answered = sum(h.first.values())
     return ResponseTimes(
         intent=intent,
-        inquiries=d.inquiries,
-        answered=len(d.first),
-        first_response_median=percentile(d.first, 0.5),
-        first_response_p90=percentile(d.first, 0.9),
-        resolved=len(d.resolution),
-        resolution_median=percentile(d.resolution, 0.5),
-        resolution_p90=percentile(d.resolution, 0.9),
-        within_target=d.within,
-        decided=d.decided,
+        inquiries=h.inquiries,
+        answered=answered,
+        first_response_median=_in_hours(percentile_of_counts(h.first, 0.5)),
+        first_response_p90=_in_hours(percentile_of_counts(h.first, 0.9)),
+        resolved=sum(h.resolution.values()),
+        resolution_median=_in_hours(percentile_of_counts(h.resolution, 0.5)),
+        resolution_p90=_in_hours(percentile_of_counts(h.resolution, 0.9)),
+        within_target=sum(n for minutes, n in h.first.items() if minutes <= target_hours * 60),
+        decided=answered + h.late,
     )
 
 
@@ -369,14 +404,59 @@ def response_times(
 ) -> list[ResponseTimes]:
     """First-response and resolution times in business hours: median and p90 per intent, SLA share.
 
-    The durations are the ones :func:`store.settle.settle` stored under ``hours`` (:func:`build_report`
-    settles first); an answer recorded after the last settle counts as neither answered nor waiting.
-    Percentiles are computed by PostgreSQL, elsewhere in Python, with the same interpolation."""
+    The durations are the whole business minutes :func:`store.settle.settle` stored under ``hours``
+    (:func:`build_report` settles first); an answer recorded after the last settle counts as neither
+    answered nor waiting. The database returns histograms ({minutes: inquiries} per intent) rather than
+    rows, so nothing is sorted: percentiles interpolate between ranks of the histogram, exactly as
+    :func:`percentile` over the expanded values would."""
+    per: dict[str, _Histograms] = defaultdict(_Histograms)
     overdue = overdue_before(hours, target_hours, now)
+    for part, intent, minutes, n, late in conn.execute(_histograms_stmt(conn, rng, overdue)):
+        h = per[str(intent)]
+        if part == _TOTALS:
+            h.inquiries += int(n)
+            h.late += int(late)
+        elif minutes is not None:
+            (h.first if part == _FIRST else h.resolution)[int(minutes)] += int(n)
+    overall = _Histograms()
+    for h in per.values():
+        overall.add(h)
+    return [_summarise(k, per[k], target_hours) for k in sorted(per)] + [
+        _summarise(ALL, overall, target_hours)
+    ]
+
+
+_FIRST, _RESOLUTION, _TOTALS = 1, 2, 3  # GROUPING(first, resolution) of each grouping set
+
+
+def _histograms_stmt(conn: Connection, rng: ReportRange, overdue: dt.datetime) -> Select[Any]:
+    """(part, intent, minutes, inquiries, late) rows: the first-response histogram, the resolution
+    histogram, and per-intent totals. One scan with hashed GROUPING SETS on PostgreSQL; three grouped
+    selects under UNION ALL elsewhere (SQLite has no grouping sets)."""
+    intent, first, resolution = INQ.c.primary_intent, INQ.c.first_response_minutes, INQ.c.resolution_minutes
+    late = func.count().filter(
+        and_(first.is_(None), INQ.c.first_response_at.is_(None), INQ.c.received_at < overdue)
+    )
+    where = (_in_range(conn, rng), _inquiries_only())
     if conn.dialect.name == "postgresql":
         _roomy(conn)
-        return _response_times_pg(conn, rng, target_hours=target_hours, overdue=overdue)
-    return _response_times_py(conn, rng, target_hours=target_hours, overdue=overdue)
+        sets = func.grouping_sets(tuple_(intent, first), tuple_(intent, resolution), tuple_(intent))
+        part = func.grouping(first, resolution)
+        return (
+            select(part, intent, func.coalesce(first, resolution), func.count(), late)
+            .where(*where)
+            .group_by(sets)
+        )
+    by_first = (
+        select(literal(_FIRST), intent, first, func.count(), late).where(*where).group_by(intent, first)
+    )
+    by_resolution = (
+        select(literal(_RESOLUTION), intent, resolution, func.count(), late)
+        .where(*where)
+        .group_by(intent, resolution)
+    )
+    totals = select(literal(_TOTALS), intent, null(), func.count(), late).where(*where).group_by(intent)
+    return cast(Select[Any], union_all(by_first, by_resolution, totals))
 
 
 _LONG_AGO = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
@@ -411,86 +491,6 @@ def overdue_before(hours: DeskHours, target_hours: float, now: dt.datetime) -> d
 
 def _waited(clock: BusinessClock, now: dt.datetime, received: dt.datetime) -> float:
     return clock.hours_between(received, now)
-
-
-def _response_times_py(
-    conn: Connection, rng: ReportRange, *, target_hours: float, overdue: dt.datetime
-) -> list[ResponseTimes]:
-    stmt = select(
-        INQ.c.primary_intent,
-        INQ.c.received_at,
-        INQ.c.first_response_at,
-        INQ.c.first_response_hours,
-        INQ.c.resolution_hours,
-    ).where(_in_range(conn, rng), _inquiries_only())
-    per: dict[str, _Durations] = defaultdict(_Durations)
-    for intent, received, first_at, first, resolution in conn.execute(stmt):
-        late = first_at is None and _aware(received) < overdue
-        for d in (per[intent], per[ALL]):
-            d.inquiries += 1
-            if first is not None:
-                d.first.append(first)
-                d.decided += 1
-                d.within += first <= target_hours
-            elif late:
-                d.decided += 1
-            if resolution is not None:
-                d.resolution.append(resolution)
-    overall = per.pop(ALL, _Durations())
-    return [_summarise(k, per[k]) for k in sorted(per)] + [_summarise(ALL, overall)]
-
-
-# Grouping by ``COLLATE "C"`` sorts bytes instead of locale strings; the rows are re-ordered in Python anyway.
-_PG_RESPONSE_TIMES = """
-SELECT GROUPING(intent) AS total, intent, count(*), count(fr),
-       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY fr),
-       count(rs),
-       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY rs),
-       count(*) FILTER (WHERE fr <= :target),
-       count(fr) + count(*) FILTER (WHERE fr IS NULL AND first_at IS NULL AND received_at < :overdue)
-FROM (
-    SELECT primary_intent COLLATE "C" AS intent, received_at, first_response_at AS first_at,
-           first_response_hours AS fr, resolution_hours AS rs
-    FROM inquiry
-    WHERE kind = :kind AND received_at >= :start AND received_at < :end
-) AS durations
-GROUP BY ROLLUP (intent)
-"""
-
-
-def _response_times_pg(
-    conn: Connection, rng: ReportRange, *, target_hours: float, overdue: dt.datetime
-) -> list[ResponseTimes]:
-    start, end = rng.utc_bounds()
-    params = {
-        "kind": InquiryKind.INQUIRY.value,
-        "start": start,
-        "end": end,
-        "target": target_hours,
-        "overdue": overdue,
-    }
-    out = {
-        (ALL if total else str(intent)): _pg_summary(ALL if total else str(intent), row)
-        for total, intent, *row in conn.execute(sql_text(_PG_RESPONSE_TIMES), params)
-    }
-    overall = out.pop(ALL, ResponseTimes(ALL, 0, 0, None, None, 0, None, None, 0, 0))
-    return [out[k] for k in sorted(out)] + [overall]
-
-
-def _pg_summary(intent: str, row: Sequence[Any]) -> ResponseTimes:
-    inquiries, answered, first_pct, resolved, resolution_pct, within, decided = row
-    return ResponseTimes(
-        intent=intent,
-        inquiries=int(inquiries),
-        answered=int(answered),
-        first_response_median=first_pct[0] if answered else None,
-        first_response_p90=first_pct[1] if answered else None,
-        resolved=int(resolved),
-        resolution_median=resolution_pct[0] if resolved else None,
-        resolution_p90=resolution_pct[1] if resolved else None,
-        within_target=int(within),
-        decided=int(decided),
-    )
 
 
 # --- draft quality and re-routes -------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Two kinds of derived data, both computed from rows already in the store and never typed by anyone:
 
-- ``inquiry.first_response_hours`` / ``resolution_hours``: business hours from arrival to the first answer and
-  to resolution, under the desk hours in the settings. Computing them per row at report time (holiday
+- ``inquiry.first_response_minutes`` / ``resolution_minutes``: whole business minutes from arrival to the
+  first answer and to resolution, under the desk hours in the settings. Computing them per row at report time (holiday
   calendar, lunch break, time zone) was most of a yearly report's cost; here each is computed once.
 - ``draft.report_intent`` / ``received_at`` / ``edited``: the intent the bot drafted for, the inquiry's
   arrival and whether staff changed the text, so draft quality over a range needs no join and no JSON.
@@ -19,6 +19,7 @@ recorded concurrently is never given a stale duration; it is simply settled next
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -26,7 +27,7 @@ from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from desk.business_hours import DeskHours, clock_for
+from desk.business_hours import BusinessClock, DeskHours, clock_for
 from store.models import Draft, Inquiry, ReportBasis, utcnow
 
 __all__ = ["SettleResult", "settle"]
@@ -39,8 +40,8 @@ DESK_HOURS = "desk_hours"
 _BATCH = 5000
 
 _UNSETTLED = or_(
-    and_(INQ.c.first_response_at.is_not(None), INQ.c.first_response_hours.is_(None)),
-    and_(INQ.c.resolved_at.is_not(None), INQ.c.resolution_hours.is_(None)),
+    and_(INQ.c.first_response_at.is_not(None), INQ.c.first_response_minutes.is_(None)),
+    and_(INQ.c.resolved_at.is_not(None), INQ.c.resolution_minutes.is_(None)),
 )
 
 # Guarded by the instants it was computed from (IS NOT DISTINCT FROM, so NULL matches NULL).
@@ -53,7 +54,7 @@ _WRITE_DURATIONS = (
         ),
         INQ.c.resolved_at.is_not_distinct_from(bindparam("resolved_at_", type_=INQ.c.resolved_at.type)),
     )
-    .values(first_response_hours=bindparam("first_hours"), resolution_hours=bindparam("resolution_hours_"))
+    .values(first_response_minutes=bindparam("first_minutes"), resolution_minutes=bindparam("resolution_minutes_"))
 )
 
 
@@ -98,8 +99,8 @@ def _rebase(conn: Connection, hours: DeskHours) -> bool:
         return False
     conn.execute(
         update(INQ)
-        .where(or_(INQ.c.first_response_hours.is_not(None), INQ.c.resolution_hours.is_not(None)))
-        .values(first_response_hours=None, resolution_hours=None)
+        .where(or_(INQ.c.first_response_minutes.is_not(None), INQ.c.resolution_minutes.is_not(None)))
+        .values(first_response_minutes=None, resolution_minutes=None)
     )
     if stored is None:
         conn.execute(BASIS.insert().values(name=DESK_HOURS, value=key, updated_at=utcnow()))
@@ -125,15 +126,18 @@ def _settle_durations(conn: Connection, hours: DeskHours, after: int) -> tuple[i
                 "row_id": row_id,
                 "first_at": first_at,
                 "resolved_at_": resolved_at,
-                "first_hours": None if first_at is None else clock.hours_between(received, first_at),
-                "resolution_hours_": None
-                if resolved_at is None
-                else clock.hours_between(received, resolved_at),
+                "first_minutes": _minutes(clock, received, first_at),
+                "resolution_minutes_": _minutes(clock, received, resolved_at),
             }
         )
     if params:
         conn.execute(_WRITE_DURATIONS, params)
     return len(params), (params[-1]["row_id"] if params else after)
+
+
+def _minutes(clock: BusinessClock, start: dt.datetime, end: dt.datetime | None) -> int | None:
+    """Business minutes, rounded to the nearest (half to even, as Python's ``round``)."""
+    return None if end is None else round(clock.seconds_between(start, end) / 60)
 
 
 def _settle_drafts(conn: Connection) -> int:

@@ -17,11 +17,11 @@ from tests.bot.reporting.history import build_history, jst
 LONG_DAYS = DeskHours(windows=((dt.time(8), dt.time(20)),))
 
 
-def _durations(engine: Engine, inquiry_id: int) -> tuple[float | None, float | None]:
+def _durations(engine: Engine, inquiry_id: int) -> tuple[int | None, int | None]:
     with Session(engine) as s:
         row = s.get(Inquiry, inquiry_id)
         assert row is not None
-        return row.first_response_hours, row.resolution_hours
+        return row.first_response_minutes, row.resolution_minutes
 
 
 def test_settle_stores_the_business_hours_of_every_answered_inquiry(engine: Engine) -> None:
@@ -33,11 +33,11 @@ def test_settle_stores_the_business_hours_of_every_answered_inquiry(engine: Engi
             expected_first = (
                 None
                 if row.first_response_at is None
-                else clock.hours_between(row.received_at, row.first_response_at)
+                else round(clock.seconds_between(row.received_at, row.first_response_at) / 60)
             )
-            assert row.first_response_hours == expected_first
+            assert row.first_response_minutes == expected_first
     # Inquiry 2 (history table): answered after 1.0 h, resolved after 5.5 h across the lunch break.
-    assert _durations(engine, 2) == (1.0, 5.5)
+    assert _durations(engine, 2) == (60, 330)
 
 
 def test_a_second_settle_has_nothing_to_do(engine: Engine) -> None:
@@ -55,9 +55,9 @@ def test_changing_an_answer_time_clears_its_duration_until_the_next_settle(engin
         row.first_response_at = jst(4, 27, 15, 30)  # 2 business hours after 11:30, lunch excluded
         s.add(row)
         s.commit()
-    assert _durations(engine, 2) == (None, 5.5)
+    assert _durations(engine, 2) == (None, 330)
     assert settle(engine, DeskHours()).inquiries == 1
-    assert _durations(engine, 2) == (3.0, 5.5)
+    assert _durations(engine, 2) == (180, 330)
 
 
 def test_reopening_an_inquiry_clears_its_resolution_time(engine: Engine) -> None:
@@ -69,7 +69,7 @@ def test_reopening_an_inquiry_clears_its_resolution_time(engine: Engine) -> None
         row.resolved_at = None
         s.add(row)
         s.commit()
-    assert _durations(engine, 2) == (1.0, None)
+    assert _durations(engine, 2) == (60, None)
     assert settle(engine, DeskHours()).inquiries == 0  # nothing to compute for an open inquiry
 
 
@@ -79,7 +79,7 @@ def test_new_desk_hours_recompute_every_duration(engine: Engine) -> None:
     result = settle(engine, LONG_DAYS)
     assert result.rebased and result.inquiries == 6
     # 11:30 -> 13:30 with no lunch break is 2 h; resolution 4/28 10:00 is 8.5 + 2 = 10.5 h.
-    assert _durations(engine, 2) == (2.0, 10.5)
+    assert _durations(engine, 2) == (120, 630)
     assert settle(engine, LONG_DAYS) == SettleResult(0, 0, False)
 
 

@@ -45,8 +45,8 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("inquiry", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("first_response_hours", sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column("resolution_hours", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("first_response_minutes", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("resolution_minutes", sa.Integer(), nullable=True))
         # The reports' covering index now carries the durations too (autogenerate does not compare includes).
         batch_op.drop_index(
             "ix_inquiry_kind_received",
@@ -69,8 +69,8 @@ def upgrade() -> None:
                 "identity_verified",
                 "first_response_at",
                 "resolved_at",
-                "first_response_hours",
-                "resolution_hours",
+                "first_response_minutes",
+                "resolution_minutes",
                 "id",
             ],
         )
@@ -86,10 +86,10 @@ def upgrade() -> None:
             ["id"],
             unique=False,
             postgresql_where=sa.text(
-                "(first_response_at IS NOT NULL AND first_response_hours IS NULL) OR (resolved_at IS NOT NULL AND resolution_hours IS NULL)"
+                "(first_response_at IS NOT NULL AND first_response_minutes IS NULL) OR (resolved_at IS NOT NULL AND resolution_minutes IS NULL)"
             ),
             sqlite_where=sa.text(
-                "(first_response_at IS NOT NULL AND first_response_hours IS NULL) OR (resolved_at IS NOT NULL AND resolution_hours IS NULL)"
+                "(first_response_at IS NOT NULL AND first_response_minutes IS NULL) OR (resolved_at IS NOT NULL AND resolution_minutes IS NULL)"
             ),
         )
 
@@ -115,10 +115,10 @@ def downgrade() -> None:
         batch_op.drop_index(
             "ix_inquiry_unsettled",
             postgresql_where=sa.text(
-                "(first_response_at IS NOT NULL AND first_response_hours IS NULL) OR (resolved_at IS NOT NULL AND resolution_hours IS NULL)"
+                "(first_response_at IS NOT NULL AND first_response_minutes IS NULL) OR (resolved_at IS NOT NULL AND resolution_minutes IS NULL)"
             ),
             sqlite_where=sa.text(
-                "(first_response_at IS NOT NULL AND first_response_hours IS NULL) OR (resolved_at IS NOT NULL AND resolution_hours IS NULL)"
+                "(first_response_at IS NOT NULL AND first_response_minutes IS NULL) OR (resolved_at IS NOT NULL AND resolution_minutes IS NULL)"
             ),
         )
         batch_op.drop_index(
@@ -129,8 +129,8 @@ def downgrade() -> None:
                 "identity_verified",
                 "first_response_at",
                 "resolved_at",
-                "first_response_hours",
-                "resolution_hours",
+                "first_response_minutes",
+                "resolution_minutes",
                 "id",
             ],
         )
@@ -147,8 +147,8 @@ def downgrade() -> None:
                 "id",
             ],
         )
-        batch_op.drop_column("resolution_hours")
-        batch_op.drop_column("first_response_hours")
+        batch_op.drop_column("resolution_minutes")
+        batch_op.drop_column("first_response_minutes")
 
     with op.batch_alter_table("draft", schema=None) as batch_op:
         batch_op.drop_index(
