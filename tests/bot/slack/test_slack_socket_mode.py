@@ -110,5 +110,6 @@ async def test_healthz_reports_each_component(runtime: Runtime) -> None:
         "slack_digest": "disabled",  # no managers' channel configured
         "email_intake": "disabled",
         "email_outbox": "disabled",
+        "report_settle": "running",
     }
     assert body["components"]["slack"]["detail"] == "socket_mode"
