@@ -190,7 +190,8 @@ class Pipeline:
 
     # -- the steps ----------------------------------------------------------------------------------------
     def process_sync(self, message: IncomingMessage) -> ProcessResult:
-        with session_scope(self.engine) as session:
+        # One connection for both commits: a second checkout (and return) would cost more than a query.
+        with self.engine.connect() as conn, session_scope(conn) as session:
             seen = _find_message(session, message.channel, message.external_id)
             if seen is not None:
                 return self._result(session, seen, created=False, attached=False)

@@ -10,7 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -21,14 +21,17 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> E
     becomes the search path so that separate test runs never see each other's rows."""
     parsed = make_url(url)
     connect_args: dict[str, Any] = {}
-    if parsed.get_backend_name() == "sqlite":
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         connect_args["check_same_thread"] = False
     elif schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True)
-    if parsed.get_backend_name() == "sqlite":
+    # A server connection can die while it sits in the pool, so it is pinged at checkout; an embedded
+    # SQLite file cannot drop a connection, and the ping would be one more statement on every checkout.
+    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=not sqlite)
+    if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -65,9 +68,13 @@ def current_revision(engine: Engine) -> str | None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(bind: Engine | Connection) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error.
+
+    Bound to a ``Connection`` (not in a transaction), the session begins and ends its transactions on
+    that one connection, so a unit of work that commits more than once checks a connection out only once.
+    """
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
