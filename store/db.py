@@ -43,6 +43,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Checkpoint after ~40 MB of WAL (10,000 pages) instead of SQLite's default 1,000 (~4 MB). The pipeline
+    # writes ~30 pages per message, so at the default a checkpoint (copy pages back, two fsyncs) ran inside
+    # the commit of every ~30th message and set the p99 latency; fewer, larger checkpoints also copy the
+    # hot pages (newest table and index leaves, rewritten by every message) once each instead of many times.
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 
