@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
+# The package loads every country's calendar (~0.2 s) on first use: importing it with this module keeps
+# that off the first message that needs a bank day.
+from holidays.countries.japan import Japan
 
 __all__ = ["is_bank_holiday", "is_business_day", "next_business_day"]
 
@@ -21,7 +23,7 @@ _NEW_YEAR_CLOSURE = frozenset({(12, 31), (1, 1), (1, 2), (1, 3)})
 @lru_cache(maxsize=64)
 def _national_holidays(year: int) -> frozenset[date]:
     # One frozen set per year: cheap membership tests and no shared mutable state between threads.
-    return frozenset(holidays.country_holidays("JP", years=year).keys())
+    return frozenset(Japan(years=year).keys())
 
 
 def is_bank_holiday(day: date) -> bool:
