@@ -295,15 +295,25 @@ def _latest(model: type[SQLModel], fields: tuple[str, ...], month: str) -> Selec
     )
 
 
+def _customer_with_contracts() -> Select[Any]:
+    """The customer's row and its contracts, contract number order, in one round trip: the customer's
+    columns come first and repeat on every contract row; a customer without contracts is one row whose
+    contract columns are NULL (outer join)."""
+    customer, contract = _table(Customer), _table(Contract)
+    return (
+        sa_select(
+            *[customer.c[f] for f in _CUSTOMER_FIELDS],
+            contract.c.id,
+            *[contract.c[f] for f in _CONTRACT_FIELDS],
+        )
+        .select_from(customer.outerjoin(contract, contract.c.customer_id == customer.c.id))
+        .where(customer.c.id == bindparam("customer_id"))
+        .order_by(contract.c.contract_no)
+    )
+
+
 # Built once: the view is read for every inquiry, and building statements costs more than running them.
-_CUSTOMER_ROW = sa_select(*[_table(Customer).c[f] for f in _CUSTOMER_FIELDS]).where(
-    _table(Customer).c.id == bindparam("customer_id")
-)
-_CONTRACT_ROWS = (
-    sa_select(_table(Contract).c.id, *[_table(Contract).c[f] for f in _CONTRACT_FIELDS])
-    .where(_table(Contract).c.customer_id == bindparam("customer_id"))
-    .order_by(_table(Contract).c.contract_no)
-)
+_CUSTOMER_ROWS = _customer_with_contracts()
 _USAGE_ROWS = _latest(MonthlyUsage, _USAGE_FIELDS, "month")
 _INVOICE_ROWS = _latest(Invoice, _INVOICE_FIELDS, "billing_month")
 
@@ -315,13 +325,15 @@ def load_customer_view(
     own — another customer's contract is never included), each with up to ``months`` months of usage
     and invoices, oldest first. Raises NotFound for an unknown customer id.
 
-    Four queries whatever the number of contracts; rows go straight into the frozen views, no ORM objects.
+    Three queries whatever the number of contracts; rows go straight into the frozen views, no ORM objects.
     """
     conn = session.connection()
-    customer = conn.execute(_CUSTOMER_ROW, {"customer_id": customer_id}).first()
-    if customer is None:
+    found = conn.execute(_CUSTOMER_ROWS, {"customer_id": customer_id}).all()
+    if not found:
         raise NotFound(f"お客さま（ID {customer_id}）が見つかりません")
-    contracts = conn.execute(_CONTRACT_ROWS, {"customer_id": customer_id}).all()
+    split = len(_CUSTOMER_FIELDS)
+    customer = found[0][:split]
+    contracts = [row[split:] for row in found if row[split] is not None]
     if contract_ids is not None:
         wanted = set(contract_ids)
         contracts = [c for c in contracts if c[0] in wanted]
