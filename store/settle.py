@@ -54,7 +54,9 @@ _WRITE_DURATIONS = (
         ),
         INQ.c.resolved_at.is_not_distinct_from(bindparam("resolved_at_", type_=INQ.c.resolved_at.type)),
     )
-    .values(first_response_minutes=bindparam("first_minutes"), resolution_minutes=bindparam("resolution_minutes_"))
+    .values(
+        first_response_minutes=bindparam("first_minutes"), resolution_minutes=bindparam("resolution_minutes_")
+    )
 )
 
 
