@@ -242,10 +242,9 @@ class Runtime:
         """Keep the managers' derived report columns current (store/settle.py), so that a report, the App
         Home tab or the digest never waits for a backlog, and a change of desk hours is absorbed right after
         the restart that brings it rather than in a manager's first report."""
-        from desk.business_hours import DeskHours
         from store.settle import settle
 
-        hours = DeskHours.from_pairs(self.settings.desk.hours, self.settings.timezone)
+        hours = self.settings.desk_hours()
         self.health.set("report_settle", RUNNING)
         while not self.stop_event.is_set():
             await asyncio.to_thread(settle, self.engine, hours)

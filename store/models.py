@@ -206,11 +206,13 @@ class InquiryStatus(StrEnum):
     FAILED = "failed"  # the pipeline could not process it; staff must look
 
 
-_UNSETTLED_INQUIRY = (
+# Rows store.settle has still to fill: the partial indexes below and settle's queries share these texts, so
+# the planner can always match the query to its index.
+UNSETTLED_INQUIRY = (
     "(first_response_at IS NOT NULL AND first_response_minutes IS NULL)"
     " OR (resolved_at IS NOT NULL AND resolution_minutes IS NULL)"
 )
-_UNSETTLED_DRAFT = "edited IS NULL"
+UNSETTLED_DRAFT = "edited IS NULL"
 # Must list store.reports.OPEN_STATUSES: the queue measure reads the waiting inquiries from this index alone.
 _OPEN_INQUIRY = "kind = 'inquiry' AND status IN ('received', 'drafted', 'failed')"
 
@@ -246,8 +248,8 @@ class Inquiry(SQLModel, table=True):
         Index(
             "ix_inquiry_unsettled",
             "id",
-            postgresql_where=sql_text(_UNSETTLED_INQUIRY),
-            sqlite_where=sql_text(_UNSETTLED_INQUIRY),
+            postgresql_where=sql_text(UNSETTLED_INQUIRY),
+            sqlite_where=sql_text(UNSETTLED_INQUIRY),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -329,8 +331,8 @@ class Draft(SQLModel, table=True):
         Index(
             "ix_draft_unsettled",
             "id",
-            postgresql_where=sql_text(_UNSETTLED_DRAFT),
-            sqlite_where=sql_text(_UNSETTLED_DRAFT),
+            postgresql_where=sql_text(UNSETTLED_DRAFT),
+            sqlite_where=sql_text(UNSETTLED_DRAFT),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)

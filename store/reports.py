@@ -250,7 +250,6 @@ class Census:
     count and how many of them came from a sender not proven to be the customer. Volumes and intake are
     both read off it, so a report scans the range's index once for the two."""
 
-    rng: ReportRange
     cells: dict[tuple[dt.date, str, str, str], tuple[int, int]]
 
 
@@ -271,7 +270,7 @@ def census(conn: Connection, rng: ReportRange) -> Census:
     for b, kind, intent, channel, n, not_proven in conn.execute(stmt):
         day = starts[int(b) - 1] if pg else _as_date(b)
         cells[(day, str(kind), str(intent), str(channel))] = (int(n), int(not_proven))
-    return Census(rng, cells)
+    return Census(cells)
 
 
 def _bucket_starts(rng: ReportRange) -> list[dt.date]:

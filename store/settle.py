@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from desk.business_hours import BusinessClock, DeskHours, clock_for
-from store.models import Draft, Inquiry, ReportBasis, utcnow
+from store.models import UNSETTLED_DRAFT, UNSETTLED_INQUIRY, Draft, Inquiry, ReportBasis, utcnow
 
 __all__ = ["SettleResult", "settle"]
 
@@ -39,10 +40,7 @@ BASIS = cast(Table, ReportBasis.__table__)  # type: ignore[attr-defined]
 DESK_HOURS = "desk_hours"
 _BATCH = 5000
 
-_UNSETTLED = or_(
-    and_(INQ.c.first_response_at.is_not(None), INQ.c.first_response_minutes.is_(None)),
-    and_(INQ.c.resolved_at.is_not(None), INQ.c.resolution_minutes.is_(None)),
-)
+_UNSETTLED = sql_text(UNSETTLED_INQUIRY)
 
 # Guarded by the instants it was computed from (IS NOT DISTINCT FROM, so NULL matches NULL).
 _WRITE_DURATIONS = (
@@ -145,7 +143,7 @@ def _minutes(clock: BusinessClock, start: dt.datetime, end: dt.datetime | None) 
 def _settle_drafts(conn: Connection) -> int:
     """Up to ``_BATCH`` drafts in one UPDATE: the first drafted intent (else the inquiry's), its arrival,
     and the edit flag. A settled draft leaves the partial index, so the next batch finds the next ones."""
-    batch = select(DRAFT.c.id).where(DRAFT.c.edited.is_(None)).order_by(DRAFT.c.id).limit(_BATCH)
+    batch = select(DRAFT.c.id).where(sql_text(UNSETTLED_DRAFT)).order_by(DRAFT.c.id).limit(_BATCH)
     ids = list(conn.execute(batch).scalars())
     if not ids:
         return 0

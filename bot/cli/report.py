@@ -96,14 +96,13 @@ def report(
     from bot.reporting.charts import render_chart
     from bot.reporting.formats import print_tables, to_csv, to_json
     from bot.reporting.html import render_html
-    from desk.business_hours import DeskHours
     from store.reports import build_report
 
     settings = load_settings(ctx)
     rng = report_range(settings, parse_date(since, "--since"), parse_date(until, "--until"), by.value)
     now = parse_now(as_of, settings)
     with user_errors(as_json=fmt is Format.JSON):
-        hours = DeskHours.from_pairs(settings.desk.hours, settings.timezone)
+        hours = settings.desk_hours()
         data = build_report(
             open_store(settings),
             rng,

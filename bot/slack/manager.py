@@ -21,7 +21,6 @@ from bot.reporting.labels import intent_label
 from bot.reporting.tables import hours, share
 from bot.settings import Settings
 from bot.slack import blockkit as bk
-from desk.business_hours import DeskHours
 from store.reports import ALL, Bucketing, Report, ReportRange, bucket_start, build_report, previous_bucket
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ _PREVIOUS_JA = {"week": "先週", "month": "先月"}
 def _report(
     engine: Engine, settings: Settings, since: dt.date, until: dt.date, by: Bucketing, now: dt.datetime
 ) -> Report:
-    hours_ = DeskHours.from_pairs(settings.desk.hours, settings.timezone)
+    hours_ = settings.desk_hours()
     rng = ReportRange(since, until, by, settings.timezone)
     return build_report(
         engine, rng, hours=hours_, target_hours=settings.desk.sla_target_business_hours, now=now
