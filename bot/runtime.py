@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot.backoff import Backoff
 from bot.settings import Settings
+from bot.wiring import build_pipeline
 from desk.message import IncomingMessage
 from desk.pipeline import Pipeline
 
@@ -53,27 +54,6 @@ class Health:
             },
         }
         return (200 if ok else 503), body
-
-
-def build_pipeline(settings: Settings, engine: Engine) -> Pipeline:
-    """The pipeline with the classifier loaded once (a few seconds; call it off the event loop)."""
-    from desk.drafting import DeskInfo
-    from intents.understand import Understander
-
-    d = settings.desk
-    desk = DeskInfo(
-        company=d.company,
-        desk_name=d.desk_name,
-        phone=d.phone,
-        fax=d.fax,
-        hours_text=d.hours_text,
-        email=d.email,
-        portal_url=d.portal_url,
-    )
-    understander = Understander.load(
-        threshold=settings.classifier.threshold, max_intents=settings.classifier.max_intents
-    )
-    return Pipeline(engine=engine, desk=desk, understander=understander, tz=settings.timezone)
 
 
 class Runtime:
@@ -289,5 +269,6 @@ class Runtime:
 
 async def serve(settings: Settings, engine: Engine) -> None:
     """Load the pipeline, then run every enabled component until SIGTERM/SIGINT."""
+    # The classifier loads in a few seconds: off the event loop.
     pipeline = await asyncio.to_thread(build_pipeline, settings, engine)
     await Runtime(settings, engine=engine, pipeline=pipeline).run()
