@@ -9,10 +9,14 @@ directory, then the embedded defaults below.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,10 +31,15 @@ if TYPE_CHECKING:
 class DeskSettings(BaseModel):
     """Who the desk is, as written in replies and signatures."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
+
     company: str = "エバーグリーン・マーケティング株式会社"
     desk_name: str = "お客さまサポートデスク"
     phone: str = "03-6271-0242"
     fax: str = "03-6271-0241"
+    # Further numbers of the desk itself (other lines, a toll-free number). These, ``phone`` and ``fax`` are
+    # never taken as a customer's contact number when they appear in a mail (signatures, quoted replies).
+    other_phones: list[str] = Field(default_factory=list)
     hours_text: str = "平日 9:00～12:00／13:00～17:00"
     email: str = "support@desk.example.jp"
     portal_url: str = "https://www.egmkt.co.jp/"
@@ -40,13 +49,21 @@ class DeskSettings(BaseModel):
     )
     sla_target_business_hours: float = 7.0  # one business day
 
+    def own_phone_digits(self) -> tuple[str, ...]:
+        """The desk's own numbers as bare digits (what the entity extractor compares against)."""
+        numbers = (self.phone, self.fax, *self.other_phones)
+        digits = ("".join(ch for ch in unicodedata.normalize("NFKC", n) if ch.isdigit()) for n in numbers)
+        return tuple(d for d in digits if d)
+
 
 class ClassifierSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
     threshold: float = 0.5  # below this an intent is not reported; nothing left -> "other"
     max_intents: int = 3
 
 
 class ImapSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
     host: str = "127.0.0.1"
     port: int = 993
     security: Literal["ssl", "starttls", "plain"] = "ssl"
@@ -62,6 +79,7 @@ class ImapSettings(BaseModel):
 
 
 class SmtpSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
     host: str = "127.0.0.1"
     port: int = 587
     security: Literal["ssl", "starttls", "plain"] = "starttls"
@@ -73,6 +91,7 @@ class SmtpSettings(BaseModel):
 
 
 class SlackSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
     mode: Literal["socket", "http"] = "socket"
     bot_token: SecretStr = SecretStr("")
     app_token: SecretStr = SecretStr("")
@@ -95,7 +114,9 @@ class Settings(BaseSettings):
         env_prefix="MADOGUCHI_",
         env_nested_delimiter="__",
         env_file=".env",
-        extra="ignore",
+        # A misspelt key (``databse_url``, ``[slak]``) must stop the process with its name, not leave it
+        # quietly running on the defaults.
+        extra="forbid",
         toml_file="madoguchi.toml",
     )
 
@@ -130,7 +151,10 @@ class Settings(BaseSettings):
     def _postgres_uses_psycopg3(cls, value: str) -> str:
         # "postgresql://" would make SQLAlchemy look for psycopg2, which we do not ship.
         if value.startswith("postgresql://") or value.startswith("postgres://"):
-            return "postgresql+psycopg://" + value.split("://", 1)[1]
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        problem = database_url_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @classmethod
@@ -149,3 +173,70 @@ class Settings(BaseSettings):
             TomlConfigSettingsSource(settings_cls),
             file_secret_settings,
         )
+
+
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a store address, in plain words (None when it looks usable)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return (
+            "データベースの URL を読み取れません（例: sqlite:///var/madoguchi.db、"
+            "postgresql://user@host/db）。"
+        )
+    if parsed.get_backend_name() not in SUPPORTED_DATABASES:
+        return f"データベース「{parsed.get_backend_name()}」には対応していません（sqlite か postgresql）。"
+    return None
+
+
+class SettingsError(Exception):
+    """The configuration cannot be used; the message names the offending key in plain words."""
+
+
+def _describe(error: ErrorDetails) -> str:
+    loc = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"不明な設定項目「{loc}」があります（綴りを確認してください） / unknown setting '{loc}'"
+    # The message only, never the input: a rejected value may be a password or a token.
+    message = error["msg"].removeprefix("Value error, ")
+    return f"設定項目「{loc}」の値が不正です: {message}"
+
+
+# Variables of the same prefix read by the test suite and CI, not by the product.
+NOT_SETTINGS = ("MADOGUCHI_TEST_", "MADOGUCHI_REQUIRE_SERVICES")
+
+
+def unknown_env_keys(environ: Mapping[str, str]) -> list[str]:
+    """``MADOGUCHI_…`` variables that name no setting (pydantic-settings skips them silently)."""
+    known = {name.upper() for name in Settings.model_fields}
+    unknown = []
+    for key in environ:
+        if not key.upper().startswith("MADOGUCHI_") or key.upper().startswith(NOT_SETTINGS):
+            continue
+        top = key[len("MADOGUCHI_") :].split("__", 1)[0].upper()
+        if top not in known:
+            unknown.append(key)
+    return sorted(unknown)
+
+
+def load_settings_checked(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from every source, or :class:`SettingsError` naming each unknown or invalid key."""
+    env = os.environ if environ is None else environ  # noqa: TID251 - the one place that reads it
+    problems = [
+        f"不明な環境変数「{key}」があります（綴りを確認してください） / unknown setting '{key}'"
+        for key in unknown_env_keys(env)
+    ]
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems += [_describe(error) for error in exc.errors()]
+        settings = None
+    if problems or settings is None:
+        raise SettingsError("\n".join(problems))
+    return settings

@@ -25,6 +25,9 @@ def register(app: typer.Typer) -> None:
         if problem:
             err_console.print(f"[bold red]エラー:[/] {problem}")
             raise typer.Exit(2)
+        silent = nothing_to_receive(settings)
+        if silent:
+            err_console.print(f"[bold yellow]注意:[/] {silent}", highlight=False)
         engine = open_store(settings)
         try:
             asyncio.run(run_serve(settings, engine))
@@ -42,3 +45,15 @@ def slack_problem(settings: Settings) -> str | None:
     if slack.mode == "socket" and not slack.app_token.get_secret_value():
         return "Socket Mode には Slack のアプリトークン（xapp-）が必要です。"
     return None
+
+
+def nothing_to_receive(settings: Settings) -> str | None:
+    """A warning when neither Slack nor IMAP is configured: the process would run and receive nothing."""
+    slack = bool(settings.slack.bot_token.get_secret_value())
+    imap = bool(settings.imap.host and settings.imap.username)
+    if slack or imap:
+        return None
+    return (
+        "Slack（slack.bot_token）も IMAP（imap.username）も設定されていないため、問い合わせを一件も受信しません。"
+        " 承認済みの返信の送信とレポート集計だけを行います。"
+    )
