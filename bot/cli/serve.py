@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 
@@ -11,16 +12,28 @@ from bot.cli.common import err_console, load_settings, open_store
 from bot.settings import Settings
 
 
+class LogFormatChoice(StrEnum):
+    text = "text"
+    json = "json"
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve")
-    def serve(ctx: typer.Context) -> None:
-        """Slack・メール受信・送信キューを常駐させます（SIGTERM/SIGINT で安全に停止）。"""
+    def serve(
+        ctx: typer.Context,
+        log_format: Annotated[
+            LogFormatChoice,
+            typer.Option("--log-format", help="ログの形式: text / json（1行1オブジェクト）。"),
+        ] = LogFormatChoice.text,
+    ) -> None:
+        """Slack・メール受信・送信キューを常駐させます（SIGTERM/SIGINT で安全に停止）。
+
+        /healthz（各部の状態）と /metrics（Prometheus）を health_port で公開します。"""
+        from bot import logs
         from bot.runtime import serve as run_serve
 
         settings = load_settings(ctx)
-        logging.basicConfig(
-            level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        logs.configure(settings.log_level, log_format.value)
         problem = slack_problem(settings)
         if problem:
             err_console.print(f"[bold red]エラー:[/] {problem}")

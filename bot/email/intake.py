@@ -96,6 +96,12 @@ def connect(settings: ImapSettings, timeout: float = 30.0) -> IMAPClient:
     return client
 
 
+def describe_error(exc: BaseException) -> str:
+    """A short, secret-free description of a connection error for /healthz (type and the server's words)."""
+    text = str(exc).splitlines()[0][:160] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def _wakes(response: Any) -> bool:
     return isinstance(response, tuple) and len(response) > 1 and response[1] in (b"EXISTS", b"BYE")
 
@@ -130,6 +136,7 @@ class ImapIntake:
         options: ParseOptions | None = None,
         backoff: Backoff | None = None,
         timeout: float = 30.0,
+        on_state: Callable[[bool, str], None] | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -137,6 +144,8 @@ class ImapIntake:
         self.options = options or ParseOptions(max_bytes=settings.max_message_bytes)
         self.backoff = backoff or Backoff(base=1.0, max_delay=300.0)
         self.timeout = timeout
+        # Told (True, "") once connected and (False, "<error>") on each loss: /healthz and /metrics.
+        self.on_state = on_state or (lambda _connected, _error: None)
         self.processed = 0  # messages handed to ``handle`` and filed, since start
         self._failures: dict[tuple[int, int], int] = {}
         self._stop = threading.Event()
@@ -158,10 +167,12 @@ class ImapIntake:
                 client = await asyncio.to_thread(connect, self.settings, self.timeout)
                 await asyncio.to_thread(self._prepare, client)
                 attempt = 0
+                self.on_state(True, "")
                 await self._serve(client)
             except Exception as exc:
                 attempt += 1
                 delay = self.backoff.delay(attempt)
+                self.on_state(False, describe_error(exc))
                 log.warning("IMAP intake interrupted (%s); reconnecting in %.1fs", type(exc).__name__, delay)
                 await self._sleep(delay)
             finally:
