@@ -6,7 +6,20 @@ from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
-from bot.cli import calc, contract, db, demo, importer, ingest, mail, report, review, serve, understand
+from bot.cli import (
+    calc,
+    contract,
+    db,
+    demo,
+    doctor,
+    importer,
+    ingest,
+    mail,
+    report,
+    review,
+    serve,
+    understand,
+)
 from bot.settings import SettingsError, load_settings_checked
 
 app = typer.Typer(
@@ -50,7 +63,7 @@ def _root(
         raise typer.Exit(2) from None
 
 
-for module in (db, calc, contract, understand, review, demo, mail, serve, report, importer, ingest):
+for module in (db, calc, contract, understand, review, demo, mail, serve, report, importer, ingest, doctor):
     module.register(app)
 
 
