@@ -285,7 +285,10 @@ class ImapIntake:
             failures = self._failures.get((uidvalidity, uid), 0) + 1
             self._failures[(uidvalidity, uid)] = failures
             if failures < MAX_HANDLE_FAILURES:
-                log.warning("handling IMAP UID %s failed (%d); will retry", uid, failures, exc_info=True)
+                # The traceback once, on the first failure; each retry after it is one line.
+                log.warning(
+                    "handling IMAP UID %s failed (%d); will retry", uid, failures, exc_info=failures == 1
+                )
                 raise
             # A message the pipeline cannot take must not block the mailbox: it stays unread in the
             # inbox for a person, and intake moves on.
