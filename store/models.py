@@ -411,10 +411,6 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = None
     sent_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
-    # Which sender process holds a ``sending`` row, and until when: recovery after a crash takes only rows
-    # whose lease ran out, never a row another live worker is sending at that moment.
-    claimed_by: str | None = Field(default=None, max_length=64)
-    lease_until: dt.datetime | None = Field(default=None, sa_column=_tz())
 
 
 class MailboxCheckpoint(SQLModel, table=True):

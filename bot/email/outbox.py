@@ -11,15 +11,10 @@ Exactly once, and where that ends:
    inquiry flagged ``send_failed`` and an audit event, so staff are told.
 
 The remaining window is between the server's ``250`` and the commit of step 3 (a crash, kill or database
-outage there). Such a row is left in ``sending``. :meth:`EmailOutbox.recover_stuck` (at start-up and every
-minute) marks such a row ``failed`` with 「送信済みか不明です。…確認してください」 instead of sending it
-again: a possible duplicate is never sent automatically; staff check (the Message-ID is in ``last_error``)
-and re-queue if the customer did not get it.
-
-Several sender processes may share one database. A claim takes the next due row with ``SELECT … FOR UPDATE
-SKIP LOCKED`` (PostgreSQL; SQLite serialises writers anyway) and the compare-and-set above, and stamps the
-row with the sender's id and a lease (``lease_until``). Recovery takes only rows whose lease ran out — the
-sender is gone — never a row another live worker is sending at that moment.
+outage there). Such a row is left in ``sending``. At start-up, :meth:`EmailOutbox.recover_stuck` marks
+every ``sending`` row ``failed`` with 「送信済みか不明です。…確認してください」 instead of sending it again:
+a possible duplicate is never sent automatically; staff check (the Message-ID is in ``last_error``) and
+re-queue if the customer did not get it. This assumes one outbox process per database.
 """
 
 from __future__ import annotations
@@ -28,9 +23,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,15 +51,6 @@ UNKNOWN_OUTCOME = (
 )
 
 
-RECOVER_EVERY_SECONDS = 60.0
-MAX_PER_ROUND = 200  # rows one round sends before it checks the stop signal again
-
-
-def worker_id() -> str:
-    """This process, as written on the rows it claims: host, pid and a random part (pids are reused)."""
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 @dataclass(frozen=True, slots=True)
 class SendOutcome:
     outbox_id: int
@@ -84,58 +67,39 @@ class EmailOutbox:
         desk: DeskSettings,
         backoff: Backoff | None = None,
         timeout: float = 30.0,
-        lease_seconds: float | None = None,
     ) -> None:
         self.engine = engine
         self.smtp = smtp
         self.desk = desk
         self.backoff = backoff or Backoff(base=30.0, max_delay=3600.0)
         self.timeout = timeout
-        self.worker = worker_id()
-        # Longer than one send can take (connect, EHLO, STARTTLS, AUTH, DATA: each bounded by ``timeout``).
-        self.lease = dt.timedelta(
-            seconds=lease_seconds if lease_seconds is not None else max(300.0, 8 * timeout)
-        )
 
     # -- loop -----------------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 2.0) -> None:
-        """Recover rows a dead sender left in ``sending``, then send due rows until ``stop`` is set."""
+        """Recover rows a crash left in ``sending``, then send due rows until ``stop`` is set."""
         await asyncio.to_thread(self.recover_stuck)
-        recovered_at = asyncio.get_running_loop().time()
         while not stop.is_set():
             try:
-                if asyncio.get_running_loop().time() - recovered_at >= RECOVER_EVERY_SECONDS:
-                    await asyncio.to_thread(self.recover_stuck)
-                    recovered_at = asyncio.get_running_loop().time()
                 await self.send_due()
-            except Exception as exc:  # a database hiccup must not end the sender
-                log.error("outbox round failed (%s)", type(exc).__name__)
+            except Exception:  # a database hiccup must not end the sender
+                log.exception("outbox round failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
 
     async def send_due(self, now: dt.datetime | None = None) -> list[SendOutcome]:
-        """Claim and send email rows that are queued and due, one at a time, until none is left (rows other
-        workers hold are skipped); returns what happened to each."""
+        """Send every email row that is queued and due; returns what happened to each."""
         outcomes: list[SendOutcome] = []
-        after = 0  # a round walks forward: a row retried with a short backoff waits for the next round
-        for _ in range(MAX_PER_ROUND):
-            claimed = await asyncio.to_thread(self._claim_next, now or utcnow(), after)
-            if claimed is None:
-                break
-            after = claimed[0].id or after
-            outcomes.append(await self._send_claimed(*claimed))
+        for outbox_id in await asyncio.to_thread(self._due_ids, now or utcnow()):
+            outcome = await self.send_one(outbox_id)
+            if outcome is not None:
+                outcomes.append(outcome)
         return outcomes
 
-    def recover_stuck(self, now: dt.datetime | None = None) -> list[int]:
-        """Rows left in ``sending`` by a sender that is gone (its lease ran out; rows from before leases have
-        none) become ``failed`` for staff (see the module docstring)."""
-        moment = now or utcnow()
+    def recover_stuck(self) -> list[int]:
+        """Rows left in ``sending`` by a crash become ``failed`` for staff (see the module docstring)."""
         with session_scope(self.engine) as session:
             rows = session.exec(
-                select(Outbox)
-                .where(Outbox.channel == "email", Outbox.status == OutboxStatus.SENDING)
-                .where(or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < moment))
-                .with_for_update(skip_locked=True)
+                select(Outbox).where(Outbox.channel == "email", Outbox.status == OutboxStatus.SENDING)
             ).all()
             for row in rows:
                 assert row.id is not None
@@ -153,9 +117,7 @@ class EmailOutbox:
         claimed = await asyncio.to_thread(self._claim, outbox_id)
         if claimed is None:
             return None
-        return await self._send_claimed(*claimed)
-
-    async def _send_claimed(self, row: Outbox, inquiry: Inquiry) -> SendOutcome:
+        row, inquiry = claimed
         try:
             message = build(
                 self._envelope(row, inquiry),
@@ -178,56 +140,35 @@ class EmailOutbox:
         await asyncio.to_thread(self._record_sent, row.id or 0)
         return SendOutcome(row.id or 0, OutboxStatus.SENT)
 
-    def _claim_next(self, now: dt.datetime, after: int = 0) -> tuple[Outbox, Inquiry] | None:
-        """The oldest due row after ``after`` that no other worker holds, claimed for this one (None: nothing
-        to send)."""
-        while True:
-            with session_scope(self.engine) as session:
-                stmt = (
-                    select(Outbox.id)
-                    .where(Outbox.channel == "email", Outbox.status == OutboxStatus.QUEUED)
-                    .where(or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now))
-                    .where(col(Outbox.id) > after)
-                    .order_by(col(Outbox.id))
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                )
-                outbox_id = session.exec(stmt).first()
-                if outbox_id is None:
-                    return None
-                claimed = self._claim_in(session, outbox_id)
-            if claimed is not None:
-                return claimed
-            # Another sender took it between the read and the compare-and-set (SQLite): try the next one.
+    def _due_ids(self, now: dt.datetime) -> list[int]:
+        with Session(self.engine) as session:
+            stmt = (
+                select(Outbox.id)
+                .where(Outbox.channel == "email", Outbox.status == OutboxStatus.QUEUED)
+                .where(or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now))
+                .order_by(col(Outbox.id))
+            )
+            return [i for i in session.exec(stmt).all() if i is not None]
 
     def _claim(self, outbox_id: int) -> tuple[Outbox, Inquiry] | None:
         with session_scope(self.engine) as session:
-            return self._claim_in(session, outbox_id)
-
-    def _claim_in(self, session: Session, outbox_id: int) -> tuple[Outbox, Inquiry] | None:
-        row = session.get(Outbox, outbox_id)
-        if row is None or row.status != OutboxStatus.QUEUED:
-            return None
-        message_id = row.message_id or new_message_id(self.desk.email)
-        # Compare-and-set: only one sender can move the row out of "queued".
-        result = session.execute(
-            update(Outbox)
-            .where(and_(col(Outbox.id) == outbox_id, col(Outbox.status) == OutboxStatus.QUEUED))
-            .values(
-                status=OutboxStatus.SENDING,
-                attempts=Outbox.attempts + 1,
-                message_id=message_id,
-                claimed_by=self.worker,
-                lease_until=utcnow() + self.lease,  # real time, whatever ``now`` the due check used
+            row = session.get(Outbox, outbox_id)
+            if row is None or row.status != OutboxStatus.QUEUED:
+                return None
+            message_id = row.message_id or new_message_id(self.desk.email)
+            # Compare-and-set: only one sender can move the row out of "queued".
+            result = session.execute(
+                update(Outbox)
+                .where(and_(col(Outbox.id) == outbox_id, col(Outbox.status) == OutboxStatus.QUEUED))
+                .values(status=OutboxStatus.SENDING, attempts=Outbox.attempts + 1, message_id=message_id)
             )
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        session.commit()
-        session.refresh(row)
-        inquiry = session.get(Inquiry, row.inquiry_id)
-        assert inquiry is not None
-        return row, inquiry
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            session.commit()
+            session.refresh(row)
+            inquiry = session.get(Inquiry, row.inquiry_id)
+            assert inquiry is not None
+            return row, inquiry
 
     def _envelope(self, row: Outbox, inquiry: Inquiry) -> Envelope:
         first = (
