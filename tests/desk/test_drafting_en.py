@@ -66,12 +66,22 @@ class Example:
 EXAMPLES = [
     Example(
         "mypage_login",
-        ["started on Thursday, 1 August 2024", 'Your login ID is "30012345"', "No matching information exists"],
+        [
+            "started on Thursday, 1 August 2024",
+            'Your login ID is "30012345"',
+            "No matching information exists",
+        ],
         ["1 August 2024"],
         asks_ids=False,
     ),
-    Example("password_reset", ['Your login ID is "30012345"', "about 120 minutes", "10 to 16 characters"], asks_ids=False),
-    Example("account_info_change", ["up to 20 characters", "up to 12 characters", "logged out"], asks_ids=False),
+    Example(
+        "password_reset",
+        ['Your login ID is "30012345"', "about 120 minutes", "10 to 16 characters"],
+        asks_ids=False,
+    ),
+    Example(
+        "account_info_change", ["up to 20 characters", "up to 12 characters", "logged out"], asks_ids=False
+    ),
     Example(
         "usage_data",
         ["8,000 kWh for May 2026 (maximum demand 30.0 kW)", "CSV or Excel", "drop-down list"],
@@ -95,10 +105,16 @@ EXAMPLES = [
         ["¥46,703", "¥197,063", "¥19,880"],
         body="Why is this month's bill higher than last month's?",
     ),
-    Example("invoice_download", ["The latest billing month", "is May 2026 (¥216,943)", "pop-ups"], ["May 2026 ("]),
+    Example(
+        "invoice_download", ["The latest billing month", "is May 2026 (¥216,943)", "pop-ups"], ["May 2026 ("]
+    ),
     Example(
         "billing_address_change",
-        ["Address: 東京都中央区京橋二丁目2番1号", "Addressee: 株式会社オオタ冷機 経理部", "Change Delivery Address"],
+        [
+            "Address: 東京都中央区京橋二丁目2番1号",
+            "Addressee: 株式会社オオタ冷機 経理部",
+            "Change Delivery Address",
+        ],
         ["株式会社オオタ冷機 経理部"],
     ),
     Example("payment_method", ["is currently paid by direct debit", "please call"], ["paid by direct debit"]),
@@ -113,7 +129,11 @@ EXAMPLES = [
     ),
     Example(
         "consolidated_billing",
-        ["You currently have 2 contracts", "Contract no. EG20240123 is paid by direct debit", "only when you pay by bank transfer"],
+        [
+            "You currently have 2 contracts",
+            "Contract no. EG20240123 is paid by direct debit",
+            "only when you pay by bank transfer",
+        ],
         ["2 contracts", "梅田"],
     ),
     Example(
@@ -129,7 +149,10 @@ EXAMPLES = [
     ),
     Example(
         "voltage_frequency",
-        ["is in the Tokyo area (Tokyo Electric Power), where the frequency is 50 Hz", "The supply voltage is high voltage"],
+        [
+            "is in the Tokyo area (Tokyo Electric Power), where the frequency is 50 Hz",
+            "The supply voltage is high voltage",
+        ],
         ["Tokyo area"],
         asks_ids=False,
     ),
@@ -146,7 +169,11 @@ EXAMPLES = [
     ),
     Example(
         "pas_open",
-        ["The local utility for your contract", "is Tokyo Electric Power.", "well before the planned date of Saturday, 4 July 2026"],
+        [
+            "The local utility for your contract",
+            "is Tokyo Electric Power.",
+            "well before the planned date of Saturday, 4 July 2026",
+        ],
         ["Tokyo Electric Power"],
         entities={"date": "2026-07-04"},
         asks_ids=False,
@@ -199,7 +226,11 @@ EXAMPLES = [
     Example("terms", ["download them from our website", "on your invoice in advance"], asks_ids=False),
     Example(
         "outage",
-        ["1. Your company's chief electrical engineer", "Tokyo Electric Power (TEPCO Power Grid)", "unable to carry out restoration work"],
+        [
+            "1. Your company's chief electrical engineer",
+            "Tokyo Electric Power (TEPCO Power Grid)",
+            "unable to carry out restoration work",
+        ],
         ["TEPCO Power Grid"],
         asks_ids=False,
     ),
@@ -299,22 +330,32 @@ def test_english_subject_is_re_original_or_an_english_subject_without_one() -> N
 
 def test_english_addressee_is_company_then_dear_person_when_verified() -> None:
     verified = draft_reply(english(case("terms")), desk=DESK, knowledge=KNOWLEDGE).text
-    assert verified.startswith("株式会社オオタ冷機\nDear 高田 真理子,\n\nThank you for contacting the Customer Support Desk")
-    unverified = draft_reply(english(case("terms", verified=False, sender_name="John Smith")), desk=DESK, knowledge=KNOWLEDGE)
+    assert verified.startswith(
+        "株式会社オオタ冷機\nDear 高田 真理子,\n\nThank you for contacting the Customer Support Desk"
+    )
+    unverified = draft_reply(
+        english(case("terms", verified=False, sender_name="John Smith")), desk=DESK, knowledge=KNOWLEDGE
+    )
     assert unverified.text.startswith("Dear John Smith,\n")
     assert "オオタ冷機" not in unverified.text
     company = draft_reply(
-        english(case("terms", verified=False, sender_name="Acme Trading Co., Ltd.")), desk=DESK, knowledge=KNOWLEDGE
+        english(case("terms", verified=False, sender_name="Acme Trading Co., Ltd.")),
+        desk=DESK,
+        knowledge=KNOWLEDGE,
     )
     assert company.text.startswith("Acme Trading Co., Ltd.\nDear Sir or Madam,\n")
-    anonymous = draft_reply(english(case("terms", verified=False, sender_name="")), desk=DESK, knowledge=KNOWLEDGE)
+    anonymous = draft_reply(
+        english(case("terms", verified=False, sender_name="")), desk=DESK, knowledge=KNOWLEDGE
+    )
     assert anonymous.text.startswith("Dear Sir or Madam,\n")
 
 
 def test_english_email_draft_closes_and_signs_with_the_desks_english_names() -> None:
     text = draft_reply(english(case("terms")), desk=DESK, knowledge=KNOWLEDGE).text
     assert "Kind regards," in text
-    assert "Customer Support Desk\nEvergreen Marketing Co., Ltd.\nTel: 03-6271-0242  Fax: 03-6271-0241\n" in text
+    assert (
+        "Customer Support Desk\nEvergreen Marketing Co., Ltd.\nTel: 03-6271-0242  Fax: 03-6271-0241\n" in text
+    )
     assert "Hours: Weekdays 9:00–12:00 and 13:00–17:00 JST" in text
     assert "Email: support@desk.example.jp" in text
 
@@ -339,7 +380,12 @@ def test_english_outage_puts_safety_first_without_pleasantries_and_sections_get_
 
 def test_english_unknown_identifier_is_asked_again_in_english() -> None:
     c = english(
-        case("payment_method", verified=False, entities={"contract_no": "EG99999999"}, unknown_ids=("EG99999999",))
+        case(
+            "payment_method",
+            verified=False,
+            entities={"contract_no": "EG99999999"},
+            unknown_ids=("EG99999999",),
+        )
     )
     draft = draft_reply(c, desk=DESK, knowledge=knowledge())
     assert "we could not find a contract under the number you gave (EG99999999)" in draft.text
@@ -349,7 +395,9 @@ def test_english_unknown_identifier_is_asked_again_in_english() -> None:
 
 def test_both_identifiers_given_but_unverified_promises_a_call_back_in_english() -> None:
     c = english(
-        case("bill_inquiry", verified=False, entities={"contract_no": "EG20240123", "customer_no": "30012345"})
+        case(
+            "bill_inquiry", verified=False, entities={"contract_no": "EG20240123", "customer_no": "30012345"}
+        )
     )
     draft = draft_reply(c, desk=DESK, knowledge=knowledge())
     assert draft.missing == []
@@ -363,7 +411,10 @@ def test_cancellation_without_reason_in_english_shows_both_multipliers_by_reason
     # 33.3 × 1,650 × 1.5 = 82,417.5 → 82,417; × 3 = 164,835
     assert "- If the reason is removal of the equipment" in text
     assert "33.3 kW × ¥1,650 × 1.5 = ¥82,417" in text
-    assert "- If the reason is switching to another electricity supplier: 33.3 kW × ¥1,650 × 3 = ¥164,835" in text
+    assert (
+        "- If the reason is switching to another electricity supplier: 33.3 kW × ¥1,650 × 3 = ¥164,835"
+        in text
+    )
 
 
 def test_japanese_inquiry_still_gets_the_japanese_draft() -> None:
