@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ from bot.settings import Settings
 from bot.wiring import desk_info
 from desk.casefile import CaseFile, ContractView
 from desk.drafting import DraftContent, draft_reply, leftover_problems
-from desk.english import has_need_label, need_label
+from desk.english import has_need_label, need_label, normalise_language
 from desk.resolvers.base import ID_NEEDS, Need
 from intents.knowledge import load_knowledge
 from intents.model import INTENT_IDS
@@ -303,6 +304,26 @@ def test_every_item_a_reply_can_ask_for_has_its_own_english_wording() -> None:
     labels = {n.label for info in KNOWLEDGE.intents.values() for n in info.needs}
     labels |= {n.label for n in ID_NEEDS}
     assert sorted(label for label in labels if not has_need_label(label)) == []
+
+
+def test_every_item_a_resolver_asks_for_itself_has_its_own_english_wording() -> None:
+    resolvers = Path(__file__).resolve().parents[2] / "desk" / "resolvers"
+    labels = {
+        m.group(1)
+        for path in resolvers.glob("*.py")
+        for m in re.finditer(r'Need\("\w+", "([^"]+)"\)', path.read_text(encoding="utf-8"))
+    }
+    assert len(labels) >= 5  # the pattern still finds them
+    assert sorted(label for label in labels if not has_need_label(label)) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "language"), [("en", "en"), ("en-GB", "en"), ("EN", "en"), ("ja", "ja"), ("", "ja")]
+)
+def test_language_codes_are_read_leniently_and_anything_unknown_is_japanese(
+    given: str, language: str
+) -> None:
+    assert normalise_language(given) == language
 
 
 def test_an_untranslated_item_is_asked_by_its_key_and_never_in_japanese() -> None:
