@@ -242,11 +242,22 @@ class EmailOutbox:
 
 
 ACK_SUBJECT = "{token} お問い合わせを受け付けました（自動送信）"
+ACK_SUBJECT_EN = "{token} We have received your inquiry (automatic reply)"
 
 
-def queue_ack(session: Session, *, inquiry: Inquiry, desk: DeskSettings, today: dt.date) -> Outbox | None:
+def queue_ack(
+    session: Session,
+    *,
+    inquiry: Inquiry,
+    desk: DeskSettings,
+    today: dt.date,
+    language: str | None = None,
+) -> Outbox | None:
     """Queue the 受付 acknowledgement for a new inquiry: only real inquiries by email/form, only to a
-    plausible single address, at most once per inquiry (thread) per day (the dedupe key says so)."""
+    plausible single address, at most once per inquiry (thread) per day (the dedupe key says so).
+
+    English inquiries get it in English: ``language``, else the language stored on the inquiry (when the
+    store has that column), else Japanese."""
     if inquiry.id is None or inquiry.kind != "inquiry" or inquiry.channel not in ("email", "form"):
         return None
     recipient = clean_address(inquiry.reply_to or inquiry.sender)
@@ -256,17 +267,19 @@ def queue_ack(session: Session, *, inquiry: Inquiry, desk: DeskSettings, today: 
     if session.exec(select(Outbox).where(Outbox.dedupe_key == key)).first() is not None:
         return None
     token = ticket_token(inquiry.id)
+    english = (language or getattr(inquiry, "language", None) or "ja") == "en"
     body = render_ack(
         ticket=f"{inquiry.id:06d}",
         name=inquiry.sender_name,
         subject=inquiry.subject,
         desk={
-            "company": desk.company,
-            "desk_name": desk.desk_name,
-            "hours_text": desk.hours_text,
+            "company": (desk.company_en or desk.company) if english else desk.company,
+            "desk_name": (desk.desk_name_en or desk.desk_name) if english else desk.desk_name,
+            "hours_text": (desk.hours_text_en or desk.hours_text) if english else desk.hours_text,
             "phone": desk.phone,
             "email": desk.email,
         },
+        language="en" if english else "ja",
     )
     row = Outbox(
         dedupe_key=key,
@@ -274,7 +287,7 @@ def queue_ack(session: Session, *, inquiry: Inquiry, desk: DeskSettings, today: 
         channel="email",
         kind="ack",
         recipient=recipient,
-        subject=ACK_SUBJECT.format(token=token),
+        subject=(ACK_SUBJECT_EN if english else ACK_SUBJECT).format(token=token),
         body=body,
     )
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,20 @@ def test_ack_is_queued_once_per_inquiry_and_day_with_ticket_and_hours(engine: En
         assert queue_ack(s, inquiry=inquiry, desk=DESK, today=today + dt.timedelta(days=1)) is not None
         assert f"受付番号：{inquiry.id:06d}" in first.body and DESK.hours_text in first.body
         assert first.subject.startswith(f"[#{inquiry.id:06d}]") and first.kind == "ack"
+
+
+def test_ack_for_an_english_inquiry_is_in_english_with_the_desks_english_names(engine: Engine) -> None:
+    approved_reply(engine)
+    with session_scope(engine) as s:
+        inquiry = s.exec(select(Inquiry)).one()
+        inquiry.sender_name, inquiry.subject = "John Smith", "Cannot log in"
+        row = queue_ack(s, inquiry=inquiry, desk=DESK, today=dt.date(2026, 6, 1), language="en")
+        assert row is not None
+        assert row.subject == f"[#{inquiry.id:06d}] We have received your inquiry (automatic reply)"
+        assert row.body.startswith("Dear John Smith,\n")
+        assert f"Reference number: {inquiry.id:06d}" in row.body
+        assert DESK.hours_text_en in row.body and DESK.company_en in row.body
+        assert not re.search(r"[\u3040-\u30ff]", row.body)  # no kana: nothing of the Japanese template
 
 
 async def test_ack_carries_auto_submitted_and_threading(engine: Engine, smtp_server: SmtpSink) -> None:
