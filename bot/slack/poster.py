@@ -80,6 +80,8 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         assignee=inquiry.assignee,
         history=history,
         rejected_reason=draft.rejected_reason if draft else None,
+        # The inquiry's detected language (a column the classifier work adds); Japanese until it exists.
+        language=getattr(inquiry, "language", None) or "ja",
     )
 
 

@@ -67,6 +67,15 @@ async def test_a_full_run_is_measured_and_logged_as_json_without_personal_data(
         sys.executable, "-m", "bot.cli.main", "serve", "--log-format", "json",
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+    # Read the log as it comes: at DEBUG a full pipe buffer would block the process.
+    chunks: list[bytes] = []
+
+    async def drain() -> None:
+        assert process.stderr is not None
+        while chunk := await process.stderr.read(65536):
+            chunks.append(chunk)
+
+    reader = asyncio.create_task(drain())
     try:
         async with aiohttp.ClientSession() as session:
             async with asyncio.timeout(120):
@@ -109,12 +118,14 @@ async def test_a_full_run_is_measured_and_logged_as_json_without_personal_data(
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(60):
             code = await process.wait()
-        stderr = (await process.stderr.read()).decode()  # type: ignore[union-attr]
+            await reader
+        stderr = b"".join(chunks).decode()
         assert code == 0, stderr[-3000:]
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
+        await reader
     lines = [line for line in stderr.splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is one JSON object
     assert any(r["message"] == "madoguchi stopped" for r in records)
@@ -225,3 +236,43 @@ def engine(tmp_path: Path) -> Engine:
     e = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     migrate(e)
     return e
+
+
+async def test_a_standby_intake_is_reported_healthy_as_standby(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker whose mailbox another worker reads says so on /healthz and stays healthy."""
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+    from bot.wiring import build_pipeline
+
+    engine = make_engine(f"sqlite:///{tmp_path / 's.db'}")
+    migrate(engine)
+    settings = Settings(imap={"host": "127.0.0.1", "port": free_port(), "security": "plain", "username": "u"})
+
+    class HeldElsewhere:
+        def try_acquire(self) -> bool:
+            return False
+
+        def release(self) -> None:
+            return None
+
+    runtime = Runtime(settings, engine=engine, pipeline=build_pipeline(settings, engine))
+    import bot.email.intake as intake_module
+
+    original = intake_module.ImapIntake.__init__
+
+    def standby_init(self: intake_module.ImapIntake, **kwargs: object) -> None:
+        original(self, **kwargs)  # type: ignore[arg-type]
+        self.leadership = HeldElsewhere()  # type: ignore[assignment]
+
+    monkeypatch.setattr(intake_module.ImapIntake, "__init__", standby_init)
+    task = asyncio.create_task(runtime._email_intake())
+    async with asyncio.timeout(10):
+        while runtime.health.states.get("email_intake") != "standby":
+            await asyncio.sleep(0.05)
+    status, body = runtime.health.snapshot()
+    assert status == 200
+    assert body["components"]["email_intake"]["detail"].endswith("read by another worker")
+    runtime.stop()
+    await asyncio.wait_for(task, 10)
