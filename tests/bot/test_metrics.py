@@ -231,13 +231,6 @@ async def test_the_pipeline_wrapper_counts_received_duplicates_drafts_and_latenc
     assert _sample(text, "madoguchi_pipeline_seconds_count") == 2
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    e = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    migrate(e)
-    return e
-
-
 async def test_a_standby_intake_is_reported_healthy_as_standby(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
