@@ -13,7 +13,7 @@ import os
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
@@ -174,10 +174,27 @@ class Settings(BaseSettings):
         return (
             init_settings,
             env_settings,
-            dotenv_settings,
+            _OwnDotEnvKeys(settings_cls, dotenv_settings),
             TomlConfigSettingsSource(settings_cls),
             file_secret_settings,
         )
+
+
+class _OwnDotEnvKeys(PydanticBaseSettingsSource):
+    """The ``.env`` file without the variables of other programs sharing it (``PGPASSWORD``, …): only
+    ``MADOGUCHI_…`` keys are ours, and a misspelt one of those is still refused by name."""
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values = self.inner()
+        fields = set(self.settings_cls.model_fields)
+        return {k: v for k, v in values.items() if k in fields or k.lower().startswith("madoguchi_")}
 
 
 SUPPORTED_DATABASES = ("sqlite", "postgresql")

@@ -167,3 +167,17 @@ def test_serve_with_nothing_configured_says_it_will_receive_nothing(in_tmp: Path
             proc.wait()
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+def test_a_shared_env_file_keeps_other_programs_variables_but_refuses_a_misspelt_own_one(
+    in_tmp: Path,
+) -> None:
+    (in_tmp / ".env").write_text(
+        f"PGPASSWORD=secret\nCOMPOSE_PROJECT_NAME=desk\nMADOGUCHI_DATABASE_URL=sqlite:///{in_tmp / 'e.db'}\n",
+        encoding="utf-8",
+    )
+    assert Settings().database_url.endswith("e.db")  # read from the file, other lines ignored
+    (in_tmp / ".env").write_text("PGPASSWORD=secret\nMADOGUCHI_DATABSE_URL=x\n", encoding="utf-8")
+    result = runner.invoke(app, ["contract", "show", "30012345"])
+    assert result.exit_code == 2 and "madoguchi_databse_url" in result.stderr
+    assert "pgpassword" not in result.stderr.lower()
