@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from bot.cli.common import console, err_console, fail, load_settings, open_store, print_json, user_errors
 
@@ -41,18 +42,18 @@ def import_cmd(
     """CSV からお客さま・連絡先・契約・使用量・請求を取り込みます（キーで上書き、何度実行しても同じ結果）。
 
     列の一覧は docs/import.md、見本は docs/samples/ にあります。"""
-    from store.importer import import_csv, read_rows
+    from store.importer import import_csv
 
     settings = load_settings(ctx)
     with user_errors(as_json=as_json):
-        rows = len(read_rows(file)[1]) if not as_json else 0
         engine = open_store(settings)
+        bar = _Bar(enabled=not as_json)
         try:
-            if rows >= PROGRESS_FROM_ROWS:
-                result = _with_bar(engine, table.value, file, dry_run=dry_run, skip_bad=skip_bad)
-            else:
-                result = import_csv(engine, table.value, file, dry_run=dry_run, skip_bad=skip_bad)
+            result = import_csv(
+                engine, table.value, file, dry_run=dry_run, skip_bad=skip_bad, progress=bar.update
+            )
         finally:
+            bar.close()
             engine.dispose()
     if as_json:
         print_json(
@@ -97,24 +98,34 @@ def import_cmd(
         raise typer.Exit(2)
 
 
-def _with_bar(engine: object, table: str, file: Path, *, dry_run: bool, skip_bad: bool):  # type: ignore[no-untyped-def]
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+class _Bar:
+    """A progress bar on stderr, shown only once the file turns out to have PROGRESS_FROM_ROWS rows or more
+    (the importer reports (done, total) with total = 2 × rows: checking, then writing)."""
 
-    from store.importer import import_csv
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
 
-    with Progress(
-        TextColumn("取り込み中"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-    ) as bar:
-        task = bar.add_task("import", total=None)
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled or total < 2 * PROGRESS_FROM_ROWS:
+            return
+        if self.progress is None:
+            self.progress = Progress(
+                TextColumn("取り込み中"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err_console,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("import", total=total)
+        assert self.task is not None
+        self.progress.update(self.task, completed=done, total=total)
 
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return import_csv(engine, table, file, dry_run=dry_run, skip_bad=skip_bad, progress=progress)  # type: ignore[arg-type]
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
 
 
 def register(app: typer.Typer) -> None:

@@ -30,6 +30,7 @@ def test_import_then_again_reports_new_then_unchanged(tmp_path: Path) -> None:
     first = runner.invoke(app, ["import", "customers", str(SAMPLES / "customers.csv")], env=env)
     assert first.exit_code == 0, first.output
     assert "新規 2 件" in first.stdout
+    assert "取り込み中" not in first.stderr  # no bar for a small file
     again = runner.invoke(app, ["import", "customers", str(SAMPLES / "customers.csv"), "--json"], env=env)
     out = json.loads(again.stdout)
     assert (out["inserted"], out["updated"], out["unchanged"], out["applied"]) == (0, 0, 2, False)
