@@ -66,6 +66,11 @@ class Column:
     minimum: int | None = None
     maximum: int | None = None
 
+    @property
+    def display(self) -> str:
+        """How error messages name the column: its Japanese label and its header."""
+        return f"{self.label}（{self.name}）"
+
 
 def _choices(enum_values: Iterable[str], japanese: Mapping[str, str]) -> dict[str, str]:
     out = {v: v for v in enum_values}
@@ -291,30 +296,33 @@ def _text(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip()
 
 
+_IDENTIFIERS = {
+    "customer_no": (parse_customer_no, "8桁の数字です"),
+    "contract_no": (parse_contract_no, "EG＋8桁の数字です"),
+    "supply_point": (parse_supply_point_id, "エリアコード01～10で始まる22桁の数字です"),
+}
+_PLAIN_ASCII = re.compile(r"[ -~]*")  # already what NFKC would give: skip the normalisation
+
+
 def parse_cell(column: Column, raw: str) -> Any:
     value = raw.strip()
-    label = f"{column.label}（{column.name}）"
+    label = column.display
     if not value:
         if column.required:
             raise CellError(f"{label}が空です")
         return None
     kind = column.kind
-    identifiers = {
-        "customer_no": (parse_customer_no, "8桁の数字です"),
-        "contract_no": (parse_contract_no, "EG＋8桁の数字です"),
-        "supply_point": (parse_supply_point_id, "エリアコード01～10で始まる22桁の数字です"),
-    }
-    if kind in identifiers:
-        parse, shape = identifiers[kind]
+    if kind in _IDENTIFIERS:
+        parse, shape = _IDENTIFIERS[kind]
         try:
             return parse(value)
         except InputError:
             raise CellError(f"{label}「{value}」の形式が正しくありません（{shape}）") from None
-    folded = _text(value)
     if kind == "text":
         if column.max_length and len(value) > column.max_length:
             raise CellError(f"{label}が長すぎます（{column.max_length}文字まで）")
         return value
+    folded = value if _PLAIN_ASCII.fullmatch(value) else _text(value)
     if kind == "email":
         email = normalise_email(folded)
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
