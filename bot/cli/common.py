@@ -29,11 +29,12 @@ def load_settings(ctx: typer.Context | None = None) -> Settings:
     return Settings()
 
 
-def open_store(settings: Settings) -> Engine:
-    """An engine on the configured database, migrated to the latest schema (first use creates it).
+class StoreUnavailable(Exception):
+    """The configured store cannot be opened; the message says why in plain words (password masked)."""
 
-    A database that cannot be reached or opened ends the command with a plain message (exit 2), never a
-    driver traceback; the URL is shown without its password."""
+
+def connect_store(settings: Settings) -> Engine:
+    """An engine on the configured database, migrated to the latest schema, or :class:`StoreUnavailable`."""
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
     from store.db import make_engine, migrate
@@ -41,13 +42,26 @@ def open_store(settings: Settings) -> Engine:
     try:
         engine = make_engine(settings.database_url)
     except (ArgumentError, NoSuchModuleError):
-        fail(f"データベースの URL を使えません: {safe_url(settings.database_url)}", as_json=False)
+        raise StoreUnavailable(
+            f"データベースの URL を使えません: {safe_url(settings.database_url)}"
+        ) from None
     try:
         migrate(engine)
     except DBAPIError as exc:
         engine.dispose()
-        fail(database_problem(settings.database_url, exc), as_json=False)
+        raise StoreUnavailable(database_problem(settings.database_url, exc)) from None
     return engine
+
+
+def open_store(settings: Settings) -> Engine:
+    """An engine on the configured database, migrated to the latest schema (first use creates it).
+
+    A database that cannot be reached or opened ends the command with a plain message (exit 2), never a
+    driver traceback; the URL is shown without its password."""
+    try:
+        return connect_store(settings)
+    except StoreUnavailable as exc:
+        fail(str(exc), as_json=False)
 
 
 def safe_url(url: str) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from bot.cli.common import err_console, load_settings, open_store
+from bot.cli.common import StoreUnavailable, connect_store, err_console, load_settings
 from bot.settings import Settings
 
 
@@ -34,14 +35,28 @@ def register(app: typer.Typer) -> None:
 
         settings = load_settings(ctx)
         logs.configure(settings.log_level, log_format.value)
+        as_json = log_format == LogFormatChoice.json
+
+        def say(level: int, text: str) -> None:
+            # Under --log-format json every line of the process is a JSON object, these too.
+            if as_json:
+                logging.getLogger("bot.serve").log(level, text)
+            else:
+                mark = "[bold red]エラー:[/]" if level >= logging.ERROR else "[bold yellow]注意:[/]"
+                err_console.print(f"{mark} {text}", highlight=False)
+
         problem = slack_problem(settings)
         if problem:
-            err_console.print(f"[bold red]エラー:[/] {problem}")
+            say(logging.ERROR, problem)
             raise typer.Exit(2)
         silent = nothing_to_receive(settings)
         if silent:
-            err_console.print(f"[bold yellow]注意:[/] {silent}", highlight=False)
-        engine = open_store(settings)
+            say(logging.WARNING, silent)
+        try:
+            engine = connect_store(settings)
+        except StoreUnavailable as exc:
+            say(logging.ERROR, str(exc))
+            raise typer.Exit(2) from None
         try:
             asyncio.run(run_serve(settings, engine))
         finally:

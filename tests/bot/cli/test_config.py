@@ -181,3 +181,27 @@ def test_a_shared_env_file_keeps_other_programs_variables_but_refuses_a_misspelt
     result = runner.invoke(app, ["contract", "show", "30012345"])
     assert result.exit_code == 2 and "madoguchi_databse_url" in result.stderr
     assert "pgpassword" not in result.stderr.lower()
+
+
+def test_serve_with_json_logs_reports_an_unreachable_database_as_a_json_line(in_tmp: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")},
+        "MADOGUCHI_DATABASE_URL": "postgresql://desk:s3cret@127.0.0.1:1/madoguchi",
+        "MADOGUCHI_IMAP__USERNAME": "desk",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", "serve", "--log-format", "json"],
+        cwd=in_tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    import json
+
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert records and records[-1]["level"] == "ERROR" and "接続できません" in records[-1]["message"]
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
