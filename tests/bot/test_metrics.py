@@ -269,3 +269,37 @@ async def test_a_standby_intake_is_reported_healthy_as_standby(
     assert body["components"]["email_intake"]["detail"].endswith("read by another worker")
     runtime.stop()
     await asyncio.wait_for(task, 10)
+
+
+async def test_a_failing_component_logs_its_traceback_once_then_one_line_per_retry(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.backoff import Backoff
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+    from bot.wiring import build_pipeline
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    migrate(engine)
+    settings = Settings()
+    runtime = Runtime(
+        settings,
+        engine=engine,
+        pipeline=build_pipeline(settings, engine),
+        restart_backoff=Backoff(base=0.01, max_delay=0.01, jitter=0),
+    )
+    attempts = 0
+
+    async def broken() -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 4:
+            runtime.stop()
+        raise ConnectionError("smtp.example.jp refused")
+
+    with caplog.at_level(logging.ERROR, logger="bot.runtime"):
+        await asyncio.wait_for(runtime._supervise("email_outbox", broken), 10)
+    failures = [r for r in caplog.records if "email_outbox failed" in r.getMessage()]
+    assert len(failures) == 4
+    assert [r.exc_info is not None for r in failures] == [True, False, False, False]
+    assert "ConnectionError" in failures[-1].getMessage()
