@@ -21,7 +21,9 @@ def doctor(
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力します。")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="各サーバーへの接続を待つ秒数。")] = 10.0,
 ) -> None:
-    """設定どおりに各サーバーへ接続できるかを確認します（データベース・IMAP・SMTP・Slack）。何も変更しません。
+    """設定どおりに各サーバーへ接続できるか確認します。
+
+    データベース・IMAP・SMTP・Slack を確認し、何も変更しません。
 
     終了コード: 0 すべて使える（注意を含む）、1 使えないものがある。"""
     from bot.doctor import run_checks

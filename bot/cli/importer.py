@@ -39,8 +39,9 @@ def import_cmd(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力します。")] = False,
 ) -> None:
-    """CSV からお客さま・連絡先・契約・使用量・請求を取り込みます（キーで上書き、何度実行しても同じ結果）。
+    """CSV を取り込みます（お客さま・連絡先・契約・使用量・請求）。
 
+    キー（お客さま番号・契約番号）で上書きするため、何度実行しても同じ結果です。
     列の一覧は docs/import.md、見本は docs/samples/ にあります。"""
     from store.importer import import_csv
 

@@ -22,9 +22,10 @@ def ingest_cmd(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力します。")] = False,
 ) -> None:
-    """過去のメール（.eml のフォルダや mbox）を IMAP 受信と同じ経路で取り込み、下書きを作ります。
+    """過去のメール（.eml のフォルダや mbox）を取り込みます。
 
-    同じメールを二度取り込んでも重複しません（Message-ID で判定）。"""
+    IMAP 受信と同じ経路で保存・理解・下書き作成を行います。同じメールを二度取り込んでも重複しません
+    （Message-ID で判定）。"""
     from bot.email.backlog import ingest
     from bot.email.intake import parse_options
     from bot.wiring import build_pipeline

@@ -15,8 +15,10 @@ def parse_email_cmd(
     files: Annotated[list[Path], typer.Argument(help="Raw RFC 5322 files (.eml).")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
 ) -> None:
-    """Parse raw emails exactly as IMAP intake would. A file that cannot be read is reported and the command
-    ends with exit code 2 after the others; a file that is no valid email is a result, not an error."""
+    """Parse raw emails exactly as IMAP intake would.
+
+    A file that cannot be read is reported and the command ends with exit code 2 after the others; a file
+    that is no valid email is a result, not an error."""
     from bot.email.intake import parse_options
     from bot.email.parse import parse_email
 
