@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from desk.answers import Answer, answer_questions
 from desk.casefile import CaseFile
 from desk.errors import IdentityError, InputError
 from desk.render import render, slack_escape, tidy
@@ -113,21 +114,57 @@ _COMPANY_MARKERS = (
 )
 
 
+# Display names that name nobody: a form's or mail client's placeholder is not a 宛名.
+_PLACEHOLDER_NAMES = frozenset(
+    {"問い合わせ者", "お問い合わせ者", "お客様", "お客さま", "ご担当者", "担当者", "名無し"}
+)
+
+
+def _real_name(name: str) -> str:
+    name = name.strip()
+    return "" if name in _PLACEHOLDER_NAMES or "@" in name else name
+
+
 def _addressee(case: CaseFile) -> list[str]:
-    """The 宛名 lines: company + person 様, company 御中, person 様, or お客さま."""
-    form_name = (case.form or {}).get("お名前", "").strip()
-    person = case.sender_name.strip() or form_name
+    """The 宛名 lines: company + person 様, company 御中, person 様, or お客さま.
+
+    The store's customer name comes first for a verified sender; otherwise the company and person the
+    message is signed with (signature or self-introduction), then the form's お名前 or the display name."""
+    said = case.understanding.said
+    form_name = _real_name((case.form or {}).get("お名前", ""))
+    signed_person = said.get("signer_name", "")
+    person = _real_name(case.sender_name) or form_name or signed_person
     if case.verified and case.customer is not None:
         person = person or case.customer.contact_person.strip()
         company = case.customer.name.strip()
         if person and person != company:
             return [company, f"{person} 様"]
         return [f"{company} 御中"]
+    company = said.get("signer_company", "")
+    if company and person and person != company and not any(m in person for m in _COMPANY_MARKERS):
+        return [company, f"{person} 様"]
     if person:
         if any(marker in person for marker in _COMPANY_MARKERS):
             return [f"{person} 御中"]
         return [f"{person} 様"]
+    if company:
+        return [f"{company} 御中"]
     return ["お客さま"]
+
+
+def _compact(name: str) -> str:
+    return re.sub(r"[\s　]", "", name)
+
+
+def _signer_note(case: CaseFile) -> str | None:
+    """A staff note when the person who signed is not the customer's registered contact."""
+    if not case.verified or case.customer is None or not case.customer.contact_person.strip():
+        return None
+    signer = case.understanding.said.get("signer_name", "") or _real_name(case.sender_name)
+    registered = case.customer.contact_person
+    if not signer or _compact(signer) in _compact(registered) or _compact(registered) in _compact(signer):
+        return None
+    return f"署名の「{signer}」さまは登録のご担当者（{registered}）と異なります。担当者変更の有無をご確認ください。"
 
 
 _RE_PREFIX = re.compile(r"^\s*(re|ｒｅ|RE|Re)\s*[:：]", re.IGNORECASE)
@@ -186,6 +223,44 @@ def _notes(case: CaseFile, results: list[IntentFacts]) -> list[str]:
     return notes
 
 
+def situation(case: CaseFile) -> str:
+    """How the reply opens: ``complaint``, ``follow_up`` (a reply in a thread, or the text says so) or ``first``."""
+    said = case.understanding.said.get("situation")
+    if said == "complaint":
+        return "complaint"
+    if case.follow_up or said == "follow_up":
+        return "follow_up"
+    return "first"
+
+
+def _answer_notes(case: CaseFile, answers: list[Answer], mood: str) -> list[str]:
+    notes = [n for a in answers for n in a.notes]
+    notes += [f"【対応依頼】{a.task}" for a in answers if a.task]
+    if mood == "complaint":
+        notes.append("苦情のお申し出です。責任者へエスカレーションし、お詫びのうえ対応してください。")
+    signer_note = _signer_note(case)
+    if signer_note:
+        notes.append(signer_note)
+    return notes
+
+
+def _render_answers(case: CaseFile, answers: list[Answer], desk: DeskInfo) -> list[str]:
+    return [
+        tidy(
+            render(
+                f"answers/{a.kind}.j2",
+                f=a.facts,
+                c=a.contract,
+                desk=desk,
+                verified=case.verified,
+                today=case.today,
+                channel=case.channel,
+            )
+        ).rstrip("\n")
+        for a in answers
+    ]
+
+
 def _check_disclosure(case: CaseFile, results: list[IntentFacts]) -> None:
     leaking = [r.intent for r in results if r.contract is not None]
     if leaking and not case.verified:
@@ -202,11 +277,22 @@ def draft_reply(
 ) -> DraftContent:
     """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route)."""
     ids = order_intents(list(intents) if intents is not None else case.understanding.intent_ids)
-    results = [resolve(intent, case, knowledge) for intent in ids]
-    _check_disclosure(case, results)
-    id_missing = _identity_missing(case, results)
+    all_results = [resolve(intent, case, knowledge) for intent in ids]
+    _check_disclosure(case, all_results)
+    answers = answer_questions(case)
+    if not case.verified and any(a.contract for a in answers):
+        raise IdentityError("本人確認前の下書きに契約情報が含まれようとしました（回答）")
+    mood = situation(case)
+    # Answer first: an intent whose question is answered above loses its general text (and its asks).
+    covered = {i for a in answers for i in a.covers}
+    results = [r for r in all_results if r.intent not in covered]
+    if mood == "complaint":
+        # An apology and an escalation, not a procedure: only safety text (an outage) stays.
+        results = [r for r in results if r.intent == "outage"]
+    id_missing = _identity_missing(case, all_results)
     missing = _merge_missing(id_missing, results)
-    urgent = any(r.urgent for r in results)
+    urgent = any(r.urgent for r in all_results)
+    answer_texts = _render_answers(case, answers, desk)
     sections = [
         {
             "intent": r.intent,
@@ -228,30 +314,35 @@ def draft_reply(
     ]
     text = tidy(
         render(
-            "layout.j2",
+            "layout_staff.j2" if case.staff else "layout.j2",
             addressee=_addressee(case) if case.channel != "slack" else [],
+            answers=answer_texts,
+            situation=mood,
             sections=sections,
             missing=missing,
             ask_identity=bool(id_missing),
             identity_pending=not case.verified and any(r.needs_identity for r in results),
-            unknown_ids=list(case.unknown_ids),
+            # Only a verified sender hears that a number is not theirs: to anyone else it would confirm
+            # which numbers exist.
+            unknown_ids=list(case.unknown_ids) if case.verified else [],
             urgent=urgent,
             desk=desk,
             channel=case.channel,
         )
     )
+    label = sections[0]["label"] if sections else _label(knowledge, ids[0])
+    facts = {r.intent: {**r.facts, **(r.contract or {})} for r in all_results if r.facts or r.contract}
+    facts.update({f"answer:{a.kind}": {**a.facts, **(a.contract or {})} for a in answers})
     return DraftContent(
         intents=ids,
-        subject=_subject(original_subject, sections[0]["label"], desk.company),
+        subject=_subject(original_subject, label, desk.company),
         text=text,
         preview=slack_escape(text),
-        facts=_jsonable(
-            {r.intent: {**r.facts, **(r.contract or {})} for r in results if r.facts or r.contract}
-        ),
+        facts=_jsonable(facts),
         missing=missing,
-        notes=_notes(case, results),
+        notes=_notes(case, all_results) + _answer_notes(case, answers, mood),
         urgent=urgent,
-        discloses_contract=any(r.contract for r in results),
+        discloses_contract=any(r.contract for r in results) or any(a.contract for a in answers),
     )
 
 

@@ -249,8 +249,15 @@ class Pipeline:
         understanding = self._understand(message)
         with Session(self.engine) as session:
             found = self._look_up(session, _sender_of_message(message), understanding)
+        sender = _sender_of_message(message)
         case = self._case(
-            message.channel, message.sender_name, message.received_at, understanding, found, message.form
+            message.channel,
+            message.sender_name,
+            message.received_at,
+            understanding,
+            found,
+            message.form,
+            staff=sender.kind == SenderKind.STAFF,
         )
         content = draft_reply(
             case, desk=self.desk, knowledge=self.knowledge, original_subject=message.subject
@@ -388,7 +395,13 @@ class Pipeline:
                 understanding = merge_thread(inquiry.intents, inquiry.entities, understanding)
             actions.supersede_pending(session, inquiry_id=inquiry.id)
         return self._draft(
-            session, inquiry, understanding, _sender_of_message(message), actor=SYSTEM, first=not attached
+            session,
+            inquiry,
+            understanding,
+            _sender_of_message(message),
+            actor=SYSTEM,
+            first=not attached,
+            follow_up=attached,
         )
 
     def _draft(
@@ -400,13 +413,21 @@ class Pipeline:
         *,
         actor: str,
         first: bool = False,
+        follow_up: bool = False,
     ) -> int:
         """Look up, resolve and render; store the draft (a Core insert) and return its id."""
         from desk.drafting import draft_reply
 
         found = self._look_up(session, sender, understanding)
         case = self._case(
-            inquiry.channel, inquiry.sender_name, inquiry.received_at, understanding, found, inquiry.form
+            inquiry.channel,
+            inquiry.sender_name,
+            inquiry.received_at,
+            understanding,
+            found,
+            inquiry.form,
+            follow_up=follow_up,
+            staff=sender.kind == SenderKind.STAFF,
         )
         content = draft_reply(
             case,
@@ -483,6 +504,9 @@ class Pipeline:
         understanding: Understanding,
         found: _LookUp,
         form: dict[str, str] | None,
+        *,
+        follow_up: bool = False,
+        staff: bool = False,
     ) -> CaseFile:
         return CaseFile(
             understanding=understanding,
@@ -495,6 +519,8 @@ class Pipeline:
             unknown_ids=tuple(found.unknown_ids),
             form=form,
             notes=tuple(found.notes),
+            follow_up=follow_up,
+            staff=staff,
         )
 
     def _look_up(self, session: Session, sender: _Sender, understanding: Understanding) -> _LookUp:

@@ -14,6 +14,7 @@ from intents.entities import extract_entities
 from intents.form import parse_form
 from intents.knowledge import Knowledge
 from intents.model import Understanding
+from intents.questions import extract_questions
 
 FORM_CHANNELS = ("email", "form")
 
@@ -62,7 +63,13 @@ class Understander:
         # An empty form tells the extractor the text was already found not to be one (no second parse).
         form = {} if prepared.form_checked else prepared.form
         entities = extract_entities(text, received=received, intents=[i.intent for i in intents], form=form)
-        return Understanding(intents=intents, entities=entities, body=prepared.body)
+        questions, said = extract_questions(prepared.body, raw=text, received=received)
+        if said.get("cancel_reason") and "cancel_reason" in entities:
+            # The question reader knows negations (「移転ではなく他社への切り替え」): its reading wins.
+            entities["cancel_reason"] = said["cancel_reason"]
+        return Understanding(
+            intents=intents, entities=entities, body=prepared.body, questions=questions, said=said
+        )
 
 
 def labelled(text: str, subject: str, channel: str, labels: Iterable[str]) -> LabelledExample:
