@@ -14,7 +14,8 @@ The grade of a draft, first match wins:
 
 1. **wrong**  — a ``wrong`` text appears; an unverified case shows contract data of the fixture customer;
    template leftovers (``leftover_problems``); drafting raised an error.
-2. **major**  — a ``must`` text is missing (the question is not answered as asked).
+2. **major**  — a ``must`` text is missing (the question is not answered as asked), or a ``notes`` text is
+   missing from the staff notes (the desk would not act: a re-check, a callback, an escalation).
 3. **minor**  — every ``must`` is there but an ``avoid`` text appears (an edit before sending).
 4. **send unchanged** — otherwise.
 
@@ -97,6 +98,8 @@ def grade(item: dict[str, object], understander: Understander, knowledge: object
     if wrong:
         return Graded(ident, "wrong", tuple(wrong), draft)
     missing = [f"missing: {m}" for m in item.get("must", []) if m not in text]  # type: ignore[attr-defined]
+    notes = "\n".join(draft.notes)
+    missing += [f"missing staff note: {n}" for n in item.get("notes", []) if n not in notes]  # type: ignore[attr-defined]
     if missing:
         return Graded(ident, "major", tuple(missing), draft)
     avoid = [f"should not say: {a}" for a in item.get("avoid", []) if a in text]  # type: ignore[attr-defined]
