@@ -119,8 +119,10 @@ def _overage(case: CaseFile, q: Question) -> Answer | None:
     contract = contract_of(case)
     if contract is not None and contract.scheme == "kyogi":
         latest = contract.usage[-1] if contract.usage else None
+        measured = None  # the month on file when the customer gave no number
         if excess is None and latest is not None and latest.max_demand_kw > contract.contract_power_kw:
             excess = latest.max_demand_kw - contract.contract_power_kw
+            measured = {"month": latest.month, "max_demand_kw": latest.max_demand_kw}
         if excess is None:
             return None
         pf = latest.power_factor if latest else contract.power_factor
@@ -142,6 +144,7 @@ def _overage(case: CaseFile, q: Question) -> Answer | None:
                 "base_yen": over.base_yen,
                 "pf_discount_yen": over.pf_discount_yen,
                 "overage_yen": over.overage_yen,
+                "measured": measured,
             },
             covers=("contract_power",),
             notes=("契約超過金の試算を回答しています。契約電力の是正のご相談が必要です。",),

@@ -223,6 +223,29 @@ def _notes(case: CaseFile, results: list[IntentFacts]) -> list[str]:
     return notes
 
 
+# A question names its procedure even when the classifier read the message as another one (「費用はいくら」 in a
+# cancellation mail read as a bill inquiry): the procedure whose facts answer it joins the reply, first.
+_QUESTION_INTENT = {
+    "penalty_amount": "cancellation",
+    "overage_amount": "contract_power",
+    "due_date_check": "payment_due_date",
+    "fuel_cap": "fee_calculation",
+    "recheck_reading": "bill_inquiry",
+    "compare_sites": "bill_inquiry",
+    "power_increase_effect": "usage_change",
+}
+
+
+def implied_intents(case: CaseFile) -> list[str]:
+    """The understood intents, with those the questions imply put first, and ``outage`` when nothing else
+    was understood but the text says the power is off now."""
+    understood = case.understanding.intent_ids
+    implied = [_QUESTION_INTENT[q.kind] for q in case.understanding.questions if q.kind in _QUESTION_INTENT]
+    if understood in ([], ["other"]) and case.understanding.said.get("outage_state") == "ongoing":
+        implied.append("outage")
+    return [*(i for i in implied if i not in understood), *understood]
+
+
 def situation(case: CaseFile) -> str:
     """How the reply opens: ``complaint``, ``follow_up`` (a reply in a thread, or the text says so) or ``first``."""
     said = case.understanding.said.get("situation")
@@ -276,7 +299,7 @@ def draft_reply(
     intents: Sequence[str] | None = None,
 ) -> DraftContent:
     """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route)."""
-    ids = order_intents(list(intents) if intents is not None else case.understanding.intent_ids)
+    ids = order_intents(list(intents) if intents is not None else implied_intents(case))
     all_results = [resolve(intent, case, knowledge) for intent in ids]
     _check_disclosure(case, all_results)
     answers = answer_questions(case)
