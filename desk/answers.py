@@ -12,6 +12,7 @@ card line such as 「検針値の確認を依頼」), never customer text.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -320,13 +321,34 @@ def callback_day(today: dt.date) -> dt.date:
     return next_business_day(today + dt.timedelta(days=1))
 
 
-def _callback(case: CaseFile, q: Question) -> Answer:
+_HOUR = re.compile(r"(午前|午後)?(\d{1,2})(?:時|:\d{2})")
+
+
+def wished_hour(when: str) -> int | None:
+    """The hour (0–23) a callback wish starts at: 「午後3時以降」 → 15, 「17:30から」 → 17; None for 「午前中」."""
+    m = _HOUR.search(when)
+    if m is None:
+        return None
+    hour = int(m.group(2))
+    return hour + 12 if m.group(1) == "午後" and hour < 12 else hour
+
+
+def closing_hour(hours_text: str) -> int | None:
+    """The hour the desk closes, read from its hours text (「平日 9:00～12:00／13:00～17:00」 → 17)."""
+    hours = [int(h) for h in re.findall(r"(\d{1,2}):\d{2}", hours_text)]
+    return max(hours) if hours else None
+
+
+def _callback(case: CaseFile, q: Question, closes_at: int | None) -> Answer:
     phone = entity(case, "phone") or (case.form or {}).get("お電話番号", "")
     when = case.understanding.said.get("callback_time", "")
     day = callback_day(case.today)
+    hour = wished_hour(when)
+    outside = hour is not None and closes_at is not None and hour >= closes_at
     return Answer(
         "callback",
-        facts={"by": day, "time": when, "phone": phone},
+        facts={"by": day, "time": when, "phone": phone, "outside_hours": outside},
+        notes=(f"ご希望の時間（{when}）は受付時間外です。対応の可否を判断してください。",) if outside else (),
         task=f"折り返し電話：{day.isoformat()}の受付時間内{('（希望 ' + when + '）') if when else ''}",
     )
 
@@ -340,13 +362,18 @@ _ANSWERS: dict[str, Callable[[CaseFile, Question], Answer | None]] = {
     "recheck_reading": _recheck,
     "fuel_cap": _fuel_cap,
     "late_charge": _late_charge,
-    "callback": _callback,
 }
 
 
-def answer_questions(case: CaseFile) -> list[Answer]:
-    """One answer per question the case can answer, in the order asked; a callback always comes last."""
-    answers = [a for q in case.understanding.questions if (a := _ANSWERS[q.kind](case, q)) is not None]
+def answer_questions(case: CaseFile, *, closes_at: int | None = None) -> list[Answer]:
+    """One answer per question the case can answer, in the order asked; a callback always comes last.
+    ``closes_at`` is the hour the desk closes (a callback wished for later is said to be outside hours)."""
+    answers = [
+        a
+        for q in case.understanding.questions
+        if (a := _callback(case, q, closes_at) if q.kind == "callback" else _ANSWERS[q.kind](case, q))
+        is not None
+    ]
     if not case.verified:
         answers = [Answer(a.kind, a.facts, None, a.covers, a.notes, a.task) for a in answers]
     return sorted(answers, key=lambda a: a.kind == "callback")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from desk.answers import Answer, answer_questions
+from desk.answers import Answer, answer_questions, closing_hour
 from desk.casefile import CaseFile
 from desk.errors import IdentityError, InputError
 from desk.render import render, slack_escape, tidy
@@ -302,7 +302,7 @@ def draft_reply(
     ids = order_intents(list(intents) if intents is not None else implied_intents(case))
     all_results = [resolve(intent, case, knowledge) for intent in ids]
     _check_disclosure(case, all_results)
-    answers = answer_questions(case)
+    answers = answer_questions(case, closes_at=closing_hour(desk.hours_text))
     if not case.verified and any(a.contract for a in answers):
         raise IdentityError("本人確認前の下書きに契約情報が含まれようとしました（回答）")
     mood = situation(case)

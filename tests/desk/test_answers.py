@@ -184,3 +184,10 @@ def test_unverified_answers_carry_no_store_data() -> None:
     assert "15.0kW × 基本料金単価 × 1.5" in d.text
     assert not d.discloses_contract
     assert "1,650円" not in d.text
+
+
+def test_callback_wished_after_desk_hours_is_offered_within_hours_and_noted() -> None:
+    d = draft(asked(case("bill_inquiry"), Question("callback"), callback_time="午後6時以降"))
+    assert "ご希望の午後6時以降は弊社の受付時間（平日 9:00～12:00／13:00～17:00）外のため" in d.text
+    assert "ご希望の午後6時以降を目安に" not in d.text
+    assert any("受付時間外" in n for n in d.notes)
