@@ -203,8 +203,9 @@ def _notice_on(case: CaseFile) -> dt.date:
 
 
 def _penalty_per_contract(case: CaseFile, q: Question) -> Answer | None:
-    # One contract: the cancellation section answers it. Several, none named: one line per contract.
-    if not case.verified or case.contract is not None or len(case.contracts) < 2:
+    # One contract: the cancellation section answers it (for staff, this short line does). Several, none
+    # named: one line per contract.
+    if not case.verified or not case.contracts or (case.contract is not None and not case.staff):
         return None
     reason = entity(case, "cancel_reason") or case.understanding.said.get("cancel_reason")
     rows = [r for r in (_penalty_row(case, c, reason) for c in case.contracts) if r is not None]
