@@ -354,8 +354,14 @@ def _callback(case: CaseFile, q: Question, closes_at: int | None) -> Answer:
     )
 
 
+def _by_procedure(case: CaseFile, q: Question) -> Answer | None:
+    """Asked without naming anything to check: the procedure's own section is the answer."""
+    return None
+
+
 _ANSWERS: dict[str, Callable[[CaseFile, Question], Answer | None]] = {
     "due_date_check": _due_date_check,
+    "due_date_when": _by_procedure,
     "overage_amount": _overage,
     "penalty_amount": _penalty_per_contract,
     "power_increase_effect": _power_increase,

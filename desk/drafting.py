@@ -229,6 +229,7 @@ _QUESTION_INTENT = {
     "penalty_amount": "cancellation",
     "overage_amount": "contract_power",
     "due_date_check": "payment_due_date",
+    "due_date_when": "payment_due_date",
     "fuel_cap": "fee_calculation",
     "recheck_reading": "bill_inquiry",
     "compare_sites": "bill_inquiry",

@@ -28,6 +28,7 @@ QUESTIONS_FILE = Path(__file__).resolve().parent.parent / "faq" / "questions.tom
 
 QUESTION_KINDS: tuple[str, ...] = (
     "due_date_check",
+    "due_date_when",
     "overage_amount",
     "penalty_amount",
     "power_increase_effect",

@@ -84,6 +84,7 @@ def test_a_notice_sent_without_a_date_is_read_without_one() -> None:
         ("本日午前の停電は復旧しました。", "outage_state", "over"),
         ("工場が停電しています！", "outage_state", "ongoing"),
         ("何度も問い合わせているのに回答がありません。", "situation", "complaint"),
+        ("電話窓口の担当者の態度が非常に悪かったです。", "situation", "complaint"),
         ("先日お問い合わせした請求書の件です。", "situation", "follow_up"),
     ],
 )
@@ -103,6 +104,7 @@ def test_what_the_customer_already_said(text: str, key: str, value: str) -> None
         ("燃料費調整額に上限はありますか", "fuel_cap"),
         ("延滞金はかかりますか", "late_charge"),
         ("お電話いただけますでしょうか", "callback"),
+        ("振込の締め切りはいつまででしょうか。", "due_date_when"),
     ],
 )
 def test_what_is_asked(text: str, kind: str) -> None:
