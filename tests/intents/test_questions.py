@@ -39,6 +39,11 @@ def test_the_metering_day_and_method_written_are_kept_as_already_said() -> None:
     assert said["payment_method"] == "transfer"
 
 
+def test_switching_the_payment_method_is_not_a_switching_reason() -> None:
+    _, said = read("現在は口座引落ですが、銀行振込に切り替えたいと考えています。")
+    assert "cancel_reason" not in said
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -83,6 +88,8 @@ def test_a_notice_sent_without_a_date_is_read_without_one() -> None:
         ("最大電力が１５ｋＷオーバーした場合", "excess_kw", "15"),
         ("本日午前の停電は復旧しました。", "outage_state", "over"),
         ("工場が停電しています！", "outage_state", "ongoing"),
+        ("昨夜22時ごろ、工場全体で10分ほど停電がありました。原因を教えてください。", "outage_state", "over"),
+        ("本日午前10時ごろ、工場全体が停電しました。現在は復旧しています。", "outage_state", "over"),
         ("何度も問い合わせているのに回答がありません。", "situation", "complaint"),
         ("電話窓口の担当者の態度が非常に悪かったです。", "situation", "complaint"),
         ("先日お問い合わせした請求書の件です。", "situation", "follow_up"),
