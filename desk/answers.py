@@ -222,7 +222,7 @@ def _penalty_per_contract(case: CaseFile, q: Question) -> Answer | None:
 def _power_increase(case: CaseFile, q: Question) -> Answer | None:
     contract = contract_of(case)
     if contract is None:
-        return Answer("power_increase_effect", covers=("usage_change",))
+        return Answer("power_increase_effect", covers=("usage_change", "contract_power"))
     day = dt.timedelta(days=1)
     increase = contract.last_power_increase_on
     return Answer(
@@ -241,7 +241,8 @@ def _power_increase(case: CaseFile, q: Question) -> Answer | None:
             "penalty_15_yen": int(contract.contract_power_kw * contract.basic_unit_price * Decimal("1.5")),
             "penalty_3_yen": int(contract.contract_power_kw * contract.basic_unit_price * 3),
         },
-        covers=("usage_change",),
+        # The effect of the change is the answer; the general 契約電力 rules would only repeat the question.
+        covers=("usage_change", "contract_power"),
     )
 
 
