@@ -600,7 +600,14 @@ def merge_thread(
     else:
         seen = {i.intent for i in new.intents}
         intents = (*new.intents, *(i for i in earlier if i.intent not in seen and i.intent != "other"))
-    return Understanding(intents=intents[:3], entities={**previous_entities, **new.entities}, body=new.body)
+    # The reply's own questions and what it says travel with it (what earlier messages said is not stored).
+    return Understanding(
+        intents=intents[:3],
+        entities={**previous_entities, **new.entities},
+        body=new.body,
+        questions=new.questions,
+        said=new.said,
+    )
 
 
 def _squash(text: str) -> str:

@@ -296,6 +296,36 @@ def test_staff_reroute_drafts_again_for_the_new_intent(pipeline: Pipeline) -> No
         assert events[0].detail["to"] == ["equipment_work"] and events[0].actor == "cli:t"
 
 
+def test_a_reply_in_the_thread_is_drafted_as_a_follow_up_that_answers_its_own_question(
+    pipeline: Pipeline,
+) -> None:
+    import asyncio
+
+    sender = "h.sato@minato-reizo.example.jp"
+    asyncio.run(
+        pipeline.process(
+            _email(
+                "南港冷蔵倉庫を閉鎖するので、EG30000021を2027年3月31日で解約したいです。",
+                sender=sender,
+                external_id="<first-fu@minato>",
+            )
+        )
+    )
+    reply = _email(
+        "ありがとうございます。詳しく伺いたいので、お電話いただけますでしょうか。",
+        sender=sender,
+        external_id="<reply-fu@minato>",
+        thread_ids=("<first-fu@minato>",),
+    )
+    second = asyncio.run(pipeline.process(reply))
+    with Session(pipeline.engine) as session:
+        draft = session.get(Draft, second.draft_id)
+    assert draft is not None
+    assert "ご連絡いただき、ありがとうございます。" in draft.text
+    assert "このたびはお問い合わせいただき" not in draft.text
+    assert "担当者よりお電話いたします" in draft.text
+
+
 def test_merge_thread_keeps_earlier_intents_when_the_reply_asks_nothing_new() -> None:
     earlier = [{"intent": "cancellation", "score": 0.9}]
     reply = Understanding(
