@@ -31,6 +31,7 @@ from desk import actions
 from desk.casefile import CaseFile, ContractView, CustomerView
 from desk.message import Channel, IncomingMessage, SenderKind
 from intents.model import IntentScore, Understanding
+from intents.questions import extract_questions
 from store import ids, lookup
 from store.db import session_scope
 from store.models import (
@@ -104,6 +105,7 @@ class _Stored:
     flags: list[str]
     intents: list[dict[str, object]]
     entities: dict[str, str]
+    said: dict[str, str]
 
     @classmethod
     def of(cls, inquiry: Inquiry) -> _Stored:
@@ -120,6 +122,7 @@ class _Stored:
             flags=list(inquiry.flags),
             intents=list(inquiry.intents),
             entities=dict(inquiry.entities),
+            said=dict(inquiry.said or {}),
         )
 
 
@@ -224,10 +227,16 @@ class Pipeline:
         with session_scope(self.engine) as session:
             inquiry = actions.get_inquiry(session, inquiry_id)
             before = [i["intent"] for i in inquiry.intents]
+            # A re-route keeps what was asked and said: the questions are read again from the stored text.
+            questions, _ = extract_questions(
+                inquiry.text, raw=inquiry.text, received=inquiry.received_at.astimezone(self.tz).date()
+            )
             understanding = Understanding(
                 intents=tuple(IntentScore(i, 1.0) for i in intents),
                 entities=dict(inquiry.entities),
                 body=inquiry.text,
+                questions=questions,
+                said=dict(inquiry.said or {}),
             )
             actions.supersede_pending(session, inquiry_id=inquiry_id)
             draft_id = self._draft(
@@ -378,6 +387,7 @@ class Pipeline:
             flags=[],
             intents=[],
             entities={},
+            said={},
         )
 
     def _understand(self, message: IncomingMessage) -> Understanding:
@@ -392,7 +402,9 @@ class Pipeline:
         understanding = self._understand(message)
         if attached:  # a reply in an existing thread: what the customer said before still counts
             if inquiry.intents:
-                understanding = merge_thread(inquiry.intents, inquiry.entities, understanding)
+                understanding = merge_thread(
+                    inquiry.intents, inquiry.entities, understanding, previous_said=inquiry.said
+                )
             actions.supersede_pending(session, inquiry_id=inquiry.id)
         return self._draft(
             session,
@@ -440,6 +452,7 @@ class Pipeline:
             "intents": [{"intent": i.intent, "score": round(i.score, 4)} for i in understanding.intents],
             "primary_intent": understanding.primary,
             "entities": dict(understanding.entities),
+            "said": dict(understanding.said),
             "customer_id": found.linked_customer_id,
             "contract_ids": found.linked_contract_ids,
             "identity_verified": found.verified,
@@ -586,8 +599,26 @@ class Pipeline:
         return found
 
 
+# What a customer said earlier in the thread that still holds in a reply (not the situation of that message).
+_STICKY_SAID = (
+    "metering_day",
+    "payment_method",
+    "cancel_reason",
+    "notice_sent",
+    "notice_sent_on",
+    "name_only",
+    "excess_kw",
+    "signer_company",
+    "signer_name",
+)
+
+
 def merge_thread(
-    previous_intents: list[dict[str, object]], previous_entities: dict[str, str], new: Understanding
+    previous_intents: list[dict[str, object]],
+    previous_entities: dict[str, str],
+    new: Understanding,
+    *,
+    previous_said: dict[str, str] | None = None,
 ) -> Understanding:
     """Understanding of a reply, completed by what the thread already said.
 
@@ -600,13 +631,14 @@ def merge_thread(
     else:
         seen = {i.intent for i in new.intents}
         intents = (*new.intents, *(i for i in earlier if i.intent not in seen and i.intent != "other"))
-    # The reply's own questions and what it says travel with it (what earlier messages said is not stored).
+    # The reply's own questions travel with it; what the thread said before still counts unless said anew.
+    earlier_said = {k: v for k, v in (previous_said or {}).items() if k in _STICKY_SAID}
     return Understanding(
         intents=intents[:3],
         entities={**previous_entities, **new.entities},
         body=new.body,
         questions=new.questions,
-        said=new.said,
+        said={**earlier_said, **new.said},
     )
 
 
