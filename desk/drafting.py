@@ -242,8 +242,10 @@ def draft_reply(
     knowledge: Knowledge,
     original_subject: str = "",
     intents: Sequence[str] | None = None,
+    notice: str = "",
 ) -> DraftContent:
-    """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route).
+    """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route);
+    ``notice`` is a paragraph staff approved for an outage incident, placed before the sections.
 
     The reply is in the inquiry's language (``case.understanding.language``): English templates under
     ``templates/en/`` for ``"en"``, Japanese otherwise. Facts, identity rule and the Japanese ``missing``
@@ -296,6 +298,7 @@ def draft_reply(
             urgent=urgent,
             desk=shown_desk,
             channel=case.channel,
+            notice=notice.strip(),
         )
     )
     return DraftContent(
