@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -228,3 +229,21 @@ def test_a_member_joins_only_one_incident(pipeline: Pipeline) -> None:
     with Session(pipeline.engine) as session:
         rows = session.exec(select(IncidentMember)).all()
     assert len(rows) == len({m.inquiry_id for m in rows}) == 3
+
+
+# -- the managers' report ---------------------------------------------------------------------------------
+def test_the_managers_report_counts_incidents_of_its_range(pipeline: Pipeline) -> None:
+    from store import reports
+
+    for i, c in enumerate(TOKYO):
+        process(pipeline, outage_mail(c.email, minutes=i))
+    opened_on = incident_rows(pipeline.engine)[0].opened_at.astimezone(ZoneInfo("Asia/Tokyo")).date()
+    day = reports.ReportRange(since=opened_on, until=opened_on, by="day")
+    before = reports.ReportRange(
+        since=opened_on - dt.timedelta(days=7), until=opened_on - dt.timedelta(days=1), by="day"
+    )
+    with pipeline.engine.connect() as conn:
+        counted = reports.intake(conn, day)
+        earlier = reports.intake(conn, before)
+    assert (counted.incidents, counted.incident_inquiries) == (1, 3)
+    assert (earlier.incidents, earlier.incident_inquiries) == (0, 0)
