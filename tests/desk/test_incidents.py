@@ -247,3 +247,85 @@ def test_the_managers_report_counts_incidents_of_its_range(pipeline: Pipeline) -
         earlier = reports.intake(conn, before)
     assert (counted.incidents, counted.incident_inquiries) == (1, 3)
     assert (earlier.incidents, earlier.incident_inquiries) == (0, 0)
+
+
+# -- one active incident per area -------------------------------------------------------------------------
+def test_the_store_refuses_a_second_active_incident_for_one_area(engine: Engine) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    def incident(status: str) -> Incident:
+        return Incident(
+            grid_area="03", status=status, opened_at=START, first_report_at=START, latest_report_at=START
+        )
+
+    with session_scope(engine) as session:
+        session.add_all([incident(IncidentStatus.CLOSED), incident(IncidentStatus.CLOSED)])
+        session.add(incident(IncidentStatus.OPEN))
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(incident(IncidentStatus.APPROVED))
+
+
+def test_a_report_racing_another_worker_joins_the_incident_that_worker_opened(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i, c in enumerate(TOKYO[:2]):
+        process(pipeline, outage_mail(c.email, minutes=i))
+    [incident] = incident_rows(pipeline.engine)
+    # The third worker read the area before the incident was committed: it sees no active incident and
+    # decides to open one; the unique index refuses it and the retry joins the existing one.
+    real_active = incidents._active
+    calls: list[str] = []
+
+    def active_not_yet_visible(session: Session, area_code: str) -> Incident | None:
+        calls.append(area_code)
+        return None if len(calls) == 1 else real_active(session, area_code)
+
+    def ungrouped_as_seen_then(
+        session: Session, report: OutageReport, rules: IncidentRules
+    ) -> list[OutageReport]:
+        return [OutageReport(0, "03", "c:other", report.received_at)]
+
+    monkeypatch.setattr(incidents, "_active", active_not_yet_visible)
+    monkeypatch.setattr(incidents, "_recent_ungrouped", ungrouped_as_seen_then)
+    third = process(pipeline, outage_mail(TOKYO[2].email, minutes=2))
+    assert len(calls) == 2
+    assert [i.id for i in incident_rows(pipeline.engine)] == [incident.id]
+    assert third.inquiry_id in member_ids(pipeline.engine, incident.id or 0)
+
+
+# -- English inquiries ------------------------------------------------------------------------------------
+class EnglishFor:
+    """The real understander, reading inquiries from one sender as English (as the classifier would)."""
+
+    def __init__(self, inner: Understander, marker: str) -> None:
+        self.inner, self.marker = inner, marker
+
+    def understand(self, text: str, **kw: object) -> object:
+        from dataclasses import replace
+
+        found = self.inner.understand(text, **kw)  # type: ignore[arg-type]
+        return replace(found, language="en") if self.marker in text else found
+
+
+def test_an_english_inquiry_gets_its_copy_in_english_with_the_english_notice(
+    engine: Engine, understander: Understander
+) -> None:
+    seed_customers(engine)
+    english = EnglishFor(understander, "power cut")
+    pipeline = Pipeline(engine=engine, desk=DESK, understander=english, incident_rules=RULES)  # type: ignore[arg-type]
+    process(pipeline, outage_mail(TOKYO[0].email, name=TOKYO[0].person))
+    process(pipeline, outage_mail(TOKYO[1].email, minutes=1, text="停電しています。power cut at our site."))
+    [incident] = incident_rows(pipeline.engine)
+    with session_scope(engine) as session:
+        incidents.approve_incident(
+            session,
+            incident_id=incident.id or 0,
+            actor="cli:tester",
+            text="東京エリアで停電が発生しております。",
+            text_en="There is a power outage in parts of the Tokyo area.",
+            make_copy=pipeline.incident_copy,
+        )
+    rows = outbox_by_recipient(engine)
+    assert "There is a power outage in parts of the Tokyo area." in rows[TOKYO[1].email].body
+    assert "Dear " in rows[TOKYO[1].email].body and TOKYO[1].contract_no in rows[TOKYO[1].email].body
+    assert "東京エリアで停電が発生しております。" in rows[TOKYO[0].email].body

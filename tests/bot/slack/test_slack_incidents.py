@@ -14,9 +14,19 @@ from bot.slack import incidents as slack_incidents
 from bot.slack.app import SlackDesk
 from desk.pipeline import ProcessResult
 from store.models import Incident, IncidentStatus, Outbox
-from tests.bot.slack.conftest import OUTSIDER, STAFF, STAFF2, TRIAGE, SlackSim
+from tests.bot.slack.conftest import (
+    CONTRACT_NO,
+    CUSTOMER_CHANNEL,
+    CUSTOMER_USER,
+    OUTSIDER,
+    STAFF,
+    STAFF2,
+    TRIAGE,
+    SlackSim,
+    seed_customer,
+)
 from tests.bot.slack.fake_slack import FakeSlack
-from tests.desk.incident_cases import CUSTOMERS, KANSAI, TOKYO, outage_mail, seed_customers
+from tests.desk.incident_cases import CUSTOMERS, KANSAI, START, TOKYO, outage_mail, seed_customers
 
 NOTICE = "東京エリアの一部で停電が発生しております。復旧の見込みが分かりしだいご連絡いたします。"
 STRANGER = "someone@freemail.example.com"
@@ -222,3 +232,33 @@ async def test_non_staff_cannot_approve_an_incident(
     reply = await slack.submit(view, user=OUTSIDER, values=values)
     assert reply.json()["response_action"] == "errors"
     assert outbox(engine) == {} and the_incident(engine).status == IncidentStatus.OPEN
+
+
+async def test_a_slack_customer_gets_its_copy_in_its_own_thread(
+    desk: SlackDesk, slack: SlackSim, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed_customers(engine)
+    seed_customer(engine)  # 山田製作所, whose Slack Connect channel is CUSTOMER_CHANNEL (Tokyo area)
+    await report(desk, TOKYO[0].email, minutes=0, name=TOKYO[0].person)
+    ts = f"{START.timestamp() + 120:.6f}"
+    event = {
+        "type": "message",
+        "channel": CUSTOMER_CHANNEL,
+        "channel_type": "channel",
+        "user": CUSTOMER_USER,
+        "text": "停電しています。工場の電気が止まりました。",
+        "ts": ts,
+        "event_ts": ts,
+    }
+    assert (await slack.event(event)).status == 200
+    card = the_incident(engine).slack_card  # the Slack intake drew the incident card itself
+    assert card is not None
+    await approve_all(slack, fake_slack, card)
+    rows = outbox(engine)
+    assert set(rows) == {TOKYO[0].email, f"{CUSTOMER_CHANNEL}:{ts}"}
+    assert await desk.outbox.send_due() == 1
+    [posted] = fake_slack.posts(CUSTOMER_CHANNEL)
+    assert posted["thread_ts"] == ts
+    assert NOTICE in posted["text"] and CONTRACT_NO in posted["text"]
+    assert all(c.name not in posted["text"] and c.contract_no not in posted["text"] for c in CUSTOMERS)
+    assert not any("停電の障害" in str(p.get("text")) for p in fake_slack.posts(CUSTOMER_CHANNEL))
