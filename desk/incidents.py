@@ -32,6 +32,7 @@ from desk.errors import InputError, NotFound
 from desk.render import render, tidy
 from desk.rules.areas import area
 from store.models import (
+    Draft,
     DraftStatus,
     Incident,
     IncidentMember,
@@ -138,8 +139,6 @@ def _active(session: Session, area_code: str) -> Incident | None:
 
 def _recent_ungrouped(session: Session, report: OutageReport, rules: IncidentRules) -> list[OutageReport]:
     """Outage inquiries of the window that belong to no incident yet, with the area their draft used."""
-    from store.models import Draft
-
     since = report.received_at - rules.window
     stmt = (
         select(Inquiry, Draft)
@@ -221,14 +220,7 @@ def _apply(
             IncidentMember(incident_id=decision.join, inquiry_id=report.inquiry_id, joined_at=now, late=late)
         )
         session.flush()
-        actions.audit(
-            session,
-            action="incident_joined",
-            actor="system",
-            inquiry_id=report.inquiry_id,
-            incident_id=decision.join,
-            late=late,
-        )
+        _note_members(session, active, [report.inquiry_id], late=late)
         return decision.join
     if decision.close is not None and active is not None:
         active.status, active.closed_at = IncidentStatus.CLOSED, now
@@ -250,16 +242,35 @@ def _apply(
     for r in reports:
         session.add(IncidentMember(incident_id=incident.id or 0, inquiry_id=r.inquiry_id, joined_at=now))
     session.flush()
-    for r in reports:
+    _note_members(session, incident, [r.inquiry_id for r in reports], late=False)
+    return incident.id
+
+
+def _note_members(session: Session, incident: Incident, inquiry_ids: Sequence[int], *, late: bool) -> None:
+    """Tell staff on each member's own card that it is part of the incident (a note on its pending draft),
+    so nobody answers it twice by accident; the audit event makes the card poster redraw the card."""
+    where = f"{area(incident.grid_area).name}エリア"
+    note = (
+        f"停電の障害 #{incident.id}（{where}）にまとめました。障害のカードで承認済みの文面を送信できます。"
+        if late
+        else f"停電の障害 #{incident.id}（{where}）にまとめました。障害のカードから全員に一括で返信できます。"
+    )
+    drafts = session.exec(
+        select(Draft).where(col(Draft.inquiry_id).in_(list(inquiry_ids)), Draft.status == DraftStatus.PENDING)
+    ).all()
+    for draft in drafts:
+        draft.notes = [*draft.notes, note]
+        session.add(draft)
+    for inquiry_id in inquiry_ids:
         actions.audit(
             session,
             action="incident_joined",
             actor="system",
-            inquiry_id=r.inquiry_id,
+            inquiry_id=inquiry_id,
             incident_id=incident.id,
-            late=False,
+            late=late,
         )
-    return incident.id
+    session.flush()
 
 
 # -- approval ---------------------------------------------------------------------------------------------

@@ -99,6 +99,12 @@ def test_three_customers_of_tokyo_become_one_incident_and_kansai_stays_alone(pip
     assert (incident.grid_area, incident.utility, incident.status) == ("03", "東京電力", IncidentStatus.OPEN)
     assert incident.first_report_at == START and incident.latest_report_at == START + dt.timedelta(minutes=10)
     assert member_ids(pipeline.engine, incident.id or 0) == [r.inquiry_id for r in results]
+    with Session(pipeline.engine) as session:  # each member's own card tells staff where it went
+        for r in results:
+            draft = actions.current_draft(session, r.inquiry_id)
+            assert draft is not None and any(
+                f"停電の障害 #{incident.id}（東京エリア）" in n for n in draft.notes
+            )
 
 
 def test_one_report_opens_nothing(pipeline: Pipeline) -> None:

@@ -115,6 +115,9 @@ async def test_three_customers_of_one_area_get_one_incident_card(
     assert "<!subteam^SONCALL>" in shown and slack_incidents.APPROVE_ALL in shown
     assert await desk.incidents.sync() == 0  # nothing changed: no second post, no update
     assert len(incident_posts(fake_slack)) == 1
+    assert await desk.poster.post_pending() == 4  # the members' own cards say where they went
+    own_cards = [blocks_text(p) for p in fake_slack.posts(TRIAGE) if "新しいお問い合わせ" in str(p["text"])]
+    assert sum("停電の障害 #" in c for c in own_cards) == 3
 
 
 async def test_one_approval_sends_each_customer_only_their_own_copy(
