@@ -20,6 +20,7 @@ about a contract they are not proven to hold.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,8 @@ __all__ = [
     "send_late",
 ]
 
+log = logging.getLogger(__name__)
+
 ACTIVE = (IncidentStatus.OPEN, IncidentStatus.APPROVED)
 # Inquiry states in which a member still waits for the incident's reply. Anything else was handled on its
 # own card (approved, answered, rejected) and never gets a second reply.
@@ -87,6 +90,7 @@ class ActiveIncident:
     id: int
     area_code: str
     latest_report_at: dt.datetime
+    approved: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +111,16 @@ def decide(
 ) -> Decision:
     """Group one outage report (pure).
 
-    - The area's active incident takes the report when its latest report is at most ``window`` before
-      this one (a sliding window: an ongoing outage keeps its incident). An older one is closed.
+    - The area's active incident takes the report while it waits for approval (nobody has been answered
+      yet: one card is simpler for staff than two), and after approval when its latest report is at most
+      ``window`` before this one (a sliding window: an ongoing outage keeps its incident). An approved
+      incident quiet for longer is closed, and the report may open a new one.
     - Otherwise the report and the area's ungrouped reports of the last ``window`` open a new incident when
       they come from at least ``min_customers`` different customers.
     """
     close = None
     if active is not None and active.area_code == report.area_code:
-        if abs(report.received_at - active.latest_report_at) <= rules.window:
+        if not active.approved or abs(report.received_at - active.latest_report_at) <= rules.window:
             return Decision(join=active.id)
         close = active.id
     window_start = report.received_at - rules.window
@@ -193,7 +199,12 @@ def group_outage(
     for _attempt in range(2):
         active_row = _active(session, report.area_code)
         active = (
-            ActiveIncident(active_row.id or 0, active_row.grid_area, active_row.latest_report_at)
+            ActiveIncident(
+                active_row.id or 0,
+                active_row.grid_area,
+                active_row.latest_report_at,
+                approved=active_row.status == IncidentStatus.APPROVED,
+            )
             if active_row is not None
             else None
         )
@@ -324,15 +335,25 @@ def _send(
         if inquiry.status not in WAITING:
             skipped.append(member.inquiry_id)
             continue
-        draft_id = make_copy(session, member.inquiry_id, notice, notice_en, actor)
+        reason = ""
         try:
-            outbox = actions.approve(session, draft_id=draft_id, actor=actor, digest_now=digest_now)
-        except actions.SendBlocked as exc:
-            member.blocked = str(exc)
+            # One savepoint per copy: a copy that cannot be built costs only itself, never the others.
+            with session.begin_nested():
+                draft_id = make_copy(session, member.inquiry_id, notice, notice_en, actor)
+                try:
+                    outbox = actions.approve(session, draft_id=draft_id, actor=actor, digest_now=digest_now)
+                except actions.SendBlocked as exc:  # the copy stays pending on the member's own card
+                    reason = str(exc)
+                else:
+                    session.flush()
+        except Exception as exc:  # e.g. a template error: reported on the card; no message text is logged
+            log.exception("incident %s: the copy for inquiry %s failed", incident.id, member.inquiry_id)
+            reason = f"返信を作成できませんでした（{type(exc).__name__}）。"
+        if reason:
+            member.blocked = reason
             session.add(member)
-            blocked[member.inquiry_id] = str(exc)
+            blocked[member.inquiry_id] = reason
             continue
-        session.flush()
         member.outbox_id, member.blocked = outbox.id, None
         session.add(member)
         queued.append(member.inquiry_id)
@@ -400,7 +421,7 @@ def send_late(
     digest_now: actions.DigestNow | None = None,
 ) -> SendResult:
     """Send the approved notice to the members that joined after approval (the card's one-click confirm)."""
-    incident = get_incident(session, incident_id, lock=True)
+    incident = get_incident(session, incident_id, lock=True)  # closed incidents too: their late joiners wait
     if incident.status == IncidentStatus.OPEN or not incident.approved_text:
         raise InputError("この障害の返信はまだ承認されていません。")
     waiting = [m for m in members(session, incident_id) if m.late and m.outbox_id is None]

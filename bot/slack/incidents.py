@@ -182,7 +182,7 @@ def _actions(data: IncidentCardData) -> dict[str, Any] | None:
             "value": str(data.incident_id),
             "style": "primary",
         }
-    elif data.status == IncidentStatus.APPROVED and data.waiting_late:
+    elif data.status != IncidentStatus.OPEN and data.waiting_late:
         n = data.waiting_late
         button = {
             "type": "button",
@@ -246,7 +246,7 @@ def incident_card(data: IncidentCardData, *, tz: ZoneInfo, oncall_usergroup: str
     buttons = _actions(data)
     if buttons is not None:
         blocks.append(buttons)
-    if data.waiting_late and data.status == IncidentStatus.APPROVED:
+    if data.waiting_late and data.status != IncidentStatus.OPEN:
         blocks.append(
             context(
                 f"承認後に {data.waiting_late} 件のお問い合わせが加わりました。送信前に確認してください。"
@@ -347,11 +347,13 @@ class IncidentBoard:
         with Session(self.desk.engine) as session:
             return load_incident(session, incident_id)
 
-    def _to_draw(self) -> list[tuple[int, str | None]]:
-        """Active incidents, and those drawn before (a closed one is drawn once more, then forgotten)."""
+    def _to_draw(self, also: int | None) -> list[tuple[int, str | None]]:
+        """Active incidents, those drawn before (a closed one is redrawn until nothing waits on it) and
+        ``also`` (one staff just acted on)."""
+        wanted = [*self._shown, *([also] if also is not None else [])]
         with Session(self.desk.engine) as session:
             stmt = select(Incident.id, Incident.slack_card).where(
-                col(Incident.status).in_(list(incidents.ACTIVE)) | col(Incident.id).in_(list(self._shown))
+                col(Incident.status).in_(list(incidents.ACTIVE)) | col(Incident.id).in_(wanted)
             )
             return [
                 (i, ref) for i, ref in session.exec(stmt.order_by(col(Incident.id))).all() if i is not None
@@ -365,14 +367,14 @@ class IncidentBoard:
                 session.add(incident)
                 session.commit()
 
-    async def sync(self) -> int:
+    async def sync(self, *, also: int | None = None) -> int:
         """Post the cards of new incidents and redraw those that changed; returns how many were drawn."""
         channel = self.desk.settings.slack.triage_channel
         if not channel:
             return 0
         drawn = 0
         async with self._lock:
-            for incident_id, ref in await asyncio.to_thread(self._to_draw):
+            for incident_id, ref in await asyncio.to_thread(self._to_draw, also):
                 data = await asyncio.to_thread(self._load, incident_id)
                 message = self.render(data)
                 fingerprint = hashlib.sha256(
@@ -398,7 +400,7 @@ class IncidentBoard:
                     continue
                 drawn += 1
                 self.state = "ok"
-                if data.status == IncidentStatus.CLOSED:
+                if data.status == IncidentStatus.CLOSED and not data.waiting_late:
                     self._shown.pop(incident_id, None)
                 else:
                     self._shown[incident_id] = fingerprint
@@ -432,7 +434,7 @@ class IncidentBoard:
         if result is not None:
             self.desk.outbox.wake()
             await self.desk.ephemeral(self.client, channel=channel, user=user, text=summary(result))
-        await self.sync()
+        await self.sync(also=incident_id)
         await self._member_cards(incident_id)
 
     async def on_approve_all(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:

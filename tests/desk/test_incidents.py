@@ -55,13 +55,19 @@ def test_min_customers_is_configurable() -> None:
     assert len(opened.open_with) == 3
 
 
-def test_an_active_incident_takes_reports_within_the_window_of_its_latest_report() -> None:
-    active = ActiveIncident(9, "03", START + dt.timedelta(minutes=50))
+def test_an_approved_incident_takes_reports_within_the_window_of_its_latest_report() -> None:
+    active = ActiveIncident(9, "03", START + dt.timedelta(minutes=50), approved=True)
     assert decide(report(5, 75), active=active, recent=[], rules=RULES).join == 9
 
 
-def test_an_incident_quiet_for_longer_than_the_window_is_closed_not_joined() -> None:
+def test_an_incident_waiting_for_approval_takes_every_report_of_its_area() -> None:
     active = ActiveIncident(9, "03", START)
+    assert decide(report(5, 180), active=active, recent=[], rules=RULES).join == 9
+    assert decide(report(6, 180, area="06"), active=active, recent=[], rules=RULES).join is None
+
+
+def test_an_approved_incident_quiet_for_longer_than_the_window_is_closed_not_joined() -> None:
+    active = ActiveIncident(9, "03", START, approved=True)
     decision = decide(report(5, 45), active=active, recent=[], rules=RULES)
     assert decision.join is None and decision.close == 9 and decision.open_with == ()
 
@@ -335,3 +341,28 @@ def test_an_english_inquiry_gets_its_copy_in_english_with_the_english_notice(
     assert "There is a power outage in parts of the Tokyo area." in rows[TOKYO[1].email].body
     assert "Dear " in rows[TOKYO[1].email].body and TOKYO[1].contract_no in rows[TOKYO[1].email].body
     assert "東京エリアで停電が発生しております。" in rows[TOKYO[0].email].body
+
+
+def test_a_copy_that_cannot_be_built_blocks_only_itself(pipeline: Pipeline) -> None:
+    results = [process(pipeline, outage_mail(c.email, minutes=i)) for i, c in enumerate(TOKYO)]
+    broken = results[1].inquiry_id
+
+    def make_copy(session: Session, inquiry_id: int, notice: str, notice_en: str, actor: str) -> int:
+        if inquiry_id == broken:
+            raise RuntimeError("template missing")
+        return pipeline.incident_copy(session, inquiry_id, notice, notice_en, actor)
+
+    [incident] = incident_rows(pipeline.engine)
+    with session_scope(pipeline.engine) as session:
+        result = incidents.approve_incident(
+            session,
+            incident_id=incident.id or 0,
+            actor="cli:tester",
+            text="停電中です。",
+            make_copy=make_copy,
+        )
+    assert sorted(result.queued) == sorted(r.inquiry_id for r in results if r.inquiry_id != broken)
+    assert "RuntimeError" in result.blocked[broken]
+    assert set(outbox_by_recipient(pipeline.engine)) == {TOKYO[0].email, TOKYO[2].email}
+    with Session(pipeline.engine) as session:
+        assert session.get(Inquiry, broken).status == InquiryStatus.DRAFTED  # type: ignore[union-attr]
