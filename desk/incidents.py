@@ -208,9 +208,12 @@ def group_outage(
             if active_row is not None
             else None
         )
-        decision = decide(
-            report, active=active, recent=_recent_ungrouped(session, report, rules), rules=rules
-        )
+        # Joining needs no scan of the area's recent reports: ask the rules without them first.
+        decision = decide(report, active=active, recent=(), rules=rules)
+        if decision.join is None:
+            decision = decide(
+                report, active=active, recent=_recent_ungrouped(session, report, rules), rules=rules
+            )
         try:
             with session.begin_nested():
                 return _apply(session, decision, report, active_row, now)
