@@ -335,7 +335,9 @@ def _send(
         if member.outbox_id is not None:
             continue
         inquiry = actions.get_inquiry(session, member.inquiry_id)
-        if inquiry.status not in WAITING:
+        current = actions.current_draft(session, member.inquiry_id)
+        rerouted = current is not None and "outage" not in current.intents
+        if inquiry.status not in WAITING or rerouted:  # handled, or staff decided it is not an outage
             skipped.append(member.inquiry_id)
             continue
         reason = ""

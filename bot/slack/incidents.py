@@ -98,7 +98,9 @@ class IncidentCardData:
         return sum(1 for m in self.members if m.waiting_late)
 
 
-def _member_state(member_late: bool, blocked: str | None, outbox: Outbox | None, inquiry: Inquiry) -> str:
+def _member_state(
+    member_late: bool, blocked: str | None, outbox: Outbox | None, inquiry: Inquiry, rerouted: bool
+) -> str:
     if outbox is not None:
         if outbox.status == OutboxStatus.SENT:
             return "📨 送信済み"
@@ -111,6 +113,8 @@ def _member_state(member_late: bool, blocked: str | None, outbox: Outbox | None,
         return "個別のカードで対応済み"
     if inquiry.status == InquiryStatus.REJECTED:
         return "個別のカードで却下済み"
+    if rerouted:
+        return "区分が変更されたため対象外（個別のカードで対応）"
     if member_late:
         return "➕ 承認後に追加（送信の確認待ち）"
     return "🕒 承認待ち"
@@ -131,8 +135,9 @@ def load_incident(session: Session, incident_id: int) -> IncidentCardData:
                 select(Contract.contract_no).where(col(Contract.id).in_(inquiry.contract_ids))
             )
             contract_nos = sorted(rows.all())
+        draft = actions.current_draft(session, inquiry.id or 0)
+        rerouted = draft is not None and "outage" not in draft.intents
         if not contract_nos and inquiry.identity_verified:  # no number written: the contract the draft used
-            draft = actions.current_draft(session, inquiry.id or 0)
             outage = (draft.facts.get("outage") if draft is not None else None) or {}
             contract_nos = [str(outage["contract_no"])] if outage.get("contract_no") else []
         outbox = session.get(Outbox, member.outbox_id) if member.outbox_id is not None else None
@@ -143,9 +148,10 @@ def load_incident(session: Session, incident_id: int) -> IncidentCardData:
                 customer=customer.name if customer is not None else inquiry.sender,
                 contracts=contract_nos,
                 verified=inquiry.identity_verified,
-                state=_member_state(member.late, member.blocked, outbox, inquiry),
+                state=_member_state(member.late, member.blocked, outbox, inquiry, rerouted),
                 late=member.late,
                 waiting_late=member.late
+                and not rerouted
                 and outbox is None
                 and member.blocked is None
                 and inquiry.status in incidents.WAITING,

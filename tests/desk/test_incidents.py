@@ -366,3 +366,12 @@ def test_a_copy_that_cannot_be_built_blocks_only_itself(pipeline: Pipeline) -> N
     assert set(outbox_by_recipient(pipeline.engine)) == {TOKYO[0].email, TOKYO[2].email}
     with Session(pipeline.engine) as session:
         assert session.get(Inquiry, broken).status == InquiryStatus.DRAFTED  # type: ignore[union-attr]
+
+
+def test_a_member_staff_rerouted_away_from_outage_is_not_sent_the_incident_reply(pipeline: Pipeline) -> None:
+    results = [process(pipeline, outage_mail(c.email, minutes=i)) for i, c in enumerate(TOKYO)]
+    pipeline.redraft_sync(inquiry_id=results[2].inquiry_id, intents=["bill_inquiry"], actor="cli:tester")
+    [incident] = incident_rows(pipeline.engine)
+    result = approve(pipeline, incident.id or 0)
+    assert result.skipped == [results[2].inquiry_id]
+    assert set(outbox_by_recipient(pipeline.engine)) == {TOKYO[0].email, TOKYO[1].email}
