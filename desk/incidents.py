@@ -301,6 +301,17 @@ def default_notice(area_code: str, *, language: str = "ja") -> str:
     return tidy(render(f"{prefix}incidents/notice.j2", area=area(area_code))).strip()
 
 
+def notice_problems(text: str) -> list[str]:
+    """Why a notice staff typed cannot go to every customer (empty: it can). Checked before approving, so a
+    bad notice is corrected in the modal instead of blocking every copy."""
+    from desk.drafting import leftover_problems
+
+    if not text.strip():
+        return ["お知らせ文を入力してください。"]
+    found = leftover_problems(text)
+    return [f"お知らせ文に送信できない内容があります: {'、'.join(found)}。"] if found else []
+
+
 def get_incident(session: Session, incident_id: int, *, lock: bool = False) -> Incident:
     stmt = select(Incident).where(Incident.id == incident_id)
     incident = session.exec(stmt.with_for_update() if lock else stmt).first()
@@ -380,8 +391,9 @@ def approve_incident(
 
     A second approval (a double click, a second member of staff) is refused: the incident row is locked and
     its status checked, and each member's ``outbox_id`` is unique."""
-    if not text.strip():
-        raise InputError("お知らせ文を入力してください。")
+    problems = notice_problems(text) + (notice_problems(text_en) if text_en.strip() else [])
+    if problems:
+        raise InputError(" ".join(problems))
     incident = get_incident(session, incident_id, lock=True)
     if incident.status != IncidentStatus.OPEN:
         who = f"（{incident.approved_by}）" if incident.approved_by else ""

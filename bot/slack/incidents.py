@@ -475,8 +475,16 @@ class IncidentBoard:
             return
         text = str(values.get(NOTICE_BLOCK, {}).get(NOTICE_INPUT, {}).get("value") or "")
         text_en = str(values.get(NOTICE_EN_BLOCK, {}).get(NOTICE_EN_INPUT, {}).get("value") or "")
-        if not text.strip():
-            await ack(response_action="errors", errors={NOTICE_BLOCK: "お知らせ文を入力してください。"})
+        errors = {
+            block: " ".join(problems)[:2000]
+            for block, problems in (
+                (NOTICE_BLOCK, incidents.notice_problems(text)),
+                (NOTICE_EN_BLOCK, incidents.notice_problems(text_en) if text_en.strip() else []),
+            )
+            if problems
+        }
+        if errors:  # the modal stays open with the reason next to the field
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
         incident_id = int(meta["incident_id"])

@@ -265,3 +265,26 @@ async def test_a_slack_customer_gets_its_copy_in_its_own_thread(
     assert NOTICE in posted["text"] and CONTRACT_NO in posted["text"]
     assert all(c.name not in posted["text"] and c.contract_no not in posted["text"] for c in CUSTOMERS)
     assert not any("停電の障害" in str(p.get("text")) for p in fake_slack.posts(CUSTOMER_CHANNEL))
+
+
+async def test_a_notice_with_template_leftovers_is_refused_in_the_modal_and_nothing_is_sent(
+    desk: SlackDesk, slack: SlackSim, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    card = await three_reports(desk, engine)
+    incident_id = card_incident(fake_slack)
+    await slack.click(slack_incidents.APPROVE_ALL, user=STAFF, card=card, value=str(incident_id))
+    view = fake_slack.called("views.open")[-1]["view"]
+    values = {
+        slack_incidents.NOTICE_BLOCK: {
+            slack_incidents.NOTICE_INPUT: {"type": "plain_text_input", "value": "停電中です {{ area }}"}
+        }
+    }
+    reply = await slack.submit(view, user=STAFF, values=values)
+    answer = reply.json()
+    assert (
+        answer["response_action"] == "errors"
+        and "差し込み記号" in answer["errors"][slack_incidents.NOTICE_BLOCK]
+    )
+    assert outbox(engine) == {} and the_incident(engine).status == IncidentStatus.OPEN
+    await approve_all(slack, fake_slack, card)  # corrected, it goes through
+    assert len(outbox(engine)) == 3
