@@ -375,3 +375,24 @@ def test_a_member_staff_rerouted_away_from_outage_is_not_sent_the_incident_reply
     result = approve(pipeline, incident.id or 0)
     assert result.skipped == [results[2].inquiry_id]
     assert set(outbox_by_recipient(pipeline.engine)) == {TOKYO[0].email, TOKYO[1].email}
+
+
+def test_a_sender_no_longer_registered_at_approval_gets_the_general_copy(pipeline: Pipeline) -> None:
+    from store.models import ContactEmail
+
+    for i, c in enumerate(TOKYO[:2]):
+        process(pipeline, outage_mail(c.email, minutes=i, name=c.person))
+    with session_scope(pipeline.engine) as session:  # the customer removed this contact after writing
+        row = session.exec(select(ContactEmail).where(ContactEmail.email == TOKYO[1].email)).one()
+        session.delete(row)
+    [incident] = incident_rows(pipeline.engine)
+    approve(pipeline, incident.id or 0)
+    rows = outbox_by_recipient(pipeline.engine)
+    assert TOKYO[0].contract_no in rows[TOKYO[0].email].body
+    removed = rows[TOKYO[1].email].body
+    assert "東京エリアで停電が発生しております。" in removed
+    assert (
+        TOKYO[1].contract_no not in removed
+        and TOKYO[1].facility not in removed
+        and TOKYO[1].name not in removed
+    )
