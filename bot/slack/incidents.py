@@ -74,6 +74,7 @@ class MemberLine:
     late: bool
     waiting_late: bool
     customer_key: str
+    waiting: bool = False  # still waits for the incident's reply (what 承認して全員に送信 would send)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,7 @@ def load_incident(session: Session, incident_id: int) -> IncidentCardData:
                 and member.blocked is None
                 and inquiry.status in incidents.WAITING,
                 customer_key=incidents.customer_key(inquiry.customer_id, inquiry.sender),
+                waiting=outbox is None and not rerouted and inquiry.status in incidents.WAITING,
             )
         )
     return IncidentCardData(
@@ -188,7 +190,7 @@ def _actions(data: IncidentCardData) -> dict[str, Any] | None:
             "value": str(data.incident_id),
             "style": "primary",
         }
-    elif data.status != IncidentStatus.OPEN and data.waiting_late:
+    elif data.waiting_late:
         n = data.waiting_late
         button = {
             "type": "button",
@@ -275,8 +277,9 @@ def approve_modal(data: IncidentCardData, *, notice: str, notice_en: str, card: 
         "close": plain("キャンセル", bk.VIEW_TITLE),
         "blocks": [
             section(
-                f"*{found.name}エリアの {len(data.members)} 件*に返信します。各返信には、このお知らせ文に続けて、"
-                "お客さまごとの宛名、対象のご契約（本人確認済みの場合のみ）、"
+                f"*{found.name}エリアの {sum(1 for m in data.members if m.waiting)} 件*に返信します"
+                "（個別のカードで対応済みのものを除く）。各返信には、このお知らせ文に続けて、"
+                "お客さまごとの宛名（メールの場合）、対象のご契約（本人確認済みの場合のみ）、"
                 f"{found.utility}を含む連絡先の順番が入ります。他のお客さまの情報は含まれません。"
             ),
             {

@@ -127,6 +127,7 @@ async def test_one_approval_sends_each_customer_only_their_own_copy(
     await approve_all(slack, fake_slack, card)
     opened = json.dumps(fake_slack.called("views.open")[0]["view"], ensure_ascii=False)
     assert "東京電力パワーグリッド" in opened  # the modal starts from the area's default notice
+    assert "東京エリアの 3 件" in opened
     rows = outbox(engine)
     assert set(rows) == {c.email for c in TOKYO}
     for c in TOKYO:
