@@ -285,7 +285,12 @@ class Pipeline:
             body=inquiry.text,
             language=language,
         )
-        actions.supersede_pending(session, inquiry_id=inquiry_id)
+        # The bot's own draft gives way to the incident's copy: "merged", so reports do not count a re-route.
+        for draft in session.exec(
+            select(Draft).where(Draft.inquiry_id == inquiry_id, Draft.status == DraftStatus.PENDING)
+        ).all():
+            draft.status = DraftStatus.MERGED
+            session.add(draft)
         return self._draft(
             session,
             _Stored.of(inquiry),

@@ -314,6 +314,7 @@ class DraftStatus(StrEnum):
     SENT = "sent"
     REJECTED = "rejected"
     SUPERSEDED = "superseded"  # re-drafted after staff changed the intent
+    MERGED = "merged"  # replaced by the copy its outage incident sent (desk/incidents.py); not a re-route
 
 
 class Draft(SQLModel, table=True):

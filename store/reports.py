@@ -634,6 +634,8 @@ def _edit_distances(conn: Connection, intent_of: dict[int, str]) -> dict[str, li
 
 _OUTCOME_OF_STATUS = {
     DraftStatus.SUPERSEDED.value: "rerouted",
+    # Replaced by its incident's copy, which is counted itself: not a re-route, not counted twice.
+    DraftStatus.MERGED.value: "merged",
     DraftStatus.REJECTED.value: "rejected",
     DraftStatus.PENDING.value: "pending",
 }

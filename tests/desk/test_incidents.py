@@ -396,3 +396,23 @@ def test_a_sender_no_longer_registered_at_approval_gets_the_general_copy(pipelin
         and TOKYO[1].facility not in removed
         and TOKYO[1].name not in removed
     )
+
+
+def test_the_draft_quality_report_counts_incident_copies_once_and_never_as_re_routes(
+    pipeline: Pipeline,
+) -> None:
+    from bot.settings import Settings
+    from store import reports
+    from store.settle import settle
+
+    for i, c in enumerate(TOKYO):
+        process(pipeline, outage_mail(c.email, minutes=i))
+    [incident] = incident_rows(pipeline.engine)
+    approve(pipeline, incident.id or 0)
+    settle(pipeline.engine, Settings().desk_hours())
+    day = START.astimezone(ZoneInfo("Asia/Tokyo")).date()
+    with pipeline.engine.connect() as conn:
+        [outage] = [
+            q for q in reports.draft_quality(conn, reports.ReportRange(since=day, until=day, by="day"))
+        ]
+    assert (outage.intent, outage.unchanged, outage.rerouted, outage.pending) == ("outage", 3, 0, 0)
