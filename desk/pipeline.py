@@ -270,7 +270,7 @@ class Pipeline:
 
         Looked up again from the stored sender exactly like a first draft, so the copy carries this
         customer's own 宛名, facility and contract number when (and only when) the sender is proven to be the
-        customer. Supersedes the pending draft; returns the new draft's id (approved by the caller)."""
+        customer. The pending draft becomes ``merged``; returns the new draft's id (approved by the caller)."""
         inquiry = actions.get_inquiry(session, inquiry_id)
         # The stored inquiry keeps no language: read it again from the text (cheap; same as the first time).
         language = self.understander.understand(
