@@ -128,6 +128,7 @@ class Runtime:
         return [
             ("slack", self.slack_enabled, self._slack),
             ("slack_cards", self.slack_enabled, self._slack_cards),
+            ("slack_incidents", self.slack_enabled, self._slack_incidents),
             ("slack_outbox", self.slack_enabled, self._slack_outbox),
             ("slack_digest", self.slack_enabled and bool(self.settings.slack.managers_channel), self._digest),
             ("email_intake", self.imap_enabled, self._email_intake),
@@ -225,6 +226,10 @@ class Runtime:
         self.health.set("slack_cards", RUNNING)
         await self.desk.poster.run(self.stop_event)
 
+    async def _slack_incidents(self) -> None:
+        self.health.set("slack_incidents", RUNNING)
+        await self.desk.incidents.run(self.stop_event)
+
     async def _slack_outbox(self) -> None:
         self.health.set("slack_outbox", RUNNING)
         await self.desk.outbox.run(self.stop_event)
@@ -272,6 +277,7 @@ class Runtime:
                 result.inquiry_id, "💬 お客さまから追加のメールが届きました。返信案を更新しました。"
             )
         self.desk.poster.wake()
+        self.desk.incidents.wake()
 
     async def _email_intake(self) -> None:
         from bot.email.intake import ImapIntake, parse_options

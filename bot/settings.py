@@ -93,6 +93,9 @@ class SmtpSettings(BaseModel):
     charset: Literal["utf-8", "iso-2022-jp"] = "utf-8"
     max_attempts: int = 8
     acknowledge: bool = False  # send an immediate 受付 acknowledgement
+    # A sender holds a claimed row this long; a row still "sending" after it lost its sender (a killed
+    # process) and goes to staff as "sent or not: check". Keep it well above one SMTP exchange.
+    lease_seconds: float = Field(default=180.0, ge=1.0)
 
 
 class SlackSettings(BaseModel):
@@ -112,6 +115,16 @@ class SlackSettings(BaseModel):
     digest_weekday: int = 0  # Monday
     digest_time: dt.time = dt.time(9, 0)
     http_port: int = 3000
+
+
+class IncidentSettings(BaseModel):
+    """Outage incidents (desk/incidents.py): reports of one grid area this close together, from at least this
+    many different customers, are grouped for one approval (``MADOGUCHI_INCIDENTS__WINDOW_MINUTES``)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
+
+    window_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    min_customers: int = Field(default=2, ge=2)
 
 
 class Settings(BaseSettings):
@@ -138,6 +151,7 @@ class Settings(BaseSettings):
     imap: ImapSettings = Field(default_factory=ImapSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
 
     def desk_hours(self) -> DeskHours:
         """The desk's opening windows in its time zone, as the business-hours arithmetic takes them."""

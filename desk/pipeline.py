@@ -31,6 +31,7 @@ from desk import actions
 from desk.casefile import CaseFile, ContractView, CustomerView
 from desk.message import Channel, IncomingMessage, SenderKind
 from intents.model import IntentScore, Understanding
+from intents.questions import extract_questions
 from store import ids, lookup
 from store.db import session_scope
 from store.models import (
@@ -45,6 +46,7 @@ from store.models import (
 
 if TYPE_CHECKING:
     from desk.drafting import DeskInfo, DraftContent
+    from desk.incidents import IncidentRules
     from intents.knowledge import Knowledge
     from intents.understand import Understander
 
@@ -104,6 +106,7 @@ class _Stored:
     flags: list[str]
     intents: list[dict[str, object]]
     entities: dict[str, str]
+    said: dict[str, str]
 
     @classmethod
     def of(cls, inquiry: Inquiry) -> _Stored:
@@ -120,6 +123,7 @@ class _Stored:
             flags=list(inquiry.flags),
             intents=list(inquiry.intents),
             entities=dict(inquiry.entities),
+            said=dict(inquiry.said or {}),
         )
 
 
@@ -152,12 +156,17 @@ class Pipeline:
         understander: Understander | None = None,
         knowledge: Knowledge | None = None,
         tz: str = "Asia/Tokyo",
+        incident_rules: IncidentRules | None = None,
     ) -> None:
         self.engine = engine
         self.desk = desk
+        self.incident_rules = incident_rules  # None: desk.incidents' defaults (30 minutes, 2 customers)
         self._understander = understander
         self._knowledge = knowledge
         self.tz = ZoneInfo(tz)
+        # Inquiries this process is drafting right now (worker threads): a redelivered message of one of
+        # them is a duplicate, not an unfinished inquiry. Other processes are told by a row lock (``_hold``).
+        self._drafting: set[int] = set()
 
     # -- loading the (slow to build) knowledge once ------------------------------------------------------
     @property
@@ -194,6 +203,10 @@ class Pipeline:
         with self.engine.connect() as conn, session_scope(conn) as session:
             seen = _find_message(session, message.channel, message.external_id)
             if seen is not None:
+                if seen not in self._drafting and _unfinished(
+                    session, seen
+                ):  # its processor died after storing it
+                    return self._finish(session, seen, message)
                 return self._result(session, seen, created=False, attached=False)
             parent, foreign_thread = self._thread_parent(session, message)
             try:
@@ -206,6 +219,8 @@ class Pipeline:
                 return self._result(session, seen, created=False, attached=False)
             if inquiry.kind != InquiryKind.INQUIRY:
                 return ProcessResult(inquiry.id, None, created=True, attached=attached, kind=inquiry.kind)
+            _hold(session, inquiry.id)
+            self._drafting.add(inquiry.id)
             try:
                 draft_id = self._understand_and_draft(session, inquiry, message, attached=attached)
             except Exception as exc:  # the message is kept; staff see what went wrong
@@ -213,7 +228,27 @@ class Pipeline:
                 log.exception("pipeline failed for inquiry %s", inquiry.id)
                 self._mark_failed(session, inquiry.id, exc)
                 return self._result(session, inquiry.id, created=True, attached=attached)
+            finally:
+                self._drafting.discard(inquiry.id)
             return ProcessResult(inquiry.id, draft_id, created=True, attached=attached, kind=inquiry.kind)
+
+    def _finish(self, session: Session, inquiry_id: int, message: IncomingMessage) -> ProcessResult:
+        """Draft an inquiry whose message was stored but whose drafting never finished (a killed process).
+
+        The message comes back because nothing acknowledged it (the IMAP reader that took over reads it
+        again; Slack retries the event), and ``_unfinished`` holds the inquiry's row while this runs.
+        """
+        inquiry = actions.get_inquiry(session, inquiry_id)
+        attached = inquiry.external_id != message.external_id
+        log.info("drafting inquiry %s, left unfinished by a stopped process", inquiry_id)
+        try:
+            draft_id = self._understand_and_draft(session, _Stored.of(inquiry), message, attached=attached)
+        except Exception as exc:
+            session.rollback()
+            log.exception("pipeline failed for inquiry %s", inquiry_id)
+            self._mark_failed(session, inquiry_id, exc)
+            return self._result(session, inquiry_id, created=False, attached=attached)
+        return ProcessResult(inquiry_id, draft_id, created=False, attached=attached, kind=inquiry.kind)
 
     def redraft_sync(self, *, inquiry_id: int, intents: Sequence[str], actor: str) -> int:
         unknown = [i for i in intents if i not in self.knowledge.intents]
@@ -224,6 +259,10 @@ class Pipeline:
         with session_scope(self.engine) as session:
             inquiry = actions.get_inquiry(session, inquiry_id)
             before = [i["intent"] for i in inquiry.intents]
+            # A re-route keeps what was asked and said: the questions are read again from the stored text.
+            questions, _ = extract_questions(
+                inquiry.text, raw=inquiry.text, received=inquiry.received_at.astimezone(self.tz).date()
+            )
             understanding = Understanding(
                 intents=tuple(IntentScore(i, 1.0) for i in intents),
                 entities=dict(inquiry.entities),
@@ -231,6 +270,8 @@ class Pipeline:
                 # A re-routed English inquiry stays English: the language stored on the inquiry (a column the
                 # classifier work adds), Japanese while the store has none.
                 language=str(getattr(inquiry, "language", None) or "ja"),
+                questions=questions,
+                said=dict(inquiry.said or {}),
             )
             actions.supersede_pending(session, inquiry_id=inquiry_id)
             draft_id = self._draft(
@@ -252,13 +293,57 @@ class Pipeline:
         understanding = self._understand(message)
         with Session(self.engine) as session:
             found = self._look_up(session, _sender_of_message(message), understanding)
+        sender = _sender_of_message(message)
         case = self._case(
-            message.channel, message.sender_name, message.received_at, understanding, found, message.form
+            message.channel,
+            message.sender_name,
+            message.received_at,
+            understanding,
+            found,
+            message.form,
+            staff=sender.kind == SenderKind.STAFF,
         )
         content = draft_reply(
             case, desk=self.desk, knowledge=self.knowledge, original_subject=message.subject
         )
         return Preview(understanding=understanding, case=case, draft=content)
+
+    def incident_copy(
+        self, session: Session, inquiry_id: int, notice: str, notice_en: str, actor: str
+    ) -> int:
+        """A fresh outage draft of one incident member, with the incident's approved notice in it.
+
+        Looked up again from the stored sender exactly like a first draft, so the copy carries this
+        customer's own 宛名, facility and contract number when (and only when) the sender is proven to be the
+        customer. The pending draft becomes ``merged``; returns the new draft's id (approved by the caller)."""
+        inquiry = actions.get_inquiry(session, inquiry_id)
+        # The stored inquiry keeps no language: read it again from the text (cheap; same as the first time).
+        language = self.understander.understand(
+            inquiry.text,
+            subject=inquiry.subject,
+            channel=inquiry.channel,
+            received=inquiry.received_at.astimezone(self.tz).date(),
+        ).language
+        understanding = Understanding(
+            intents=(IntentScore("outage", 1.0),),
+            entities=dict(inquiry.entities),
+            body=inquiry.text,
+            language=language,
+        )
+        # The bot's own draft gives way to the incident's copy: "merged", so reports do not count a re-route.
+        for draft in session.exec(
+            select(Draft).where(Draft.inquiry_id == inquiry_id, Draft.status == DraftStatus.PENDING)
+        ).all():
+            draft.status = DraftStatus.MERGED
+            session.add(draft)
+        return self._draft(
+            session,
+            _Stored.of(inquiry),
+            understanding,
+            _sender_of(inquiry),
+            actor=actor,
+            notice=notice_en if language == "en" and notice_en else notice,
+        )
 
     def digest_now(self, session: Session, inquiry: Inquiry) -> str:
         """The digest of the inquiry's contracts as the store has them now (for the check before sending)."""
@@ -391,6 +476,7 @@ class Pipeline:
             flags=list(flags),
             intents=[],
             entities={},
+            said={},
         )
 
     def _understand(self, message: IncomingMessage) -> Understanding:
@@ -405,10 +491,18 @@ class Pipeline:
         understanding = self._understand(message)
         if attached:  # a reply in an existing thread: what the customer said before still counts
             if inquiry.intents:
-                understanding = merge_thread(inquiry.intents, inquiry.entities, understanding)
+                understanding = merge_thread(
+                    inquiry.intents, inquiry.entities, understanding, previous_said=inquiry.said
+                )
             actions.supersede_pending(session, inquiry_id=inquiry.id)
         return self._draft(
-            session, inquiry, understanding, _sender_of_message(message), actor=SYSTEM, first=not attached
+            session,
+            inquiry,
+            understanding,
+            _sender_of_message(message),
+            actor=SYSTEM,
+            first=not attached,
+            follow_up=attached,
         )
 
     def _draft(
@@ -420,13 +514,25 @@ class Pipeline:
         *,
         actor: str,
         first: bool = False,
+        follow_up: bool = False,
+        notice: str | None = None,
     ) -> int:
-        """Look up, resolve and render; store the draft (a Core insert) and return its id."""
+        """Look up, resolve and render; store the draft (a Core insert) and return its id.
+
+        An outage draft is then grouped into its area's incident (desk/incidents.py); ``notice`` is set for an
+        incident's own copies, which are already grouped."""
         from desk.drafting import draft_reply
 
         found = self._look_up(session, sender, understanding)
         case = self._case(
-            inquiry.channel, inquiry.sender_name, inquiry.received_at, understanding, found, inquiry.form
+            inquiry.channel,
+            inquiry.sender_name,
+            inquiry.received_at,
+            understanding,
+            found,
+            inquiry.form,
+            follow_up=follow_up,
+            staff=sender.kind == SenderKind.STAFF,
         )
         content = draft_reply(
             case,
@@ -434,11 +540,13 @@ class Pipeline:
             knowledge=self.knowledge,
             original_subject=inquiry.subject,
             intents=understanding.intent_ids,
+            notice=notice or "",
         )
         changes: dict[str, object] = {
             "intents": [{"intent": i.intent, "score": round(i.score, 4)} for i in understanding.intents],
             "primary_intent": understanding.primary,
             "entities": dict(understanding.entities),
+            "said": dict(understanding.said),
             "customer_id": found.linked_customer_id,
             "contract_ids": found.linked_contract_ids,
             "identity_verified": found.verified,
@@ -486,7 +594,26 @@ class Pipeline:
             intents=content.intents,
             verified=found.verified,
         )
+        if notice is None and "outage" in content.intents:
+            self._group_outage(session, inquiry, content, found)
         return draft_id
+
+    def _group_outage(
+        self, session: Session, inquiry: _Stored, content: DraftContent, found: _LookUp
+    ) -> None:
+        from desk import incidents
+
+        code = incidents.area_of_draft(content.facts)
+        if code is None:  # no area the sender is entitled to hear about: the inquiry stays on its own
+            return
+        session.flush()
+        report = incidents.OutageReport(
+            inquiry_id=inquiry.id,
+            area_code=code,
+            customer_key=incidents.customer_key(found.linked_customer_id, inquiry.sender),
+            received_at=inquiry.received_at,
+        )
+        incidents.group_outage(session, report, rules=self.incident_rules or incidents.IncidentRules())
 
     def _mark_failed(self, session: Session, inquiry_id: int, exc: Exception) -> None:
         inquiry = actions.get_inquiry(session, inquiry_id)
@@ -504,6 +631,9 @@ class Pipeline:
         understanding: Understanding,
         found: _LookUp,
         form: dict[str, str] | None,
+        *,
+        follow_up: bool = False,
+        staff: bool = False,
     ) -> CaseFile:
         return CaseFile(
             understanding=understanding,
@@ -516,6 +646,8 @@ class Pipeline:
             unknown_ids=tuple(found.unknown_ids),
             form=form,
             notes=tuple(found.notes),
+            follow_up=follow_up,
+            staff=staff,
         )
 
     def _look_up(self, session: Session, sender: _Sender, understanding: Understanding) -> _LookUp:
@@ -581,8 +713,26 @@ class Pipeline:
         return found
 
 
+# What a customer said earlier in the thread that still holds in a reply (not the situation of that message).
+_STICKY_SAID = (
+    "metering_day",
+    "payment_method",
+    "cancel_reason",
+    "notice_sent",
+    "notice_sent_on",
+    "name_only",
+    "excess_kw",
+    "signer_company",
+    "signer_name",
+)
+
+
 def merge_thread(
-    previous_intents: list[dict[str, object]], previous_entities: dict[str, str], new: Understanding
+    previous_intents: list[dict[str, object]],
+    previous_entities: dict[str, str],
+    new: Understanding,
+    *,
+    previous_said: dict[str, str] | None = None,
 ) -> Understanding:
     """Understanding of a reply, completed by what the thread already said.
 
@@ -595,11 +745,15 @@ def merge_thread(
     else:
         seen = {i.intent for i in new.intents}
         intents = (*new.intents, *(i for i in earlier if i.intent not in seen and i.intent != "other"))
+    # The reply's own questions travel with it; what the thread said before still counts unless said anew.
+    earlier_said = {k: v for k, v in (previous_said or {}).items() if k in _STICKY_SAID}
     return Understanding(
         intents=intents[:3],
         entities={**previous_entities, **new.entities},
         body=new.body,
         language=new.language,  # the reply is drafted in the language the customer last wrote in
+        questions=new.questions,
+        said={**earlier_said, **new.said},
     )
 
 
@@ -610,6 +764,24 @@ def _squash(text: str) -> str:
 def _facilities_mentioned(contracts: Sequence[ContractView], text: str) -> tuple[ContractView, ...]:
     body = _squash(text)
     return tuple(c for c in contracts if c.facility_name and _squash(c.facility_name) in body)
+
+
+def _hold(session: Session, inquiry_id: int) -> None:
+    """Lock the inquiry's row while it is drafted, so another process can tell "being drafted" from
+    "its drafter died" (``_unfinished``). SQLite has one writer at a time and no row locks."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(
+            select(_INQUIRY.c.id).where(_INQUIRY.c.id == inquiry_id).with_for_update()
+        )
+
+
+def _unfinished(session: Session, inquiry_id: int) -> bool:
+    """Whether a stored inquiry is still waiting for the drafting its first processor never finished."""
+    stmt = select(_INQUIRY.c.status, _INQUIRY.c.kind).where(_INQUIRY.c.id == inquiry_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)  # locked: another process is drafting it right now
+    row = session.connection().execute(stmt).first()
+    return row is not None and row.kind == InquiryKind.INQUIRY and row.status == InquiryStatus.RECEIVED
 
 
 def _find_message(session: Session, channel: str, external_id: str) -> int | None:

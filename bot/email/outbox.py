@@ -48,7 +48,9 @@ from store.models import Inquiry, Outbox, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 20  # rows one sender takes at a time; others (other processes) take the next ones
+# One row per claim: the lease starts when that row's send starts (a batch would age its last rows' leases
+# while the first ones are sent); other processes take the next rows meanwhile.
+CLAIM_BATCH = 1
 UNKNOWN_OUTCOME = (
     "送信済みか不明です（送信処理中に停止しました）。お客さまに届いているか確認してください: {mid}"
 )
@@ -77,7 +79,7 @@ class EmailOutbox:
         self.backoff = backoff or Backoff(base=30.0, max_delay=3600.0)
         self.timeout = timeout
         # A send (connect, EHLO, STARTTLS, DATA) is bounded by a few timeouts; past this lease its sender died.
-        self.lease = dt.timedelta(seconds=max(120.0, 6 * timeout))
+        self.lease = dt.timedelta(seconds=smtp.lease_seconds)
 
     # -- loop -----------------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 2.0) -> None:
@@ -100,11 +102,13 @@ class EmailOutbox:
     async def send_due(self, now: dt.datetime | None = None) -> list[SendOutcome]:
         """Send every email row that is queued and due; returns what happened to each."""
         outcomes: list[SendOutcome] = []
+        last_id = 0  # forward only: a row retried in this pass waits for the next pass
         while True:
-            batch = await asyncio.to_thread(self._claim_due, now or utcnow(), CLAIM_BATCH)
+            batch = await asyncio.to_thread(self._claim_due, now or utcnow(), CLAIM_BATCH, last_id)
             for row, inquiry in batch:
                 outcomes.append(await self._send_claimed(row, inquiry))
-            if len(batch) < CLAIM_BATCH:  # drained (a row retried in this pass waits for the next one)
+                last_id = max(last_id, row.id or 0)
+            if len(batch) < CLAIM_BATCH:
                 return outcomes
 
     def recover_stuck(self, now: dt.datetime | None = None) -> list[int]:
@@ -152,7 +156,7 @@ class EmailOutbox:
         await asyncio.to_thread(self._record_sent, row.id or 0)
         return SendOutcome(row.id or 0, OutboxStatus.SENT)
 
-    def _claim_due(self, now: dt.datetime, limit: int) -> list[tuple[Outbox, Inquiry]]:
+    def _claim_due(self, now: dt.datetime, limit: int, after_id: int) -> list[tuple[Outbox, Inquiry]]:
         with session_scope(self.engine) as session:
             ids = claims.claim_due(
                 session,
@@ -160,6 +164,7 @@ class EmailOutbox:
                 now=now,
                 lease=self.lease,
                 limit=limit,
+                after_id=after_id,
                 message_id=lambda: new_message_id(self.desk.email),
             )
             session.commit()

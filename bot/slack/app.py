@@ -115,6 +115,9 @@ class SlackDesk:
         self.outbox = SlackOutboxSender(engine=engine, client=self.client, on_sent=self.poster.refresh)
         self._write_lock = asyncio.Lock()  # SQLite allows one writer; staff actions queue up here
         self._seen_events: OrderedDict[str, None] = OrderedDict()
+        from bot.slack.incidents import IncidentBoard
+
+        self.incidents = IncidentBoard(self)  # outage incidents: one card and one approval per grid event
         self._register()
 
     def labels(self) -> dict[str, str]:
@@ -138,6 +141,7 @@ class SlackDesk:
         app.view(cards.EDIT_VIEW)(self.on_edit_submitted)
         app.view(cards.REJECT_VIEW)(self.on_reject_submitted)
         app.command("/madoguchi")(partial(commands.handle, self))
+        self.incidents.register(app)
         try:
             from bot.slack import manager  # type: ignore[attr-defined,unused-ignore]  # optional
         except ImportError:
@@ -286,6 +290,7 @@ class SlackDesk:
                 result.inquiry_id, "💬 お客さまから同じスレッドに追記がありました。返信案を更新しました。"
             )
         await self.poster.post_pending()
+        await self.incidents.sync()
 
     # -- staff mentions ----------------------------------------------------------------------------------
     async def on_mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
