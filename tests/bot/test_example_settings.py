@@ -59,3 +59,14 @@ def test_the_example_loads_and_gives_the_defaults(tmp_path: Path, monkeypatch: p
     shutil.move(tmp_path / "madoguchi.toml", tmp_path / "kept.toml")
     plain = Settings()
     assert loaded.model_dump(exclude={"editor"}) == plain.model_dump(exclude={"editor"})
+
+
+def test_every_settings_section_refuses_unknown_keys() -> None:
+    sections = [
+        info.annotation
+        for info in Settings.model_fields.values()
+        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)
+    ]
+    assert sections and Settings.model_config.get("extra") == "forbid"
+    for section in sections:
+        assert section.model_config.get("extra") == "forbid", section.__name__
