@@ -324,15 +324,22 @@ def callback_day(today: dt.date) -> dt.date:
 
 
 _HOUR = re.compile(r"(午前|午後)?(\d{1,2})(?:時|:\d{2})")
+# English: "after 2 pm", "around 10:30 a.m.", "after 16:00".
+_HOUR_EN = re.compile(r"(\d{1,2})(?::\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?", re.IGNORECASE)
 
 
 def wished_hour(when: str) -> int | None:
-    """The hour (0–23) a callback wish starts at: 「午後3時以降」 → 15, 「17:30から」 → 17; None for 「午前中」."""
+    """The hour (0–23) a callback wish starts at: 「午後3時以降」 → 15, 「17:30から」 → 17, "after 3 pm" → 15;
+    None for 「午前中」 or "in the morning"."""
     m = _HOUR.search(when)
+    if m is not None and not re.search(r"[A-Za-z]", when):
+        hour = int(m.group(2))
+        return hour + 12 if m.group(1) == "午後" and hour < 12 else hour
+    m = _HOUR_EN.search(when)
     if m is None:
         return None
-    hour = int(m.group(2))
-    return hour + 12 if m.group(1) == "午後" and hour < 12 else hour
+    hour = int(m.group(1))
+    return hour + 12 if (m.group(2) or "").lower().startswith("p") and hour < 12 else hour
 
 
 def closing_hour(hours_text: str) -> int | None:

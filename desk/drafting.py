@@ -311,11 +311,11 @@ def _answer_notes(case: CaseFile, answers: list[Answer], mood: str) -> list[str]
     return notes
 
 
-def _render_answers(case: CaseFile, answers: list[Answer], desk: DeskInfo) -> list[str]:
+def _render_answers(case: CaseFile, answers: list[Answer], desk: DeskInfo, prefix: str = "") -> list[str]:
     return [
         tidy(
             render(
-                f"answers/{a.kind}.j2",
+                f"{prefix}answers/{a.kind}.j2",
                 f=a.facts,
                 c=a.contract,
                 desk=desk,
@@ -346,20 +346,21 @@ def draft_reply(
 
     The reply is in the inquiry's language (``case.understanding.language``): English templates under
     ``templates/en/`` for ``"en"``, Japanese otherwise. Facts, identity rule and the Japanese ``missing``
-    and ``notes`` for staff are the same in both. A Japanese reply opens with the direct answers to the
-    questions asked (``desk.answers``); an intent whose question is answered there loses its general text."""
+    and ``notes`` for staff are the same in both. A reply opens with the direct answers to the questions
+    asked (``desk.answers``); an intent whose question is answered there loses its general text. The opening
+    and closing follow the situation (first inquiry, follow-up, complaint) in either language."""
     ids = order_intents(list(intents) if intents is not None else implied_intents(case))
     all_results = [resolve(intent, case, knowledge) for intent in ids]
     _check_disclosure(case, all_results)
     language = english.normalise_language(case.understanding.language)
     prefix = "en/" if language == "en" else ""
     shown_desk = desk.in_english() if language == "en" else desk
-    # The answers and the situational openings are worded in Japanese (templates/answers/, layout.j2); an
-    # English reply keeps each intent's own English text.
-    answers = answer_questions(case, closes_at=closing_hour(desk.hours_text)) if language == "ja" else []
+    # Answers and situations are the same in both languages; only their wording differs
+    # (templates/answers/ and templates/en/answers/, layout.j2 and en/layout.j2).
+    answers = answer_questions(case, closes_at=closing_hour(desk.hours_text))
     if not case.verified and any(a.contract for a in answers):
         raise IdentityError("本人確認前の下書きに契約情報が含まれようとしました（回答）")
-    mood = situation(case) if language == "ja" else "first"
+    mood = situation(case)
     covered = {i for a in answers for i in a.covers}
     results = [r for r in all_results if r.intent not in covered]
     if mood == "complaint":
@@ -369,7 +370,7 @@ def draft_reply(
     needs = _merge_missing(id_missing, results)
     missing = [n.label for n in needs]
     urgent = any(r.urgent for r in all_results)
-    answer_texts = _render_answers(case, answers, desk)
+    answer_texts = _render_answers(case, answers, shown_desk, prefix)
     sections = [
         {
             "intent": r.intent,
@@ -398,7 +399,7 @@ def draft_reply(
         asked = missing
     text = tidy(
         render(
-            "layout_staff.j2" if case.staff and language == "ja" else f"{prefix}layout.j2",
+            f"{prefix}layout_staff.j2" if case.staff else f"{prefix}layout.j2",
             **layout,
             answers=answer_texts,
             situation=mood,

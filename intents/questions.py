@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from intents.dates import resolve_dates
+from intents.dates_en import english_dates
 from intents.model import Question
 
 __all__ = ["QUESTION_KINDS", "SAID_KEYS", "QuestionPatterns", "extract_questions", "load_patterns", "signer"]
@@ -176,16 +177,20 @@ def extract_questions(
     return tuple(questions), said
 
 
-_NOTICE_NEAR = re.compile(r"通知|送付|提出|郵送|送り|出し|発送|申し出|申出")
+_NOTICE_NEAR = re.compile(r"通知|送付|提出|郵送|送り|出し|発送|申し出|申出|\bnotice\b", re.IGNORECASE)
+_SENT = re.compile(
+    r"済|しました|いたしました|ました|\b(?:sent|submitted|mailed|posted|faxed)\b", re.IGNORECASE
+)
 
 
 def _notice_date(text: str, received: date) -> date | None:
-    """The date written next to the words of sending the notice (「5月20日に解約通知書を送付しました」)."""
-    for sentence in re.split(r"[。\n]", text):
-        if not _NOTICE_NEAR.search(sentence) or not re.search(r"済|しました|いたしました|ました", sentence):
+    """The date written next to the words of sending the notice (「5月20日に解約通知書を送付しました」,
+    "we sent the cancellation notice on 20 May")."""
+    for sentence in re.split(r"[。\n]|(?<=[.!?])\s", text):
+        if not _NOTICE_NEAR.search(sentence) or not _SENT.search(sentence):
             continue
-        for mention in resolve_dates(sentence, received=received):
-            day = mention.date
+        days = [m.date for m in resolve_dates(sentence, received=received)]
+        for day in days + english_dates(sentence, received=received):
             # A date without a year is read forward; a notice already sent lies in the past.
             if day > received:
                 day = _year_earlier(day)
