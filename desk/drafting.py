@@ -282,10 +282,11 @@ _QUESTION_INTENT = {
 
 def implied_intents(case: CaseFile) -> list[str]:
     """The understood intents, with those the questions imply put first, and ``outage`` when nothing else
-    was understood but the text says the power is off now."""
+    was understood but the text says the power is off now or was off (an outage that is over is answered
+    by the outage section's "restored" wording, not by a generic "we will get back to you")."""
     understood = case.understanding.intent_ids
     implied = [_QUESTION_INTENT[q.kind] for q in case.understanding.questions if q.kind in _QUESTION_INTENT]
-    if understood in ([], ["other"]) and case.understanding.said.get("outage_state") == "ongoing":
+    if understood in ([], ["other"]) and case.understanding.said.get("outage_state") in ("ongoing", "over"):
         implied.append("outage")
     return [*(i for i in implied if i not in understood), *understood]
 
