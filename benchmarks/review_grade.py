@@ -48,6 +48,7 @@ REVIEW_SET = ROOT / "tests" / "desk" / "review" / "inquiries.toml"
 HELDOUT_SET = ROOT / "tests" / "desk" / "review" / "inquiries_heldout.toml"
 HELDOUT2_SET = ROOT / "tests" / "desk" / "review" / "inquiries_heldout2.toml"
 # English inquiries (``language = "en"``): drafted with templates/en/.
+ENGLISH_HELDOUT_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en_heldout.toml"
 ENGLISH_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en.toml"
 GRADES = ("send_unchanged", "minor", "major", "wrong")
 # Contract data of the fixture customer that no unverified draft may show.
@@ -140,6 +141,7 @@ def main() -> None:
         ("held-out set", HELDOUT_SET),
         ("held-out set 2", HELDOUT2_SET),
         ("English set", ENGLISH_SET),
+        ("English held-out set", ENGLISH_HELDOUT_SET),
     )
     for name, path in sets:
         results = [grade(item, understander, knowledge) for item in load_set(path)]

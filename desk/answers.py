@@ -348,8 +348,21 @@ def closing_hour(hours_text: str) -> int | None:
     return max(hours) if hours else None
 
 
+def _as_written(text: str, digits: str) -> str:
+    """The phone number as the customer wrote it (「03-1234-5678」), found by its digits; else the digits."""
+    for m in re.finditer(r"[0-9０-９][0-9０-９()（）\-－‐−ー ]{7,}[0-9０-９]", text):
+        if re.sub(r"\D", "", m.group().translate(_FULL_DIGITS)) == digits:
+            return m.group().strip()
+    return digits
+
+
+_FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def _callback(case: CaseFile, q: Question, closes_at: int | None) -> Answer:
     phone = entity(case, "phone") or (case.form or {}).get("お電話番号", "")
+    if phone.isdigit():
+        phone = _as_written(case.understanding.body, phone)
     when = case.understanding.said.get("callback_time", "")
     day = callback_day(case.today)
     hour = wished_hour(when)

@@ -285,9 +285,14 @@ def implied_intents(case: CaseFile) -> list[str]:
     was understood but the text says the power is off now or was off (an outage that is over is answered
     by the outage section's "restored" wording, not by a generic "we will get back to you")."""
     understood = case.understanding.intent_ids
+    said = case.understanding.said
     implied = [_QUESTION_INTENT[q.kind] for q in case.understanding.questions if q.kind in _QUESTION_INTENT]
-    if understood in ([], ["other"]) and case.understanding.said.get("outage_state") in ("ongoing", "over"):
+    if understood in ([], ["other"]) and said.get("outage_state") in ("ongoing", "over"):
         implied.append("outage")
+    if understood in ([], ["other"]) and (said.get("cancel_reason") or said.get("notice_sent")):
+        # A reason for leaving ("we are closing the plant", "we are switching supplier") or a notice sent is
+        # about cancelling, even when the classifier did not read the message (an English one, often).
+        implied.append("cancellation")
     return [*(i for i in implied if i not in understood), *understood]
 
 

@@ -314,3 +314,18 @@ def test_an_english_inquiry_read_end_to_end_is_answered_first_in_english() -> No
     d = draft(c)
     assert "No. With the metering day on the 15th and payment by bank transfer" in d.text
     assert DUE_TABLE not in d.text
+
+
+def test_a_stated_reason_for_leaving_is_a_cancellation_even_when_the_classifier_read_nothing() -> None:
+    c = case("other", entities={"date": "2027-01-31"})
+    d = draft(asked(c, cancel_reason="removal"))
+    assert d.intents == ["cancellation"]
+    assert "33.3 kW × ¥1,650 × 1.5 = ¥82,417" in d.text
+
+
+def test_the_callback_names_the_phone_number_as_the_customer_wrote_it() -> None:
+    c = case(
+        "bill_inquiry", entities={"phone": "0312345678"}, body="Please ring me on 03-1234-5678 after 4 pm."
+    )
+    d = draft(asked(c, Question("callback"), callback_time="after 4 pm"))
+    assert "A member of our staff will call you at 03-1234-5678 on Thursday, 11 June 2026" in d.text

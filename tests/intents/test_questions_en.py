@@ -61,6 +61,17 @@ def test_english_metering_day_and_payment_method_are_kept_as_already_said() -> N
         ("What happens if we pay late? Is there a late payment charge?", "late_charge"),
         ("Please call me back, I would rather discuss this by phone.", "callback"),
         ("When is the payment deadline for bank transfer?", "due_date_when"),
+        ("Is the end of the month the deadline?", "due_date_when"),
+        ("Please let us know the amount of any early termination penalty.", "penalty_amount"),
+        ("What will we owe you for leaving early?", "penalty_amount"),
+        ("We are thinking about ending our contract next year. Is there a fee?", "penalty_amount"),
+        (
+            "If peak demand goes over the contracted 600 kW by 30 kW, how much extra will we pay?",
+            "overage_amount",
+        ),
+        ("How is the excess charge calculated?", "overage_amount"),
+        ("I think there is a mistake in the meter reading for May.", "recheck_reading"),
+        ("Do you charge interest on overdue amounts?", "late_charge"),
     ],
 )
 def test_each_english_question_kind_is_read(text: str, kind: str) -> None:
@@ -90,6 +101,7 @@ def test_a_call_declined_is_no_callback_and_a_time_is_kept_only_with_a_call() ->
         ("The building will be demolished.", "removal"),
         ("We are closing the factory, not switching to another supplier.", "removal"),
         ("We are not closing the plant; we are moving to a new supplier.", "switch"),
+        ("We got a better quote from a competitor and will sign with them.", "switch"),
     ],
 )
 def test_english_cancellation_reason_knows_switching_from_closure_and_negation(
@@ -160,3 +172,11 @@ def test_japanese_text_gets_no_english_reading() -> None:
     questions, said = read("計量日は15日なのですが、10日が支払期日でしょうか？午後2時以降にお電話ください。")
     assert said["callback_time"] == "午後2時以降"
     assert Question("due_date_check", "10") in questions
+
+
+def test_a_deadline_for_the_cancellation_notice_is_not_a_payment_due_date_question() -> None:
+    assert "due_date_when" not in kinds("What is the deadline for the cancellation notice?")
+
+
+def test_a_wish_to_change_to_bank_transfer_is_not_the_payment_method_used() -> None:
+    assert "payment_method" not in read("We would like to change our payment to bank transfer.")[1]
