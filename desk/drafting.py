@@ -289,9 +289,10 @@ def implied_intents(case: CaseFile) -> list[str]:
     implied = [_QUESTION_INTENT[q.kind] for q in case.understanding.questions if q.kind in _QUESTION_INTENT]
     if understood in ([], ["other"]) and said.get("outage_state") in ("ongoing", "over"):
         implied.append("outage")
-    if understood in ([], ["other"]) and (said.get("cancel_reason") or said.get("notice_sent")):
-        # A reason for leaving ("we are closing the plant", "we are switching supplier") or a notice sent is
-        # about cancelling, even when the classifier did not read the message (an English one, often).
+    if understood in ([], ["other"]) and (said.get("cancel_request") or said.get("notice_sent")):
+        # A request to end the contract or a cancellation notice sent is about cancelling, even when the
+        # classifier did not read the message (an English one, often). A reason alone is not: "we are moving
+        # our head office" may be a billing-address change.
         implied.append("cancellation")
     return [*(i for i in implied if i not in understood), *understood]
 

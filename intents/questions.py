@@ -43,6 +43,7 @@ SAID_KEYS: tuple[str, ...] = (
     "metering_day",
     "payment_method",
     "cancel_reason",
+    "cancel_request",
     "notice_sent",
     "notice_sent_on",
     "name_only",

@@ -316,11 +316,18 @@ def test_an_english_inquiry_read_end_to_end_is_answered_first_in_english() -> No
     assert DUE_TABLE not in d.text
 
 
-def test_a_stated_reason_for_leaving_is_a_cancellation_even_when_the_classifier_read_nothing() -> None:
+def test_a_request_to_end_the_contract_is_a_cancellation_even_when_the_classifier_read_nothing() -> None:
     c = case("other", entities={"date": "2027-01-31"})
-    d = draft(asked(c, cancel_reason="removal"))
+    d = draft(asked(c, cancel_request="yes", cancel_reason="removal"))
     assert d.intents == ["cancellation"]
     assert "33.3 kW × ¥1,650 × 1.5 = ¥82,417" in d.text
+
+
+def test_a_reason_alone_does_not_make_a_cancellation() -> None:
+    # "We are moving our head office; please update the billing address" reads as a removal reason.
+    d = draft(asked(case("other"), cancel_reason="removal"))
+    assert d.intents == ["other"]
+    assert "Cancellation Notice" not in d.text
 
 
 def test_the_callback_names_the_phone_number_as_the_customer_wrote_it() -> None:

@@ -180,3 +180,35 @@ def test_a_deadline_for_the_cancellation_notice_is_not_a_payment_due_date_questi
 
 def test_a_wish_to_change_to_bank_transfer_is_not_the_payment_method_used() -> None:
     assert "payment_method" not in read("We would like to change our payment to bank transfer.")[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We help companies cut electricity costs by 20%. Reply to this email or call us at 03-5555-1111.",
+        "I will be out of the office until 20 June. For urgent matters please contact my colleague.",
+        "Please could you send me a copy of the May invoice as a PDF?",
+        "Is the supply voltage at our site 6,600 V?",
+    ],
+)
+def test_english_messages_that_ask_none_of_these_questions_get_none(text: str) -> None:
+    questions, said = read(text)
+    assert questions == ()
+    assert not {"cancel_reason", "cancel_request", "notice_sent", "outage_state", "situation"} & set(said)
+
+
+def test_a_plant_closed_for_maintenance_is_no_cancellation_reason() -> None:
+    assert "cancel_reason" not in read("Our plant will be closed for maintenance from 10 to 12 August.")[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("Please cancel our contract effective 31 December 2026.", True),
+        ("We need to terminate the supply contract for that site.", True),
+        ("解約の手続きをお願いします。", True),
+        ("We are not cancelling the contract, only lowering the contract power.", False),
+    ],
+)
+def test_a_request_to_end_the_contract_is_read(text: str, asked: bool) -> None:
+    assert ("cancel_request" in read(text)[1]) is asked
