@@ -49,6 +49,7 @@ HELDOUT_SET = ROOT / "tests" / "desk" / "review" / "inquiries_heldout.toml"
 HELDOUT2_SET = ROOT / "tests" / "desk" / "review" / "inquiries_heldout2.toml"
 # English inquiries (``language = "en"``): drafted with templates/en/.
 ENGLISH_HELDOUT_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en_heldout.toml"
+ENGLISH_HELDOUT2_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en_heldout2.toml"
 ENGLISH_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en.toml"
 GRADES = ("send_unchanged", "minor", "major", "wrong")
 # Contract data of the fixture customer that no unverified draft may show.
@@ -142,6 +143,7 @@ def main() -> None:
         ("held-out set 2", HELDOUT2_SET),
         ("English set", ENGLISH_SET),
         ("English held-out set", ENGLISH_HELDOUT_SET),
+        ("English held-out set 2", ENGLISH_HELDOUT2_SET),
     )
     for name, path in sets:
         results = [grade(item, understander, knowledge) for item in load_set(path)]

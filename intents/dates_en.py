@@ -11,7 +11,7 @@ import calendar
 import re
 from datetime import date
 
-__all__ = ["english_dates"]
+__all__ = ["english_dates", "requested_date"]
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
@@ -43,6 +43,28 @@ def _forward(year: int | None, month: int, day: int | None, received: date) -> d
 
 def english_dates(text: str, *, received: date) -> list[date]:
     """Every English date in ``text``, in order of appearance."""
+    return [d for _, d in _found(text, received)]
+
+
+# Words that introduce the date a cancellation or change takes effect ("cancel as of 31 Dec", "effective 1 May").
+_EFFECT = re.compile(
+    r"\b(?:as of|effective|with effect from|cancel\w*|terminat\w*|end\w*|until|through)\b[^.?!\n]{0,25}$",
+    re.IGNORECASE,
+)
+
+
+def requested_date(text: str, *, received: date) -> date | None:
+    """The date a request is for: the first one written right after "as of", "effective", "cancel…",
+    "terminate…", "end…" ("we move to a new provider from 1 Jan; cancel as of 31 Dec" → 31 December), else the
+    first date in the text."""
+    found = _found(text, received)
+    for start, day in found:
+        if _EFFECT.search(text, max(0, start - 40), start):
+            return day
+    return found[0][1] if found else None
+
+
+def _found(text: str, received: date) -> list[tuple[int, date]]:
     found: list[tuple[int, date]] = []
     taken: list[tuple[int, int]] = []
     for pattern in _PATTERNS:
@@ -57,4 +79,4 @@ def english_dates(text: str, *, received: date) -> list[date]:
             if resolved is not None:
                 taken.append((start, end))
                 found.append((start, resolved))
-    return [d for _, d in sorted(found)]
+    return sorted(found)

@@ -11,7 +11,7 @@ from datetime import date
 from intents.classifier import Classifier, LabelledExample
 from intents.cleanup import body_for_classification, clean_body
 from intents.dates import resolve_dates
-from intents.dates_en import english_dates
+from intents.dates_en import english_dates, requested_date
 from intents.entities import extract_entities
 from intents.form import parse_form
 from intents.knowledge import Knowledge
@@ -68,9 +68,9 @@ class Understander:
         questions, said = extract_questions(prepared.body, raw=text, received=received)
         if "date" not in entities:
             # An English date ("31 March 2027"), which the Japanese date reader does not know.
-            written = english_dates(prepared.body, received=received)
-            if written:
-                entities["date"] = written[0].isoformat()
+            written = requested_date(prepared.body, received=received)
+            if written is not None:
+                entities["date"] = written.isoformat()
         if said.get("cancel_reason") and "cancel_reason" in entities:
             # The question reader knows negations (「移転ではなく他社への切り替え」): its reading wins.
             entities["cancel_reason"] = said["cancel_reason"]

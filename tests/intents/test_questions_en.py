@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from intents.dates_en import english_dates
+from intents.dates_en import english_dates, requested_date
 from intents.model import Question
 from intents.questions import extract_questions
 from intents.understand import Understander
@@ -29,6 +29,7 @@ def kinds(text: str) -> list[str]:
         ("Is the 27th the direct debit date for our contract?", "27"),
         ("Is my payment due on the 6th?", "6"),
         ("If we pay by the 20th, is that in time?", "20"),
+        ("Am I right that the money leaves our account on the 6th of the next month?", "6"),
     ],
 )
 def test_an_english_yes_no_on_a_due_day_names_the_day_asked(text: str, day: str) -> None:
@@ -62,6 +63,7 @@ def test_english_metering_day_and_payment_method_are_kept_as_already_said() -> N
         ("Please call me back, I would rather discuss this by phone.", "callback"),
         ("When is the payment deadline for bank transfer?", "due_date_when"),
         ("Is the end of the month the deadline?", "due_date_when"),
+        ("On which date will the May bill be debited from our account?", "due_date_when"),
         ("Please let us know the amount of any early termination penalty.", "penalty_amount"),
         ("What will we owe you for leaving early?", "penalty_amount"),
         ("We are thinking about ending our contract next year. Is there a fee?", "penalty_amount"),
@@ -212,3 +214,9 @@ def test_a_plant_closed_for_maintenance_is_no_cancellation_reason() -> None:
 )
 def test_a_request_to_end_the_contract_is_read(text: str, asked: bool) -> None:
     assert ("cancel_request" in read(text)[1]) is asked
+
+
+def test_the_requested_date_is_the_one_after_as_of_or_cancel_not_the_first_one() -> None:
+    text = "We move to a new provider from 1 Jan. Cancel as of 31 Dec 2026 please."
+    assert requested_date(text, received=TODAY) == date(2026, 12, 31)
+    assert requested_date("See you on 3 July.", received=TODAY) == date(2026, 7, 3)
