@@ -177,24 +177,32 @@ _COMPANY_MARKERS_EN = re.compile(
 
 
 def _addressee_en(case: CaseFile) -> tuple[list[str], str]:
-    """English: the lines above the salutation (the company) and whom "Dear …," names."""
-    form_name = (case.form or {}).get("お名前", "").strip()
-    person = case.sender_name.strip() or form_name
+    """English: the lines above the salutation (the company) and whom "Dear …," names. Unverified, the
+    signature's company and person come before the display name (which is often a placeholder)."""
+    said = case.understanding.said
+    form_name = _real_name((case.form or {}).get("お名前", ""))
+    person = _real_name(case.sender_name) or form_name or said.get("signer_name", "")
     if case.verified and case.customer is not None:
         person = person or case.customer.contact_person.strip()
         company = case.customer.name.strip()
         if person and person != company:
             return [company], person
         return [company], "Sir or Madam"
+    signed_company = said.get("signer_company", "")
+    if signed_company and person and person != signed_company:
+        return [signed_company], person
     if person:
         if any(marker in person for marker in _COMPANY_MARKERS) or _COMPANY_MARKERS_EN.search(person):
             return [person], "Sir or Madam"
         return [], person
-    return [], "Sir or Madam"
+    return ([signed_company] if signed_company else []), "Sir or Madam"
 
 
 def _compact(name: str) -> str:
     return re.sub(r"[\s　]", "", name)
+
+
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 def _signer_note(case: CaseFile) -> str | None:
@@ -205,6 +213,8 @@ def _signer_note(case: CaseFile) -> str | None:
     registered = case.customer.contact_person
     if not signer or _compact(signer) in _compact(registered) or _compact(registered) in _compact(signer):
         return None
+    if bool(_LATIN.search(signer)) != bool(_LATIN.search(registered)):
+        return None  # "Mariko Takada" and 「高田 真理子」 cannot be compared by spelling: no note rather than a false one
     return f"署名の「{signer}」さまは登録のご担当者（{registered}）と異なります。担当者変更の有無をご確認ください。"
 
 

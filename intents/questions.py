@@ -120,11 +120,42 @@ _INTRO = re.compile(
 _NOT_NAMES = frozenset({"問い合わせ者", "お客様", "お客さま", "担当者", "ご担当者", "以上", "よろしく"})
 
 
+_CLOSING_EN = re.compile(
+    r"^(?:best|kind|warm|with best)?\s*(?:regards|wishes)|^(?:yours )?(?:sincerely|faithfully|truly)"
+    r"|^(?:many )?thanks(?: again| and regards)?|^thank you|^best|^cheers|^respectfully",
+    re.IGNORECASE,
+)
+_COMPANY_EN = re.compile(
+    r"\b(?:co\.?,? ?ltd|ltd|limited|inc|corp|corporation|company|k\.?k|g\.?k|llc|gmbh|plc|group|holdings)\b\.?",
+    re.IGNORECASE,
+)
+_PERSON_EN = re.compile(r"^(?:(?:Mr|Ms|Mrs|Dr)\.? )?[A-Z][a-zA-Z.\'-]*(?: [A-Z][a-zA-Z.\'-]*){1,3}$")
+_NOT_PERSON_EN = re.compile(
+    r"\b(?:department|dept|division|team|office|manager|director|section|desk|branch|group|tel|phone|e-?mail)\b",
+    re.IGNORECASE,
+)
+
+
+def _signer_en(lines: list[str]) -> tuple[str, str]:
+    """An English signature: the lines after the closing ("Best regards,"): a name line and a company line."""
+    for i in range(len(lines) - 1, -1, -1):
+        if _CLOSING_EN.match(lines[i]) and len(lines[i]) <= 40:
+            block = [x for x in lines[i + 1 : i + 7] if x]
+            break
+    else:
+        return "", ""
+    company = next((x for x in block if _COMPANY_EN.search(x) and len(x) <= 60), "")
+    person = next(
+        (x for x in block if x != company and _PERSON_EN.match(x) and not _NOT_PERSON_EN.search(x)), ""
+    )
+    return company, person
+
+
 def signer(text: str) -> tuple[str, str]:
     """``(company, person)`` the message is signed with or introduces itself as; empty strings when unseen.
 
     Read from the self-introduction (「株式会社ABCの山田です」) or the signature block (the last short lines:
-    a company line and a name line)."""
+    a company line and a name line; in English, the lines after "Best regards,")."""
     folded = _fold(text)
     intro = _INTRO.search(folded)
     if intro:
@@ -142,6 +173,8 @@ def signer(text: str) -> tuple[str, str]:
         if m and m["name"] not in _NOT_NAMES and not _COMPANY.search(line):
             person = m["name"]
             break
+    if not company and not person:
+        return _signer_en(lines)
     return company, person
 
 

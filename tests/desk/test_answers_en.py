@@ -336,3 +336,22 @@ def test_the_callback_names_the_phone_number_as_the_customer_wrote_it() -> None:
     )
     d = draft(asked(c, Question("callback"), callback_time="after 4 pm"))
     assert "A member of our staff will call you at 03-1234-5678 on Thursday, 11 June 2026" in d.text
+
+
+def test_english_addressee_from_the_signature_when_the_store_has_none() -> None:
+    c = dataclasses.replace(
+        asked(
+            case("password_reset", verified=False), signer_company="Acme Japan K.K.", signer_name="John Smith"
+        ),
+        sender_name="問い合わせ者",
+    )
+    text = draft(c).text
+    assert text.startswith("Acme Japan K.K.\nDear John Smith,\n")
+    assert "問い合わせ者" not in text
+
+
+def test_a_romanised_signer_is_not_flagged_as_someone_other_than_the_registered_contact() -> None:
+    c = dataclasses.replace(
+        asked(case("billing_address_change"), signer_name="Mariko Takada"), sender_name=""
+    )
+    assert not any("Mariko Takada" in n for n in draft(c).notes)

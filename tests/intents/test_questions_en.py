@@ -220,3 +220,12 @@ def test_the_requested_date_is_the_one_after_as_of_or_cancel_not_the_first_one()
     text = "We move to a new provider from 1 Jan. Cancel as of 31 Dec 2026 please."
     assert requested_date(text, received=TODAY) == date(2026, 12, 31)
     assert requested_date("See you on 3 July.", received=TODAY) == date(2026, 7, 3)
+
+
+def test_an_english_signature_gives_the_company_and_the_person() -> None:
+    text = (
+        "Is the 10th OK?\n\nBest regards,\nJohn Smith\nFacilities Manager\nAcme Japan K.K.\nTel 03-1111-2222"
+    )
+    _, said = read(text)
+    assert said["signer_company"] == "Acme Japan K.K."
+    assert said["signer_name"] == "John Smith"
