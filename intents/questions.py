@@ -62,6 +62,9 @@ class _Rule:
     value: str
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...] = ()
+    # "en" when every pattern is English (written "(?i)…"), "ja" when none is, else "any": a rule is tried
+    # only on a text that has its script, so each language pays only for its own patterns.
+    script: str = "any"
 
     def match(self, text: str) -> str | None:
         if any(u.search(text) for u in self.unless):
@@ -83,6 +86,11 @@ def _compile(items: list[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in items)
 
 
+def _script(patterns: list[str]) -> str:
+    english = [p.startswith("(?i)") for p in patterns]
+    return "en" if all(english) else "ja" if not any(english) else "any"
+
+
 @lru_cache(maxsize=4)
 def load_patterns(path: Path = QUESTIONS_FILE) -> QuestionPatterns:
     """Read and compile ``faq/questions.toml``; an unknown kind or key is a data error, said plainly."""
@@ -91,15 +99,29 @@ def load_patterns(path: Path = QUESTIONS_FILE) -> QuestionPatterns:
     for q in data.get("question", []):
         if q["kind"] not in QUESTION_KINDS:
             raise ValueError(f"{path.name}: 未知の質問の種類です: {q['kind']}")
-        questions.append(_Rule(q["kind"], "", _compile(q["patterns"]), _compile(q.get("unless", []))))
+        questions.append(
+            _Rule(
+                q["kind"], "", _compile(q["patterns"]), _compile(q.get("unless", [])), _script(q["patterns"])
+            )
+        )
     said = []
     for s in data.get("said", []):
         if s["key"] not in SAID_KEYS:
             raise ValueError(f"{path.name}: 未知の項目です: {s['key']}")
         said.append(
-            _Rule(s["key"], s.get("value", ""), _compile(s["patterns"]), _compile(s.get("unless", [])))
+            _Rule(
+                s["key"],
+                s.get("value", ""),
+                _compile(s["patterns"]),
+                _compile(s.get("unless", [])),
+                _script(s["patterns"]),
+            )
         )
     return QuestionPatterns(tuple(questions), tuple(said))
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2}")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def _fold(text: str) -> str:
@@ -185,14 +207,21 @@ def extract_questions(
     message) is read for the signer only."""
     patterns = load_patterns()
     text = _fold(body)
+    present = {"any"}
+    if _LATIN_WORD.search(text):
+        present.add("en")
+    if _JAPANESE.search(text):
+        present.add("ja")
     questions: list[Question] = []
     for rule in patterns.questions:
+        if rule.script not in present:
+            continue
         value = rule.match(text)
         if value is not None and all(q.kind != rule.key for q in questions):
             questions.append(Question(rule.key, value))
     said: dict[str, str] = {}
     for rule in patterns.said:
-        if rule.key in said:
+        if rule.key in said or rule.script not in present:
             continue
         value = rule.match(text)
         if value is not None:
