@@ -379,6 +379,10 @@ def draft_reply(
         raise IdentityError("本人確認前の下書きに契約情報が含まれようとしました（回答）")
     mood = situation(case)
     covered = {i for a in answers for i in a.covers}
+    if answers:
+        # An answer is something concrete: the generic "a member of staff will get back to you" of ``other``
+        # would only contradict it.
+        covered.add("other")
     results = [r for r in all_results if r.intent not in covered]
     if mood == "complaint":
         # An apology and an escalation, not a procedure: only safety text (an outage) stays.

@@ -355,3 +355,9 @@ def test_a_romanised_signer_is_not_flagged_as_someone_other_than_the_registered_
         asked(case("billing_address_change"), signer_name="Mariko Takada"), sender_name=""
     )
     assert not any("Mariko Takada" in n for n in draft(c).notes)
+
+
+def test_an_answer_replaces_the_generic_other_text() -> None:
+    d = draft(asked(case("other"), Question("late_charge")))
+    assert "a member of our staff will confirm this and get back to you" in d.text
+    assert "A member of our staff will review your inquiry" not in d.text
