@@ -13,7 +13,9 @@ from desk.casefile import CaseFile
 from desk.drafting import DraftContent, draft_reply
 from intents.knowledge import load_knowledge
 from intents.model import Question
+from intents.questions import QUESTION_KINDS
 from intents.understand import Understander
+from templates import TEMPLATES_DIR
 from tests.desk.resolvers.cases import DESK, OSAKA, TODAY, case
 from tests.desk.test_drafting_en import japanese_outside_data
 
@@ -361,3 +363,11 @@ def test_an_answer_replaces_the_generic_other_text() -> None:
     d = draft(asked(case("other"), Question("late_charge")))
     assert "a member of our staff will confirm this and get back to you" in d.text
     assert "A member of our staff will review your inquiry" not in d.text
+
+
+def test_every_answer_kind_has_an_english_template() -> None:
+    japanese = {p.stem for p in (TEMPLATES_DIR / "answers").glob("*.j2")}
+    english = {p.stem for p in (TEMPLATES_DIR / "en" / "answers").glob("*.j2")}
+    assert japanese == english
+    # Every question kind is answered by a template of its own or by its procedure's section.
+    assert japanese <= set(QUESTION_KINDS)
