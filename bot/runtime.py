@@ -181,7 +181,7 @@ class Runtime:
     async def _slack_http(self) -> None:
         runner = web.AppRunner(self.desk.app.web_app(path="/slack/events"), access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", self.settings.slack.http_port).start()
+        await web.TCPSite(runner, self.settings.slack.http_host, self.settings.slack.http_port).start()
         self.health.set("slack", RUNNING, f"http:{runner.addresses[0][1]}")
         try:
             await self.stop_event.wait()

@@ -46,14 +46,29 @@ T = TypeVar("T")
 TRY_AGAIN = "処理中に問題が発生しました。少し待ってからもう一度お試しください。"
 # Message subtypes that are a customer writing something new; edits, deletions, joins, bot posts are not.
 INTAKE_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
-_LINK = re.compile(r"<(https?://[^|>]+)(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 _MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
+_SLACK_ACTOR = re.compile(r"slack:([UW][A-Z0-9]+)")
+
+
+def _link_text(match: re.Match[str]) -> str:
+    target, label = match.group(1), (match.group(2) or "").strip()
+    target = target.removeprefix("mailto:")
+    # "<https://example.jp/a.pdf|こちら>" must keep its URL: the link is often the point of the message.
+    if not label or label == target:
+        return target
+    return f"{label}（{target}）"
 
 
 def slack_plain_text(text: str) -> str:
-    """Slack's message markup as plain text: links unwrapped, entities decoded."""
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    """Slack's message markup as plain text: links unwrapped (text and URL both kept), entities decoded."""
+    text = _LINK.sub(_link_text, text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def slack_mentions(text: str) -> str:
+    """Audit actors in a core message (``（slack:U123）``) as Slack mentions (``（<@U123>）``)."""
+    return _SLACK_ACTOR.sub(lambda m: f"<@{m.group(1)}>", text)
 
 
 def ts_to_datetime(ts: str) -> dt.datetime:
@@ -74,6 +89,34 @@ def intent_labels(pipeline: Pipeline) -> dict[str, str]:
     except Exception:  # knowledge files missing or broken: the cards still work with fallbacks
         log.warning("intent labels unavailable; using fallbacks")
     return labels
+
+
+def _audit_refusal(
+    session: Session,
+    *,
+    actor: str,
+    what: str,
+    reason: str,
+    inquiry_id: int | None,
+    draft_id: int | None,
+) -> None:
+    from store.models import Draft, Inquiry
+
+    known_inquiry = (
+        inquiry_id if inquiry_id is not None and session.get(Inquiry, inquiry_id) is not None else None
+    )
+    known_draft = draft_id if draft_id is not None and session.get(Draft, draft_id) is not None else None
+    detail: dict[str, Any] = {"what": what, "reason": reason}
+    if known_inquiry != inquiry_id or known_draft != draft_id:
+        detail["claimed"] = {"inquiry_id": inquiry_id, "draft_id": draft_id}
+    actions.audit(
+        session,
+        action="refused",
+        actor=actor,
+        inquiry_id=known_inquiry,
+        draft_id=known_draft,
+        detail=detail,
+    )
 
 
 class SlackDesk:
@@ -164,7 +207,7 @@ class SlackDesk:
         if not channel:
             return
         try:
-            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+            await client.chat_postEphemeral(channel=channel, user=user, text=slack_mentions(text))
         except SlackApiError as exc:
             log.warning("ephemeral notice failed: %s", slack_error(exc))
 
@@ -285,7 +328,7 @@ class SlackDesk:
             await self.poster.note(
                 result.inquiry_id, "💬 お客さまから同じスレッドに追記がありました。返信案を更新しました。"
             )
-        await self.poster.post_pending()
+        await self.poster.post_soon()
 
     # -- staff mentions ----------------------------------------------------------------------------------
     async def on_mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -341,17 +384,53 @@ class SlackDesk:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         return str(body["user"]["id"]), str(channel or "")
 
-    async def _staff_only(self, client: AsyncWebClient, user: str, channel: str) -> bool:
+    async def _staff_only(
+        self, client: AsyncWebClient, user: str, channel: str, body: Mapping[str, Any] | None = None
+    ) -> bool:
         if await self.is_staff(client, user):
             return True
         await self.ephemeral(client, channel=channel, user=user, text=NOT_STAFF)
-        log.info("refused a card action by non-staff user %s", user)
+        log.info("refused a card action by a non-staff user")
+        action = ((body or {}).get("actions") or [{}])[0]
+        try:
+            inquiry_id, draft_id = self._ids(body) if body else (None, None)
+        except (KeyError, ValueError, IndexError):
+            inquiry_id = draft_id = None
+        await self.refused(
+            user=user,
+            what=str(action.get("action_id") or ""),
+            reason="not_staff",
+            inquiry_id=inquiry_id,
+            draft_id=draft_id,
+        )
         return False
+
+    async def refused(
+        self,
+        *,
+        user: str,
+        what: str,
+        reason: str,
+        inquiry_id: int | None = None,
+        draft_id: int | None = None,
+    ) -> None:
+        """Audit a refused attempt (non-staff click, forged or stale modal submission).
+
+        The ids come from the request and may be invented: the event is tied to the inquiry only when it
+        exists, otherwise the claimed ids are kept in the detail."""
+        await self.run_action(
+            _audit_refusal,
+            actor=f"slack:{user}",
+            what=what,
+            reason=reason,
+            inquiry_id=inquiry_id,
+            draft_id=draft_id,
+        )
 
     async def on_approve(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user, channel = self._where(body)
-        if not await self._staff_only(client, user, channel):
+        if not await self._staff_only(client, user, channel, body):
             return
         inquiry_id, draft_id = self._ids(body)
         work = self.run_action(
@@ -364,7 +443,7 @@ class SlackDesk:
     async def on_assign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user, channel = self._where(body)
-        if not await self._staff_only(client, user, channel):
+        if not await self._staff_only(client, user, channel, body):
             return
         inquiry_id, _draft_id = self._ids(body)
         work = self.run_action(
@@ -376,7 +455,7 @@ class SlackDesk:
     async def on_reroute(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user, channel = self._where(body)
-        if not await self._staff_only(client, user, channel):
+        if not await self._staff_only(client, user, channel, body):
             return
         inquiry_id, draft_id = self._ids(body)
         intent = str(body["actions"][0]["selected_option"]["value"])
@@ -393,7 +472,7 @@ class SlackDesk:
 
     async def _open_modal(self, body: dict[str, Any], client: AsyncWebClient, *, edit: bool) -> None:
         user, channel = self._where(body)
-        if not await self._staff_only(client, user, channel):
+        if not await self._staff_only(client, user, channel, body):
             return
         inquiry_id, draft_id = self._ids(body)
         try:
@@ -419,20 +498,71 @@ class SlackDesk:
 
     @staticmethod
     def _modal(body: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        view = body["view"]
+        view = body.get("view") or {}
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
+        state = view.get("state") or {}
         return (
-            str(body["user"]["id"]),
-            json.loads(view.get("private_metadata") or "{}"),
-            view["state"]["values"],
+            str((body.get("user") or {}).get("id") or ""),
+            meta if isinstance(meta, dict) else {},
+            state.get("values") or {},
         )
+
+    def _modal_target(self, meta: Mapping[str, Any]) -> tuple[int, int] | None:
+        """(inquiry id, draft id) of a modal's metadata when the draft exists and belongs to the inquiry.
+
+        Slack signs the submission, but the metadata is what our app put into the view: anything else is
+        a forged or broken request and is refused."""
+        try:
+            inquiry_id, draft_id = int(meta["inquiry_id"]), int(meta["draft_id"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        state = self._draft_state(draft_id)
+        if state is None or state[0] != inquiry_id:
+            return None
+        return inquiry_id, draft_id
+
+    async def _modal_allowed(
+        self,
+        client: AsyncWebClient,
+        ack: AsyncAck,
+        *,
+        user: str,
+        meta: Mapping[str, Any],
+        block: str,
+        what: str,
+    ) -> tuple[int, int] | None:
+        """The modal's target when a staff member submitted a view our app opened; else refuse and audit."""
+        claimed = meta.get("inquiry_id"), meta.get("draft_id")
+        ids = tuple(int(v) if isinstance(v, int) else None for v in claimed)
+        if not await self.is_staff(client, user):
+            await ack(response_action="errors", errors={block: NOT_STAFF})
+            await self.refused(user=user, what=what, reason="not_staff", inquiry_id=ids[0], draft_id=ids[1])
+            return None
+        target = await asyncio.to_thread(self._modal_target, meta)
+        if target is None:
+            await ack(
+                response_action="errors",
+                errors={block: "この画面の内容が正しくありません。カードから操作し直してください。"},
+            )
+            await self.refused(
+                user=user, what=what, reason="invalid_view", inquiry_id=ids[0], draft_id=ids[1]
+            )
+            return None
+        return target
 
     async def on_edit_submitted(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         user, meta, values = self._modal(body)
         channel, _ts = parse_ref(str(meta.get("card", "")))
-        if not await self.is_staff(client, user):
-            await ack(response_action="errors", errors={cards.EDIT_BLOCK: NOT_STAFF})
+        target = await self._modal_allowed(
+            client, ack, user=user, meta=meta, block=cards.EDIT_BLOCK, what=cards.EDIT_VIEW
+        )
+        if target is None:
             return
-        text = str(values[cards.EDIT_BLOCK][cards.EDIT_INPUT].get("value") or "")
+        inquiry_id, draft_id = target
+        text = str((values.get(cards.EDIT_BLOCK) or {}).get(cards.EDIT_INPUT, {}).get("value") or "")
         if not text.strip():
             await ack(response_action="errors", errors={cards.EDIT_BLOCK: "返信文を入力してください。"})
             return
@@ -440,7 +570,7 @@ class SlackDesk:
             values.get(cards.SAVE_ONLY_BLOCK, {}).get(cards.SAVE_ONLY_INPUT, {}).get("selected_options") or []
         )
         save_only = any(o.get("value") == cards.SAVE_ONLY_VALUE for o in chosen)
-        draft_id, actor = int(meta["draft_id"]), f"slack:{user}"
+        actor = f"slack:{user}"
         try:
             if save_only:
                 await self.run_action(actions.save_edit, draft_id=draft_id, actor=actor, text=text)
@@ -454,31 +584,34 @@ class SlackDesk:
                 )
                 self.outbox.wake()
         except actions.SendBlocked as exc:
-            await ack(response_action="errors", errors={cards.EDIT_BLOCK: str(exc)[:2000]})
+            await ack(response_action="errors", errors={cards.EDIT_BLOCK: slack_mentions(str(exc))[:2000]})
             return
         except InputError as exc:
             await ack()
             await self.ephemeral(client, channel=channel, user=user, text=str(exc))
         else:
             await ack()
-        await self.poster.refresh(int(meta["inquiry_id"]))
+        await self.poster.refresh(inquiry_id)
 
     async def on_reject_submitted(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         user, meta, values = self._modal(body)
         channel, _ts = parse_ref(str(meta.get("card", "")))
-        if not await self.is_staff(client, user):
-            await ack(response_action="errors", errors={cards.REASON_BLOCK: NOT_STAFF})
+        target = await self._modal_allowed(
+            client, ack, user=user, meta=meta, block=cards.REASON_BLOCK, what=cards.REJECT_VIEW
+        )
+        if target is None:
             return
-        reason = str(values[cards.REASON_BLOCK][cards.REASON_INPUT].get("value") or "").strip()
-        if not reason:
+        inquiry_id, draft_id = target
+        reason = str((values.get(cards.REASON_BLOCK) or {}).get(cards.REASON_INPUT, {}).get("value") or "")
+        if not reason.strip():
             await ack(response_action="errors", errors={cards.REASON_BLOCK: "却下の理由を入力してください。"})
             return
         await ack()
         work = self.run_action(
-            actions.reject, draft_id=int(meta["draft_id"]), actor=f"slack:{user}", reason=reason
+            actions.reject, draft_id=draft_id, actor=f"slack:{user}", reason=reason.strip()
         )
         await self.guarded(client, channel=channel, user=user, work=work)
-        await self.poster.refresh(int(meta["inquiry_id"]))
+        await self.poster.refresh(inquiry_id)
 
 
 def build_desk(

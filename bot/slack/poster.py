@@ -3,13 +3,22 @@
 A card is posted for every drafted (or failed) inquiry whose ``slack_card`` is still empty, so a crash
 between drafting and posting loses nothing: the next sweep posts it. ``slack_card`` is stored right after
 ``chat.postMessage`` answers; a crash in that tiny window posts the card twice (never zero times).
+
+Slack limits ``chat.postMessage`` to about one message a second per channel and answers ``ratelimited`` with
+a ``Retry-After`` header. The poster keeps a "not before" time per Web API method: a refused call waits the
+time Slack asked for and is tried again, and every later call of that method waits too instead of being
+refused in turn. A card whose rendering has not changed since it was last sent is not updated again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
@@ -25,6 +34,76 @@ from store.models import AuditEvent, Contract, Customer, Inquiry, InquiryKind, I
 log = logging.getLogger(__name__)
 
 CARD_STATUSES = (InquiryStatus.DRAFTED, InquiryStatus.FAILED)
+# System events staff need on the card; the rest (received, drafted) would only crowd it.
+SYSTEM_HISTORY = frozenset(
+    {"sent", "send_failed", "failed", "send_blocked", "customer_replied", "closing", "follow_up"}
+)
+DEFAULT_RETRY_AFTER = 1.0  # seconds, when a ``ratelimited`` answer carries no Retry-After header
+MAX_RETRY_AFTER = 120.0  # a longer wait is capped (the sweep tries again anyway)
+
+
+def retry_after(exc: SlackApiError) -> float | None:
+    """Seconds Slack asked us to wait (``Retry-After``) when ``exc`` is a rate-limit refusal, else None."""
+    response = exc.response
+    data = getattr(response, "data", None)
+    status = getattr(response, "status_code", 0)
+    if status != 429 and not (isinstance(data, dict) and data.get("error") == "ratelimited"):
+        return None
+    headers = getattr(response, "headers", None) or {}
+    for key, value in headers.items():
+        if str(key).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return min(MAX_RETRY_AFTER, max(0.0, float(raw)))
+            except (TypeError, ValueError):
+                break
+    return DEFAULT_RETRY_AFTER
+
+
+class MethodPacer:
+    """Per-method "not before" times from Slack's Retry-After answers, shared by every call of a method.
+
+    ``call`` waits until the method may be called, calls it, and on ``ratelimited`` waits the time Slack
+    asked for and tries again (up to ``max_tries`` times); other errors are raised at once."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_tries: int = 10,
+    ) -> None:
+        self.clock = clock
+        self.sleep = sleep
+        self.max_tries = max_tries
+        self._not_before: dict[str, float] = {}
+        self.waits: list[tuple[str, float]] = []  # (method, seconds Slack asked for), for health and tests
+
+    def not_before(self, method: str) -> float:
+        """The clock time before which ``method`` is not called again (0 when it is free)."""
+        return self._not_before.get(method, 0.0)
+
+    async def call(self, method: str, func: Callable[..., Awaitable[Any]], /, **kwargs: Any) -> Any:
+        for attempt in range(1, self.max_tries + 1):
+            delay = self._not_before.get(method, 0.0) - self.clock()
+            if delay > 0:
+                await self.sleep(delay)
+            try:
+                return await func(**kwargs)
+            except SlackApiError as exc:
+                wait = retry_after(exc)
+                if wait is None or attempt == self.max_tries:
+                    raise
+                self.waits.append((method, wait))
+                self._not_before[method] = max(self._not_before.get(method, 0.0), self.clock() + wait)
+                log.info("Slack rate-limited %s; waiting %.1f s as asked", method, wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def fingerprint(message: cards.SlackMessage) -> str:
+    """A short hash of what a card shows, to skip ``chat.update`` calls that would change nothing."""
+    payload = json.dumps([message.text, message.blocks], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def parse_ref(ref: str) -> tuple[str, str]:
@@ -52,7 +131,7 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
     history = [
         cards.HistoryLine(at=e.at, actor=e.actor, action=e.action, detail=e.detail)
         for e in events
-        if e.actor != "system" or e.action in ("sent", "send_failed", "failed")
+        if (e.actor != "system" and e.action != "refused") or e.action in SYSTEM_HISTORY
     ]
     notes = list(draft.notes) if draft else []
     if inquiry.error:
@@ -107,6 +186,9 @@ class CardPoster:
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._last_event_id: int | None = None
+        self._shown: dict[int, str] = {}  # inquiry id -> fingerprint of the card as last sent to Slack
+        self._drain: asyncio.Task[int] | None = None
+        self.pacer = MethodPacer()
         self.state = "idle"
 
     def render(self, data: cards.CardData) -> cards.SlackMessage:
@@ -147,33 +229,74 @@ class CardPoster:
             return inquiry.slack_card if inquiry is not None else None
 
     async def post_pending(self) -> int:
-        """Post a card for every inquiry that needs one; returns how many were posted."""
+        """Post a card for every inquiry that needs one; returns how many were posted.
+
+        Inquiries drafted while this runs are posted by the same run. A rate-limited post waits as Slack asks
+        and goes on; a card Slack refuses for another reason is left for the next sweep."""
         if not self.triage_channel:
             return 0
         posted = 0
         async with self._lock:
-            for inquiry_id in await asyncio.to_thread(self._pending_ids):
-                try:
-                    await self._post(inquiry_id)
-                    posted += 1
-                except SlackApiError as exc:
-                    log.warning("posting card %s failed: %s", inquiry_id, slack_error(exc))
-                    self.state = "degraded"
+            failed: set[int] = set()
+            while True:
+                todo = [i for i in await asyncio.to_thread(self._pending_ids) if i not in failed]
+                if not todo:
                     break
+                for inquiry_id in todo:
+                    try:
+                        await self._post(inquiry_id)
+                        posted += 1
+                    except SlackApiError as exc:
+                        log.warning("posting card %s failed: %s", inquiry_id, slack_error(exc))
+                        self.state = "degraded"
+                        failed.add(inquiry_id)
         return posted
+
+    async def post_soon(self, wait: float = 2.0) -> None:
+        """Start posting missing cards in the background and wait at most ``wait`` seconds for it.
+
+        An event handler calls this: one card is posted before Slack gets its answer, while a burst that
+        Slack rate-limits goes on in the background instead of holding Slack's request (which it would
+        retry after 3 s). One background run at a time; it picks up cards drafted while it runs."""
+        if self._drain is None or self._drain.done():
+            self._drain = asyncio.create_task(self.post_pending())
+        try:
+            await asyncio.wait_for(asyncio.shield(self._drain), timeout=wait)
+        except TimeoutError:
+            pass
+        except Exception:  # logged by drained(); the sweep retries
+            log.exception("posting cards failed")
+
+    async def drained(self) -> int:
+        """Wait for the background run started by :meth:`post_soon` (shutdown, tests)."""
+        if self._drain is None:
+            return 0
+        return await self._drain
 
     async def _post(self, inquiry_id: int) -> None:
         data = await asyncio.to_thread(self._load, inquiry_id)
         message = self.render(data)
-        response = await self.client.chat_postMessage(
-            channel=self.triage_channel, text=message.text, blocks=message.blocks, unfurl_links=False
+        response = await self.pacer.call(
+            "chat.postMessage",
+            self.client.chat_postMessage,
+            channel=self.triage_channel,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
         )
         channel, ts = str(response.get("channel") or self.triage_channel), str(response["ts"])
         await asyncio.to_thread(self._store_ref, inquiry_id, f"{channel}:{ts}")
+        self._shown[inquiry_id] = fingerprint(message)
         self.state = "ok"
         if len(data.text.strip()) > cards.EXCERPT_CHARS:
             for piece in cards.thread_messages(data.text.strip()):
-                await self.client.chat_postMessage(channel=channel, thread_ts=ts, text=piece)
+                await self.pacer.call(
+                    "chat.postMessage",
+                    self.client.chat_postMessage,
+                    channel=channel,
+                    thread_ts=ts,
+                    text=piece,
+                )
 
     async def refresh(self, inquiry_id: int) -> None:
         """Redraw the card of ``inquiry_id`` (``chat.update``); posts it first when it has none yet."""
@@ -183,10 +306,22 @@ class CardPoster:
             return
         channel, ts = parse_ref(ref)
         message = self.render(await asyncio.to_thread(self._load, inquiry_id))
+        shown = fingerprint(message)
+        if self._shown.get(inquiry_id) == shown:
+            return  # Slack already shows exactly this; an update would only spend rate limit
         try:
-            await self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            await self.pacer.call(
+                "chat.update",
+                self.client.chat_update,
+                channel=channel,
+                ts=ts,
+                text=message.text,
+                blocks=message.blocks,
+            )
         except SlackApiError as exc:
             log.warning("updating card %s failed: %s", inquiry_id, slack_error(exc))
+            return
+        self._shown[inquiry_id] = shown
 
     async def note(self, inquiry_id: int, text: str) -> None:
         """A short line in the card's thread (e.g. the customer wrote again)."""
@@ -195,7 +330,9 @@ class CardPoster:
             return
         channel, ts = parse_ref(ref)
         try:
-            await self.client.chat_postMessage(channel=channel, thread_ts=ts, text=text)
+            await self.pacer.call(
+                "chat.postMessage", self.client.chat_postMessage, channel=channel, thread_ts=ts, text=text
+            )
         except SlackApiError as exc:
             log.warning("thread note on card %s failed: %s", inquiry_id, slack_error(exc))
 

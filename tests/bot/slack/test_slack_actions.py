@@ -90,8 +90,11 @@ async def test_non_staff_click_changes_nothing_and_explains(
     assert fake_slack.called("chat.update") == []
     notices = ephemerals(fake_slack, OUTSIDER)
     assert len(notices) == 4 and all("担当者のみ" in n for n in notices)
-    with Session(engine) as session:
-        assert session.exec(select(AuditEvent).where(AuditEvent.actor == f"slack:{OUTSIDER}")).all() == []
+    with Session(engine) as session:  # every refused attempt is audited, and nothing else was recorded
+        events = session.exec(select(AuditEvent).where(AuditEvent.actor == f"slack:{OUTSIDER}")).all()
+    assert [e.action for e in events] == ["refused"] * 4
+    assert [e.detail["what"] for e in events] == [cards.APPROVE, cards.ASSIGN, cards.EDIT, cards.REJECT]
+    assert all(e.inquiry_id == inquiry_id and e.detail["reason"] == "not_staff" for e in events)
 
 
 async def test_member_of_the_staff_usergroup_may_act(
@@ -290,7 +293,9 @@ async def test_card_post_failure_is_retried_by_the_next_sweep(
     desk: SlackDesk, engine: Engine, fake_slack: FakeSlack
 ) -> None:
     inquiry_id, _draft_id = seed_drafted(engine)
-    fake_slack.fail_next["chat.postMessage"] = "ratelimited"
+    fake_slack.fail_next["chat.postMessage"] = (
+        "internal_error"  # ratelimited is waited out (test_slack_rate_limits)
+    )
     assert await desk.poster.post_pending() == 0
     assert inquiry_row(engine, inquiry_id).slack_card is None
     assert await desk.poster.post_pending() == 1
