@@ -23,6 +23,7 @@ from store.models import (
     Draft,
     DraftStatus,
     Inquiry,
+    InquiryMessage,
     InquiryStatus,
     Outbox,
     OutboxStatus,
@@ -320,3 +321,86 @@ def pending_inquiries(session: Session, *, limit: int = 50) -> Sequence[Inquiry]
         .limit(limit)
     )
     return session.exec(stmt).all()
+
+
+# -- staff writing in a customer's own thread (a Slack Connect channel) ------------------------------------
+NOTE_SHOWN_CHARS = 500  # of a staff note, kept in the audit detail the card shows
+
+
+def inquiry_of_message(session: Session, *, channel: str, external_id: str) -> int | None:
+    """The inquiry a stored message belongs to (e.g. the thread a staff member wrote in)."""
+    stmt = select(InquiryMessage.inquiry_id).where(
+        InquiryMessage.channel == channel, InquiryMessage.external_id == external_id
+    )
+    return session.exec(stmt).first()
+
+
+def record_staff_note(
+    session: Session,
+    *,
+    inquiry_id: int,
+    actor: str,
+    channel: str,
+    external_id: str,
+    thread_key: str,
+    text: str,
+    at: dt.datetime,
+) -> bool:
+    """Staff wrote in the customer's thread: an internal note on the inquiry, never the customer speaking.
+
+    The message is kept (direction "out": the desk spoke) and audited; the draft is left as it is. Returns
+    False when this message was recorded before (a redelivery)."""
+    get_inquiry(session, inquiry_id)
+    if inquiry_of_message(session, channel=channel, external_id=external_id) is not None:
+        return False
+    session.add(
+        InquiryMessage(
+            inquiry_id=inquiry_id,
+            channel=channel,
+            external_id=external_id,
+            thread_key=thread_key,
+            direction="out",
+            sender=actor,
+            received_at=at,
+            text=text,
+        )
+    )
+    audit(
+        session,
+        action="staff_note",
+        actor=actor,
+        inquiry_id=inquiry_id,
+        external_id=external_id,
+        text=text[:NOTE_SHOWN_CHARS],
+    )
+    return True
+
+
+def record_staff_reply(session: Session, *, inquiry_id: int, actor: str, external_id: str) -> Inquiry:
+    """Staff confirmed that what they wrote in the customer's thread is the answer.
+
+    Nothing is sent (the customer already read it): the pending draft is set aside, the inquiry is answered.
+    Refused when a reply is already queued or sent, so the customer never gets two answers."""
+    inquiry = get_inquiry(session, inquiry_id)
+    if inquiry.status == InquiryStatus.APPROVED:
+        raise AlreadyHandled("承認済みの返信が送信待ちです。回答としての記録は行いませんでした。")
+    if inquiry.status == InquiryStatus.ANSWERED:
+        raise AlreadyHandled("このお問い合わせはすでに回答済みです。操作は行いませんでした。")
+    note = inquiry_of_message(session, channel=inquiry.channel, external_id=external_id)
+    if note != inquiry_id:
+        raise NotFound("記録するスレッドの書き込みが見つかりません。")
+    superseded = supersede_pending(session, inquiry_id=inquiry_id)
+    now = utcnow()
+    inquiry.status = InquiryStatus.ANSWERED
+    inquiry.resolved_at = now
+    inquiry.first_response_at = inquiry.first_response_at or now
+    session.add(inquiry)
+    audit(
+        session,
+        action="staff_replied",
+        actor=actor,
+        inquiry_id=inquiry_id,
+        draft_id=superseded[0] if superseded else None,
+        external_id=external_id,
+    )
+    return inquiry

@@ -154,6 +154,8 @@ class SlackDesk:
             labels=self.labels,
             tz=settings.timezone,
             oncall_usergroup=slack.oncall_usergroup,
+            hours=settings.desk_hours(),
+            sla_hours=settings.desk.sla_target_business_hours,
         )
         self.outbox = SlackOutboxSender(engine=engine, client=self.client, on_sent=self.poster.refresh)
         self._write_lock = asyncio.Lock()  # SQLite allows one writer; staff actions queue up here
@@ -178,6 +180,8 @@ class SlackDesk:
         app.action(cards.REROUTE)(self.on_reroute)
         app.action(cards.ASSIGN)(self.on_assign)
         app.action(cards.REJECT)(self.on_reject)
+        app.action(cards.STAFF_REPLY)(self.on_staff_reply)
+        app.action(cards.SHOW_DRAFT)(self.on_show_draft)
         app.view(cards.EDIT_VIEW)(self.on_edit_submitted)
         app.view(cards.REJECT_VIEW)(self.on_reject_submitted)
         app.command("/madoguchi")(partial(commands.handle, self))
@@ -312,14 +316,21 @@ class SlackDesk:
         return str(profile.get("real_name") or user.get("real_name") or user.get("name") or "")
 
     async def on_message(self, event: dict[str, Any], client: AsyncWebClient) -> None:
-        """A customer wrote in a mapped channel: into the pipeline; the card goes to the triage channel."""
+        """A customer wrote in a mapped channel: into the pipeline; the card goes to the triage channel.
+
+        Staff writing there are not the customer: in an inquiry's thread their message is an internal note
+        on it (the draft stays as it is); a staff message outside any inquiry's thread is no inquiry."""
         if event.get("subtype") not in INTAKE_SUBTYPES or event.get("bot_id") or not event.get("user"):
             return
         channel = str(event.get("channel") or "")
         customer_no = self.settings.slack.intake_channels.get(channel)
         if customer_no is None or channel == self.settings.slack.triage_channel:
             return
-        name = await self.sender_name(client, str(event["user"]))
+        user = str(event["user"])
+        if await self.is_staff(client, user):
+            await self.on_staff_message(event, client)
+            return
+        name = await self.sender_name(client, user)
         result = await self.pipeline.process(self.incoming(event, customer_no, name))
         if not result.created:
             return
@@ -329,6 +340,76 @@ class SlackDesk:
                 result.inquiry_id, "💬 お客さまから同じスレッドに追記がありました。返信案を更新しました。"
             )
         await self.poster.post_soon()
+
+    async def on_staff_message(self, event: Mapping[str, Any], client: AsyncWebClient) -> None:
+        channel, ts, user = str(event["channel"]), str(event["ts"]), str(event["user"])
+        thread_ts = str(event.get("thread_ts") or "")
+        if not thread_ts or thread_ts == ts:
+            log.info("staff message outside an inquiry thread in a customer channel: not an inquiry")
+            return
+
+        def find() -> int | None:
+            with Session(self.engine) as session:
+                return actions.inquiry_of_message(
+                    session, channel=Channel.SLACK, external_id=f"{channel}:{thread_ts}"
+                )
+
+        inquiry_id = await asyncio.to_thread(find)
+        if inquiry_id is None:
+            return
+        external_id = f"{channel}:{ts}"
+        work = self.run_action(
+            actions.record_staff_note,
+            inquiry_id=inquiry_id,
+            actor=f"slack:{user}",
+            channel=Channel.SLACK,
+            external_id=external_id,
+            thread_key=f"{channel}:{thread_ts}",
+            text=slack_plain_text(str(event.get("text") or "")),
+            at=ts_to_datetime(ts),
+        )
+        if not await self.guarded(client, channel=channel, user=user, work=work):
+            return
+        await self.poster.refresh(inquiry_id)
+        await self.poster.note(
+            inquiry_id,
+            f"📝 <@{user}> がお客さまのスレッドに書き込みました。社内メモとして記録し、返信案は変更していません。",
+        )
+        if self.settings.slack.staff_thread_reply == "reply":
+            offer = cards.staff_reply_offer(inquiry_id=inquiry_id, external_id=external_id)
+            try:
+                await client.chat_postEphemeral(
+                    channel=channel, user=user, thread_ts=thread_ts, text=offer.text, blocks=offer.blocks
+                )
+            except SlackApiError as exc:
+                log.warning("staff reply offer failed: %s", slack_error(exc))
+
+    async def on_staff_reply(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Staff confirmed that their message in the customer's thread is the answer (nothing is sent)."""
+        await ack()
+        user, channel = self._where(body)
+        action = (body.get("actions") or [{}])[0]
+        inquiry_id_text, _, external_id = str(action.get("value") or "").partition("|")
+        try:
+            inquiry_id = int(inquiry_id_text)
+        except ValueError:
+            await self.refused(user=user, what=cards.STAFF_REPLY, reason="invalid_value")
+            return
+        if not await self.is_staff(client, user):
+            await self.ephemeral(client, channel=channel, user=user, text=NOT_STAFF)
+            await self.refused(user=user, what=cards.STAFF_REPLY, reason="not_staff", inquiry_id=inquiry_id)
+            return
+        work = self.run_action(
+            actions.record_staff_reply, inquiry_id=inquiry_id, actor=f"slack:{user}", external_id=external_id
+        )
+        if await self.guarded(client, channel=channel, user=user, work=work) is not None:
+            await self.ephemeral(
+                client,
+                channel=channel,
+                user=user,
+                text="スレッドの書き込みを回答として記録しました。返信案は送信しません。",
+            )
+        await self.poster.refresh(inquiry_id)
 
     # -- staff mentions ----------------------------------------------------------------------------------
     async def on_mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -439,6 +520,22 @@ class SlackDesk:
         if await self.guarded(client, channel=channel, user=user, work=work) is not None:
             self.outbox.wake()
         await self.poster.refresh(inquiry_id)
+
+    async def on_show_draft(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """下書きを表示: the whole draft, shown only to the staff member who asked (the card stays short)."""
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        data = await asyncio.to_thread(self.poster._load, inquiry_id)
+        message = cards.draft_messages(data)
+        try:
+            await client.chat_postEphemeral(
+                channel=channel, user=user, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError as exc:
+            log.warning("showing a draft failed: %s", slack_error(exc))
 
     async def on_assign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()

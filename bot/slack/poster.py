@@ -13,11 +13,13 @@ refused in turn. A card whose rendering has not changed since it was last sent i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,8 +30,18 @@ from sqlmodel import Session, col, func, select
 
 from bot.slack import cards
 from bot.slack.staff import slack_error
-from desk import actions
-from store.models import AuditEvent, Contract, Customer, Inquiry, InquiryKind, InquiryStatus, utcnow
+from desk import actions, sla
+from desk.business_hours import DeskHours
+from store.models import (
+    AuditEvent,
+    Contract,
+    Customer,
+    Inquiry,
+    InquiryKind,
+    InquiryMessage,
+    InquiryStatus,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +145,7 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         for e in events
         if (e.actor != "system" and e.action != "refused") or e.action in SYSTEM_HISTORY
     ]
+    updates = thread_updates(session, inquiry_id, events)
     notes = list(draft.notes) if draft else []
     if inquiry.error:
         notes.append(f"自動処理に失敗しました: {inquiry.error}")
@@ -159,7 +172,29 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         assignee=inquiry.assignee,
         history=history,
         rejected_reason=draft.rejected_reason if draft else None,
+        updates=updates,
+        follow_up="follow_up" in inquiry.flags,
     )
+
+
+def thread_updates(
+    session: Session, inquiry_id: int, events: Sequence[AuditEvent]
+) -> list[cards.ThreadUpdate]:
+    """What was said in the inquiry's thread after the first message: the customer's follow-ups and staff's
+    internal notes, oldest first."""
+    found: list[cards.ThreadUpdate] = []
+    messages = session.exec(
+        select(InquiryMessage)
+        .where(InquiryMessage.inquiry_id == inquiry_id, InquiryMessage.direction == "in")
+        .order_by(col(InquiryMessage.received_at), col(InquiryMessage.id))
+    ).all()
+    for message in messages[1:]:
+        found.append(cards.ThreadUpdate(at=message.received_at, kind="customer", actor="", text=message.text))
+    for event in events:
+        if event.action == "staff_note":
+            text = str(event.detail.get("text") or "")
+            found.append(cards.ThreadUpdate(at=event.at, kind="staff_note", actor=event.actor, text=text))
+    return sorted(found, key=lambda u: cards.aware(u.at))
 
 
 class CardPoster:
@@ -175,6 +210,8 @@ class CardPoster:
         tz: str = "Asia/Tokyo",
         oncall_usergroup: str = "",
         sweep_seconds: float = 30.0,
+        hours: DeskHours | None = None,
+        sla_hours: float = 7.0,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -183,6 +220,8 @@ class CardPoster:
         self.tz = ZoneInfo(tz)
         self.oncall_usergroup = oncall_usergroup
         self.sweep_seconds = sweep_seconds
+        self.hours = hours or DeskHours(timezone=tz)
+        self.sla_seconds = sla_hours * 3600.0
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._last_event_id: int | None = None
@@ -191,9 +230,14 @@ class CardPoster:
         self.pacer = MethodPacer()
         self.state = "idle"
 
-    def render(self, data: cards.CardData) -> cards.SlackMessage:
+    def render(self, data: cards.CardData, now: dt.datetime | None = None) -> cards.SlackMessage:
+        now = now or utcnow()
+        due = sla.deadline(cards.aware(data.received_at), self.sla_seconds, self.hours)
+        data = dataclasses.replace(
+            data, deadline=due, business_seconds_left=sla.remaining_seconds(now, due, self.hours)
+        )
         return cards.triage_card(
-            data, labels=self.labels(), now=utcnow(), tz=self.tz, oncall_usergroup=self.oncall_usergroup
+            data, labels=self.labels(), now=now, tz=self.tz, oncall_usergroup=self.oncall_usergroup
         )
 
     def _pending_ids(self) -> list[int]:

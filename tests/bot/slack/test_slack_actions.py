@@ -139,7 +139,10 @@ async def test_edit_modal_submitted_with_changed_text_queues_the_changed_text(
     with Session(engine) as session:
         draft = session.get(Draft, draft_id)
         assert draft is not None and draft.status == DraftStatus.APPROVED and draft.edited_text == changed
-    assert "送付先の変更を承りました" in last_update_text(fake_slack)
+    assert f"<@{STAFF}> が返信案を編集しました" in last_update_text(fake_slack)
+    await slack.click(cards.SHOW_DRAFT, user=STAFF, card=card, value=value(inquiry_id, draft_id))
+    shown = json.dumps(fake_slack.called("chat.postEphemeral")[-1]["blocks"], ensure_ascii=False)
+    assert "送付先の変更を承りました" in shown  # 下書きを表示 shows the edited text
 
 
 async def test_save_only_keeps_the_edit_without_sending(
@@ -154,7 +157,10 @@ async def test_save_only_keeps_the_edit_without_sending(
         assert draft is not None and draft.status == DraftStatus.PENDING
         assert draft.edited_text == "保存だけの文面です。"
     text = last_update_text(fake_slack)
-    assert "保存だけの文面です。" in text and cards.APPROVE in text  # still waiting, buttons kept
+    assert "返信案を編集しました" in text and cards.APPROVE in text  # still waiting, buttons kept
+    await slack.click(cards.SHOW_DRAFT, user=STAFF, card=card, value=value(inquiry_id, draft_id))
+    shown = json.dumps(fake_slack.called("chat.postEphemeral")[-1]["blocks"], ensure_ascii=False)
+    assert "保存だけの文面です。" in shown
 
 
 async def test_empty_edit_is_refused_inside_the_modal(
