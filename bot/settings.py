@@ -57,7 +57,8 @@ class ImapSettings(BaseModel):
     poll_seconds: float = 30.0
     idle_seconds: float = 25 * 60  # re-issue IDLE before the 29-minute server limit
     max_message_bytes: int = 25 * 1024 * 1024
-    # System addresses the portal's inquiry form mails come from (empty: any sender whose body is a form).
+    # System addresses the portal's inquiry form mails come from. Only mail from these is read as form mail
+    # (the typed address becomes the sender); with none set, a form-shaped mail is plain mail from its From.
     form_senders: list[str] = Field(default_factory=list)
 
 
