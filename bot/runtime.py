@@ -238,10 +238,7 @@ class Runtime:
         if self.desk is None or not result.created:
             return
         if result.attached:  # the customer wrote again in a thread that already has a card
-            await self.desk.poster.refresh(result.inquiry_id)
-            await self.desk.poster.note(
-                result.inquiry_id, "💬 お客さまから追加のメールが届きました。返信案を更新しました。"
-            )
+            await self.desk.after_process(result, via="email")
         self.desk.poster.wake()
 
     async def _email_intake(self) -> None:

@@ -36,7 +36,7 @@ from bot.slack.staff import NOT_STAFF, StaffDirectory, slack_error
 from desk import actions
 from desk.errors import InputError
 from desk.message import Attachment, Channel, IncomingMessage, SenderKind
-from desk.pipeline import Pipeline
+from desk.pipeline import Pipeline, ProcessResult
 from store.db import session_scope
 from store.models import DraftStatus, InquiryMessage
 
@@ -332,13 +332,34 @@ class SlackDesk:
             return
         name = await self.sender_name(client, user)
         result = await self.pipeline.process(self.incoming(event, customer_no, name))
+        await self.after_process(result, via="slack")
+
+    async def after_process(self, result: ProcessResult, *, via: str) -> None:
+        """Show a processed message on the cards: a new card, or the existing card updated with a note in
+        its thread (a follow-up question is also broadcast to the channel, since its card is old)."""
         if not result.created:
             return
         if result.attached:
             await self.poster.refresh(result.inquiry_id)
-            await self.poster.note(
-                result.inquiry_id, "💬 お客さまから同じスレッドに追記がありました。返信案を更新しました。"
+            wrote = (
+                "お客さまから同じスレッドに追記がありました"
+                if via == "slack"
+                else "お客さまから追加のメールが届きました"
             )
+            if result.after_answer == "closing":
+                await self.poster.note(
+                    result.inquiry_id,
+                    f"🙏 {wrote}（お礼・了承のご連絡）。返信は不要のため、回答済みのままです。",
+                )
+                return
+            if result.after_answer == "follow_up":
+                await self.poster.note(
+                    result.inquiry_id,
+                    f"↩ *フォローアップ*: 回答済みのお問い合わせに、{wrote}。新しい返信案を作成しました。",
+                    broadcast=True,
+                )
+            else:
+                await self.poster.note(result.inquiry_id, f"💬 {wrote}。返信案を更新しました。")
         await self.poster.post_soon()
 
     async def on_staff_message(self, event: Mapping[str, Any], client: AsyncWebClient) -> None:

@@ -367,15 +367,21 @@ class CardPoster:
             return
         self._shown[inquiry_id] = shown
 
-    async def note(self, inquiry_id: int, text: str) -> None:
-        """A short line in the card's thread (e.g. the customer wrote again)."""
+    async def note(self, inquiry_id: int, text: str, *, broadcast: bool = False) -> None:
+        """A short line in the card's thread (e.g. the customer wrote again); ``broadcast`` also shows it in
+        the channel, for news on an old card that nobody would scroll back to."""
         ref = await asyncio.to_thread(self._card_ref, inquiry_id)
         if ref is None:
             return
         channel, ts = parse_ref(ref)
         try:
             await self.pacer.call(
-                "chat.postMessage", self.client.chat_postMessage, channel=channel, thread_ts=ts, text=text
+                "chat.postMessage",
+                self.client.chat_postMessage,
+                channel=channel,
+                thread_ts=ts,
+                text=text,
+                reply_broadcast=broadcast,
             )
         except SlackApiError as exc:
             log.warning("thread note on card %s failed: %s", inquiry_id, slack_error(exc))
