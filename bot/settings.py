@@ -95,6 +95,9 @@ class SlackSettings(BaseModel):
     # What staff writing in a customer's Slack thread mean: "note" (an internal note on the inquiry) or
     # "reply" (the same, and the bot offers to record it as the answer after a confirmation).
     staff_thread_reply: Literal["note", "reply"] = "note"
+    # A reminder is posted (to the assignee, in business hours) this many business minutes before an
+    # inquiry's reply deadline (desk.sla_target_business_hours after it arrived).
+    sla_reminder_minutes: float = 60.0
 
 
 class Settings(BaseSettings):

@@ -10,7 +10,7 @@ import datetime as dt
 
 from desk.business_hours import DeskHours, clock_for
 
-__all__ = ["deadline", "remaining_seconds"]
+__all__ = ["deadline", "is_open", "remaining_seconds"]
 
 _MAX_DAYS = 400  # a target longer than a year of business days is a configuration error
 
@@ -45,3 +45,12 @@ def remaining_seconds(now: dt.datetime, due: dt.datetime, hours: DeskHours) -> f
     if now <= due:
         return clock.seconds_between(now, due)
     return -clock.seconds_between(due, now)
+
+
+def is_open(at: dt.datetime, hours: DeskHours) -> bool:
+    """Whether the desk is open at ``at`` (reminders are only worth sending while someone can act)."""
+    local = at.astimezone(hours.zone)
+    if not hours.open_day(local.date()):
+        return False
+    now = local.time()
+    return any(opens <= now < closes for opens, closes in hours.windows)

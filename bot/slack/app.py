@@ -156,6 +156,7 @@ class SlackDesk:
             oncall_usergroup=slack.oncall_usergroup,
             hours=settings.desk_hours(),
             sla_hours=settings.desk.sla_target_business_hours,
+            remind_before_minutes=slack.sla_reminder_minutes,
         )
         self.outbox = SlackOutboxSender(engine=engine, client=self.client, on_sent=self.poster.refresh)
         self._write_lock = asyncio.Lock()  # SQLite allows one writer; staff actions queue up here

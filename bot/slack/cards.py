@@ -69,6 +69,8 @@ ACTION_LABELS = {
     "staff_replied": "スレッドで直接回答しました",
     "closing": "お客さまからお礼・了承の連絡がありました（返信不要）",
     "follow_up": "お客さまから回答後の追加のご質問がありました",
+    "sla_reminded": "回答期限が近いことを通知しました",
+    "unassigned": "担当を外しました",
 }
 
 

@@ -32,6 +32,7 @@ from bot.slack import cards
 from bot.slack.staff import slack_error
 from desk import actions, sla
 from desk.business_hours import DeskHours
+from store.db import session_scope
 from store.models import (
     AuditEvent,
     Contract,
@@ -46,6 +47,7 @@ from store.models import (
 log = logging.getLogger(__name__)
 
 CARD_STATUSES = (InquiryStatus.DRAFTED, InquiryStatus.FAILED)
+OPEN_STATUSES = (InquiryStatus.RECEIVED, InquiryStatus.DRAFTED, InquiryStatus.FAILED)
 # System events staff need on the card; the rest (received, drafted) would only crowd it.
 SYSTEM_HISTORY = frozenset(
     {"sent", "send_failed", "failed", "send_blocked", "customer_replied", "closing", "follow_up"}
@@ -212,6 +214,7 @@ class CardPoster:
         sweep_seconds: float = 30.0,
         hours: DeskHours | None = None,
         sla_hours: float = 7.0,
+        remind_before_minutes: float = 60.0,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -222,6 +225,7 @@ class CardPoster:
         self.sweep_seconds = sweep_seconds
         self.hours = hours or DeskHours(timezone=tz)
         self.sla_seconds = sla_hours * 3600.0
+        self.remind_before = remind_before_minutes * 60.0
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._last_event_id: int | None = None
@@ -409,6 +413,53 @@ class CardPoster:
             await self.refresh(inquiry_id)
         return len(ids)
 
+    def _reminder_candidates(self) -> list[tuple[int, dt.datetime, str | None]]:
+        """Open inquiries with a card and no reminder yet: (id, received at, assignee)."""
+        reminded = select(AuditEvent.inquiry_id).where(AuditEvent.action == "sla_reminded")
+        with Session(self.engine) as session:
+            stmt = (
+                select(Inquiry.id, Inquiry.received_at, Inquiry.assignee)
+                .where(
+                    Inquiry.kind == InquiryKind.INQUIRY,
+                    col(Inquiry.slack_card).is_not(None),
+                    col(Inquiry.status).in_(OPEN_STATUSES),
+                    col(Inquiry.id).not_in(reminded.where(col(AuditEvent.inquiry_id).is_not(None))),
+                )
+                .order_by(col(Inquiry.received_at))
+                .limit(500)
+            )
+            return [(i, r, a) for i, r, a in session.exec(stmt).all() if i is not None]
+
+    def _mark_reminded(self, inquiry_id: int, left: float) -> None:
+        with session_scope(self.engine) as session:
+            actions.audit(
+                session, action="sla_reminded", actor="system", inquiry_id=inquiry_id, left_seconds=int(left)
+            )
+
+    async def remind_due(self, now: dt.datetime | None = None) -> int:
+        """Remind the assignee (or the channel, when nobody took it) of inquiries whose reply deadline is
+        within ``remind_before`` business time or already past; once per inquiry, only while the desk is
+        open. Returns how many reminders were posted."""
+        now = now or utcnow()
+        if not self.triage_channel or not sla.is_open(now, self.hours):
+            return 0
+        sent = 0
+        for inquiry_id, received_at, assignee in await asyncio.to_thread(self._reminder_candidates):
+            due = sla.deadline(cards.aware(received_at), self.sla_seconds, self.hours)
+            left = sla.remaining_seconds(now, due, self.hours)
+            if left > self.remind_before:
+                continue
+            who = cards.who(assignee) if assignee else "（担当者未定）"
+            when = cards.short_when(due, self.tz)
+            if left >= 0:
+                text = f"⏰ {who} #{inquiry_id:06d} の回答期限 {when} まで、残り営業時間で{cards.business_span(left)}です。"
+            else:
+                text = f"⚠ {who} #{inquiry_id:06d} は回答期限 {when} を営業時間で{cards.business_span(left)}過ぎています。"
+            await self.note(inquiry_id, text, broadcast=True)
+            await asyncio.to_thread(self._mark_reminded, inquiry_id, left)
+            sent += 1
+        return sent
+
     def wake(self) -> None:
         self._wake.set()
 
@@ -418,6 +469,7 @@ class CardPoster:
             try:
                 await self.post_pending()
                 await self.refresh_changed()
+                await self.remind_due()
             except Exception:  # a bug or the store being down must not end the runtime
                 log.exception("card sweep failed")
                 self.state = "degraded"
