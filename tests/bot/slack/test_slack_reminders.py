@@ -63,7 +63,7 @@ async def test_assignee_is_reminded_once_before_the_deadline_in_business_hours(
 async def test_overdue_unassigned_inquiry_is_reminded_in_the_channel(
     desk: SlackDesk, engine: Engine, fake_slack: FakeSlack
 ) -> None:
-    inquiry_id, _draft_id, _card = await card_received_at(desk, engine, RECEIVED)
+    _inquiry_id, _draft_id, _card = await card_received_at(desk, engine, RECEIVED)
     assert await desk.poster.remind_due(at(25, 14)) == 1
     text = reminders(fake_slack)[0]["text"]
     assert "（担当者未定）" in text and "営業時間で3時間過ぎています" in text
