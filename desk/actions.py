@@ -239,6 +239,32 @@ def assign(session: Session, *, inquiry_id: int, actor: str, assignee: str) -> I
     return inquiry
 
 
+def unassign(session: Session, *, inquiry_id: int, actor: str) -> Inquiry:
+    """Nobody is in charge any more (the inquiry goes back to the shared queue)."""
+    inquiry = get_inquiry(session, inquiry_id)
+    if inquiry.assignee is None:
+        raise InputError("この問い合わせには担当者がいません。操作は行いませんでした。")
+    previous = inquiry.assignee
+    inquiry.assignee = None
+    session.add(inquiry)
+    audit(session, action="unassigned", actor=actor, inquiry_id=inquiry.id, previous=previous)
+    return inquiry
+
+
+def assigned_to(session: Session, *, assignee: str, limit: int = 50) -> Sequence[Inquiry]:
+    """Open inquiries in someone's charge, oldest first ("my queue")."""
+    stmt = (
+        select(Inquiry)
+        .where(
+            Inquiry.assignee == assignee,
+            col(Inquiry.status).in_([InquiryStatus.RECEIVED, InquiryStatus.DRAFTED, InquiryStatus.FAILED]),
+        )
+        .order_by(col(Inquiry.received_at))
+        .limit(limit)
+    )
+    return session.exec(stmt).all()
+
+
 def supersede_pending(session: Session, *, inquiry_id: int) -> list[int]:
     """Mark every pending draft of an inquiry superseded (before a re-draft); returns their ids."""
     drafts = session.exec(

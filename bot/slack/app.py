@@ -183,6 +183,8 @@ class SlackDesk:
         app.action(cards.REJECT)(self.on_reject)
         app.action(cards.STAFF_REPLY)(self.on_staff_reply)
         app.action(cards.SHOW_DRAFT)(self.on_show_draft)
+        app.action(cards.UNASSIGN)(self.on_unassign)
+        app.action(cards.REASSIGN)(self.on_reassign)
         app.view(cards.EDIT_VIEW)(self.on_edit_submitted)
         app.view(cards.REJECT_VIEW)(self.on_reject_submitted)
         app.command("/madoguchi")(partial(commands.handle, self))
@@ -476,7 +478,7 @@ class SlackDesk:
     def _ids(body: Mapping[str, Any]) -> tuple[int, int]:
         """(inquiry id, draft id) of a card action: a button's value, or a select's block id."""
         action = body["actions"][0]
-        if action.get("type") == "static_select":  # the value is the chosen intent
+        if action.get("type") in ("static_select", "users_select"):  # the value is the choice
             _prefix, inquiry_id, draft_id = str(action.get("block_id", "")).rsplit("_", 2)
         else:
             inquiry_id, _, draft_id = str(action.get("value", "")).partition(":")
@@ -558,6 +560,38 @@ class SlackDesk:
             )
         except SlackApiError as exc:
             log.warning("showing a draft failed: %s", slack_error(exc))
+
+    async def on_unassign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        work = self.run_action(actions.unassign, inquiry_id=inquiry_id, actor=f"slack:{user}")
+        await self.guarded(client, channel=channel, user=user, work=work)
+        await self.poster.refresh(inquiry_id)
+
+    async def on_reassign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Hand the inquiry to the chosen person, who must be staff too."""
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        chosen = str(body["actions"][0].get("selected_user") or "")
+        if not await self.is_staff(client, chosen):
+            await self.ephemeral(
+                client,
+                channel=channel,
+                user=user,
+                text=f"<@{chosen}> さんはサポートデスクの担当者ではないため、担当にできません。",
+            )
+            return
+        work = self.run_action(
+            actions.assign, inquiry_id=inquiry_id, actor=f"slack:{user}", assignee=f"slack:{chosen}"
+        )
+        await self.guarded(client, channel=channel, user=user, work=work)
+        await self.poster.refresh(inquiry_id)
 
     async def on_assign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()

@@ -24,6 +24,8 @@ REROUTE = "madoguchi_reroute"
 ASSIGN = "madoguchi_assign"
 REJECT = "madoguchi_reject"
 SHOW_DRAFT = "madoguchi_show_draft"
+UNASSIGN = "madoguchi_unassign"
+REASSIGN = "madoguchi_reassign"
 STAFF_REPLY = "madoguchi_staff_reply"
 EDIT_VIEW = "madoguchi_edit_view"
 REJECT_VIEW = "madoguchi_reject_view"
@@ -335,6 +337,12 @@ def _actions(data: CardData, labels: Mapping[str, str]) -> dict[str, Any]:
         "placeholder": plain("区分を変更", bk.PLACEHOLDER),
         "options": intent_options(labels),
     }
+    take = _button("担当を外す", UNASSIGN, value) if data.assignee else _button("担当する", ASSIGN, value)
+    reassign = {
+        "type": "users_select",
+        "action_id": REASSIGN,
+        "placeholder": plain("担当者を選ぶ", bk.PLACEHOLDER),
+    }
     return {
         "type": "actions",
         "block_id": f"card_actions_{data.inquiry_id}_{data.draft_id}",
@@ -343,7 +351,8 @@ def _actions(data: CardData, labels: Mapping[str, str]) -> dict[str, Any]:
             show,
             _button("編集", EDIT, value),
             reroute,
-            _button("担当する", ASSIGN, value),
+            take,
+            reassign,
             _button("却下", REJECT, value, "danger"),
         ],
     }

@@ -98,6 +98,7 @@ def test_pending_card_has_the_five_controls_and_approve_asks_for_confirmation() 
         cards.EDIT,
         cards.REROUTE,
         cards.ASSIGN,
+        cards.REASSIGN,
         cards.REJECT,
     ]
     assert [e["text"]["text"] for e in elements if e["type"] == "button"] == [
