@@ -124,6 +124,9 @@ class CardData:
     follow_up: bool = False  # the customer asked again after being answered
     deadline: dt.datetime | None = None  # reply deadline (SLA) in desk business hours
     business_seconds_left: float | None = None  # until the deadline; negative when overdue
+    attachments: Sequence[tuple[str, int]] = ()  # (file name, size in bytes)
+    permalink: str | None = None  # the customer's own Slack thread
+    recent: int = 0  # the customer's other inquiries in the last RECENT_DAYS days
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,13 +227,32 @@ def _title_line(data: CardData, labels: Mapping[str, str]) -> str:
     return title
 
 
+RECENT_DAYS = 90
+
+
 def _customer_line(data: CardData) -> str:
     customer = bk.escape_mrkdwn(data.customer) if data.customer else "お客さま未特定"
     identity = "✅ 本人確認済み" if data.verified else "⚠ 本人確認未了"
     line = f"👤 {customer}　{identity}"
     if data.contracts:
         line += f"　契約 {bk.escape_mrkdwn('、'.join(data.contracts))}"
+    if data.recent:
+        line += f"　過去{RECENT_DAYS}日の問い合わせ {data.recent}件"
     return line
+
+
+def size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}MB"
+    return f"{max(1, round(size / 1024))}KB"
+
+
+def _attachments_text(data: CardData) -> str:
+    if not data.attachments:
+        return ""
+    first, size = data.attachments[0]
+    more = f" ほか{len(data.attachments) - 1}件" if len(data.attachments) > 1 else ""
+    return f"　📎 {bk.escape_mrkdwn(bk.truncate(first, 40))}（{size_text(size)}）{more}"
 
 
 def _deadline_line(data: CardData, tz: ZoneInfo) -> str:
@@ -259,7 +281,10 @@ def _context_line(data: CardData, now: dt.datetime, tz: ZoneInfo) -> dict[str, A
         )
     status = STATUS_LABELS.get(data.draft_status or "", "返信案なし")
     assignee = who(data.assignee) if data.assignee else "未割当"
-    return context(f"受付 {received}　差出人 {sender or '（不明）'}　担当 {assignee}　{status}")
+    link = f"　<{data.permalink}|元のスレッド>" if data.permalink else ""
+    return context(
+        f"受付 {received}　差出人 {sender or '（不明）'}　担当 {assignee}　{status}{_attachments_text(data)}{link}"
+    )
 
 
 def _summary_blocks(data: CardData, labels: Mapping[str, str], tz: ZoneInfo) -> list[dict[str, Any]]:

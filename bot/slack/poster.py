@@ -176,7 +176,35 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         rejected_reason=draft.rejected_reason if draft else None,
         updates=updates,
         follow_up="follow_up" in inquiry.flags,
+        attachments=[
+            (str(a.get("filename") or "（名前なし）"), int(a.get("size") or 0))
+            for a in inquiry.attachments or []
+        ],
+        permalink=slack_permalink(inquiry.reply_to) if inquiry.channel == "slack" else None,
+        recent=_recent_count(session, inquiry),
     )
+
+
+def slack_permalink(ref: str) -> str | None:
+    """``"C123:1700000000.000100"`` → the message's archive link (Slack redirects it into the workspace)."""
+    channel, ts = parse_ref(ref)
+    if not channel or not ts:
+        return None
+    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def _recent_count(session: Session, inquiry: Inquiry) -> int:
+    """The customer's other inquiries received in the last ``cards.RECENT_DAYS`` days."""
+    if inquiry.customer_id is None:
+        return 0
+    since = cards.aware(inquiry.received_at) - dt.timedelta(days=cards.RECENT_DAYS)
+    stmt = select(func.count()).where(
+        Inquiry.customer_id == inquiry.customer_id,
+        Inquiry.kind == InquiryKind.INQUIRY,
+        Inquiry.id != inquiry.id,
+        col(Inquiry.received_at) >= since,
+    )
+    return int(session.exec(stmt).one())
 
 
 def thread_updates(

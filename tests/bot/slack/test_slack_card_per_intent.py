@@ -25,7 +25,7 @@ from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.slack.test_slack_cards import shown, visible_lines
 
 # What may be Latin script on a card: mentions and group pings, contract numbers, units, "ID", PAS (a switch's name in Japanese usage), "Slack".
-ALLOWED = re.compile(r"<[@!][^>]+>|\b[A-Z]{2}\d{6,}\b|kWh|kW|ID|PAS|Slack")
+ALLOWED = re.compile(r"<[@!][^>]+>|<https://[^|>]+\||\b[A-Z]{2}\d{6,}\b|kWh|kW|ID|PAS|Slack")
 
 
 def example_of(intent: str) -> str:
@@ -68,3 +68,40 @@ async def test_card_for_each_intent_fits_in_fifteen_lines_in_japanese(
     )
     assert not re.search(r"[A-Za-z]{2,}", readable), readable
     assert "_" not in readable, readable  # no fact keys such as penalty_yen
+
+
+async def test_card_links_the_customers_thread_lists_attachments_and_counts_earlier_inquiries(
+    desk: SlackDesk, slack: SlackSim, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed_customer(engine)
+    base = time.time()
+    await slack.event(
+        {
+            "type": "message",
+            "channel": CUSTOMER_CHANNEL,
+            "user": CUSTOMER_USER,
+            "text": "支払期日はいつですか。",
+            "ts": f"{base - 600:.6f}",
+        }
+    )
+    ts = f"{base:.6f}"
+    await slack.event(
+        {
+            "type": "message",
+            "subtype": "file_share",
+            "channel": CUSTOMER_CHANNEL,
+            "user": CUSTOMER_USER,
+            "text": "先月の請求書について質問です。",
+            "ts": ts,
+            "files": [
+                {"name": "請求書_2026年10月.pdf", "mimetype": "application/pdf", "size": 123456},
+                {"name": "明細.xlsx", "mimetype": "application/vnd.ms-excel", "size": 2048},
+            ],
+        }
+    )
+    posted = [p for p in fake_slack.posts(TRIAGE) if not p.get("thread_ts")]
+    assert len(posted) == 2
+    text = json.dumps(posted[1]["blocks"], ensure_ascii=False)
+    assert f"<https://slack.com/archives/{CUSTOMER_CHANNEL}/p{ts.replace('.', '')}|元のスレッド>" in text
+    assert "📎 請求書_2026年10月.pdf（121KB） ほか1件" in text
+    assert "過去90日の問い合わせ 1件" in text
