@@ -98,6 +98,8 @@ class SlackSettings(BaseModel):
     # A reminder is posted (to the assignee, in business hours) this many business minutes before an
     # inquiry's reply deadline (desk.sla_target_business_hours after it arrived).
     sla_reminder_minutes: float = 60.0
+    # `/madoguchi bulk` offers pending drafts for approval together only when the intent is at least this sure.
+    bulk_min_score: float = 0.9
 
 
 class Settings(BaseSettings):

@@ -430,3 +430,62 @@ def record_staff_reply(session: Session, *, inquiry_id: int, actor: str, externa
         external_id=external_id,
     )
     return inquiry
+
+
+# -- bulk approval of low-risk drafts --------------------------------------------------------------------
+RISKY_FLAGS = frozenset({"identity_unverified", "unknown_identifier", "foreign_thread", "send_failed"})
+
+
+def low_risk_problem(inquiry: Inquiry, draft: Draft, *, min_score: float) -> str | None:
+    """Why a pending draft may not be approved in bulk (None when it may).
+
+    Low risk means: the sender is verified, the text carries no contract data (a procedure or FAQ answer),
+    nothing is missing, the bot left no remark for staff, it is not urgent, and the intent is certain."""
+    if draft.status != DraftStatus.PENDING or inquiry.status != InquiryStatus.DRAFTED:
+        return "すでに処理済み"
+    if not inquiry.identity_verified:
+        return "本人確認未了"
+    if inquiry.urgent:
+        return "緊急"
+    if draft.source_digest:
+        return "契約データを含む"
+    if draft.missing:
+        return "不足している情報あり"
+    if draft.notes:
+        return "担当者向けメモあり"
+    if RISKY_FLAGS.intersection(inquiry.flags):
+        return "要確認の印あり"
+    score = max((float(i.get("score", 0.0)) for i in inquiry.intents), default=0.0)
+    if score < min_score:
+        return "区分の確度が低い"
+    return None
+
+
+def low_risk_pending(session: Session, *, min_score: float, limit: int = 20) -> list[tuple[Inquiry, Draft]]:
+    """Pending drafts that may be approved together, oldest inquiry first."""
+    stmt = (
+        select(Inquiry, Draft)
+        .join(Draft, col(Draft.inquiry_id) == col(Inquiry.id))
+        .where(Inquiry.status == InquiryStatus.DRAFTED, Draft.status == DraftStatus.PENDING)
+        .order_by(col(Inquiry.received_at))
+        .limit(500)
+    )
+    found = [
+        (inquiry, draft)
+        for inquiry, draft in session.exec(stmt).all()
+        if low_risk_problem(inquiry, draft, min_score=min_score) is None
+    ]
+    return found[:limit]
+
+
+def approve_low_risk(
+    session: Session, *, draft_id: int, actor: str, min_score: float, digest_now: DigestNow | None = None
+) -> Outbox:
+    """Approve one draft of a bulk approval, after checking again that it is still low risk."""
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound(f"下書き {draft_id} は見つかりません。")
+    problem = low_risk_problem(get_inquiry(session, draft.inquiry_id), draft, min_score=min_score)
+    if problem is not None:
+        raise AlreadyHandled(f"一括承認の対象外です（{problem}）。")
+    return approve(session, draft_id=draft_id, actor=actor, digest_now=digest_now)

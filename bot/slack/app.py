@@ -184,6 +184,7 @@ class SlackDesk:
         app.action(cards.STAFF_REPLY)(self.on_staff_reply)
         app.action(cards.SHOW_DRAFT)(self.on_show_draft)
         app.action(cards.UNASSIGN)(self.on_unassign)
+        app.action(cards.BULK_APPROVE)(self.on_bulk_approve)
         app.action(cards.REASSIGN)(self.on_reassign)
         app.view(cards.EDIT_VIEW)(self.on_edit_submitted)
         app.view(cards.REJECT_VIEW)(self.on_reject_submitted)
@@ -560,6 +561,44 @@ class SlackDesk:
             )
         except SlackApiError as exc:
             log.warning("showing a draft failed: %s", slack_error(exc))
+
+    async def on_bulk_approve(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Approve the listed drafts one by one, each checked again (a draft handled meanwhile is skipped)."""
+        await ack()
+        user, channel = self._where(body)
+        action = (body.get("actions") or [{}])[0]
+        if not await self.is_staff(client, user):
+            await self.ephemeral(client, channel=channel, user=user, text=NOT_STAFF)
+            await self.refused(user=user, what=cards.BULK_APPROVE, reason="not_staff")
+            return
+        try:
+            draft_ids = [int(v) for v in str(action.get("value") or "").split(",") if v]
+        except ValueError:
+            await self.refused(user=user, what=cards.BULK_APPROVE, reason="invalid_value")
+            return
+        approved: list[int] = []
+        skipped: list[str] = []
+        for draft_id in draft_ids:
+            try:
+                outbox = await self.run_action(
+                    actions.approve_low_risk,
+                    draft_id=draft_id,
+                    actor=f"slack:{user}",
+                    min_score=self.settings.slack.bulk_min_score,
+                    digest_now=self.pipeline.digest_now,
+                )
+            except InputError as exc:
+                skipped.append(f"案 #{draft_id}: {slack_mentions(str(exc))}")
+                continue
+            approved.append(outbox.inquiry_id)
+        if approved:
+            self.outbox.wake()
+        for inquiry_id in approved:
+            await self.poster.refresh(inquiry_id)
+        summary = f"{len(approved)}件を承認しました。送信キューに入れました。"
+        if skipped:
+            summary += f"\n{len(skipped)}件は承認しませんでした:\n" + "\n".join(f"• {s}" for s in skipped)
+        await self.ephemeral(client, channel=channel, user=user, text=summary)
 
     async def on_unassign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()

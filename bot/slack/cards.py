@@ -25,6 +25,7 @@ ASSIGN = "madoguchi_assign"
 REJECT = "madoguchi_reject"
 SHOW_DRAFT = "madoguchi_show_draft"
 UNASSIGN = "madoguchi_unassign"
+BULK_APPROVE = "madoguchi_bulk_approve"
 REASSIGN = "madoguchi_reassign"
 STAFF_REPLY = "madoguchi_staff_reply"
 EDIT_VIEW = "madoguchi_edit_view"
@@ -562,3 +563,38 @@ def staff_reply_offer(*, inquiry_id: int, external_id: str) -> SlackMessage:
         "deny": plain("やめる", bk.CONFIRM_BUTTON),
     }
     return SlackMessage(text=text, blocks=[section(text), {"type": "actions", "elements": [button]}])
+
+
+def bulk_offer(items: Sequence[tuple[int, int, str, str]]) -> SlackMessage:
+    """The confirmation of a bulk approval: every draft listed, one button (with a dialog) for all of them.
+
+    ``items`` are (inquiry id, draft id, intent label, subject)."""
+    if not items:
+        return notice_message(
+            "一括承認できる返信案はありません（本人確認済み・契約データなし・不足情報なし・"
+            "担当者向けメモなし・緊急でない・区分の確度が高い、のすべてを満たすものが対象です）。"
+        )
+    lines = [f"*一括承認できる返信案（{len(items)}件）*"]
+    lines += [
+        f"• #{inquiry_id:06d} {bk.escape_mrkdwn(label)}　{bk.escape_mrkdwn(one_line(subject, 40))}"
+        for inquiry_id, _draft_id, label, subject in items
+    ]
+    button = _button(
+        f"{len(items)}件を承認して送信",
+        BULK_APPROVE,
+        ",".join(str(draft_id) for _i, draft_id, _l, _s in items),
+        "primary",
+    )
+    button["confirm"] = {
+        "title": plain("まとめて送信しますか？", bk.CONFIRM_TITLE),
+        "text": mrkdwn(
+            f"上の{len(items)}件の返信案をお客さまへ送信します。よろしいですか？",
+            bk.CONFIRM_TEXT,
+        ),
+        "confirm": plain("送信する", bk.CONFIRM_BUTTON),
+        "deny": plain("やめる", bk.CONFIRM_BUTTON),
+    }
+    text = "\n".join(lines)
+    return SlackMessage(
+        text=bk.truncate(text, 3000), blocks=[section(text), {"type": "actions", "elements": [button]}]
+    )

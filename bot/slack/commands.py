@@ -33,9 +33,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PUBLIC_WORDS = ("公開", "--public")
-STAFF_ONLY = frozenset({"contract", "penalty", "due", "queue", "stats", "mine", "search"})
+STAFF_ONLY = frozenset({"contract", "penalty", "due", "queue", "stats", "mine", "search", "bulk"})
 # Answers about many customers at once: never public where a customer can read the channel.
-MANY_CUSTOMERS = frozenset({"queue", "stats", "mine", "search"})
+MANY_CUSTOMERS = frozenset({"queue", "stats", "mine", "search", "bulk"})
+BULK_LIMIT = 20
 HELP = """*`/madoguchi` の使い方*
 • `faq 言葉` — よくある質問から近い回答を探します
 • `contract EG12345678｜お客さま番号｜メールアドレス` — 契約内容を表示します（担当者のみ）
@@ -44,6 +45,7 @@ HELP = """*`/madoguchi` の使い方*
 • `queue` — 対応待ちの問い合わせを古い順に表示します（担当者のみ）
 • `mine` — 自分が担当している未回答の問い合わせを表示します（担当者のみ）
 • `search お客さま番号｜会社名｜言葉` — 過去の問い合わせを新しい順に探します（担当者のみ）
+• `bulk` — 確認の少ない返信案をまとめて承認します（一覧を確認してから送信、担当者のみ）
 • `stats [week|month]` — 対応状況の集計を表示します（担当者のみ）
 • `help` — この説明を表示します
 末尾に `公開` または `--public` を付けると、チャンネルの全員に見える形で回答します。"""
@@ -102,6 +104,7 @@ async def handle(desk: SlackDesk, ack: AsyncAck, body: dict[str, Any], client: A
     # The customer a shared channel belongs to: a public answer there may show that customer only.
     shared_with = desk.settings.slack.intake_channels.get(str(body.get("channel_id") or ""))
     audience = shared_with if public else None
+    text: str | cards.SlackMessage
     try:
         if sub in STAFF_ONLY and not await desk.is_staff(client, user):
             public = False  # a refusal is for the one who asked
@@ -120,13 +123,16 @@ async def handle(desk: SlackDesk, ack: AsyncAck, body: dict[str, Any], client: A
         log.exception("/madoguchi %s failed", sub)
         public = False
         text = "処理中に問題が発生しました。時間をおいてもう一度お試しください。"
-    message = cards.notice_message(text)
+    if isinstance(text, cards.SlackMessage):  # an answer with buttons: only for the one who asked
+        message, public = text, False
+    else:
+        message = cards.notice_message(text)
     await ack(text=message.text, blocks=message.blocks, response_type="in_channel" if public else "ephemeral")
 
 
 async def answer(
     desk: SlackDesk, sub: str, args: list[str], *, audience: str | None = None, user: str = ""
-) -> str:
+) -> str | cards.SlackMessage:
     """The text of one subcommand; ``audience`` is the customer_no of a shared channel a public answer goes to."""
     if sub == "faq":
         return faq_answer(desk, " ".join(args))
@@ -140,6 +146,8 @@ async def answer(
         return await asyncio.to_thread(due_answer, desk, _one(args, "契約番号"), audience=audience)
     if sub == "queue":
         return await asyncio.to_thread(queue_answer, desk)
+    if sub == "bulk":
+        return await asyncio.to_thread(bulk_answer, desk)
     if sub == "mine":
         return await asyncio.to_thread(mine_answer, desk, user)
     if sub == "search":
@@ -404,6 +412,26 @@ def mine_answer(desk: SlackDesk, user: str, limit: int = 30) -> str:
         lines = [f"*あなたの担当（未回答、古い順、{len(rows)}件）*"]
         lines += [_inquiry_line(desk, inquiry, now, tz) for inquiry in rows]
     return "\n".join(lines)
+
+
+def bulk_answer(desk: SlackDesk) -> cards.SlackMessage:
+    """The low-risk pending drafts, listed for a confirmation before they are approved together."""
+    from desk import actions
+
+    with Session(desk.engine) as session:
+        found = actions.low_risk_pending(
+            session, min_score=desk.settings.slack.bulk_min_score, limit=BULK_LIMIT
+        )
+        items = [
+            (
+                inquiry.id or 0,
+                draft.id or 0,
+                cards.intent_label(inquiry.primary_intent, desk.labels()),
+                inquiry.subject or inquiry.text,
+            )
+            for inquiry, draft in found
+        ]
+    return cards.bulk_offer(items)
 
 
 SEARCH_LIMIT = 15
