@@ -328,7 +328,7 @@ class CardPoster:
                         failed.add(inquiry_id)
         return posted
 
-    async def post_soon(self, wait: float = 2.0) -> None:
+    async def post_soon(self, wait: float = 1.0) -> None:
         """Start posting missing cards in the background and wait at most ``wait`` seconds for it.
 
         An event handler calls this: one card is posted before Slack gets its answer, while a burst that
