@@ -503,6 +503,9 @@ class CardPoster:
                 self.state = "degraded"
             self._wake.clear()
             await wait_any(stop, self._wake, timeout=self.sweep_seconds)
+        if self._drain is not None and not self._drain.done():  # a burst still posting in the background
+            self._drain.cancel()
+            await asyncio.gather(self._drain, return_exceptions=True)
 
 
 async def wait_any(*events: asyncio.Event, timeout: float) -> None:
