@@ -489,3 +489,49 @@ def approve_low_risk(
     if problem is not None:
         raise AlreadyHandled(f"一括承認の対象外です（{problem}）。")
     return approve(session, draft_id=draft_id, actor=actor, digest_now=digest_now)
+
+
+# -- waiting for the customer, snoozing ------------------------------------------------------------------
+WAITING = "waiting_customer"
+
+
+def set_waiting(session: Session, *, inquiry_id: int, actor: str, waiting: bool) -> Inquiry:
+    """Mark (or unmark) an inquiry as waiting for the customer's answer: no reminders meanwhile. The
+    customer writing again ends it (desk.pipeline)."""
+    inquiry = get_inquiry(session, inquiry_id)
+    if waiting == (WAITING in inquiry.flags):
+        state = "お客さまの返答待ちです" if waiting else "お客さまの返答待ちではありません"
+        raise InputError(f"この問い合わせはすでに{state}。操作は行いませんでした。")
+    inquiry.flags = [*inquiry.flags, WAITING] if waiting else [f for f in inquiry.flags if f != WAITING]
+    session.add(inquiry)
+    audit(session, action="waiting" if waiting else "waiting_ended", actor=actor, inquiry_id=inquiry_id)
+    return inquiry
+
+
+def snooze(session: Session, *, inquiry_id: int, actor: str, until: dt.datetime | None) -> Inquiry:
+    """Put an inquiry aside until ``until`` (None: wake it now)."""
+    inquiry = get_inquiry(session, inquiry_id)
+    if until is None and inquiry.snoozed_until is None:
+        raise InputError("この問い合わせはスヌーズしていません。操作は行いませんでした。")
+    inquiry.snoozed_until = until
+    session.add(inquiry)
+    audit(
+        session,
+        action="snoozed" if until else "snooze_ended",
+        actor=actor,
+        inquiry_id=inquiry_id,
+        until=until.isoformat() if until else None,
+    )
+    return inquiry
+
+
+def wake_snoozed(session: Session, *, now: dt.datetime) -> list[tuple[int, str | None]]:
+    """End every snooze whose time has come; returns (inquiry id, assignee) of each."""
+    stmt = select(Inquiry).where(col(Inquiry.snoozed_until).is_not(None), col(Inquiry.snoozed_until) <= now)
+    woken = []
+    for inquiry in session.exec(stmt).all():
+        inquiry.snoozed_until = None
+        session.add(inquiry)
+        audit(session, action="snooze_ended", actor="system", inquiry_id=inquiry.id)
+        woken.append((inquiry.id or 0, inquiry.assignee))
+    return woken

@@ -343,6 +343,10 @@ class Pipeline:
                 parent.resolved_at = None
             if after_answer == "follow_up" and "follow_up" not in parent.flags:
                 parent.flags = [*parent.flags, "follow_up"]
+            # The customer wrote: whatever staff were waiting for (or put aside) needs them now.
+            if actions.WAITING in parent.flags:
+                parent.flags = [f for f in parent.flags if f != actions.WAITING]
+            parent.snoozed_until = None
             parent.thread_ids = list(dict.fromkeys([*parent.thread_ids, message.external_id]))
             session.add(parent)
             session.flush()

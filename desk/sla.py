@@ -10,7 +10,7 @@ import datetime as dt
 
 from desk.business_hours import DeskHours, clock_for
 
-__all__ = ["deadline", "is_open", "remaining_seconds"]
+__all__ = ["deadline", "is_open", "next_opening", "remaining_seconds"]
 
 _MAX_DAYS = 400  # a target longer than a year of business days is a configuration error
 
@@ -54,3 +54,17 @@ def is_open(at: dt.datetime, hours: DeskHours) -> bool:
         return False
     now = local.time()
     return any(opens <= now < closes for opens, closes in hours.windows)
+
+
+def next_opening(after: dt.datetime, hours: DeskHours, *, days: int = 1) -> dt.datetime:
+    """When the desk opens on the ``days``-th business day after ``after``'s date (e.g. "tomorrow morning")."""
+    zone = hours.zone
+    day = after.astimezone(zone).date()
+    found = 0
+    for _ in range(_MAX_DAYS):
+        day += dt.timedelta(days=1)
+        if hours.open_day(day):
+            found += 1
+            if found >= days:
+                return dt.datetime.combine(day, hours.windows[0][0], zone).astimezone(after.tzinfo)
+    raise ValueError("the desk is never open within a year")

@@ -33,7 +33,7 @@ from bot.slack import cards
 from bot.slack.outbox import SlackOutboxSender
 from bot.slack.poster import CardPoster, parse_ref
 from bot.slack.staff import NOT_STAFF, StaffDirectory, slack_error
-from desk import actions
+from desk import actions, sla
 from desk.errors import InputError
 from desk.message import Attachment, Channel, IncomingMessage, SenderKind
 from desk.pipeline import Pipeline, ProcessResult
@@ -185,6 +185,7 @@ class SlackDesk:
         app.action(cards.SHOW_DRAFT)(self.on_show_draft)
         app.action(cards.UNASSIGN)(self.on_unassign)
         app.action(cards.BULK_APPROVE)(self.on_bulk_approve)
+        app.action(cards.MORE)(self.on_more)
         app.action(cards.REASSIGN)(self.on_reassign)
         app.view(cards.EDIT_VIEW)(self.on_edit_submitted)
         app.view(cards.REJECT_VIEW)(self.on_reject_submitted)
@@ -479,7 +480,7 @@ class SlackDesk:
     def _ids(body: Mapping[str, Any]) -> tuple[int, int]:
         """(inquiry id, draft id) of a card action: a button's value, or a select's block id."""
         action = body["actions"][0]
-        if action.get("type") in ("static_select", "users_select"):  # the value is the choice
+        if action.get("type") in ("static_select", "users_select", "overflow"):  # the value is the choice
             _prefix, inquiry_id, draft_id = str(action.get("block_id", "")).rsplit("_", 2)
         else:
             inquiry_id, _, draft_id = str(action.get("value", "")).partition(":")
@@ -599,6 +600,36 @@ class SlackDesk:
         if skipped:
             summary += f"\n{len(skipped)}件は承認しませんでした:\n" + "\n".join(f"• {s}" for s in skipped)
         await self.ephemeral(client, channel=channel, user=user, text=summary)
+
+    async def on_more(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The card's overflow menu: waiting for the customer, snooze for an hour or until the next morning."""
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        choice = str(((body["actions"][0].get("selected_option")) or {}).get("value") or "")
+        actor = f"slack:{user}"
+        now = self.clock()
+        work: Awaitable[Any]
+        if choice in ("wait", "unwait"):
+            work = self.run_action(
+                actions.set_waiting, inquiry_id=inquiry_id, actor=actor, waiting=choice == "wait"
+            )
+        elif choice == "snooze_hour":
+            work = self.run_action(
+                actions.snooze, inquiry_id=inquiry_id, actor=actor, until=now + dt.timedelta(hours=1)
+            )
+        elif choice == "snooze_tomorrow":
+            until = sla.next_opening(now, self.poster.hours)
+            work = self.run_action(actions.snooze, inquiry_id=inquiry_id, actor=actor, until=until)
+        elif choice == "unsnooze":
+            work = self.run_action(actions.snooze, inquiry_id=inquiry_id, actor=actor, until=None)
+        else:
+            await self.refused(user=user, what=cards.MORE, reason="invalid_value", inquiry_id=inquiry_id)
+            return
+        await self.guarded(client, channel=channel, user=user, work=work)
+        await self.poster.refresh(inquiry_id)
 
     async def on_unassign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()

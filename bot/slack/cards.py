@@ -26,6 +26,14 @@ REJECT = "madoguchi_reject"
 SHOW_DRAFT = "madoguchi_show_draft"
 UNASSIGN = "madoguchi_unassign"
 BULK_APPROVE = "madoguchi_bulk_approve"
+MORE = "madoguchi_more"  # the overflow menu: waiting for the customer, snooze
+MORE_OPTIONS = {
+    "wait": "お客さまの返答待ちにする",
+    "unwait": "返答待ちを解除",
+    "snooze_hour": "1時間スヌーズ",
+    "snooze_tomorrow": "翌営業日の始業までスヌーズ",
+    "unsnooze": "スヌーズを解除",
+}
 REASSIGN = "madoguchi_reassign"
 STAFF_REPLY = "madoguchi_staff_reply"
 EDIT_VIEW = "madoguchi_edit_view"
@@ -73,6 +81,10 @@ ACTION_LABELS = {
     "closing": "お客さまからお礼・了承の連絡がありました（返信不要）",
     "follow_up": "お客さまから回答後の追加のご質問がありました",
     "sla_reminded": "回答期限が近いことを通知しました",
+    "waiting": "お客さまの返答待ちにしました",
+    "waiting_ended": "返答待ちを解除しました",
+    "snoozed": "スヌーズしました",
+    "snooze_ended": "スヌーズを終えました",
     "unassigned": "担当を外しました",
 }
 
@@ -128,6 +140,8 @@ class CardData:
     attachments: Sequence[tuple[str, int]] = ()  # (file name, size in bytes)
     permalink: str | None = None  # the customer's own Slack thread
     recent: int = 0  # the customer's other inquiries in the last RECENT_DAYS days
+    waiting: bool = False  # staff wait for the customer's answer (no reminders)
+    snoozed_until: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +272,10 @@ def _attachments_text(data: CardData) -> str:
 
 def _deadline_line(data: CardData, tz: ZoneInfo) -> str:
     urgency = "🚨 *緊急*" if data.urgent else "通常"
+    if data.waiting:
+        return f"{urgency}　⏸ お客さまの返答待ち（回答期限の通知は止めています）"
+    if data.snoozed_until is not None:
+        return f"{urgency}　💤 {short_when(data.snoozed_until, tz)} までスヌーズ中"
     if data.deadline is None:
         return urgency
     due = f"⏰ 期限 {short_when(data.deadline, tz)}"
@@ -369,6 +387,19 @@ def _actions(data: CardData, labels: Mapping[str, str]) -> dict[str, Any]:
         "action_id": REASSIGN,
         "placeholder": plain("担当者を選ぶ", bk.PLACEHOLDER),
     }
+    more = {
+        "type": "overflow",
+        "action_id": MORE,
+        "options": [
+            {"text": plain(MORE_OPTIONS[key], bk.OPTION_TEXT), "value": key}
+            for key in (
+                "unwait" if data.waiting else "wait",
+                "snooze_hour",
+                "snooze_tomorrow",
+                *(("unsnooze",) if data.snoozed_until is not None else ()),
+            )
+        ],
+    }
     return {
         "type": "actions",
         "block_id": f"card_actions_{data.inquiry_id}_{data.draft_id}",
@@ -380,6 +411,7 @@ def _actions(data: CardData, labels: Mapping[str, str]) -> dict[str, Any]:
             take,
             reassign,
             _button("却下", REJECT, value, "danger"),
+            more,
         ],
     }
 

@@ -376,6 +376,10 @@ def _inquiry_line(desk: SlackDesk, inquiry: Inquiry, now: dt.datetime, tz: ZoneI
         channel, ts = inquiry.slack_card.split(":", 1)
         link = f"　<https://slack.com/archives/{channel}/p{ts.replace('.', '')}|カード>"
     assignee = f"　担当 {cards.who(inquiry.assignee)}" if inquiry.assignee else "　担当 未割当"
+    if "waiting_customer" in inquiry.flags:
+        assignee += "　⏸ 返答待ち"
+    if inquiry.snoozed_until is not None:
+        assignee += f"　💤 {cards.short_when(inquiry.snoozed_until, tz)} まで"
     return (
         f"{mark} #{inquiry.id:06d} {label}　{cards.when(inquiry.received_at, tz)}"
         f"（{cards.age_text(inquiry.received_at, now)}）"

@@ -182,6 +182,8 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         ],
         permalink=slack_permalink(inquiry.reply_to) if inquiry.channel == "slack" else None,
         recent=_recent_count(session, inquiry),
+        waiting=actions.WAITING in inquiry.flags,
+        snoozed_until=inquiry.snoozed_until,
     )
 
 
@@ -442,21 +444,26 @@ class CardPoster:
         return len(ids)
 
     def _reminder_candidates(self) -> list[tuple[int, dt.datetime, str | None]]:
-        """Open inquiries with a card and no reminder yet: (id, received at, assignee)."""
+        """Open inquiries with a card, not put aside, and no reminder yet: (id, received at, assignee)."""
         reminded = select(AuditEvent.inquiry_id).where(AuditEvent.action == "sla_reminded")
         with Session(self.engine) as session:
             stmt = (
-                select(Inquiry.id, Inquiry.received_at, Inquiry.assignee)
+                select(Inquiry)
                 .where(
                     Inquiry.kind == InquiryKind.INQUIRY,
                     col(Inquiry.slack_card).is_not(None),
                     col(Inquiry.status).in_(OPEN_STATUSES),
+                    col(Inquiry.snoozed_until).is_(None),
                     col(Inquiry.id).not_in(reminded.where(col(AuditEvent.inquiry_id).is_not(None))),
                 )
                 .order_by(col(Inquiry.received_at))
                 .limit(500)
             )
-            return [(i, r, a) for i, r, a in session.exec(stmt).all() if i is not None]
+            return [
+                (i.id, i.received_at, i.assignee)
+                for i in session.exec(stmt).all()
+                if i.id is not None and actions.WAITING not in i.flags
+            ]
 
     def _mark_reminded(self, inquiry_id: int, left: float) -> None:
         with session_scope(self.engine) as session:
@@ -469,7 +476,10 @@ class CardPoster:
         within ``remind_before`` business time or already past; once per inquiry, only while the desk is
         open. Returns how many reminders were posted."""
         now = now or utcnow()
-        if not self.triage_channel or not sla.is_open(now, self.hours):
+        if not self.triage_channel:
+            return 0
+        await self.wake_snoozed(now)
+        if not sla.is_open(now, self.hours):
             return 0
         sent = 0
         for inquiry_id, received_at, assignee in await asyncio.to_thread(self._reminder_candidates):
@@ -487,6 +497,20 @@ class CardPoster:
             await asyncio.to_thread(self._mark_reminded, inquiry_id, left)
             sent += 1
         return sent
+
+    async def wake_snoozed(self, now: dt.datetime) -> int:
+        """End snoozes whose time has come: the card is redrawn and its thread tells the assignee."""
+
+        def work() -> list[tuple[int, str | None]]:
+            with session_scope(self.engine) as session:
+                return actions.wake_snoozed(session, now=now)
+
+        woken = await asyncio.to_thread(work)
+        for inquiry_id, assignee in woken:
+            await self.refresh(inquiry_id)
+            who = cards.who(assignee) if assignee else "（担当者未定）"
+            await self.note(inquiry_id, f"⏰ {who} #{inquiry_id:06d} のスヌーズが終わりました。")
+        return len(woken)
 
     def wake(self) -> None:
         self._wake.set()

@@ -100,6 +100,7 @@ def test_pending_card_has_the_five_controls_and_approve_asks_for_confirmation() 
         cards.ASSIGN,
         cards.REASSIGN,
         cards.REJECT,
+        cards.MORE,
     ]
     assert [e["text"]["text"] for e in elements if e["type"] == "button"] == [
         "承認して送信",
