@@ -555,7 +555,7 @@ class SlackDesk:
             return
         inquiry_id, _draft_id = self._ids(body)
         data = await asyncio.to_thread(self.poster._load, inquiry_id)
-        message = cards.draft_messages(data)
+        message = cards.draft_messages(data, self.labels())
         try:
             await client.chat_postEphemeral(
                 channel=channel, user=user, text=message.text, blocks=message.blocks

@@ -467,7 +467,7 @@ def triage_card(
     return SlackMessage(text=text, blocks=blocks)
 
 
-def draft_messages(data: CardData) -> SlackMessage:
+def draft_messages(data: CardData, labels: Mapping[str, str] | None = None) -> SlackMessage:
     """The whole draft for 下書きを表示 (an ephemeral message to whoever asked), in Block Kit sized pieces."""
     if data.draft_id is None:
         return notice_message("この問い合わせには返信案がありません。")
@@ -475,6 +475,9 @@ def draft_messages(data: CardData) -> SlackMessage:
     head = f"*#{data.inquiry_id:06d} の返信案*（案 #{data.draft_id}・{status}）"
     pieces = bk.split_text(data.draft_text.strip() or "（空）", bk.SECTION_TEXT - 20)
     blocks = [section(head)] + [section("```" + bk.escape_mrkdwn(p) + "```") for p in pieces[:DRAFT_SECTIONS]]
+    facts = fact_lines(data.facts, labels or {})
+    if facts:  # the card shows the first few; here they all are
+        blocks.append(section("*計算結果*\n" + "\n".join(facts)))
     if len(pieces) > DRAFT_SECTIONS:
         blocks.append(
             context("✂ 返信案が長いため途中までを表示しています。全文は編集画面か端末で確認してください。")

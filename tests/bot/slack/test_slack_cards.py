@@ -238,3 +238,27 @@ def test_customer_follow_ups_and_staff_notes_are_shown_and_the_follow_up_is_mark
     assert "<@U9> の社内メモ: 経理に確認中" in text
     assert message.blocks[0]["text"]["text"].startswith("↩ *フォローアップ*")
     assert "【フォローアップ】" in message.text
+
+
+def test_show_draft_gives_the_whole_draft_and_every_fact() -> None:
+    facts = {
+        "cancellation": {
+            "penalty_yen": 742500,
+            "cancel_on": "2027-01-31",
+            "notice_deadline": "2026-10-31",
+            "earliest_free_date": "2027-03-31",
+            "unpaid": [{"amount": 120000}, {"amount": 30000}],
+        }
+    }
+    on_card = all_text(card(data(facts=facts)).blocks)
+    assert "ほか2件" in on_card and "未払い" not in on_card
+    message = cards.draft_messages(
+        data(facts=facts, draft_text="山田様\n\n" + "ご案内します。" * 900), LABELS
+    )
+    assert blockkit.problems(message.blocks) == []
+    shown_text = all_text(message.blocks)
+    assert "山田様" in shown_text and "案 #7" in shown_text
+    assert (
+        "未払いのご請求 2件（計 150,000円）" in shown_text
+        and "違約金なしで解約できる最短日 2027年3月31日" in shown_text
+    )
