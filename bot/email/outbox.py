@@ -11,10 +11,12 @@ Exactly once, and where that ends:
    inquiry flagged ``send_failed`` and an audit event, so staff are told.
 
 The remaining window is between the server's ``250`` and the commit of step 3 (a crash, kill or database
-outage there). Such a row is left in ``sending``. At start-up, :meth:`EmailOutbox.recover_stuck` marks
-every ``sending`` row ``failed`` with 「送信済みか不明です。…確認してください」 instead of sending it again:
-a possible duplicate is never sent automatically; staff check (the Message-ID is in ``last_error``) and
-re-queue if the customer did not get it. This assumes one outbox process per database.
+outage there). Such a row is left in ``sending``. Several ``serve`` processes may share one database: each
+claims due rows with ``FOR UPDATE SKIP LOCKED`` under a lease (``store/claims.py``), and every round marks
+``failed`` only the ``sending`` rows whose lease has run out (their sender is gone), with
+「送信済みか不明です。…確認してください」 instead of sending them again: a possible duplicate is never sent
+automatically; staff check (the Message-ID is in ``last_error``) and re-queue if the customer did not get it.
+A row another live process is sending is never touched.
 """
 
 from __future__ import annotations
@@ -28,10 +30,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
-from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.backoff import Backoff
 from bot.email.compose import Envelope, build, new_message_id, render_ack, reply_subject, ticket_token
@@ -41,11 +42,15 @@ from bot.settings import DeskSettings, SmtpSettings
 from desk import actions
 from desk.errors import PermanentError
 from desk.message import IncomingMessage
+from store import claims
 from store.db import session_scope
 from store.models import Inquiry, Outbox, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
+# One row per claim: the lease starts when that row's send starts (a batch would age its last rows' leases
+# while the first ones are sent); other processes take the next rows meanwhile.
+CLAIM_BATCH = 1
 UNKNOWN_OUTCOME = (
     "送信済みか不明です（送信処理中に停止しました）。お客さまに届いているか確認してください: {mid}"
 )
@@ -73,13 +78,15 @@ class EmailOutbox:
         self.desk = desk
         self.backoff = backoff or Backoff(base=30.0, max_delay=3600.0)
         self.timeout = timeout
+        # A send (connect, EHLO, STARTTLS, DATA) is bounded by a few timeouts; past this lease its sender died.
+        self.lease = dt.timedelta(seconds=smtp.lease_seconds)
 
     # -- loop -----------------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 2.0) -> None:
-        """Recover rows a crash left in ``sending``, then send due rows until ``stop`` is set."""
-        await asyncio.to_thread(self.recover_stuck)
+        """Send due rows until ``stop`` is set, recovering rows whose sender died on the way."""
         while not stop.is_set():
             try:
+                await asyncio.to_thread(self.recover_stuck)
                 await self.send_due()
             except Exception:  # a database hiccup must not end the sender
                 log.exception("outbox round failed")
@@ -89,18 +96,17 @@ class EmailOutbox:
     async def send_due(self, now: dt.datetime | None = None) -> list[SendOutcome]:
         """Send every email row that is queued and due; returns what happened to each."""
         outcomes: list[SendOutcome] = []
-        for outbox_id in await asyncio.to_thread(self._due_ids, now or utcnow()):
-            outcome = await self.send_one(outbox_id)
-            if outcome is not None:
-                outcomes.append(outcome)
-        return outcomes
+        while True:
+            batch = await asyncio.to_thread(self._claim_due, now or utcnow(), CLAIM_BATCH)
+            for row, inquiry in batch:
+                outcomes.append(await self._send_claimed(row, inquiry))
+            if len(batch) < CLAIM_BATCH:  # drained (a row retried in this pass waits for the next one)
+                return outcomes
 
-    def recover_stuck(self) -> list[int]:
-        """Rows left in ``sending`` by a crash become ``failed`` for staff (see the module docstring)."""
+    def recover_stuck(self, now: dt.datetime | None = None) -> list[int]:
+        """Rows whose sender died while ``sending`` become ``failed`` for staff (see the module docstring)."""
         with session_scope(self.engine) as session:
-            rows = session.exec(
-                select(Outbox).where(Outbox.channel == "email", Outbox.status == OutboxStatus.SENDING)
-            ).all()
+            rows = claims.abandoned(session, channel="email", now=now or utcnow())
             for row in rows:
                 assert row.id is not None
                 actions.record_failed(
@@ -117,7 +123,9 @@ class EmailOutbox:
         claimed = await asyncio.to_thread(self._claim, outbox_id)
         if claimed is None:
             return None
-        row, inquiry = claimed
+        return await self._send_claimed(*claimed)
+
+    async def _send_claimed(self, row: Outbox, inquiry: Inquiry) -> SendOutcome:
         try:
             message = build(
                 self._envelope(row, inquiry),
@@ -140,35 +148,43 @@ class EmailOutbox:
         await asyncio.to_thread(self._record_sent, row.id or 0)
         return SendOutcome(row.id or 0, OutboxStatus.SENT)
 
-    def _due_ids(self, now: dt.datetime) -> list[int]:
-        with Session(self.engine) as session:
-            stmt = (
-                select(Outbox.id)
-                .where(Outbox.channel == "email", Outbox.status == OutboxStatus.QUEUED)
-                .where(or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now))
-                .order_by(col(Outbox.id))
+    def _claim_due(self, now: dt.datetime, limit: int) -> list[tuple[Outbox, Inquiry]]:
+        with session_scope(self.engine) as session:
+            ids = claims.claim_due(
+                session,
+                channel="email",
+                now=now,
+                lease=self.lease,
+                limit=limit,
+                message_id=lambda: new_message_id(self.desk.email),
             )
-            return [i for i in session.exec(stmt).all() if i is not None]
+            session.commit()
+            return [self._loaded(session, i) for i in ids]
 
     def _claim(self, outbox_id: int) -> tuple[Outbox, Inquiry] | None:
         with session_scope(self.engine) as session:
-            row = session.get(Outbox, outbox_id)
-            if row is None or row.status != OutboxStatus.QUEUED:
-                return None
-            message_id = row.message_id or new_message_id(self.desk.email)
-            # Compare-and-set: only one sender can move the row out of "queued".
-            result = session.execute(
-                update(Outbox)
-                .where(and_(col(Outbox.id) == outbox_id, col(Outbox.status) == OutboxStatus.QUEUED))
-                .values(status=OutboxStatus.SENDING, attempts=Outbox.attempts + 1, message_id=message_id)
+            won = claims.claim_one(
+                session,
+                outbox_id=outbox_id,
+                now=utcnow(),
+                lease=self.lease,
+                message_id=lambda: new_message_id(self.desk.email),
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if not won:
                 return None
             session.commit()
-            session.refresh(row)
-            inquiry = session.get(Inquiry, row.inquiry_id)
-            assert inquiry is not None
-            return row, inquiry
+            return self._loaded(session, outbox_id)
+
+    @staticmethod
+    def _loaded(session: Session, outbox_id: int) -> tuple[Outbox, Inquiry]:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None
+        session.refresh(row)
+        inquiry = session.get(Inquiry, row.inquiry_id)
+        assert inquiry is not None
+        session.expunge(row)
+        session.expunge(inquiry)
+        return row, inquiry
 
     def _envelope(self, row: Outbox, inquiry: Inquiry) -> Envelope:
         first = (
@@ -228,11 +244,22 @@ class EmailOutbox:
 
 
 ACK_SUBJECT = "{token} お問い合わせを受け付けました（自動送信）"
+ACK_SUBJECT_EN = "{token} We have received your inquiry (automatic reply)"
 
 
-def queue_ack(session: Session, *, inquiry: Inquiry, desk: DeskSettings, today: dt.date) -> Outbox | None:
+def queue_ack(
+    session: Session,
+    *,
+    inquiry: Inquiry,
+    desk: DeskSettings,
+    today: dt.date,
+    language: str | None = None,
+) -> Outbox | None:
     """Queue the 受付 acknowledgement for a new inquiry: only real inquiries by email/form, only to a
-    plausible single address, at most once per inquiry (thread) per day (the dedupe key says so)."""
+    plausible single address, at most once per inquiry (thread) per day (the dedupe key says so).
+
+    English inquiries get it in English: ``language``, else the language stored on the inquiry (when the
+    store has that column), else Japanese."""
     if inquiry.id is None or inquiry.kind != "inquiry" or inquiry.channel not in ("email", "form"):
         return None
     recipient = clean_address(inquiry.reply_to or inquiry.sender)
@@ -242,17 +269,19 @@ def queue_ack(session: Session, *, inquiry: Inquiry, desk: DeskSettings, today: 
     if session.exec(select(Outbox).where(Outbox.dedupe_key == key)).first() is not None:
         return None
     token = ticket_token(inquiry.id)
+    english = (language or getattr(inquiry, "language", None) or "ja") == "en"
     body = render_ack(
         ticket=f"{inquiry.id:06d}",
         name=inquiry.sender_name,
         subject=inquiry.subject,
         desk={
-            "company": desk.company,
-            "desk_name": desk.desk_name,
-            "hours_text": desk.hours_text,
+            "company": (desk.company_en or desk.company) if english else desk.company,
+            "desk_name": (desk.desk_name_en or desk.desk_name) if english else desk.desk_name,
+            "hours_text": (desk.hours_text_en or desk.hours_text) if english else desk.hours_text,
             "phone": desk.phone,
             "email": desk.email,
         },
+        language="en" if english else "ja",
     )
     row = Outbox(
         dedupe_key=key,
@@ -260,7 +289,7 @@ def queue_ack(session: Session, *, inquiry: Inquiry, desk: DeskSettings, today: 
         channel="email",
         kind="ack",
         recipient=recipient,
-        subject=ACK_SUBJECT.format(token=token),
+        subject=(ACK_SUBJECT_EN if english else ACK_SUBJECT).format(token=token),
         body=body,
     )
     try:

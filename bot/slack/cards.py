@@ -142,6 +142,7 @@ class CardData:
     recent: int = 0  # the customer's other inquiries in the last RECENT_DAYS days
     waiting: bool = False  # staff wait for the customer's answer (no reminders)
     snoozed_until: dt.datetime | None = None
+    language: str = "ja"  # of the inquiry and its draft ("ja" | "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +293,8 @@ def _deadline_line(data: CardData, tz: ZoneInfo) -> str:
 def _context_line(data: CardData, now: dt.datetime, tz: ZoneInfo) -> dict[str, Any]:
     received = f"{CHANNEL_LABELS.get(data.channel, 'その他')} {when(data.received_at, tz)}"
     received += f"（{age_text(data.received_at, now)}）"
+    # English inquiries get English drafts: staff should know before they open one.
+    received += "　言語: 英語（返信案も英語）" if data.language == "en" else ""
     if data.channel == "slack" and data.sender:
         sender = f"<@{data.sender}>"
     else:

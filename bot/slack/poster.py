@@ -184,6 +184,8 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         recent=_recent_count(session, inquiry),
         waiting=actions.WAITING in inquiry.flags,
         snoozed_until=inquiry.snoozed_until,
+        # The inquiry's detected language (a column the classifier work adds); Japanese until it exists.
+        language=getattr(inquiry, "language", None) or "ja",
     )
 
 

@@ -306,6 +306,12 @@ def test_merge_thread_keeps_earlier_intents_when_the_reply_asks_nothing_new() ->
     assert merged.entities == {"date": "2027-03-31", "phone": "0312345678"}
 
 
+def test_merge_thread_drafts_in_the_language_of_the_latest_message() -> None:
+    earlier = [{"intent": "cancellation", "score": 0.9}]
+    reply = Understanding(intents=(IntentScore("other", 0.3),), body="Thank you, noted.", language="en")
+    assert merge_thread(earlier, {}, reply).language == "en"
+
+
 def test_every_draft_is_free_of_template_leftovers(pipeline: Pipeline) -> None:
     from desk.drafting import leftover_problems
 
@@ -562,3 +568,23 @@ def test_the_classifiers_thanks_reason_closes_a_reply_the_phrases_missed(
     assert inquiry.status == InquiryStatus.ANSWERED and inquiry.resolved_at == resolved
     assert "follow_up" not in inquiry.flags
     assert [d.status for d in _drafts(pipeline, inquiry_id)] == ["sent"]
+
+
+def test_a_message_whose_processor_died_after_storing_it_is_drafted_when_it_comes_back(
+    pipeline: Pipeline,
+) -> None:
+    import asyncio
+
+    from store.db import session_scope
+
+    message = _email("パスワードを忘れました。再設定の方法を教えてください。", sender=STRANGER)
+    # The first processor stored the message (first commit) and was killed before drafting it.
+    with session_scope(pipeline.engine) as session:
+        stored, _attached = pipeline._store(session, message, None)
+    assert _inquiry(pipeline, stored.id).status == InquiryStatus.RECEIVED
+    # Nothing acknowledged the message, so it is delivered again (IMAP re-read, Slack retry).
+    result = asyncio.run(pipeline.process(message))
+    assert result.inquiry_id == stored.id and not result.created and result.draft_id is not None
+    assert _inquiry(pipeline, stored.id).status == InquiryStatus.DRAFTED
+    again = asyncio.run(pipeline.process(message))  # and a third delivery changes nothing
+    assert again.draft_id == result.draft_id and len(_drafts(pipeline, stored.id)) == 1
