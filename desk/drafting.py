@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from desk import english
+from desk.answers import Answer, answer_questions, closing_hour
 from desk.casefile import CaseFile
 from desk.errors import IdentityError, InputError
 from desk.render import render, slack_escape, tidy
@@ -130,20 +131,41 @@ _COMPANY_MARKERS = (
 )
 
 
+# Display names that name nobody: a form's or mail client's placeholder is not a 宛名.
+_PLACEHOLDER_NAMES = frozenset(
+    {"問い合わせ者", "お問い合わせ者", "お客様", "お客さま", "ご担当者", "担当者", "名無し"}
+)
+
+
+def _real_name(name: str) -> str:
+    name = name.strip()
+    return "" if name in _PLACEHOLDER_NAMES or "@" in name else name
+
+
 def _addressee(case: CaseFile) -> list[str]:
-    """The 宛名 lines: company + person 様, company 御中, person 様, or お客さま."""
-    form_name = (case.form or {}).get("お名前", "").strip()
-    person = case.sender_name.strip() or form_name
+    """The 宛名 lines: company + person 様, company 御中, person 様, or お客さま.
+
+    The store's customer name comes first for a verified sender; otherwise the company and person the
+    message is signed with (signature or self-introduction), then the form's お名前 or the display name."""
+    said = case.understanding.said
+    form_name = _real_name((case.form or {}).get("お名前", ""))
+    signed_person = said.get("signer_name", "")
+    person = _real_name(case.sender_name) or form_name or signed_person
     if case.verified and case.customer is not None:
         person = person or case.customer.contact_person.strip()
         company = case.customer.name.strip()
         if person and person != company:
             return [company, f"{person} 様"]
         return [f"{company} 御中"]
+    company = said.get("signer_company", "")
+    if company and person and person != company and not any(m in person for m in _COMPANY_MARKERS):
+        return [company, f"{person} 様"]
     if person:
         if any(marker in person for marker in _COMPANY_MARKERS):
             return [f"{person} 御中"]
         return [f"{person} 様"]
+    if company:
+        return [f"{company} 御中"]
     return ["お客さま"]
 
 
@@ -169,6 +191,21 @@ def _addressee_en(case: CaseFile) -> tuple[list[str], str]:
             return [person], "Sir or Madam"
         return [], person
     return [], "Sir or Madam"
+
+
+def _compact(name: str) -> str:
+    return re.sub(r"[\s　]", "", name)
+
+
+def _signer_note(case: CaseFile) -> str | None:
+    """A staff note when the person who signed is not the customer's registered contact."""
+    if not case.verified or case.customer is None or not case.customer.contact_person.strip():
+        return None
+    signer = case.understanding.said.get("signer_name", "") or _real_name(case.sender_name)
+    registered = case.customer.contact_person
+    if not signer or _compact(signer) in _compact(registered) or _compact(registered) in _compact(signer):
+        return None
+    return f"署名の「{signer}」さまは登録のご担当者（{registered}）と異なります。担当者変更の有無をご確認ください。"
 
 
 _RE_PREFIX = re.compile(r"^\s*(re|ｒｅ|RE|Re)\s*[:：]", re.IGNORECASE)
@@ -229,6 +266,68 @@ def _notes(case: CaseFile, results: list[IntentFacts]) -> list[str]:
     return notes
 
 
+# A question names its procedure even when the classifier read the message as another one (「費用はいくら」 in a
+# cancellation mail read as a bill inquiry): the procedure whose facts answer it joins the reply, first.
+_QUESTION_INTENT = {
+    "penalty_amount": "cancellation",
+    "overage_amount": "contract_power",
+    "due_date_check": "payment_due_date",
+    "due_date_when": "payment_due_date",
+    "fuel_cap": "fee_calculation",
+    "recheck_reading": "bill_inquiry",
+    "compare_sites": "bill_inquiry",
+    "power_increase_effect": "usage_change",
+}
+
+
+def implied_intents(case: CaseFile) -> list[str]:
+    """The understood intents, with those the questions imply put first, and ``outage`` when nothing else
+    was understood but the text says the power is off now."""
+    understood = case.understanding.intent_ids
+    implied = [_QUESTION_INTENT[q.kind] for q in case.understanding.questions if q.kind in _QUESTION_INTENT]
+    if understood in ([], ["other"]) and case.understanding.said.get("outage_state") == "ongoing":
+        implied.append("outage")
+    return [*(i for i in implied if i not in understood), *understood]
+
+
+def situation(case: CaseFile) -> str:
+    """How the reply opens: ``complaint``, ``follow_up`` (a reply in a thread, or the text says so) or ``first``."""
+    said = case.understanding.said.get("situation")
+    if said == "complaint":
+        return "complaint"
+    if case.follow_up or said == "follow_up":
+        return "follow_up"
+    return "first"
+
+
+def _answer_notes(case: CaseFile, answers: list[Answer], mood: str) -> list[str]:
+    notes = [n for a in answers for n in a.notes]
+    notes += [f"【対応依頼】{a.task}" for a in answers if a.task]
+    if mood == "complaint":
+        notes.append("苦情のお申し出です。責任者へエスカレーションし、お詫びのうえ対応してください。")
+    signer_note = _signer_note(case)
+    if signer_note:
+        notes.append(signer_note)
+    return notes
+
+
+def _render_answers(case: CaseFile, answers: list[Answer], desk: DeskInfo) -> list[str]:
+    return [
+        tidy(
+            render(
+                f"answers/{a.kind}.j2",
+                f=a.facts,
+                c=a.contract,
+                desk=desk,
+                verified=case.verified,
+                today=case.today,
+                channel=case.channel,
+            )
+        ).rstrip("\n")
+        for a in answers
+    ]
+
+
 def _check_disclosure(case: CaseFile, results: list[IntentFacts]) -> None:
     leaking = [r.intent for r in results if r.contract is not None]
     if leaking and not case.verified:
@@ -247,17 +346,30 @@ def draft_reply(
 
     The reply is in the inquiry's language (``case.understanding.language``): English templates under
     ``templates/en/`` for ``"en"``, Japanese otherwise. Facts, identity rule and the Japanese ``missing``
-    and ``notes`` for staff are the same in both."""
-    ids = order_intents(list(intents) if intents is not None else case.understanding.intent_ids)
-    results = [resolve(intent, case, knowledge) for intent in ids]
-    _check_disclosure(case, results)
-    id_missing = _identity_missing(case, results)
-    needs = _merge_missing(id_missing, results)
-    missing = [n.label for n in needs]
-    urgent = any(r.urgent for r in results)
+    and ``notes`` for staff are the same in both. A Japanese reply opens with the direct answers to the
+    questions asked (``desk.answers``); an intent whose question is answered there loses its general text."""
+    ids = order_intents(list(intents) if intents is not None else implied_intents(case))
+    all_results = [resolve(intent, case, knowledge) for intent in ids]
+    _check_disclosure(case, all_results)
     language = english.normalise_language(case.understanding.language)
     prefix = "en/" if language == "en" else ""
     shown_desk = desk.in_english() if language == "en" else desk
+    # The answers and the situational openings are worded in Japanese (templates/answers/, layout.j2); an
+    # English reply keeps each intent's own English text.
+    answers = answer_questions(case, closes_at=closing_hour(desk.hours_text)) if language == "ja" else []
+    if not case.verified and any(a.contract for a in answers):
+        raise IdentityError("本人確認前の下書きに契約情報が含まれようとしました（回答）")
+    mood = situation(case) if language == "ja" else "first"
+    covered = {i for a in answers for i in a.covers}
+    results = [r for r in all_results if r.intent not in covered]
+    if mood == "complaint":
+        # An apology and an escalation, not a procedure: only safety text (an outage) stays.
+        results = [r for r in results if r.intent == "outage"]
+    id_missing = _identity_missing(case, all_results)
+    needs = _merge_missing(id_missing, results)
+    missing = [n.label for n in needs]
+    urgent = any(r.urgent for r in all_results)
+    answer_texts = _render_answers(case, answers, desk)
     sections = [
         {
             "intent": r.intent,
@@ -286,30 +398,36 @@ def draft_reply(
         asked = missing
     text = tidy(
         render(
-            f"{prefix}layout.j2",
+            "layout_staff.j2" if case.staff and language == "ja" else f"{prefix}layout.j2",
             **layout,
+            answers=answer_texts,
+            situation=mood,
             sections=sections,
             missing=asked,
             ask_identity=bool(id_missing),
             identity_pending=not case.verified and any(r.needs_identity for r in results),
-            unknown_ids=list(case.unknown_ids),
+            # Only a verified sender hears that a number is not theirs: to anyone else it would confirm
+            # which numbers exist.
+            unknown_ids=list(case.unknown_ids) if case.verified else [],
             urgent=urgent,
             desk=shown_desk,
             channel=case.channel,
         )
     )
+    first_label = english.intent_label(ids[0]) if language == "en" else _label(knowledge, ids[0])
+    label = sections[0]["label"] if sections else first_label
+    facts = {r.intent: {**r.facts, **(r.contract or {})} for r in all_results if r.facts or r.contract}
+    facts.update({f"answer:{a.kind}": {**a.facts, **(a.contract or {})} for a in answers})
     return DraftContent(
         intents=ids,
-        subject=_subject(original_subject, sections[0]["label"], shown_desk.company, language),
+        subject=_subject(original_subject, label, shown_desk.company, language),
         text=text,
         preview=slack_escape(text),
-        facts=_jsonable(
-            {r.intent: {**r.facts, **(r.contract or {})} for r in results if r.facts or r.contract}
-        ),
+        facts=_jsonable(facts),
         missing=missing,
-        notes=_notes(case, results),
+        notes=_notes(case, all_results) + _answer_notes(case, answers, mood),
         urgent=urgent,
-        discloses_contract=any(r.contract for r in results),
+        discloses_contract=any(r.contract for r in results) or any(a.contract for a in answers),
         language=language,
     )
 

@@ -32,6 +32,7 @@ from desk.casefile import CaseFile, ContractView, CustomerView
 from desk.message import Channel, IncomingMessage, SenderKind
 from intents.closing import is_closing, is_closing_understanding
 from intents.model import IntentScore, Understanding
+from intents.questions import extract_questions
 from store import ids, lookup
 from store.db import session_scope
 from store.models import (
@@ -108,6 +109,7 @@ class _Stored:
     flags: list[str]
     intents: list[dict[str, object]]
     entities: dict[str, str]
+    said: dict[str, str]
 
     @classmethod
     def of(cls, inquiry: Inquiry) -> _Stored:
@@ -124,6 +126,7 @@ class _Stored:
             flags=list(inquiry.flags),
             intents=list(inquiry.intents),
             entities=dict(inquiry.entities),
+            said=dict(inquiry.said or {}),
         )
 
 
@@ -280,6 +283,10 @@ class Pipeline:
         with session_scope(self.engine) as session:
             inquiry = actions.get_inquiry(session, inquiry_id)
             before = [i["intent"] for i in inquiry.intents]
+            # A re-route keeps what was asked and said: the questions are read again from the stored text.
+            questions, _ = extract_questions(
+                inquiry.text, raw=inquiry.text, received=inquiry.received_at.astimezone(self.tz).date()
+            )
             understanding = Understanding(
                 intents=tuple(IntentScore(i, 1.0) for i in intents),
                 entities=dict(inquiry.entities),
@@ -287,6 +294,8 @@ class Pipeline:
                 # A re-routed English inquiry stays English: the language stored on the inquiry (a column the
                 # classifier work adds), Japanese while the store has none.
                 language=str(getattr(inquiry, "language", None) or "ja"),
+                questions=questions,
+                said=dict(inquiry.said or {}),
             )
             actions.supersede_pending(session, inquiry_id=inquiry_id)
             draft_id = self._draft(
@@ -308,8 +317,15 @@ class Pipeline:
         understanding = self._understand(message)
         with Session(self.engine) as session:
             found = self._look_up(session, _sender_of_message(message), understanding)
+        sender = _sender_of_message(message)
         case = self._case(
-            message.channel, message.sender_name, message.received_at, understanding, found, message.form
+            message.channel,
+            message.sender_name,
+            message.received_at,
+            understanding,
+            found,
+            message.form,
+            staff=sender.kind == SenderKind.STAFF,
         )
         content = draft_reply(
             case, desk=self.desk, knowledge=self.knowledge, original_subject=message.subject
@@ -457,6 +473,7 @@ class Pipeline:
             flags=list(flags),
             intents=[],
             entities={},
+            said={},
         )
 
     def _understand(self, message: IncomingMessage) -> Understanding:
@@ -481,10 +498,18 @@ class Pipeline:
             return None
         if attached:  # a reply in an existing thread: what the customer said before still counts
             if inquiry.intents:
-                understanding = merge_thread(inquiry.intents, inquiry.entities, understanding)
+                understanding = merge_thread(
+                    inquiry.intents, inquiry.entities, understanding, previous_said=inquiry.said
+                )
             actions.supersede_pending(session, inquiry_id=inquiry.id)
         return self._draft(
-            session, inquiry, understanding, _sender_of_message(message), actor=SYSTEM, first=not attached
+            session,
+            inquiry,
+            understanding,
+            _sender_of_message(message),
+            actor=SYSTEM,
+            first=not attached,
+            follow_up=attached,
         )
 
     def _draft(
@@ -496,13 +521,21 @@ class Pipeline:
         *,
         actor: str,
         first: bool = False,
+        follow_up: bool = False,
     ) -> int:
         """Look up, resolve and render; store the draft (a Core insert) and return its id."""
         from desk.drafting import draft_reply
 
         found = self._look_up(session, sender, understanding)
         case = self._case(
-            inquiry.channel, inquiry.sender_name, inquiry.received_at, understanding, found, inquiry.form
+            inquiry.channel,
+            inquiry.sender_name,
+            inquiry.received_at,
+            understanding,
+            found,
+            inquiry.form,
+            follow_up=follow_up,
+            staff=sender.kind == SenderKind.STAFF,
         )
         content = draft_reply(
             case,
@@ -515,6 +548,7 @@ class Pipeline:
             "intents": [{"intent": i.intent, "score": round(i.score, 4)} for i in understanding.intents],
             "primary_intent": understanding.primary,
             "entities": dict(understanding.entities),
+            "said": dict(understanding.said),
             "customer_id": found.linked_customer_id,
             "contract_ids": found.linked_contract_ids,
             "identity_verified": found.verified,
@@ -590,6 +624,9 @@ class Pipeline:
         understanding: Understanding,
         found: _LookUp,
         form: dict[str, str] | None,
+        *,
+        follow_up: bool = False,
+        staff: bool = False,
     ) -> CaseFile:
         return CaseFile(
             understanding=understanding,
@@ -602,6 +639,8 @@ class Pipeline:
             unknown_ids=tuple(found.unknown_ids),
             form=form,
             notes=tuple(found.notes),
+            follow_up=follow_up,
+            staff=staff,
         )
 
     def _look_up(self, session: Session, sender: _Sender, understanding: Understanding) -> _LookUp:
@@ -667,8 +706,26 @@ class Pipeline:
         return found
 
 
+# What a customer said earlier in the thread that still holds in a reply (not the situation of that message).
+_STICKY_SAID = (
+    "metering_day",
+    "payment_method",
+    "cancel_reason",
+    "notice_sent",
+    "notice_sent_on",
+    "name_only",
+    "excess_kw",
+    "signer_company",
+    "signer_name",
+)
+
+
 def merge_thread(
-    previous_intents: list[dict[str, object]], previous_entities: dict[str, str], new: Understanding
+    previous_intents: list[dict[str, object]],
+    previous_entities: dict[str, str],
+    new: Understanding,
+    *,
+    previous_said: dict[str, str] | None = None,
 ) -> Understanding:
     """Understanding of a reply, completed by what the thread already said.
 
@@ -681,11 +738,15 @@ def merge_thread(
     else:
         seen = {i.intent for i in new.intents}
         intents = (*new.intents, *(i for i in earlier if i.intent not in seen and i.intent != "other"))
+    # The reply's own questions travel with it; what the thread said before still counts unless said anew.
+    earlier_said = {k: v for k, v in (previous_said or {}).items() if k in _STICKY_SAID}
     return Understanding(
         intents=intents[:3],
         entities={**previous_entities, **new.entities},
         body=new.body,
         language=new.language,  # the reply is drafted in the language the customer last wrote in
+        questions=new.questions,
+        said={**earlier_said, **new.said},
     )
 
 

@@ -267,6 +267,9 @@ class Inquiry(SQLModel, table=True):
     intents: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     primary_intent: str = Field(default="other", max_length=32, index=True)
     entities: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the customer already said in the thread (intents.questions: metering day, notice sent, reason…),
+    # so a later reply is not asked again. None before the first draft.
+    said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     form: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     attachments: list[dict[str, Any]] = Field(
         default_factory=new_list, sa_column=Column(JSON, nullable=False)

@@ -296,6 +296,69 @@ def test_staff_reroute_drafts_again_for_the_new_intent(pipeline: Pipeline) -> No
         assert events[0].detail["to"] == ["equipment_work"] and events[0].actor == "cli:t"
 
 
+def test_a_reply_in_the_thread_is_drafted_as_a_follow_up_that_answers_its_own_question(
+    pipeline: Pipeline,
+) -> None:
+    import asyncio
+
+    sender = "h.sato@minato-reizo.example.jp"
+    asyncio.run(
+        pipeline.process(
+            _email(
+                "南港冷蔵倉庫を閉鎖するので、EG30000021を2027年3月31日で解約したいです。",
+                sender=sender,
+                external_id="<first-fu@minato>",
+            )
+        )
+    )
+    reply = _email(
+        "ありがとうございます。詳しく伺いたいので、お電話いただけますでしょうか。",
+        sender=sender,
+        external_id="<reply-fu@minato>",
+        thread_ids=("<first-fu@minato>",),
+    )
+    second = asyncio.run(pipeline.process(reply))
+    with Session(pipeline.engine) as session:
+        draft = session.get(Draft, second.draft_id)
+    assert draft is not None
+    assert "ご連絡いただき、ありがとうございます。" in draft.text
+    assert "このたびはお問い合わせいただき" not in draft.text
+    assert "担当者よりお電話いたします" in draft.text
+
+
+def test_what_the_thread_said_before_counts_in_a_later_reply(pipeline: Pipeline) -> None:
+    import asyncio
+
+    sender = "someone@unknown.example.jp"  # not registered: only what they wrote can be used
+    asyncio.run(
+        pipeline.process(
+            _email(
+                "計量日は毎月15日です。支払期日について教えてください。", sender=sender, external_id="<m1@x>"
+            )
+        )
+    )
+    reply = _email("10日が支払期日でしょうか？", sender=sender, external_id="<m2@x>", thread_ids=("<m1@x>",))
+    second = asyncio.run(pipeline.process(reply))
+    with Session(pipeline.engine) as session:
+        draft = session.get(Draft, second.draft_id)
+        inquiry = session.get(Inquiry, second.inquiry_id)
+    assert draft is not None and inquiry is not None
+    assert "いいえ、計量日が毎月15日のご契約では、10日はお支払期日ではございません。" in draft.text
+    assert "計量日（検針日）" not in draft.text
+    assert inquiry.said == {"metering_day": "15"}
+
+
+def test_merge_thread_keeps_what_still_holds_not_the_earlier_situation() -> None:
+    reply = Understanding(intents=(IntentScore("payment_due_date", 0.9),), said={"payment_method": "debit"})
+    merged = merge_thread(
+        [],
+        {},
+        reply,
+        previous_said={"metering_day": "15", "situation": "complaint", "payment_method": "transfer"},
+    )
+    assert merged.said == {"metering_day": "15", "payment_method": "debit"}
+
+
 def test_merge_thread_keeps_earlier_intents_when_the_reply_asks_nothing_new() -> None:
     earlier = [{"intent": "cancellation", "score": 0.9}]
     reply = Understanding(
