@@ -124,7 +124,7 @@ async def reply_desk(
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
     async with aiohttp.ClientSession() as session:
-        yield desk, SlackSim(url, session)
+        yield desk, SlackSim(url, session, settle=desk.poster.drained)
     await runner.cleanup()
 
 
