@@ -122,6 +122,7 @@ class Runtime:
         return [
             ("slack", self.slack_enabled, self._slack),
             ("slack_cards", self.slack_enabled, self._slack_cards),
+            ("slack_incidents", self.slack_enabled, self._slack_incidents),
             ("slack_outbox", self.slack_enabled, self._slack_outbox),
             ("slack_digest", self.slack_enabled and bool(self.settings.slack.managers_channel), self._digest),
             ("email_intake", self.imap_enabled, self._email_intake),
@@ -203,6 +204,10 @@ class Runtime:
         self.health.set("slack_cards", RUNNING)
         await self.desk.poster.run(self.stop_event)
 
+    async def _slack_incidents(self) -> None:
+        self.health.set("slack_incidents", RUNNING)
+        await self.desk.incidents.run(self.stop_event)
+
     async def _slack_outbox(self) -> None:
         self.health.set("slack_outbox", RUNNING)
         await self.desk.outbox.run(self.stop_event)
@@ -247,6 +252,7 @@ class Runtime:
         if result.attached:  # the customer wrote again in a thread that already has a card
             await self.desk.after_process(result, via="email")
         self.desk.poster.wake()
+        self.desk.incidents.wake()
 
     async def _email_intake(self) -> None:
         from bot.email.intake import ImapIntake, parse_options

@@ -109,6 +109,14 @@ class SlackSettings(BaseModel):
     bulk_min_score: float = 0.9
 
 
+class IncidentSettings(BaseModel):
+    """Outage incidents (desk/incidents.py): reports of one grid area this close together, from at least this
+    many different customers, are grouped for one approval (``MADOGUCHI_INCIDENTS__WINDOW_MINUTES``)."""
+
+    window_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    min_customers: int = Field(default=2, ge=2)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MADOGUCHI_",
@@ -131,6 +139,7 @@ class Settings(BaseSettings):
     imap: ImapSettings = Field(default_factory=ImapSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
 
     def desk_hours(self) -> DeskHours:
         """The desk's opening windows in its time zone, as the business-hours arithmetic takes them."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
 from desk.drafting import DeskInfo
+from desk.incidents import IncidentRules
 from desk.pipeline import Pipeline
 
 
@@ -32,4 +35,18 @@ def build_pipeline(settings: Settings, engine: Engine) -> Pipeline:
     understander = Understander.load(
         threshold=settings.classifier.threshold, max_intents=settings.classifier.max_intents
     )
-    return Pipeline(engine=engine, desk=desk_info(settings), understander=understander, tz=settings.timezone)
+    return Pipeline(
+        engine=engine,
+        desk=desk_info(settings),
+        understander=understander,
+        tz=settings.timezone,
+        incident_rules=incident_rules(settings),
+    )
+
+
+def incident_rules(settings: Settings) -> IncidentRules:
+    """How outage reports are grouped into incidents (``[incidents]`` in madoguchi.toml)."""
+    return IncidentRules(
+        window=dt.timedelta(minutes=settings.incidents.window_minutes),
+        min_customers=settings.incidents.min_customers,
+    )

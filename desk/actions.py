@@ -44,6 +44,7 @@ _STATUS_JA = {
     DraftStatus.SENT: "送信済み",
     DraftStatus.REJECTED: "却下済み",
     DraftStatus.SUPERSEDED: "再作成により置き換え済み",
+    DraftStatus.MERGED: "障害の一括返信に置き換え済み",
 }
 
 # A plain Core statement on the session's connection: compiled once, no ORM bookkeeping per event.

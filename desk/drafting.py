@@ -341,8 +341,10 @@ def draft_reply(
     knowledge: Knowledge,
     original_subject: str = "",
     intents: Sequence[str] | None = None,
+    notice: str = "",
 ) -> DraftContent:
-    """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route).
+    """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route);
+    ``notice`` is a paragraph staff approved for an outage incident, placed before the sections.
 
     The reply is in the inquiry's language (``case.understanding.language``): English templates under
     ``templates/en/`` for ``"en"``, Japanese otherwise. Facts, identity rule and the Japanese ``missing``
@@ -412,6 +414,7 @@ def draft_reply(
             urgent=urgent,
             desk=shown_desk,
             channel=case.channel,
+            notice=notice.strip(),
         )
     )
     first_label = english.intent_label(ids[0]) if language == "en" else _label(knowledge, ids[0])

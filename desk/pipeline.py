@@ -47,6 +47,7 @@ from store.models import (
 
 if TYPE_CHECKING:
     from desk.drafting import DeskInfo, DraftContent
+    from desk.incidents import IncidentRules
     from intents.knowledge import Knowledge
     from intents.understand import Understander
 
@@ -159,9 +160,11 @@ class Pipeline:
         understander: Understander | None = None,
         knowledge: Knowledge | None = None,
         tz: str = "Asia/Tokyo",
+        incident_rules: IncidentRules | None = None,
     ) -> None:
         self.engine = engine
         self.desk = desk
+        self.incident_rules = incident_rules  # None: desk.incidents' defaults (30 minutes, 2 customers)
         self._understander = understander
         self._knowledge = knowledge
         self.tz = ZoneInfo(tz)
@@ -331,6 +334,43 @@ class Pipeline:
             case, desk=self.desk, knowledge=self.knowledge, original_subject=message.subject
         )
         return Preview(understanding=understanding, case=case, draft=content)
+
+    def incident_copy(
+        self, session: Session, inquiry_id: int, notice: str, notice_en: str, actor: str
+    ) -> int:
+        """A fresh outage draft of one incident member, with the incident's approved notice in it.
+
+        Looked up again from the stored sender exactly like a first draft, so the copy carries this
+        customer's own 宛名, facility and contract number when (and only when) the sender is proven to be the
+        customer. The pending draft becomes ``merged``; returns the new draft's id (approved by the caller)."""
+        inquiry = actions.get_inquiry(session, inquiry_id)
+        # The stored inquiry keeps no language: read it again from the text (cheap; same as the first time).
+        language = self.understander.understand(
+            inquiry.text,
+            subject=inquiry.subject,
+            channel=inquiry.channel,
+            received=inquiry.received_at.astimezone(self.tz).date(),
+        ).language
+        understanding = Understanding(
+            intents=(IntentScore("outage", 1.0),),
+            entities=dict(inquiry.entities),
+            body=inquiry.text,
+            language=language,
+        )
+        # The bot's own draft gives way to the incident's copy: "merged", so reports do not count a re-route.
+        for draft in session.exec(
+            select(Draft).where(Draft.inquiry_id == inquiry_id, Draft.status == DraftStatus.PENDING)
+        ).all():
+            draft.status = DraftStatus.MERGED
+            session.add(draft)
+        return self._draft(
+            session,
+            _Stored.of(inquiry),
+            understanding,
+            _sender_of(inquiry),
+            actor=actor,
+            notice=notice_en if language == "en" and notice_en else notice,
+        )
 
     def digest_now(self, session: Session, inquiry: Inquiry) -> str:
         """The digest of the inquiry's contracts as the store has them now (for the check before sending)."""
@@ -522,8 +562,12 @@ class Pipeline:
         actor: str,
         first: bool = False,
         follow_up: bool = False,
+        notice: str | None = None,
     ) -> int:
-        """Look up, resolve and render; store the draft (a Core insert) and return its id."""
+        """Look up, resolve and render; store the draft (a Core insert) and return its id.
+
+        An outage draft is then grouped into its area's incident (desk/incidents.py); ``notice`` is set for an
+        incident's own copies, which are already grouped."""
         from desk.drafting import draft_reply
 
         found = self._look_up(session, sender, understanding)
@@ -543,6 +587,7 @@ class Pipeline:
             knowledge=self.knowledge,
             original_subject=inquiry.subject,
             intents=understanding.intent_ids,
+            notice=notice or "",
         )
         changes: dict[str, object] = {
             "intents": [{"intent": i.intent, "score": round(i.score, 4)} for i in understanding.intents],
@@ -596,6 +641,8 @@ class Pipeline:
             intents=content.intents,
             verified=found.verified,
         )
+        if notice is None and "outage" in content.intents:
+            self._group_outage(session, inquiry, content, found)
         return draft_id
 
     def _close_again(self, session: Session, inquiry_id: int, resolved_at: dt.datetime | None) -> None:
@@ -607,6 +654,23 @@ class Pipeline:
         session.add(inquiry)
         actions.audit(session, action="closing", actor=SYSTEM, inquiry_id=inquiry_id, by="classifier")
         session.commit()
+
+    def _group_outage(
+        self, session: Session, inquiry: _Stored, content: DraftContent, found: _LookUp
+    ) -> None:
+        from desk import incidents
+
+        code = incidents.area_of_draft(content.facts)
+        if code is None:  # no area the sender is entitled to hear about: the inquiry stays on its own
+            return
+        session.flush()
+        report = incidents.OutageReport(
+            inquiry_id=inquiry.id,
+            area_code=code,
+            customer_key=incidents.customer_key(found.linked_customer_id, inquiry.sender),
+            received_at=inquiry.received_at,
+        )
+        incidents.group_outage(session, report, rules=self.incident_rules or incidents.IncidentRules())
 
     def _mark_failed(self, session: Session, inquiry_id: int, exc: Exception) -> None:
         inquiry = actions.get_inquiry(session, inquiry_id)

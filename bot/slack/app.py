@@ -161,6 +161,9 @@ class SlackDesk:
         self.outbox = SlackOutboxSender(engine=engine, client=self.client, on_sent=self.poster.refresh)
         self._write_lock = asyncio.Lock()  # SQLite allows one writer; staff actions queue up here
         self._seen_events: OrderedDict[str, None] = OrderedDict()
+        from bot.slack.incidents import IncidentBoard
+
+        self.incidents = IncidentBoard(self)  # outage incidents: one card and one approval per grid event
         self._register()
 
     def labels(self) -> dict[str, str]:
@@ -190,6 +193,7 @@ class SlackDesk:
         app.view(cards.EDIT_VIEW)(self.on_edit_submitted)
         app.view(cards.REJECT_VIEW)(self.on_reject_submitted)
         app.command("/madoguchi")(partial(commands.handle, self))
+        self.incidents.register(app)
         try:
             from bot.slack import manager  # type: ignore[attr-defined,unused-ignore]  # optional
         except ImportError:
@@ -366,6 +370,7 @@ class SlackDesk:
             else:
                 await self.poster.note(result.inquiry_id, f"💬 {wrote}。返信案を更新しました。")
         await self.poster.post_soon()
+        await self.incidents.sync()
 
     async def on_staff_message(self, event: Mapping[str, Any], client: AsyncWebClient) -> None:
         channel, ts, user = str(event["channel"]), str(event["ts"]), str(event["user"])

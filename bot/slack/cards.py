@@ -329,8 +329,9 @@ def _facts_blocks(data: CardData, labels: Mapping[str, str]) -> list[dict[str, A
     if data.missing:
         remarks.append(f"不足: {'、'.join(data.missing)}")
     if data.notes:
+        # The newest remark first: later ones (an incident it joined, a failure) matter most right now.
         extra = f"（ほか{len(data.notes) - 1}件）" if len(data.notes) > 1 else ""
-        remarks.append(f"メモ: {data.notes[0]}{extra}")
+        remarks.append(f"メモ: {data.notes[-1]}{extra}")
     if remarks:
         lines.append("📝 " + bk.escape_mrkdwn(one_line("　".join(remarks), 240)))
     return [section("\n".join(lines))] if lines else []
@@ -481,6 +482,10 @@ def draft_messages(data: CardData, labels: Mapping[str, str] | None = None) -> S
     facts = fact_lines(data.facts, labels or {})
     if facts:  # the card shows the first few; here they all are
         blocks.append(section("*計算結果*\n" + "\n".join(facts)))
+    remarks = [f"不足している情報: {'、'.join(data.missing)}"] if data.missing else []
+    remarks += list(data.notes)
+    if remarks:
+        blocks.append(section("*担当者向けメモ*\n" + "\n".join(f"📝 {bk.escape_mrkdwn(r)}" for r in remarks)))
     if len(pieces) > DRAFT_SECTIONS:
         blocks.append(
             context("✂ 返信案が長いため途中までを表示しています。全文は編集画面か端末で確認してください。")

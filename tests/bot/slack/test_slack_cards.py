@@ -258,11 +258,14 @@ def test_show_draft_gives_the_whole_draft_and_every_fact() -> None:
     }
     on_card = all_text(card(data(facts=facts)).blocks)
     assert "ほか2件" in on_card and "未払い" not in on_card
+    notes = ["解約理由が未記載です。", "解約通知の期限を過ぎています。"]
+    assert "解約通知の期限を過ぎています。（ほか1件）" in all_text(card(data(notes=notes)).blocks)
     message = cards.draft_messages(
-        data(facts=facts, draft_text="山田様\n\n" + "ご案内します。" * 900), LABELS
+        data(facts=facts, notes=notes, draft_text="山田様\n\n" + "ご案内します。" * 900), LABELS
     )
     assert blockkit.problems(message.blocks) == []
     shown_text = all_text(message.blocks)
+    assert "解約理由が未記載です。" in shown_text and "解約通知の期限を過ぎています。" in shown_text
     assert "山田様" in shown_text and "案 #7" in shown_text
     assert (
         "未払いのご請求 2件（計 150,000円）" in shown_text
