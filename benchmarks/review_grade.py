@@ -31,7 +31,7 @@ import argparse
 import sys
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +47,15 @@ REVIEW_SET = ROOT / "tests" / "desk" / "review" / "inquiries.toml"
 # Written after the code and graded once without tuning: the less optimistic number.
 HELDOUT_SET = ROOT / "tests" / "desk" / "review" / "inquiries_heldout.toml"
 HELDOUT2_SET = ROOT / "tests" / "desk" / "review" / "inquiries_heldout2.toml"
+# English inquiries (``language = "en"``): drafted with templates/en/.
+ENGLISH_HELDOUT_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en_heldout.toml"
+ENGLISH_HELDOUT2_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en_heldout2.toml"
+ENGLISH_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en.toml"
 GRADES = ("send_unchanged", "minor", "major", "wrong")
 # Contract data of the fixture customer that no unverified draft may show.
 PRIVATE = ("京橋第一工場", "堺第二倉庫", "216,943円", "33.3kW", "600.0kW", "京橋二丁目", "オオタ冷機")
+# The same data as English replies format it.
+PRIVATE_EN = ("EG20240123", "EG20250999", "¥216,943", "33.3 kW", "600.0 kW", "¥1,650")
 CONTRACTS = {"tokyo": (TOKYO,), "osaka": (OSAKA,), "both": (TOKYO, OSAKA)}
 
 
@@ -68,6 +74,9 @@ def build_case(item: dict[str, object], understander: Understander) -> CaseFile:
     understanding = understander.understand(
         text, subject=str(item.get("subject", "")), channel=channel, received=TODAY
     )
+    if item.get("language"):
+        # The language the detector gives the pipeline (the Understander of this branch does not detect it).
+        understanding = replace(understanding, language=str(item["language"]))
     verified = bool(item.get("verified", False))
     contracts = CONTRACTS[str(item.get("contracts", "tokyo"))]
     return CaseFile(
@@ -96,7 +105,7 @@ def grade(item: dict[str, object], understander: Understander, knowledge: object
     text = draft.text
     wrong = [f"wrong text: {w}" for w in item.get("wrong", []) if w in text]  # type: ignore[attr-defined]
     if not case.verified:
-        wrong += [f"discloses: {p}" for p in PRIVATE if p in text]
+        wrong += [f"discloses: {p}" for p in (*PRIVATE, *PRIVATE_EN) if p in text]
     wrong += [f"leftover: {p}" for p in leftover_problems(text)]
     if wrong:
         return Graded(ident, "wrong", tuple(wrong), draft)
@@ -128,7 +137,14 @@ def main() -> None:
     args = parser.parse_args()
     understander = Understander.load()
     knowledge = load_knowledge()
-    sets = (("review set", REVIEW_SET), ("held-out set", HELDOUT_SET), ("held-out set 2", HELDOUT2_SET))
+    sets = (
+        ("review set", REVIEW_SET),
+        ("held-out set", HELDOUT_SET),
+        ("held-out set 2", HELDOUT2_SET),
+        ("English set", ENGLISH_SET),
+        ("English held-out set", ENGLISH_HELDOUT_SET),
+        ("English held-out set 2", ENGLISH_HELDOUT2_SET),
+    )
     for name, path in sets:
         results = [grade(item, understander, knowledge) for item in load_set(path)]
         counts = Counter(r.grade for r in results)

@@ -204,7 +204,7 @@ class Runtime:
     async def _slack_http(self) -> None:
         runner = web.AppRunner(self.desk.app.web_app(path="/slack/events"), access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", self.settings.slack.http_port).start()
+        await web.TCPSite(runner, self.settings.slack.http_host, self.settings.slack.http_port).start()
         self.health.set("slack", RUNNING, f"http:{runner.addresses[0][1]}")
         try:
             await self.stop_event.wait()
@@ -272,10 +272,7 @@ class Runtime:
         if self.desk is None or not result.created:
             return
         if result.attached:  # the customer wrote again in a thread that already has a card
-            await self.desk.poster.refresh(result.inquiry_id)
-            await self.desk.poster.note(
-                result.inquiry_id, "💬 お客さまから追加のメールが届きました。返信案を更新しました。"
-            )
+            await self.desk.after_process(result, via="email")
         self.desk.poster.wake()
         self.desk.incidents.wake()
 

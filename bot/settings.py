@@ -115,6 +115,17 @@ class SlackSettings(BaseModel):
     digest_weekday: int = 0  # Monday
     digest_time: dt.time = dt.time(9, 0)
     http_port: int = 3000
+    # Where the HTTP-mode server listens. Loopback by default: Slack reaches it through the reverse proxy or
+    # tunnel that terminates TLS. Set "0.0.0.0" only when this process itself faces the internet.
+    http_host: str = "127.0.0.1"
+    # What staff writing in a customer's Slack thread mean: "note" (an internal note on the inquiry) or
+    # "reply" (the same, and the bot offers to record it as the answer after a confirmation).
+    staff_thread_reply: Literal["note", "reply"] = "note"
+    # A reminder is posted (to the assignee, in business hours) this many business minutes before an
+    # inquiry's reply deadline (desk.sla_target_business_hours after it arrived).
+    sla_reminder_minutes: float = 60.0
+    # `/madoguchi bulk` offers pending drafts for approval together only when the intent is at least this sure.
+    bulk_min_score: float = 0.9
 
 
 class IncidentSettings(BaseModel):

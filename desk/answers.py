@@ -324,15 +324,22 @@ def callback_day(today: dt.date) -> dt.date:
 
 
 _HOUR = re.compile(r"(午前|午後)?(\d{1,2})(?:時|:\d{2})")
+# English: "after 2 pm", "around 10:30 a.m.", "after 16:00".
+_HOUR_EN = re.compile(r"(\d{1,2})(?::\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?", re.IGNORECASE)
 
 
 def wished_hour(when: str) -> int | None:
-    """The hour (0–23) a callback wish starts at: 「午後3時以降」 → 15, 「17:30から」 → 17; None for 「午前中」."""
+    """The hour (0–23) a callback wish starts at: 「午後3時以降」 → 15, 「17:30から」 → 17, "after 3 pm" → 15;
+    None for 「午前中」 or "in the morning"."""
     m = _HOUR.search(when)
+    if m is not None and not re.search(r"[A-Za-z]", when):
+        hour = int(m.group(2))
+        return hour + 12 if m.group(1) == "午後" and hour < 12 else hour
+    m = _HOUR_EN.search(when)
     if m is None:
         return None
-    hour = int(m.group(2))
-    return hour + 12 if m.group(1) == "午後" and hour < 12 else hour
+    hour = int(m.group(1))
+    return hour + 12 if (m.group(2) or "").lower().startswith("p") and hour < 12 else hour
 
 
 def closing_hour(hours_text: str) -> int | None:
@@ -341,8 +348,21 @@ def closing_hour(hours_text: str) -> int | None:
     return max(hours) if hours else None
 
 
+def _as_written(text: str, digits: str) -> str:
+    """The phone number as the customer wrote it (「03-1234-5678」), found by its digits; else the digits."""
+    for m in re.finditer(r"[0-9０-９][0-9０-９()（）\-－‐−ー ]{7,}[0-9０-９]", text):
+        if re.sub(r"\D", "", m.group().translate(_FULL_DIGITS)) == digits:
+            return m.group().strip()
+    return digits
+
+
+_FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def _callback(case: CaseFile, q: Question, closes_at: int | None) -> Answer:
     phone = entity(case, "phone") or (case.form or {}).get("お電話番号", "")
+    if phone.isdigit():
+        phone = _as_written(case.understanding.body, phone)
     when = case.understanding.said.get("callback_time", "")
     day = callback_day(case.today)
     hour = wished_hour(when)

@@ -177,24 +177,32 @@ _COMPANY_MARKERS_EN = re.compile(
 
 
 def _addressee_en(case: CaseFile) -> tuple[list[str], str]:
-    """English: the lines above the salutation (the company) and whom "Dear …," names."""
-    form_name = (case.form or {}).get("お名前", "").strip()
-    person = case.sender_name.strip() or form_name
+    """English: the lines above the salutation (the company) and whom "Dear …," names. Unverified, the
+    signature's company and person come before the display name (which is often a placeholder)."""
+    said = case.understanding.said
+    form_name = _real_name((case.form or {}).get("お名前", ""))
+    person = _real_name(case.sender_name) or form_name or said.get("signer_name", "")
     if case.verified and case.customer is not None:
         person = person or case.customer.contact_person.strip()
         company = case.customer.name.strip()
         if person and person != company:
             return [company], person
         return [company], "Sir or Madam"
+    signed_company = said.get("signer_company", "")
+    if signed_company and person and person != signed_company:
+        return [signed_company], person
     if person:
         if any(marker in person for marker in _COMPANY_MARKERS) or _COMPANY_MARKERS_EN.search(person):
             return [person], "Sir or Madam"
         return [], person
-    return [], "Sir or Madam"
+    return ([signed_company] if signed_company else []), "Sir or Madam"
 
 
 def _compact(name: str) -> str:
     return re.sub(r"[\s　]", "", name)
+
+
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 def _signer_note(case: CaseFile) -> str | None:
@@ -205,6 +213,8 @@ def _signer_note(case: CaseFile) -> str | None:
     registered = case.customer.contact_person
     if not signer or _compact(signer) in _compact(registered) or _compact(registered) in _compact(signer):
         return None
+    if bool(_LATIN.search(signer)) != bool(_LATIN.search(registered)):
+        return None  # "Mariko Takada" and 「高田 真理子」 cannot be compared by spelling: no note rather than a false one
     return f"署名の「{signer}」さまは登録のご担当者（{registered}）と異なります。担当者変更の有無をご確認ください。"
 
 
@@ -282,11 +292,18 @@ _QUESTION_INTENT = {
 
 def implied_intents(case: CaseFile) -> list[str]:
     """The understood intents, with those the questions imply put first, and ``outage`` when nothing else
-    was understood but the text says the power is off now."""
+    was understood but the text says the power is off now or was off (an outage that is over is answered
+    by the outage section's "restored" wording, not by a generic "we will get back to you")."""
     understood = case.understanding.intent_ids
+    said = case.understanding.said
     implied = [_QUESTION_INTENT[q.kind] for q in case.understanding.questions if q.kind in _QUESTION_INTENT]
-    if understood in ([], ["other"]) and case.understanding.said.get("outage_state") == "ongoing":
+    if understood in ([], ["other"]) and said.get("outage_state") in ("ongoing", "over"):
         implied.append("outage")
+    if understood in ([], ["other"]) and (said.get("cancel_request") or said.get("notice_sent")):
+        # A request to end the contract or a cancellation notice sent is about cancelling, even when the
+        # classifier did not read the message (an English one, often). A reason alone is not: "we are moving
+        # our head office" may be a billing-address change.
+        implied.append("cancellation")
     return [*(i for i in implied if i not in understood), *understood]
 
 
@@ -311,11 +328,11 @@ def _answer_notes(case: CaseFile, answers: list[Answer], mood: str) -> list[str]
     return notes
 
 
-def _render_answers(case: CaseFile, answers: list[Answer], desk: DeskInfo) -> list[str]:
+def _render_answers(case: CaseFile, answers: list[Answer], desk: DeskInfo, prefix: str = "") -> list[str]:
     return [
         tidy(
             render(
-                f"answers/{a.kind}.j2",
+                f"{prefix}answers/{a.kind}.j2",
                 f=a.facts,
                 c=a.contract,
                 desk=desk,
@@ -348,21 +365,26 @@ def draft_reply(
 
     The reply is in the inquiry's language (``case.understanding.language``): English templates under
     ``templates/en/`` for ``"en"``, Japanese otherwise. Facts, identity rule and the Japanese ``missing``
-    and ``notes`` for staff are the same in both. A Japanese reply opens with the direct answers to the
-    questions asked (``desk.answers``); an intent whose question is answered there loses its general text."""
+    and ``notes`` for staff are the same in both. A reply opens with the direct answers to the questions
+    asked (``desk.answers``); an intent whose question is answered there loses its general text. The opening
+    and closing follow the situation (first inquiry, follow-up, complaint) in either language."""
     ids = order_intents(list(intents) if intents is not None else implied_intents(case))
     all_results = [resolve(intent, case, knowledge) for intent in ids]
     _check_disclosure(case, all_results)
     language = english.normalise_language(case.understanding.language)
     prefix = "en/" if language == "en" else ""
     shown_desk = desk.in_english() if language == "en" else desk
-    # The answers and the situational openings are worded in Japanese (templates/answers/, layout.j2); an
-    # English reply keeps each intent's own English text.
-    answers = answer_questions(case, closes_at=closing_hour(desk.hours_text)) if language == "ja" else []
+    # Answers and situations are the same in both languages; only their wording differs
+    # (templates/answers/ and templates/en/answers/, layout.j2 and en/layout.j2).
+    answers = answer_questions(case, closes_at=closing_hour(desk.hours_text))
     if not case.verified and any(a.contract for a in answers):
         raise IdentityError("本人確認前の下書きに契約情報が含まれようとしました（回答）")
-    mood = situation(case) if language == "ja" else "first"
+    mood = situation(case)
     covered = {i for a in answers for i in a.covers}
+    if answers:
+        # An answer is something concrete: the generic "a member of staff will get back to you" of ``other``
+        # would only contradict it.
+        covered.add("other")
     results = [r for r in all_results if r.intent not in covered]
     if mood == "complaint":
         # An apology and an escalation, not a procedure: only safety text (an outage) stays.
@@ -371,7 +393,7 @@ def draft_reply(
     needs = _merge_missing(id_missing, results)
     missing = [n.label for n in needs]
     urgent = any(r.urgent for r in all_results)
-    answer_texts = _render_answers(case, answers, desk)
+    answer_texts = _render_answers(case, answers, shown_desk, prefix)
     sections = [
         {
             "intent": r.intent,
@@ -400,7 +422,7 @@ def draft_reply(
         asked = missing
     text = tidy(
         render(
-            "layout_staff.j2" if case.staff and language == "ja" else f"{prefix}layout.j2",
+            f"{prefix}layout_staff.j2" if case.staff else f"{prefix}layout.j2",
             **layout,
             answers=answer_texts,
             situation=mood,

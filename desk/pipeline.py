@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from desk import actions
 from desk.casefile import CaseFile, ContractView, CustomerView
 from desk.message import Channel, IncomingMessage, SenderKind
+from intents.closing import is_closing, is_closing_understanding
 from intents.model import IntentScore, Understanding
 from intents.questions import extract_questions
 from store import ids, lookup
@@ -72,6 +73,9 @@ class ProcessResult:
     created: bool  # False when this exact message had been processed before
     attached: bool  # True when the message joined an earlier inquiry of the same thread
     kind: str
+    # On an answered inquiry: "closing" (thanks / understood: recorded, no reply, stays answered) or
+    # "follow_up" (a new question: drafted again); "" otherwise.
+    after_answer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,20 +213,36 @@ class Pipeline:
                     return self._finish(session, seen, message)
                 return self._result(session, seen, created=False, attached=False)
             parent, foreign_thread = self._thread_parent(session, message)
+            after_answer = _after_answer(parent, message)
+            resolved_before = parent.resolved_at if parent is not None and after_answer else None
             try:
-                inquiry, attached = self._store(session, message, parent, foreign_thread=foreign_thread)
+                inquiry, attached = self._store(
+                    session, message, parent, foreign_thread=foreign_thread, after_answer=after_answer
+                )
                 session.commit()
             except IntegrityError:  # the same message raced in through another worker
                 session.rollback()
                 seen = _find_message(session, message.channel, message.external_id)
                 assert seen is not None
                 return self._result(session, seen, created=False, attached=False)
-            if inquiry.kind != InquiryKind.INQUIRY:
-                return ProcessResult(inquiry.id, None, created=True, attached=attached, kind=inquiry.kind)
+            if inquiry.kind != InquiryKind.INQUIRY or after_answer == "closing":
+                return ProcessResult(
+                    inquiry.id,
+                    None,
+                    created=True,
+                    attached=attached,
+                    kind=inquiry.kind,
+                    after_answer=after_answer,
+                )
             _hold(session, inquiry.id)
             self._drafting.add(inquiry.id)
             try:
-                draft_id = self._understand_and_draft(session, inquiry, message, attached=attached)
+                draft_id = self._understand_and_draft(
+                    session, inquiry, message, attached=attached, follow_up=after_answer == "follow_up"
+                )
+                if draft_id is None:  # the classifier knew it for thanks: the inquiry is answered again
+                    self._close_again(session, inquiry.id, resolved_before)
+                    after_answer = "closing"
             except Exception as exc:  # the message is kept; staff see what went wrong
                 session.rollback()
                 log.exception("pipeline failed for inquiry %s", inquiry.id)
@@ -230,7 +250,14 @@ class Pipeline:
                 return self._result(session, inquiry.id, created=True, attached=attached)
             finally:
                 self._drafting.discard(inquiry.id)
-            return ProcessResult(inquiry.id, draft_id, created=True, attached=attached, kind=inquiry.kind)
+            return ProcessResult(
+                inquiry.id,
+                draft_id,
+                created=True,
+                attached=attached,
+                kind=inquiry.kind,
+                after_answer=after_answer,
+            )
 
     def _finish(self, session: Session, inquiry_id: int, message: IncomingMessage) -> ProcessResult:
         """Draft an inquiry whose message was stored but whose drafting never finished (a killed process).
@@ -394,12 +421,20 @@ class Pipeline:
         parent: Inquiry | None,
         *,
         foreign_thread: bool = False,
+        after_answer: str = "",
     ) -> tuple[_Stored, bool]:
         ignored = message.kind != InquiryKind.INQUIRY
         attached = parent is not None and not ignored
         if parent is not None and attached:
-            parent.status = InquiryStatus.RECEIVED
-            parent.resolved_at = None
+            if after_answer != "closing":  # thanks leave an answered inquiry answered, with no new draft
+                parent.status = InquiryStatus.RECEIVED
+                parent.resolved_at = None
+            if after_answer == "follow_up" and "follow_up" not in parent.flags:
+                parent.flags = [*parent.flags, "follow_up"]
+            # The customer wrote: whatever staff were waiting for (or put aside) needs them now.
+            if actions.WAITING in parent.flags:
+                parent.flags = [f for f in parent.flags if f != actions.WAITING]
+            parent.snoozed_until = None
             parent.thread_ids = list(dict.fromkeys([*parent.thread_ids, message.external_id]))
             session.add(parent)
             session.flush()
@@ -424,6 +459,8 @@ class Pipeline:
             },
         )
         action = "ignored" if ignored else ("customer_replied" if attached else "received")
+        if attached and after_answer:
+            action = after_answer  # "closing" or "follow_up": what the reply to an answered inquiry was
         actions.audit(
             session,
             action=action,
@@ -486,9 +523,19 @@ class Pipeline:
         )
 
     def _understand_and_draft(
-        self, session: Session, inquiry: _Stored, message: IncomingMessage, *, attached: bool
-    ) -> int:
+        self,
+        session: Session,
+        inquiry: _Stored,
+        message: IncomingMessage,
+        *,
+        attached: bool,
+        follow_up: bool = False,
+    ) -> int | None:
+        """Draft for the message; None (and no draft) when a reply to an answered inquiry is only thanks by
+        the classifier's reading (``other_reason == "thanks"``) though its words were not in the phrase list."""
         understanding = self._understand(message)
+        if follow_up and is_closing_understanding(understanding, message.text):
+            return None
         if attached:  # a reply in an existing thread: what the customer said before still counts
             if inquiry.intents:
                 understanding = merge_thread(
@@ -597,6 +644,16 @@ class Pipeline:
         if notice is None and "outage" in content.intents:
             self._group_outage(session, inquiry, content, found)
         return draft_id
+
+    def _close_again(self, session: Session, inquiry_id: int, resolved_at: dt.datetime | None) -> None:
+        """Undo the reopening of an answered inquiry whose reply turned out to be only thanks."""
+        inquiry = actions.get_inquiry(session, inquiry_id)
+        inquiry.status = InquiryStatus.ANSWERED
+        inquiry.resolved_at = resolved_at or utcnow()
+        inquiry.flags = [f for f in inquiry.flags if f != "follow_up"]
+        session.add(inquiry)
+        actions.audit(session, action="closing", actor=SYSTEM, inquiry_id=inquiry_id, by="classifier")
+        session.commit()
 
     def _group_outage(
         self, session: Session, inquiry: _Stored, content: DraftContent, found: _LookUp
@@ -804,6 +861,17 @@ def _proven_customer(session: Session, sender: _Sender, notes: list[str]) -> int
     if sender.kind == SenderKind.CUSTOMER_SLACK and sender.customer_hint:
         return ids.customer_id(session=session, customer_no=sender.customer_hint)
     return None
+
+
+# Inquiry states in which the desk has finished: a reply then is either thanks or a follow-up question.
+_DONE = (InquiryStatus.ANSWERED, InquiryStatus.REJECTED)
+
+
+def _after_answer(parent: Inquiry | None, message: IncomingMessage) -> str:
+    """ "closing" / "follow_up" for a customer's reply to a finished inquiry; "" for anything else."""
+    if parent is None or parent.status not in _DONE or message.kind != InquiryKind.INQUIRY:
+        return ""
+    return "closing" if is_closing(message.text) else "follow_up"
 
 
 def _may_join(session: Session, inquiry: Inquiry, message: IncomingMessage) -> bool:

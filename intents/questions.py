@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from intents.dates import resolve_dates
+from intents.dates_en import english_dates
 from intents.model import Question
 
 __all__ = ["QUESTION_KINDS", "SAID_KEYS", "QuestionPatterns", "extract_questions", "load_patterns", "signer"]
@@ -42,6 +43,7 @@ SAID_KEYS: tuple[str, ...] = (
     "metering_day",
     "payment_method",
     "cancel_reason",
+    "cancel_request",
     "notice_sent",
     "notice_sent_on",
     "name_only",
@@ -60,6 +62,9 @@ class _Rule:
     value: str
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...] = ()
+    # "en" when every pattern is English (written "(?i)…"), "ja" when none is, else "any": a rule is tried
+    # only on a text that has its script, so each language pays only for its own patterns.
+    script: str = "any"
 
     def match(self, text: str) -> str | None:
         if any(u.search(text) for u in self.unless):
@@ -81,6 +86,11 @@ def _compile(items: list[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in items)
 
 
+def _script(patterns: list[str]) -> str:
+    english = [p.startswith("(?i)") for p in patterns]
+    return "en" if all(english) else "ja" if not any(english) else "any"
+
+
 @lru_cache(maxsize=4)
 def load_patterns(path: Path = QUESTIONS_FILE) -> QuestionPatterns:
     """Read and compile ``faq/questions.toml``; an unknown kind or key is a data error, said plainly."""
@@ -89,15 +99,29 @@ def load_patterns(path: Path = QUESTIONS_FILE) -> QuestionPatterns:
     for q in data.get("question", []):
         if q["kind"] not in QUESTION_KINDS:
             raise ValueError(f"{path.name}: 未知の質問の種類です: {q['kind']}")
-        questions.append(_Rule(q["kind"], "", _compile(q["patterns"]), _compile(q.get("unless", []))))
+        questions.append(
+            _Rule(
+                q["kind"], "", _compile(q["patterns"]), _compile(q.get("unless", [])), _script(q["patterns"])
+            )
+        )
     said = []
     for s in data.get("said", []):
         if s["key"] not in SAID_KEYS:
             raise ValueError(f"{path.name}: 未知の項目です: {s['key']}")
         said.append(
-            _Rule(s["key"], s.get("value", ""), _compile(s["patterns"]), _compile(s.get("unless", [])))
+            _Rule(
+                s["key"],
+                s.get("value", ""),
+                _compile(s["patterns"]),
+                _compile(s.get("unless", [])),
+                _script(s["patterns"]),
+            )
         )
     return QuestionPatterns(tuple(questions), tuple(said))
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2}")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def _fold(text: str) -> str:
@@ -118,11 +142,42 @@ _INTRO = re.compile(
 _NOT_NAMES = frozenset({"問い合わせ者", "お客様", "お客さま", "担当者", "ご担当者", "以上", "よろしく"})
 
 
+_CLOSING_EN = re.compile(
+    r"^(?:best|kind|warm|with best)?\s*(?:regards|wishes)|^(?:yours )?(?:sincerely|faithfully|truly)"
+    r"|^(?:many )?thanks(?: again| and regards)?|^thank you|^best|^cheers|^respectfully",
+    re.IGNORECASE,
+)
+_COMPANY_EN = re.compile(
+    r"\b(?:co\.?,? ?ltd|ltd|limited|inc|corp|corporation|company|k\.?k|g\.?k|llc|gmbh|plc|group|holdings)\b\.?",
+    re.IGNORECASE,
+)
+_PERSON_EN = re.compile(r"^(?:(?:Mr|Ms|Mrs|Dr)\.? )?[A-Z][a-zA-Z.\'-]*(?: [A-Z][a-zA-Z.\'-]*){1,3}$")
+_NOT_PERSON_EN = re.compile(
+    r"\b(?:department|dept|division|team|office|manager|director|section|desk|branch|group|tel|phone|e-?mail)\b",
+    re.IGNORECASE,
+)
+
+
+def _signer_en(lines: list[str]) -> tuple[str, str]:
+    """An English signature: the lines after the closing ("Best regards,"): a name line and a company line."""
+    for i in range(len(lines) - 1, -1, -1):
+        if _CLOSING_EN.match(lines[i]) and len(lines[i]) <= 40:
+            block = [x for x in lines[i + 1 : i + 7] if x]
+            break
+    else:
+        return "", ""
+    company = next((x for x in block if _COMPANY_EN.search(x) and len(x) <= 60), "")
+    person = next(
+        (x for x in block if x != company and _PERSON_EN.match(x) and not _NOT_PERSON_EN.search(x)), ""
+    )
+    return company, person
+
+
 def signer(text: str) -> tuple[str, str]:
     """``(company, person)`` the message is signed with or introduces itself as; empty strings when unseen.
 
     Read from the self-introduction (「株式会社ABCの山田です」) or the signature block (the last short lines:
-    a company line and a name line)."""
+    a company line and a name line; in English, the lines after "Best regards,")."""
     folded = _fold(text)
     intro = _INTRO.search(folded)
     if intro:
@@ -140,6 +195,8 @@ def signer(text: str) -> tuple[str, str]:
         if m and m["name"] not in _NOT_NAMES and not _COMPANY.search(line):
             person = m["name"]
             break
+    if not company and not person:
+        return _signer_en(lines)
     return company, person
 
 
@@ -150,14 +207,21 @@ def extract_questions(
     message) is read for the signer only."""
     patterns = load_patterns()
     text = _fold(body)
+    present = {"any"}
+    if _LATIN_WORD.search(text):
+        present.add("en")
+    if _JAPANESE.search(text):
+        present.add("ja")
     questions: list[Question] = []
     for rule in patterns.questions:
+        if rule.script not in present:
+            continue
         value = rule.match(text)
         if value is not None and all(q.kind != rule.key for q in questions):
             questions.append(Question(rule.key, value))
     said: dict[str, str] = {}
     for rule in patterns.said:
-        if rule.key in said:
+        if rule.key in said or rule.script not in present:
             continue
         value = rule.match(text)
         if value is not None:
@@ -176,16 +240,20 @@ def extract_questions(
     return tuple(questions), said
 
 
-_NOTICE_NEAR = re.compile(r"通知|送付|提出|郵送|送り|出し|発送|申し出|申出")
+_NOTICE_NEAR = re.compile(r"通知|送付|提出|郵送|送り|出し|発送|申し出|申出|\bnotice\b", re.IGNORECASE)
+_SENT = re.compile(
+    r"済|しました|いたしました|ました|\b(?:sent|submitted|mailed|posted|faxed)\b", re.IGNORECASE
+)
 
 
 def _notice_date(text: str, received: date) -> date | None:
-    """The date written next to the words of sending the notice (「5月20日に解約通知書を送付しました」)."""
-    for sentence in re.split(r"[。\n]", text):
-        if not _NOTICE_NEAR.search(sentence) or not re.search(r"済|しました|いたしました|ました", sentence):
+    """The date written next to the words of sending the notice (「5月20日に解約通知書を送付しました」,
+    "we sent the cancellation notice on 20 May")."""
+    for sentence in re.split(r"[。\n]|(?<=[.!?])\s", text):
+        if not _NOTICE_NEAR.search(sentence) or not _SENT.search(sentence):
             continue
-        for mention in resolve_dates(sentence, received=received):
-            day = mention.date
+        days = [m.date for m in resolve_dates(sentence, received=received)]
+        for day in days + english_dates(sentence, received=received):
             # A date without a year is read forward; a notice already sent lies in the past.
             if day > received:
                 day = _year_earlier(day)

@@ -11,6 +11,7 @@ from datetime import date
 from intents.classifier import Classifier, LabelledExample
 from intents.cleanup import body_for_classification, clean_body
 from intents.dates import resolve_dates
+from intents.dates_en import english_dates, requested_date
 from intents.entities import extract_entities
 from intents.form import parse_form
 from intents.knowledge import Knowledge
@@ -65,6 +66,11 @@ class Understander:
         form = {} if prepared.form_checked else prepared.form
         entities = extract_entities(text, received=received, intents=[i.intent for i in intents], form=form)
         questions, said = extract_questions(prepared.body, raw=text, received=received)
+        if "date" not in entities:
+            # An English date ("31 March 2027"), which the Japanese date reader does not know.
+            written = requested_date(prepared.body, received=received)
+            if written is not None:
+                entities["date"] = written.isoformat()
         if said.get("cancel_reason") and "cancel_reason" in entities:
             # The question reader knows negations (「移転ではなく他社への切り替え」): its reading wins.
             entities["cancel_reason"] = said["cancel_reason"]
@@ -84,11 +90,10 @@ def _date_other_than_notice(
     taken = date.fromisoformat(entities["date"])
     if (taken.month, taken.day) != (sent.month, sent.day):
         return entities
-    others = [
-        m.date
-        for m in resolve_dates(body, received=received)
-        if (m.date.month, m.date.day) != (sent.month, sent.day) and m.date >= received
-    ]
+    written = [m.date for m in resolve_dates(body, received=received)] + english_dates(
+        body, received=received
+    )
+    others = [d for d in written if (d.month, d.day) != (sent.month, sent.day) and d >= received]
     rest = {k: v for k, v in entities.items() if k != "date"}
     return {**rest, "date": others[0].isoformat()} if others else rest
 

@@ -283,6 +283,8 @@ class Inquiry(SQLModel, table=True):
     thread_ids: list[str] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     assignee: str | None = Field(default=None, max_length=64)
     slack_card: str | None = Field(default=None, max_length=64)  # "channel:ts" of the triage card
+    # Staff put the inquiry aside until then (no reminders); the customer writing again ends it early.
+    snoozed_until: dt.datetime | None = Field(default=None, sa_column=_tz())
     error: str | None = None
     first_response_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     resolved_at: dt.datetime | None = Field(default=None, sa_column=_tz())

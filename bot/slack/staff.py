@@ -20,6 +20,7 @@ def slack_error(exc: SlackApiError) -> str:
     return f"http_{getattr(exc.response, 'status_code', 0)}"
 
 
+FAILED_RETRY = 10.0  # seconds before a failed group look-up is tried again
 NOT_STAFF = "この操作はサポートデスクの担当者のみが行えます。必要な場合は管理者にご相談ください。"
 
 
@@ -59,7 +60,11 @@ class StaffDirectory:
             response = await client.usergroups_users_list(usergroup=self._usergroup)
         except SlackApiError as exc:
             log.warning("usergroups.users.list failed: %s", slack_error(exc))
-            return self._members if self._fetched_at is not None else frozenset()
+            # Every customer message asks whether its sender is staff: retry after a short pause, not on
+            # each message (the method allows about 20 calls a minute).
+            members = self._members if self._fetched_at is not None else frozenset()
+            self._members, self._fetched_at = members, now - self._ttl + min(self._ttl, FAILED_RETRY)
+            return members
         self._members = frozenset(response.get("users") or [])
         self._fetched_at = now
         return self._members

@@ -45,3 +45,14 @@ def test_rubric_grades_a_missing_answer_major_and_a_wrong_promise_wrong() -> Non
     assert grader.grade({**base, "must": ["999,999円"]}, understander, knowledge).grade == "major"
     assert grader.grade({**base, "wrong": ["164,835円"]}, understander, knowledge).grade == "wrong"
     assert grader.grade({**base, "avoid": ["164,835円"]}, understander, knowledge).grade == "minor"
+
+
+def test_english_review_set_has_no_wrong_draft_and_most_send_unchanged() -> None:
+    grader = _grader()
+    results = grader.grade_all(grader.ENGLISH_SET)
+    assert len(results) >= 15
+    assert all(r.draft is not None and r.draft.language == "en" for r in results)
+    wrong = [(r.id, r.reasons) for r in results if r.grade == "wrong"]
+    assert wrong == []
+    counts = Counter(r.grade for r in results)
+    assert counts["send_unchanged"] / len(results) >= 0.7, counts
