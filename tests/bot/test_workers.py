@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -29,11 +30,11 @@ from store.models import Draft, DraftStatus, Inquiry, InquiryMessage, Outbox
 from tests.bot.email.helpers import append
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import PG_URL
-from tests.services.cluster import Cluster, inquiry_mail
+from tests.services.cluster import TRIAGE, Cluster, inquiry_mail
 from tests.services.dovecot import Dovecot
 from tests.services.smtp import SmtpSink
 
-MESSAGES = int(os.environ.get("MADOGUCHI_WORKER_TEST_MESSAGES", "1000"))
+MESSAGES = int(os.environ.get("MADOGUCHI_TEST_WORKER_MESSAGES", "1000"))
 
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="several workers need PostgreSQL: set MADOGUCHI_TEST_DATABASE_URL (CI does)"
@@ -119,5 +120,12 @@ async def test_three_workers_one_killed_store_every_message_once_and_send_every_
             assert received[row.recipient] == 1, row.recipient
     assert {r.status for r in rows} <= {"sent", "failed"}
     assert sum(received.values()) >= MESSAGES - len(unknown)
+    # One triage card per inquiry, whichever worker's sweep found it (two only if the killed worker died
+    # between posting a card and storing its reference).
+    # (An inquiry approved before any sweep reached it needs no card: the test approves by id.)
+    card_for = Counter(
+        re.findall(r"#(\d{6})", p["text"])[0] for p in cluster.slack.posts(TRIAGE) if not p.get("thread_ts")
+    )
+    assert card_for and sum(n - 1 for n in card_for.values()) <= 1
     # The survivors kept working: the mail the killed reader had not reached was read by another worker.
     assert any("took the imap:" in cluster.log_of(w) for w in cluster.workers[1:])
