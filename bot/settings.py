@@ -56,7 +56,13 @@ class ImapSettings(BaseModel):
     processed_folder: str = "Processed"
     poll_seconds: float = 30.0
     idle_seconds: float = 25 * 60  # re-issue IDLE before the 29-minute server limit
-    max_message_bytes: int = 25 * 1024 * 1024
+    max_message_bytes: int = 25 * 1024 * 1024  # checked with RFC822.SIZE before downloading
+    max_attachment_bytes: int = 10 * 1024 * 1024  # a larger attachment is flagged for staff
+    max_recipients: int = 50  # more To/Cc addresses: flagged as a mass mailing
+    # authserv-id of the Authentication-Results header the desk's own receiving server adds (e.g.
+    # "mx.desk.example.jp"). Empty: sender authentication is not checked (development default); set it in
+    # production so that a From failing DMARC, or without an aligned pass, never proves identity.
+    authserv_id: str = ""
     # System addresses the portal's inquiry form mails come from (empty: any sender whose body is a form).
     form_senders: list[str] = Field(default_factory=list)
 

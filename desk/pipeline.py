@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,13 +28,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from desk import actions
+from desk import actions, trust
 from desk.casefile import CaseFile, ContractView, CustomerView
 from desk.message import Channel, IncomingMessage, SenderKind
 from intents.model import IntentScore, Understanding
 from store import ids, lookup
 from store.db import session_scope
 from store.models import (
+    ContactEmail,
     Draft,
     DraftStatus,
     Inquiry,
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
     from intents.understand import Understander
 
 log = logging.getLogger(__name__)
+
+DOMAIN_WATCH_SECONDS = 300.0  # how long the registered domains are cached for the look-alike check
 
 SYSTEM = "system"
 _INQUIRY = Inquiry.__table__  # type: ignore[attr-defined]
@@ -86,6 +90,7 @@ class _Sender:
     kind: str
     address: str
     customer_hint: str | None
+    flags: tuple[str, ...] = ()  # desk.trust flags of the message (or inquiry) the sender comes from
 
 
 @dataclass(slots=True)
@@ -134,6 +139,7 @@ class _LookUp:
     linked_contract_ids: list[int] = field(default_factory=list)
     unknown_ids: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # desk.trust flags only the store can tell
 
 
 def contracts_digest(contracts: Sequence[ContractView]) -> str:
@@ -158,6 +164,8 @@ class Pipeline:
         self._understander = understander
         self._knowledge = knowledge
         self.tz = ZoneInfo(tz)
+        self._domains: trust.DomainWatch | None = None
+        self._domains_at = 0.0
 
     # -- loading the (slow to build) knowledge once ------------------------------------------------------
     @property
@@ -300,6 +308,7 @@ class Pipeline:
             parent.status = InquiryStatus.RECEIVED
             parent.resolved_at = None
             parent.thread_ids = list(dict.fromkeys([*parent.thread_ids, message.external_id]))
+            parent.flags = list(dict.fromkeys([*parent.flags, *message.flags]))
             session.add(parent)
             session.flush()
             stored = _Stored.of(parent)
@@ -352,7 +361,7 @@ class Pipeline:
             "contract_ids": [],
             "identity_verified": False,
             "urgent": False,
-            "flags": [],
+            "flags": list(dict.fromkeys(message.flags)),
             "thread_ids": list(message.thread_ids),
             "customer_hint": message.customer_hint,
             "created_at": utcnow(),
@@ -368,7 +377,7 @@ class Pipeline:
             subject=message.subject,
             received_at=message.received_at,
             form=message.form,
-            flags=[],
+            flags=list(dict.fromkeys(message.flags)),
             intents=[],
             entities={},
         )
@@ -423,7 +432,9 @@ class Pipeline:
             "contract_ids": found.linked_contract_ids,
             "identity_verified": found.verified,
             "urgent": content.urgent,
-            "flags": _flags(inquiry.flags, verified=found.verified, unknown=bool(found.unknown_ids)),
+            "flags": _flags(
+                [*inquiry.flags, *found.flags], verified=found.verified, unknown=bool(found.unknown_ids)
+            ),
             "status": InquiryStatus.DRAFTED,
             "error": None,
             # Identity was proven on the From address; a different Reply-To must not receive contract data.
@@ -521,7 +532,12 @@ class Pipeline:
         if found.unknown_ids:
             found.notes.append(f"ストアにない番号が書かれています: {', '.join(found.unknown_ids)}")
 
-        proven = _proven_customer(session, sender, found.notes)
+        found.notes.extend(trust.notes_for(sender.flags))
+        proven = (
+            None if trust.blocks_identity(sender.flags) else _proven_customer(session, sender, found.notes)
+        )
+        if proven is None:
+            self._watch_domain(session, sender, found)
         owner: int | None
         if proven is not None:
             owner = proven
@@ -558,6 +574,24 @@ class Pipeline:
                 contract_ids = [k.contract_id for k in keys if k is not None]
         found.linked_contract_ids = contract_ids or []
         return found
+
+    def _watch_domain(self, session: Session, sender: _Sender, found: _LookUp) -> None:
+        """Flag a sender whose domain imitates a registered contact's domain (only unproven senders: a
+        proven sender's domain is registered). The domain list is read once per ``DOMAIN_WATCH_SECONDS``."""
+        if "@" not in sender.address or sender.kind == SenderKind.STAFF:
+            return
+        now = time.monotonic()
+        if self._domains is None or now - self._domains_at > DOMAIN_WATCH_SECONDS:
+            emails = session.exec(select(ContactEmail.email)).all()
+            self._domains = trust.DomainWatch(e.rsplit("@", 1)[-1] for e in emails if "@" in e)
+            self._domains_at = now
+        twin = self._domains.imitated(sender.address.rsplit("@", 1)[-1])
+        if twin is not None:
+            found.flags.append(trust.IMPERSONATION)
+            found.notes.append(
+                f"差出人のドメインが登録済みのドメイン「{twin}」によく似ています（なりすましの疑い）。"
+                "本人確認済みとして扱いません。"
+            )
 
 
 def merge_thread(
@@ -609,11 +643,21 @@ def _proven_customer(session: Session, sender: _Sender, notes: list[str]) -> int
 
 
 def _sender_of_message(message: IncomingMessage) -> _Sender:
-    return _Sender(kind=message.sender_kind, address=message.sender, customer_hint=message.customer_hint)
+    return _Sender(
+        kind=message.sender_kind,
+        address=message.sender,
+        customer_hint=message.customer_hint,
+        flags=message.flags,
+    )
 
 
 def _sender_of(inquiry: Inquiry) -> _Sender:
-    return _Sender(kind=inquiry.sender_kind, address=inquiry.sender, customer_hint=inquiry.customer_hint)
+    return _Sender(
+        kind=inquiry.sender_kind,
+        address=inquiry.sender,
+        customer_hint=inquiry.customer_hint,
+        flags=tuple(inquiry.flags),
+    )
 
 
 def _flags(current: list[str], *, verified: bool, unknown: bool) -> list[str]:

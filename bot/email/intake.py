@@ -55,6 +55,9 @@ def parse_options(settings: Settings) -> ParseOptions:
         desk_address=settings.desk.email.lower(),
         form_senders=tuple(s.strip().lower() for s in settings.imap.form_senders if s.strip()),
         max_bytes=settings.imap.max_message_bytes,
+        max_attachment_bytes=settings.imap.max_attachment_bytes,
+        max_recipients=settings.imap.max_recipients,
+        authserv_id=settings.imap.authserv_id.strip(),
     )
 
 

@@ -24,7 +24,7 @@ import email
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -32,8 +32,10 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+from bot.email.authresults import verdict
 from bot.email.charset import decode_text, jp_policy
 from bot.email.kinds import classify
+from desk import trust
 from desk.message import Attachment, Channel, IncomingMessage, SenderKind
 from store.models import InquiryKind
 
@@ -55,6 +57,9 @@ class ParseOptions:
     desk_address: str = ""  # our own From address; its domain marks "own" mail
     form_senders: tuple[str, ...] = ()  # lower-cased system addresses the portal's form mail comes from
     max_bytes: int = 25 * 1024 * 1024  # above this: stored and flagged "oversize", body not parsed
+    max_attachment_bytes: int = 10 * 1024 * 1024  # a larger attachment is flagged for staff
+    max_recipients: int = 50  # more To/Cc addresses than this: flagged (a mass mailing, not an inquiry)
+    authserv_id: str = ""  # the desk's receiving server's Authentication-Results id ("": not checked)
     form_parser: FormParser | None = None  # default: intents.form.parse_form when it exists
 
 
@@ -109,9 +114,42 @@ def parse_email(
             return _parse_oversize(raw, opts, internaldate, now)
         msg = email.message_from_bytes(raw, policy=jp_policy)
         assert isinstance(msg, EmailMessage)
-        return _parse_message(raw, msg, opts, internaldate, now)
+        return _scrubbed(_parse_message(raw, msg, opts, internaldate, now))
     except Exception as exc:  # the stdlib parser has many edge cases; nothing may stop intake
-        return _unparseable(raw, internaldate, now, f"解析できませんでした（{type(exc).__name__}）")
+        return _scrubbed(
+            _unparseable(raw, internaldate, now, f"解析できませんでした（{type(exc).__name__}）")
+        )
+
+
+def _unescape(value: str) -> str:
+    """Text without the surrogate escapes the stdlib uses for raw 8-bit header bytes (which no database
+    driver can encode: a UnicodeEncodeError would stop the message from being stored)."""
+    if not _SURROGATE.search(value):
+        return value
+    return decode_text(value.encode("utf-8", "surrogateescape"), None)
+
+
+def _scrubbed(parsed: ParsedEmail) -> ParsedEmail:
+    """Every text the pipeline stores, free of surrogate escapes, whatever header they came from."""
+    m = parsed.message
+    message = replace(
+        m,
+        external_id=_unescape(m.external_id),
+        sender=_unescape(m.sender),
+        reply_to=_unescape(m.reply_to),
+        subject=_unescape(m.subject),
+        sender_name=_unescape(m.sender_name),
+        text=_unescape(m.text),
+        thread_ids=tuple(_unescape(t) for t in m.thread_ids),
+    )
+    return replace(
+        parsed,
+        message=message,
+        from_addr=_unescape(parsed.from_addr),
+        message_id=_unescape(parsed.message_id),
+        in_reply_to=_unescape(parsed.in_reply_to),
+        references=tuple(_unescape(r) for r in parsed.references),
+    )
 
 
 def _parse_message(
@@ -129,8 +167,30 @@ def _parse_message(
         desk_address=opts.desk_address,
         is_form=form is not None,
     )
-    message = _incoming(raw, heads, internaldate or heads.date or now, text, form, kind, _attachments(msg))
+    attachments = _attachments(msg)
+    message = _incoming(raw, heads, internaldate or heads.date or now, text, form, kind, attachments)
+    flags = _trust_flags(msg, heads, opts, attachments)
+    if flags:
+        message = replace(message, flags=flags)
     return ParsedEmail(message, heads.from_addr, heads.message_id, heads.in_reply_to, heads.references)
+
+
+def _trust_flags(
+    msg: EmailMessage, heads: _Headers, opts: ParseOptions, attachments: tuple[Attachment, ...]
+) -> tuple[str, ...]:
+    """What staff must know about the sender and the message's size (see desk.trust)."""
+    flags: list[str] = []
+    if trust.has_non_ascii_local_part(heads.from_addr):
+        flags.append(trust.SUSPICIOUS_SENDER)
+    auth = verdict(msg, authserv_id=opts.authserv_id, from_addr=heads.from_addr)
+    if auth is not None:
+        flags.append(auth)
+    if any(a.size > opts.max_attachment_bytes for a in attachments):
+        flags.append(trust.OVERSIZE_ATTACHMENT)
+    recipients = getaddresses([_header(msg, "to"), _header(msg, "cc")])
+    if len([a for _, a in recipients if a]) > opts.max_recipients:
+        flags.append(trust.TOO_MANY_RECIPIENTS)
+    return tuple(flags)
 
 
 def _incoming(
@@ -185,6 +245,8 @@ def _parse_oversize(
         f"サイズ上限（{opts.max_bytes:,} バイト）を超えたため本文を解析していません（{len(raw):,} バイト）"
     )
     message = _incoming(raw, heads, internaldate or heads.date or now, "", None, InquiryKind.OVERSIZE, ())
+    if trust.has_non_ascii_local_part(heads.from_addr):
+        message = replace(message, flags=(trust.SUSPICIOUS_SENDER,))
     return ParsedEmail(
         message, heads.from_addr, heads.message_id, heads.in_reply_to, heads.references, reason=reason
     )
@@ -282,10 +344,24 @@ def _first_address(msg: Message, name: str) -> tuple[str, str]:
     except Exception:
         pairs = getaddresses([_header(msg, name)])
     for display, addr in pairs:
-        cleaned = clean_address(addr)
+        cleaned = clean_address(_address_text(addr))
         if cleaned:
             return clean_header(display), cleaned
     return "", ""
+
+
+def _address_text(addr: str) -> str:
+    """An address whose raw 8-bit bytes (kept by the stdlib as surrogate escapes) are decoded: the local
+    part stays as written (and is flagged by the caller), an 8-bit domain becomes its IDNA (punycode) form."""
+    if not _SURROGATE.search(addr or ""):
+        return addr
+    local, _, domain = _unescape(addr).rpartition("@")
+    if domain and not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return ""
+    return f"{local}@{domain}" if local else domain
 
 
 def clean_address(value: str) -> str:
