@@ -65,6 +65,22 @@ def notes_for(flags: Iterable[str]) -> list[str]:
     return [LABELS_JA[f] for f in dict.fromkeys(flags) if f in LABELS_JA]
 
 
+_CARD = (
+    (SUSPICIOUS_SENDER, "⚠ 差出人アドレスに不正な文字"),
+    (IMPERSONATION, "⚠ なりすましの疑い（似たドメイン）"),
+    (AUTH_FAIL, "⚠ 送信元認証: 不合格（DMARC）"),
+    (AUTH_UNALIGNED, "⚠ 送信元認証: ドメイン不一致"),
+    (AUTH_MISSING, "⚠ 送信元認証: 結果なし"),
+    (AUTH_PASS, "送信元認証: 合格"),
+)
+
+
+def card_line(flags: Iterable[str]) -> str:
+    """One short line for the triage card: the most serious sender-trust finding ("" when none)."""
+    present = set(flags)
+    return next((text for flag, text in _CARD if flag in present), "")
+
+
 def has_non_ascii_local_part(address: str) -> bool:
     local = address.rsplit("@", 1)[0]
     return not local.isascii()

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.slack import blockkit as bk
+from desk import trust
 from intents.model import INTENT_IDS
 
 # action_id / callback_id values the app listens for
@@ -94,6 +95,7 @@ class CardData:
     assignee: str | None = None
     history: Sequence[HistoryLine] = ()
     rejected_reason: str | None = None
+    flags: Sequence[str] = ()  # desk.trust flags of the inquiry
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +198,7 @@ def _fields(data: CardData, labels: Mapping[str, str], now: dt.datetime, tz: Zon
         sender = f"<@{data.sender}>"
     customer = bk.escape_mrkdwn(data.customer) if data.customer else "（特定できませんでした）"
     identity = "✅ 本人確認済み" if data.verified else "⚠ 本人確認未了"
+    identity += f"\n{trust.card_line(data.flags)}" if trust.card_line(data.flags) else ""
     contracts = "、".join(data.contracts) if data.contracts else "（なし）"
     status = STATUS_LABELS.get(data.draft_status or "", "返信案なし")
     assignee = who(data.assignee) if data.assignee else "未割当"

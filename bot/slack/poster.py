@@ -19,7 +19,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.slack import cards
 from bot.slack.staff import slack_error
-from desk import actions
+from desk import actions, trust
 from store.models import AuditEvent, Contract, Customer, Inquiry, InquiryKind, InquiryStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         for e in events
         if e.actor != "system" or e.action in ("sent", "send_failed", "failed")
     ]
-    notes = list(draft.notes) if draft else []
+    notes = list(draft.notes) if draft else trust.notes_for(inquiry.flags)
     if inquiry.error:
         notes.append(f"自動処理に失敗しました: {inquiry.error}")
     return cards.CardData(
@@ -80,6 +80,7 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         assignee=inquiry.assignee,
         history=history,
         rejected_reason=draft.rejected_reason if draft else None,
+        flags=list(inquiry.flags),
     )
 
 

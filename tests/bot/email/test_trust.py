@@ -202,3 +202,23 @@ def test_a_lookalike_of_a_registered_domain_is_flagged(pipeline: Pipeline, domai
 def test_an_unrelated_domain_is_not_called_a_lookalike(pipeline: Pipeline) -> None:
     inquiry, _ = run(pipeline, mail(b"someone@freemail.example.com"))
     assert trust.IMPERSONATION not in inquiry.flags and "identity_unverified" in inquiry.flags
+
+
+# -- what staff see --------------------------------------------------------------------------------------
+
+
+def test_the_card_says_the_authentication_result_in_japanese(pipeline: Pipeline) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from bot.slack import cards
+    from bot.slack.poster import load_card
+
+    raw = mail(CUSTOMER.encode(), top=[ar(OURS, "dmarc=fail header.from=hokuto-foods.example.jp")])
+    inquiry, _ = run(pipeline, raw, authserv_id=OURS)
+    with Session(pipeline.engine) as s:
+        data = load_card(s, inquiry.id or 0)
+    now = dt.datetime(2026, 11, 20, 3, 0, tzinfo=dt.UTC)
+    text = str(cards.triage_card(data, labels={}, now=now, tz=ZoneInfo("Asia/Tokyo")).blocks)
+    assert "送信元認証: 不合格（DMARC）" in text and "本人確認未了" in text
+    assert "sender_auth" not in text  # never a raw flag id
