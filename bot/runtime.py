@@ -23,7 +23,7 @@ from bot.backoff import Backoff
 from bot.settings import Settings
 from bot.wiring import build_pipeline
 from desk.message import IncomingMessage
-from desk.pipeline import Pipeline
+from desk.pipeline import Pipeline, ProcessResult
 
 log = logging.getLogger(__name__)
 
@@ -232,25 +232,37 @@ class Runtime:
                 await asyncio.wait_for(self.stop_event.wait(), SETTLE_EVERY_SECONDS)
 
     # -- email ------------------------------------------------------------------------------------------
-    async def handle_email(self, message: IncomingMessage) -> None:
+    async def handle_email(self, message: IncomingMessage) -> ProcessResult:
         """The intake callback: run the pipeline, then wake the card poster."""
         result = await self.pipeline.process(message)
         if self.desk is None or not result.created:
-            return
+            return result
         if result.attached:  # the customer wrote again in a thread that already has a card
             await self.desk.poster.refresh(result.inquiry_id)
             await self.desk.poster.note(
                 result.inquiry_id, "💬 お客さまから追加のメールが届きました。返信案を更新しました。"
             )
         self.desk.poster.wake()
+        return result
 
     async def _email_intake(self) -> None:
-        from bot.email.intake import ImapIntake, parse_options
+        from bot.email.intake import Handle, ImapIntake, parse_options
 
+        handle: Handle = self.handle_email
+        if self.settings.smtp.acknowledge:
+            from bot.email.outbox import AckLimits, acknowledging
+
+            handle = acknowledging(
+                handle,
+                engine=self.engine,
+                desk=self.settings.desk,
+                tz=self.settings.timezone,
+                limits=AckLimits.of(self.settings.limits),
+            )
         intake = ImapIntake(
             engine=self.engine,
             settings=self.settings.imap,
-            handle=self.handle_email,
+            handle=handle,
             options=parse_options(self.settings),
         )
         self.health.set("email_intake", RUNNING, self.settings.imap.mailbox)

@@ -78,6 +78,16 @@ class SmtpSettings(BaseModel):
     acknowledge: bool = False  # send an immediate 受付 acknowledgement
 
 
+class LimitSettings(BaseModel):
+    """Abuse limits (desk.limits and the acknowledgement in bot/email/outbox.py); 0 switches one off."""
+
+    window_minutes: int = 60
+    drafts_per_sender: int = 20  # inquiries drafted per sender per window; more are held for staff
+    drafts_per_domain: int = 200  # the same per email domain
+    acks_per_sender_per_day: int = 3  # 受付 acknowledgements to one address per day
+    acks_per_domain_per_day: int = 30  # the same per domain
+
+
 class SlackSettings(BaseModel):
     mode: Literal["socket", "http"] = "socket"
     bot_token: SecretStr = SecretStr("")
@@ -118,6 +128,7 @@ class Settings(BaseSettings):
     imap: ImapSettings = Field(default_factory=ImapSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
 
     def desk_hours(self) -> DeskHours:
         """The desk's opening windows in its time zone, as the business-hours arithmetic takes them."""

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from desk import actions, trust
 from desk.casefile import CaseFile, ContractView, CustomerView
+from desk.limits import Limits, over_limit, sender_domain
 from desk.message import Channel, IncomingMessage, SenderKind
 from intents.model import IntentScore, Understanding
 from store import ids, lookup
@@ -52,6 +53,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Kinds that are never drafted but may be a customer's mail: shown to staff (status failed) with why.
+_FOR_STAFF: dict[str, str] = {
+    InquiryKind.OVERSIZE: "サイズ上限を超えたため本文を取り込んでいません。メールサーバーの処理済みフォルダで"
+    "原本を確認してください。",
+    InquiryKind.UNPARSEABLE: "メールを解析できませんでした。保存した原本を確認してください。",
+}
 DOMAIN_WATCH_SECONDS = 300.0  # how long the registered domains are cached for the look-alike check
 
 SYSTEM = "system"
@@ -158,8 +165,10 @@ class Pipeline:
         understander: Understander | None = None,
         knowledge: Knowledge | None = None,
         tz: str = "Asia/Tokyo",
+        limits: Limits | None = None,
     ) -> None:
         self.engine = engine
+        self.limits = limits or Limits()
         self.desk = desk
         self._understander = understander
         self._knowledge = knowledge
@@ -214,6 +223,8 @@ class Pipeline:
                 return self._result(session, seen, created=False, attached=False)
             if inquiry.kind != InquiryKind.INQUIRY:
                 return ProcessResult(inquiry.id, None, created=True, attached=attached, kind=inquiry.kind)
+            if not attached and self._hold_if_over_limit(session, inquiry, message):
+                return ProcessResult(inquiry.id, None, created=True, attached=False, kind=inquiry.kind)
             try:
                 draft_id = self._understand_and_draft(session, inquiry, message, attached=attached)
             except Exception as exc:  # the message is kept; staff see what went wrong
@@ -346,7 +357,9 @@ class Pipeline:
             "external_id": message.external_id,
             "kind": message.kind,
             "status": InquiryStatus.IGNORED if ignored else InquiryStatus.RECEIVED,
+            "error": None,
             "sender": message.sender,
+            "sender_domain": sender_domain(message.sender) if message.channel != Channel.SLACK else "",
             "sender_name": message.sender_name,
             "sender_kind": message.sender_kind,
             "reply_to": message.reply_to or message.sender,
@@ -366,6 +379,8 @@ class Pipeline:
             "customer_hint": message.customer_hint,
             "created_at": utcnow(),
         }
+        if message.kind in _FOR_STAFF:  # possibly a customer's mail we cannot read: a person must look
+            values["status"], values["error"] = InquiryStatus.FAILED, _FOR_STAFF[message.kind]
         inquiry_id: int = session.connection().execute(_INQUIRY_INSERT, values).scalar_one()
         return _Stored(
             id=inquiry_id,
@@ -477,6 +492,28 @@ class Pipeline:
             verified=found.verified,
         )
         return draft_id
+
+    def _hold_if_over_limit(self, session: Session, inquiry: _Stored, message: IncomingMessage) -> bool:
+        """Past a per-sender/per-domain limit: keep the inquiry for staff, flagged, without a draft."""
+        if message.sender_kind == SenderKind.STAFF:
+            return False
+        why = over_limit(
+            session, limits=self.limits, sender=message.sender, now=utcnow(), before_id=inquiry.id
+        )
+        if why is None:
+            return False
+        session.connection().execute(
+            _INQUIRY_UPDATE,
+            {
+                "inquiry_id": inquiry.id,
+                "status": InquiryStatus.FAILED,
+                "error": why,
+                "flags": list(dict.fromkeys([*inquiry.flags, trust.RATE_LIMITED])),
+            },
+        )
+        actions.audit(session, action="rate_limited", actor=SYSTEM, inquiry_id=inquiry.id)
+        session.commit()
+        return True
 
     def _mark_failed(self, session: Session, inquiry_id: int, exc: Exception) -> None:
         inquiry = actions.get_inquiry(session, inquiry_id)

@@ -232,8 +232,33 @@ def _incoming(
     )
 
 
+def parse_oversize_header(
+    header: bytes,
+    *,
+    size: int,
+    options: ParseOptions | None = None,
+    internaldate: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> ParsedEmail:
+    """A message the server says is over the size limit, from its header alone (never raises)."""
+    opts = options or ParseOptions()
+    now = now or dt.datetime.now(dt.UTC)
+    try:
+        return _scrubbed(_parse_oversize(header, opts, internaldate, now, size=size, body_kept=False))
+    except Exception as exc:
+        return _scrubbed(
+            _unparseable(header, internaldate, now, f"解析できませんでした（{type(exc).__name__}）")
+        )
+
+
 def _parse_oversize(
-    raw: bytes, opts: ParseOptions, internaldate: dt.datetime | None, now: dt.datetime
+    raw: bytes,
+    opts: ParseOptions,
+    internaldate: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    size: int | None = None,
+    body_kept: bool = True,
 ) -> ParsedEmail:
     end = raw.find(b"\r\n\r\n")
     end = raw.find(b"\n\n") if end < 0 else end
@@ -241,9 +266,10 @@ def _parse_oversize(
     msg = BytesHeaderParser(policy=jp_policy).parsebytes(head)
     assert isinstance(msg, EmailMessage)
     heads = _Headers.read(msg)
-    reason = (
-        f"サイズ上限（{opts.max_bytes:,} バイト）を超えたため本文を解析していません（{len(raw):,} バイト）"
-    )
+    size = len(raw) if size is None else size
+    reason = f"サイズ上限（{opts.max_bytes:,} バイト）を超えたため本文を解析していません（{size:,} バイト）"
+    if not body_kept:
+        reason += "。本文と添付ファイルはダウンロードせず、メールサーバーの処理済みフォルダに残しています"
     message = _incoming(raw, heads, internaldate or heads.date or now, "", None, InquiryKind.OVERSIZE, ())
     if trust.has_non_ascii_local_part(heads.from_addr):
         message = replace(message, flags=(trust.SUSPICIOUS_SENDER,))

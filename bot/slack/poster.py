@@ -120,7 +120,10 @@ class CardPoster:
             stmt = (
                 select(Inquiry.id)
                 .where(
-                    Inquiry.kind == InquiryKind.INQUIRY,
+                    # Oversize and unparseable mail may be a customer's: staff see it (status failed).
+                    col(Inquiry.kind).in_(
+                        [InquiryKind.INQUIRY, InquiryKind.OVERSIZE, InquiryKind.UNPARSEABLE]
+                    ),
                     col(Inquiry.slack_card).is_(None),
                     col(Inquiry.status).in_(CARD_STATUSES),
                 )
