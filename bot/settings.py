@@ -63,7 +63,8 @@ class ImapSettings(BaseModel):
     # "mx.desk.example.jp"). Empty: sender authentication is not checked (development default); set it in
     # production so that a From failing DMARC, or without an aligned pass, never proves identity.
     authserv_id: str = ""
-    # System addresses the portal's inquiry form mails come from (empty: any sender whose body is a form).
+    # System addresses the portal's inquiry form mails come from. Only mail from these is read as form mail
+    # (the typed address becomes the sender); with none set, a form-shaped mail is plain mail from its From.
     form_senders: list[str] = Field(default_factory=list)
 
 

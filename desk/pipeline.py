@@ -212,9 +212,9 @@ class Pipeline:
             seen = _find_message(session, message.channel, message.external_id)
             if seen is not None:
                 return self._result(session, seen, created=False, attached=False)
-            parent = self._thread_parent(session, message)
+            parent, foreign_thread = self._thread_parent(session, message)
             try:
-                inquiry, attached = self._store(session, message, parent)
+                inquiry, attached = self._store(session, message, parent, foreign_thread=foreign_thread)
                 session.commit()
             except IntegrityError:  # the same message raced in through another worker
                 session.rollback()
@@ -297,21 +297,34 @@ class Pipeline:
             kind=inquiry.kind,
         )
 
-    def _thread_parent(self, session: Session, message: IncomingMessage) -> Inquiry | None:
+    def _thread_parent(self, session: Session, message: IncomingMessage) -> tuple[Inquiry | None, bool]:
+        """The earlier inquiry this message may join, and whether it named one it may not join.
+
+        Thread ids and ticket tokens are easy to copy, so they are never keys: a message joins only when its
+        sender is the inquiry's own sender or a registered contact of the inquiry's verified customer.
+        Anything else becomes an inquiry of its own, flagged, and never sees the other inquiry's data.
+        """
+        named: Inquiry | None = None
         if message.thread_ids:
             stmt = select(InquiryMessage).where(col(InquiryMessage.external_id).in_(message.thread_ids))
             earlier = session.exec(stmt).first()
             if earlier is not None:
-                return session.get(Inquiry, earlier.inquiry_id)
-        if message.ticket_no is not None:
-            inquiry = session.get(Inquiry, message.ticket_no)
-            # A ticket token alone is easy to copy; it joins the thread only from the same sender.
-            if inquiry is not None and inquiry.sender == message.sender:
-                return inquiry
-        return None
+                named = session.get(Inquiry, earlier.inquiry_id)
+        if named is None and message.ticket_no is not None:
+            named = session.get(Inquiry, message.ticket_no)
+        if named is None:
+            return None, False
+        if _may_join(session, named, message):
+            return named, False
+        return None, True
 
     def _store(
-        self, session: Session, message: IncomingMessage, parent: Inquiry | None
+        self,
+        session: Session,
+        message: IncomingMessage,
+        parent: Inquiry | None,
+        *,
+        foreign_thread: bool = False,
     ) -> tuple[_Stored, bool]:
         ignored = message.kind != InquiryKind.INQUIRY
         attached = parent is not None and not ignored
@@ -324,7 +337,9 @@ class Pipeline:
             session.flush()
             stored = _Stored.of(parent)
         else:
-            stored = self._insert_inquiry(session, message, ignored=ignored)
+            stored = self._insert_inquiry(
+                session, message, ignored=ignored, flags=["foreign_thread"] if foreign_thread else []
+            )
         # Core inserts: these rows are never read back in this unit of work (see actions.audit for why).
         session.connection().execute(
             _MESSAGE_INSERT,
@@ -351,7 +366,9 @@ class Pipeline:
         )
         return stored, attached
 
-    def _insert_inquiry(self, session: Session, message: IncomingMessage, *, ignored: bool) -> _Stored:
+    def _insert_inquiry(
+        self, session: Session, message: IncomingMessage, *, ignored: bool, flags: list[str]
+    ) -> _Stored:
         values = {
             "channel": message.channel,
             "external_id": message.external_id,
@@ -374,7 +391,7 @@ class Pipeline:
             "contract_ids": [],
             "identity_verified": False,
             "urgent": False,
-            "flags": list(dict.fromkeys(message.flags)),
+            "flags": list(dict.fromkeys([*message.flags, *flags])),
             "thread_ids": list(message.thread_ids),
             "customer_hint": message.customer_hint,
             "created_at": utcnow(),
@@ -392,7 +409,7 @@ class Pipeline:
             subject=message.subject,
             received_at=message.received_at,
             form=message.form,
-            flags=list(dict.fromkeys(message.flags)),
+            flags=list(dict.fromkeys([*message.flags, *flags])),
             intents=[],
             entities={},
         )
@@ -452,8 +469,9 @@ class Pipeline:
             ),
             "status": InquiryStatus.DRAFTED,
             "error": None,
-            # Identity was proven on the From address; a different Reply-To must not receive contract data.
-            "reply_to": inquiry.sender
+            # Identity was proven on this message's own address, so that address (never a different Reply-To,
+            # nor an address an earlier message of the thread came from) is where contract data may go.
+            "reply_to": sender.address
             if found.verified and inquiry.channel != Channel.SLACK
             else inquiry.reply_to,
         }
@@ -474,7 +492,7 @@ class Pipeline:
                     "text": content.text,
                     "facts": content.facts,
                     "missing": content.missing,
-                    "notes": list(dict.fromkeys([*found.notes, *content.notes])),
+                    "notes": list(dict.fromkeys([*_flag_notes(inquiry.flags), *found.notes, *content.notes])),
                     # Non-empty exactly when the text carries contract data: approval re-checks both facts.
                     "source_digest": contracts_digest(found.contracts) if content.discloses_contract else "",
                     "created_at": utcnow(),
@@ -679,6 +697,21 @@ def _proven_customer(session: Session, sender: _Sender, notes: list[str]) -> int
     return None
 
 
+def _may_join(session: Session, inquiry: Inquiry, message: IncomingMessage) -> bool:
+    """Whether a message that names an earlier inquiry (thread ids, ticket token) is that inquiry's customer."""
+    if message.channel == Channel.SLACK or inquiry.channel == Channel.SLACK:
+        # A Slack thread lives in one channel: a shared channel's customer, or the same person elsewhere.
+        if inquiry.customer_hint or message.customer_hint:
+            return inquiry.customer_hint == message.customer_hint
+        return inquiry.sender == message.sender
+    address = message.sender.strip().lower()
+    if address and address == inquiry.sender.strip().lower():
+        return True
+    if not (address and inquiry.identity_verified and inquiry.customer_id is not None):
+        return False
+    return inquiry.customer_id in ids.customer_ids_by_email(session=session, email=address)
+
+
 def _sender_of_message(message: IncomingMessage) -> _Sender:
     return _Sender(
         kind=message.sender_kind,
@@ -695,6 +728,16 @@ def _sender_of(inquiry: Inquiry) -> _Sender:
         customer_hint=inquiry.customer_hint,
         flags=tuple(inquiry.flags),
     )
+
+
+FLAG_NOTES = {
+    "foreign_thread": "別の問い合わせのスレッドへの返信ですが、差出人がその問い合わせのお客さまと確認できないため、"
+    "新しい問い合わせとして扱っています（元の問い合わせの内容は使っていません）。",
+}
+
+
+def _flag_notes(flags: Sequence[str]) -> list[str]:
+    return [FLAG_NOTES[f] for f in flags if f in FLAG_NOTES]
 
 
 def _flags(current: list[str], *, verified: bool, unknown: bool) -> list[str]:

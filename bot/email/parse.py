@@ -8,7 +8,9 @@ Decisions worth knowing:
   ``sender_kind=UNKNOWN``: the pipeline may answer general questions to that address but never treats it
   as a verified contact, so contract data is only disclosed after staff confirm who wrote. A message is a
   form message when ``intents.form.parse_form`` recognises its body *and* its From is one of
-  ``ParseOptions.form_senders`` (when that list is empty, the body alone decides: development only).
+  ``ParseOptions.form_senders``. Anyone can write a mail laid out like the form, so the layout alone never
+  decides identity: a form-shaped mail from any other sender (every one while no form sender is configured)
+  is plain mail from its From address.
 * Plain mail: ``sender`` = lower-cased From address, ``sender_kind=CUSTOMER_EMAIL``, ``reply_to`` =
   Reply-To (first address) or From.
 * Header values are stripped of control characters (CR, LF, NUL, …) after decoding, so an encoded newline
@@ -503,7 +505,7 @@ def _attachments(msg: EmailMessage) -> tuple[Attachment, ...]:
 
 
 def _form(text: str, from_addr: str, opts: ParseOptions) -> dict[str, str] | None:
-    if opts.form_senders and from_addr not in opts.form_senders:
+    if from_addr not in opts.form_senders:
         return None
     parser = opts.form_parser or _default_form_parser()
     if parser is None or not text.strip():

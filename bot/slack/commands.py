@@ -1,7 +1,9 @@
 """``/madoguchi`` subcommands: faq, contract, penalty, due, queue, stats, help.
 
 Answers are ephemeral unless the text ends with ``公開`` or ``--public``. Contract data (contract, penalty,
-due, queue) is for staff only. Every bad input gets a Japanese sentence, never a trace.
+due, queue) is for staff only. In a Slack Connect channel mapped to one customer, a public answer may only ever
+show that channel's own customer: anything else is refused, and the refusal is ephemeral. Every bad input gets a
+Japanese sentence, never a trace.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 
 PUBLIC_WORDS = ("公開", "--public")
 STAFF_ONLY = frozenset({"contract", "penalty", "due", "queue", "stats"})
+# Answers about many customers at once: never public where a customer can read the channel.
+MANY_CUSTOMERS = frozenset({"queue", "stats"})
 HELP = """*`/madoguchi` の使い方*
 • `faq 言葉` — よくある質問から近い回答を探します
 • `contract EG12345678｜お客さま番号｜メールアドレス` — 契約内容を表示します（担当者のみ）
@@ -83,37 +87,53 @@ def split_args(text: str) -> tuple[list[str], bool]:
     return (words[:-1] if public else words), public
 
 
+class PublicRefused(InputError):
+    """A public answer would show a customer other than the one the channel is shared with."""
+
+
 async def handle(desk: SlackDesk, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
     """The ``/madoguchi`` listener: answer in the command's ack (ephemeral by default)."""
     words, public = split_args(str(body.get("text") or ""))
     sub = words[0].lower() if words else "help"
     args = words[1:]
     user = str(body.get("user_id") or "")
+    # The customer a shared channel belongs to: a public answer there may show that customer only.
+    shared_with = desk.settings.slack.intake_channels.get(str(body.get("channel_id") or ""))
+    audience = shared_with if public else None
     try:
         if sub in STAFF_ONLY and not await desk.is_staff(client, user):
+            public = False  # a refusal is for the one who asked
             text = NOT_STAFF
+        elif audience is not None and sub in MANY_CUSTOMERS:
+            raise PublicRefused(
+                "このチャンネルはお客さまと共有されているため、複数のお客さまに関わる内容は公開で表示できません。"
+                "末尾の「公開」を外してお試しください。"
+            )
         else:
-            text = await answer(desk, sub, args)
-    except InputError as exc:
+            text = await answer(desk, sub, args, audience=audience)
+    except InputError as exc:  # refusals and mistakes are for the one who asked, never the channel
+        public = False
         text = str(exc)
     except Exception:
         log.exception("/madoguchi %s failed", sub)
+        public = False
         text = "処理中に問題が発生しました。時間をおいてもう一度お試しください。"
     message = cards.notice_message(text)
     await ack(text=message.text, blocks=message.blocks, response_type="in_channel" if public else "ephemeral")
 
 
-async def answer(desk: SlackDesk, sub: str, args: list[str]) -> str:
+async def answer(desk: SlackDesk, sub: str, args: list[str], *, audience: str | None = None) -> str:
+    """The text of one subcommand; ``audience`` is the customer_no of a shared channel a public answer goes to."""
     if sub == "faq":
         return faq_answer(desk, " ".join(args))
     if sub == "contract":
         return await asyncio.to_thread(
-            contract_answer, desk, _one(args, "契約番号・お客さま番号・メールアドレス")
+            contract_answer, desk, _one(args, "契約番号・お客さま番号・メールアドレス"), audience=audience
         )
     if sub == "penalty":
-        return await asyncio.to_thread(penalty_answer, desk, args)
+        return await asyncio.to_thread(penalty_answer, desk, args, audience=audience)
     if sub == "due":
-        return await asyncio.to_thread(due_answer, desk, _one(args, "契約番号"))
+        return await asyncio.to_thread(due_answer, desk, _one(args, "契約番号"), audience=audience)
     if sub == "queue":
         return await asyncio.to_thread(queue_answer, desk)
     if sub == "stats":
@@ -121,6 +141,18 @@ async def answer(desk: SlackDesk, sub: str, args: list[str]) -> str:
     if sub == "help":
         return HELP
     return f"「{sub}」というサブコマンドはありません。\n\n{HELP}"
+
+
+def _check_audience(session: Session, customer_id: int, audience: str | None) -> None:
+    """Refuse a public answer about any customer but the one the shared channel belongs to."""
+    if audience is None:
+        return
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.customer_no != audience:
+        raise PublicRefused(
+            "このチャンネルは別のお客さまと共有されているため、このお客さまの情報は公開で表示できません。"
+            "末尾の「公開」を外すと、あなたにだけ表示されます。"
+        )
 
 
 def _one(args: list[str], what: str) -> str:
@@ -196,12 +228,13 @@ def find_customer_for(session: Session, token: str) -> tuple[Customer, list[int]
     )
 
 
-def contract_answer(desk: SlackDesk, token: str) -> str:
+def contract_answer(desk: SlackDesk, token: str, *, audience: str | None = None) -> str:
     from store import lookup
 
     with Session(desk.engine) as session:
         customer, contract_ids = find_customer_for(session, token)
         assert customer.id is not None
+        _check_audience(session, customer.id, audience)
         view = lookup.load_customer_view(
             session=session, customer_id=customer.id, contract_ids=contract_ids, months=3
         )
@@ -243,7 +276,7 @@ def _contract(session: Session, token: str) -> Contract:
     return contract
 
 
-def penalty_answer(desk: SlackDesk, args: list[str]) -> str:
+def penalty_answer(desk: SlackDesk, args: list[str], *, audience: str | None = None) -> str:
     from desk.rules import cancellation as rules
 
     if not args:
@@ -258,6 +291,7 @@ def penalty_answer(desk: SlackDesk, args: list[str]) -> str:
     today = _today(desk)
     with Session(desk.engine) as session:
         contract = _contract(session, args[0])
+        _check_audience(session, contract.customer_id, audience)
     cancel_on = cancel_on or rules.next_term_end(contract.applied_on, today)
     lines = [
         f"*{contract.contract_no}* {bk.escape_mrkdwn(contract.facility_name)} の解約違約金（試算）",
@@ -297,12 +331,13 @@ def _multiplier_note(multiplier: Decimal | None) -> str:
     return f"（契約電力 × 基本料金単価 × {multiplier}）"
 
 
-def due_answer(desk: SlackDesk, token: str) -> str:
+def due_answer(desk: SlackDesk, token: str, *, audience: str | None = None) -> str:
     from desk.rules import payment
 
     today = _today(desk)
     with Session(desk.engine) as session:
         contract = _contract(session, token)
+        _check_audience(session, contract.customer_id, audience)
     metering, due = payment.next_due_date(
         metering_day=contract.metering_day, method=contract.payment_method, today=today
     )

@@ -313,3 +313,119 @@ def test_every_draft_is_free_of_template_leftovers(pipeline: Pipeline) -> None:
         _, draft = _draft(pipeline, _email(text, sender=sender))
         assert leftover_problems(draft.text) == []
         assert not re.search(r"\{\{|\}\}|None|nan", draft.text)
+
+
+# -- thread ids and ticket tokens are not keys ------------------------------------------------------------
+REGISTERED = "h.sato@minato-reizo.example.jp"  # a registered contact of the customer owning EG30000021
+CUSTOMER_FACTS = ("南港冷蔵倉庫", "1,896,000円")
+
+
+def _inquiry(pipeline: Pipeline, inquiry_id: int) -> Inquiry:
+    with Session(pipeline.engine) as session:
+        inquiry = session.get(Inquiry, inquiry_id)
+        assert inquiry is not None
+        return inquiry
+
+
+def _drafts(pipeline: Pipeline, inquiry_id: int) -> list[Draft]:
+    with Session(pipeline.engine) as session:
+        stmt = select(Draft).where(Draft.inquiry_id == inquiry_id).order_by(col(Draft.version))
+        return list(session.exec(stmt).all())
+
+
+def test_a_registered_sender_replying_into_a_strangers_thread_never_verifies_the_strangers_inquiry(
+    pipeline: Pipeline,
+) -> None:
+    import asyncio
+
+    opened = asyncio.run(
+        pipeline.process(
+            _email(
+                "EG30000021 の解約について教えてください。", sender=STRANGER, external_id="<open@stranger>"
+            )
+        )
+    )
+    hijack = _email(
+        "南港冷蔵倉庫を閉鎖するので、EG30000021を2027年3月31日で解約したいです。違約金はいくらですか。",
+        sender=REGISTERED,
+        external_id="<hijack@minato>",
+        thread_ids=("<open@stranger>",),
+    )
+    joined = asyncio.run(pipeline.process(hijack))
+    assert not joined.attached and joined.inquiry_id != opened.inquiry_id
+    stranger_inquiry = _inquiry(pipeline, opened.inquiry_id)
+    assert not stranger_inquiry.identity_verified and stranger_inquiry.reply_to == STRANGER
+    for draft in _drafts(pipeline, opened.inquiry_id):
+        assert draft.source_digest == ""
+        assert not any(fact in draft.text for fact in CUSTOMER_FACTS)
+    own = _inquiry(pipeline, joined.inquiry_id)
+    assert "foreign_thread" in own.flags
+    # The customer's own message is answered to the customer's own address, and staff are told why.
+    assert own.identity_verified and own.reply_to == REGISTERED
+    assert any("別の問い合わせのスレッド" in n for n in _drafts(pipeline, joined.inquiry_id)[-1].notes)
+
+
+def test_a_stranger_replying_into_a_customers_thread_leaves_the_customers_draft_alone(
+    pipeline: Pipeline,
+) -> None:
+    import asyncio
+
+    customer = asyncio.run(
+        pipeline.process(
+            _email(
+                "南港冷蔵倉庫を閉鎖するので、EG30000021を2027年3月31日で解約したいです。",
+                sender=REGISTERED,
+                external_id="<first@minato>",
+            )
+        )
+    )
+    before = _drafts(pipeline, customer.inquiry_id)
+    stranger = _email(
+        "やはり解約は取り消して、振込先を以下の口座に変更してください。",
+        sender=STRANGER,
+        external_id="<steer@stranger>",
+        thread_ids=("<first@minato>",),
+        ticket_no=customer.inquiry_id,
+    )
+    result = asyncio.run(pipeline.process(stranger))
+    assert not result.attached and result.inquiry_id != customer.inquiry_id
+    after = _drafts(pipeline, customer.inquiry_id)
+    assert [(d.id, d.status, d.text) for d in after] == [(d.id, d.status, d.text) for d in before]
+    assert "foreign_thread" in _inquiry(pipeline, result.inquiry_id).flags
+    for draft in _drafts(pipeline, result.inquiry_id):
+        assert not any(fact in draft.text for fact in CUSTOMER_FACTS)
+
+
+def test_another_registered_contact_of_the_same_verified_customer_joins_the_thread(
+    pipeline: Pipeline,
+) -> None:
+    import asyncio
+
+    from store.models import ContactEmail
+
+    first = asyncio.run(
+        pipeline.process(
+            _email(
+                "南港冷蔵倉庫を閉鎖するので、EG30000021を2027年3月31日で解約したいです。",
+                sender=REGISTERED,
+                external_id="<first@minato>",
+            )
+        )
+    )
+    colleague = "keiri@minato-reizo.example.jp"
+    inquiry = _inquiry(pipeline, first.inquiry_id)
+    assert inquiry.identity_verified and inquiry.customer_id is not None
+    with Session(pipeline.engine) as session:
+        session.add(ContactEmail(customer_id=inquiry.customer_id, email=colleague, person="経理担当"))
+        session.commit()
+    reply = _email(
+        "解約通知書はどこで入手できますか。",
+        sender=colleague,
+        external_id="<c@minato>",
+        thread_ids=("<first@minato>",),
+    )
+    result = asyncio.run(pipeline.process(reply))
+    assert result.attached and result.inquiry_id == first.inquiry_id
+    joined = _inquiry(pipeline, first.inquiry_id)
+    # Verified by the colleague's own registered address, so the answer goes to that address.
+    assert joined.identity_verified and joined.reply_to == colleague

@@ -162,3 +162,13 @@ def test_cli_parse_email_prints_one_json_object_per_file(tmp_path: Path) -> None
     }
     assert rows[0]["text"] == "①請求書の件\n㈱山田商事　№12\n期間：4月～6月\nⅢ号棟\n"
     assert rows[1]["reason"] and rows[2]["reason"]
+
+
+def test_form_shaped_mail_decides_nothing_while_no_form_sender_is_configured() -> None:
+    # The portal's own layout, but nobody told the desk which address the portal sends from: the address
+    # typed into the body must not become the sender (it would prove an identity nobody proved).
+    raw = (CORPUS / "30_form_portal_utf8.eml").read_bytes()
+    msg = parse_email(raw, options=ParseOptions(desk_address="support@desk.example.jp")).message
+    assert msg.channel == Channel.EMAIL and msg.form is None
+    assert msg.sender != "sugiyama@fujimi-seiko.co.jp"
+    assert msg.sender_kind == SenderKind.CUSTOMER_EMAIL

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from bot.slack.app import SlackDesk, build_desk
 from desk.pipeline import Pipeline
-from store.models import Inquiry, InquiryMessage
+from store.db import session_scope
+from store.models import Contract, Customer, Inquiry, InquiryMessage
 from tests.bot.slack.conftest import (
     CUSTOMER_CHANNEL,
     OTHER_CHANNEL,
@@ -179,3 +181,92 @@ async def test_mention_with_an_unknown_contract_number_says_it_is_not_in_the_sto
     text = json.dumps(fake_slack.posts(OTHER_CHANNEL)[0]["blocks"], ensure_ascii=False)
     assert "EG99999999" in text and "ストアにない番号" in text
     assert "山田製作所" not in text
+
+
+# -- public answers in a channel shared with one customer ------------------------------------------------
+def seed_other_customer(engine: Engine) -> None:
+    """A second customer (鈴木物産, 30099999, EG20259999) who must never show in 山田製作所's channel."""
+    with session_scope(engine) as session:
+        customer = Customer(customer_no="30099999", name="鈴木物産株式会社", contact_person="鈴木 花子")
+        session.add(customer)
+        session.flush()
+        session.add(
+            Contract(
+                contract_no="EG20259999",
+                supply_point_id="0300999988887777666655",
+                customer_id=customer.id or 0,
+                facility_name="横浜倉庫",
+                grid_area="03",
+                contract_power_kw=Decimal("480"),
+                basic_unit_price=Decimal("1700.00"),
+                energy_unit_price=Decimal("16.10"),
+                supply_start=dt.date(2025, 4, 1),
+                applied_on=dt.date(2025, 4, 1),
+                metering_day=1,
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "contract EG20259999 公開",
+        "contract 30099999 --public",
+        "penalty EG20259999 公開",
+        "due EG20259999 公開",
+    ],
+)
+async def test_public_answer_about_another_customer_in_a_shared_channel_is_refused_privately(
+    slack: SlackSim, engine: Engine, command: str
+) -> None:
+    seed_customer(engine)
+    seed_other_customer(engine)
+    kind, text = answer((await slack.command(command, user=STAFF, channel=CUSTOMER_CHANNEL)).text)
+    assert kind == "ephemeral"
+    assert "公開で表示できません" in text
+    for secret in ("鈴木物産", "横浜倉庫", "480", "1,700", "EG20259999"):
+        assert secret not in text
+
+
+async def test_public_answer_about_the_channels_own_customer_is_posted(
+    slack: SlackSim, engine: Engine
+) -> None:
+    seed_customer(engine)
+    seed_other_customer(engine)
+    kind, text = answer(
+        (await slack.command("contract EG20240123 公開", user=STAFF, channel=CUSTOMER_CHANNEL)).text
+    )
+    assert kind == "in_channel"
+    assert "山田製作所株式会社" in text and "鈴木物産" not in text
+
+
+async def test_public_queue_in_a_shared_channel_is_refused_privately(slack: SlackSim, engine: Engine) -> None:
+    seed_drafted(engine)
+    kind, text = answer((await slack.command("queue 公開", user=STAFF, channel=CUSTOMER_CHANNEL)).text)
+    assert kind == "ephemeral"
+    assert "公開で表示できません" in text and "#0000" not in text
+
+
+async def test_public_answer_elsewhere_still_works_for_any_customer(slack: SlackSim, engine: Engine) -> None:
+    seed_customer(engine)
+    seed_other_customer(engine)
+    kind, text = answer(
+        (await slack.command("contract EG20259999 公開", user=STAFF, channel=OTHER_CHANNEL)).text
+    )
+    assert kind == "in_channel" and "鈴木物産株式会社" in text
+
+
+async def test_refusal_to_a_non_staff_member_is_ephemeral_even_when_public(
+    slack: SlackSim, engine: Engine
+) -> None:
+    seed_customer(engine)
+    kind, text = answer((await slack.command("contract EG20240123 公開", user=OUTSIDER)).text)
+    assert kind == "ephemeral" and "山田製作所" not in text
+
+
+async def test_a_lookup_error_is_never_posted_to_the_channel(slack: SlackSim, engine: Engine) -> None:
+    seed_customer(engine)
+    kind, _text = answer(
+        (await slack.command("contract EG99999999 公開", user=STAFF, channel=CUSTOMER_CHANNEL)).text
+    )
+    assert kind == "ephemeral"
