@@ -446,6 +446,7 @@ class Pipeline:
         from desk.drafting import draft_reply
 
         found = self._look_up(session, sender, understanding)
+        self._check_dates(inquiry, understanding, found)
         case = self._case(
             inquiry.channel, inquiry.sender_name, inquiry.received_at, understanding, found, inquiry.form
         )
@@ -510,6 +511,20 @@ class Pipeline:
             verified=found.verified,
         )
         return draft_id
+
+    def _check_dates(self, inquiry: _Stored, understanding: Understanding, found: _LookUp) -> None:
+        """An impossible or implausible date the customer wrote is said to staff, never silently used or
+        dropped (the understanding keeps only real days)."""
+        from intents.dates import implausible_dates
+
+        received = inquiry.received_at.astimezone(self.tz).date()
+        bad = implausible_dates(understanding.body, received=received)
+        if bad:
+            found.flags.append(trust.INVALID_DATE)
+            found.notes.append(
+                f"本文にありえない日付が書かれています（{'、'.join(bad)}）。返信案では使っていません。"
+                "お客さまに正しい日付を確認してください。"
+            )
 
     def _hold_if_over_limit(self, session: Session, inquiry: _Stored, message: IncomingMessage) -> bool:
         """Past a per-sender/per-domain limit: keep the inquiry for staff, flagged, without a draft."""

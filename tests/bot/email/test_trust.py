@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from itertools import count
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -222,3 +223,42 @@ def test_the_card_says_the_authentication_result_in_japanese(pipeline: Pipeline)
     text = str(cards.triage_card(data, labels={}, now=now, tz=ZoneInfo("Asia/Tokyo")).blocks)
     assert "送信元認証: 不合格（DMARC）" in text and "本人確認未了" in text
     assert "sender_auth" not in text  # never a raw flag id
+
+
+# -- customer text never breaks a reply ------------------------------------------------------------------
+
+FORM = Path(__file__).with_name("corpus") / "30_form_portal_utf8.eml"
+
+
+@pytest.mark.parametrize("name", ["{{ 杉山 恵 }}", "{% raw %}杉山{# 恵", "None 杉山"])
+def test_braces_typed_into_the_form_name_do_not_block_the_send(pipeline: Pipeline, name: str) -> None:
+    from desk import actions
+    from store.db import session_scope
+
+    raw = FORM.read_bytes().replace("お名前：杉山 恵".encode(), f"お名前：{name}".encode())
+    inquiry, draft = run(pipeline, raw, form_senders=("form@portal.egmkt.co.jp",))
+    assert inquiry.sender_name == name and name in draft.text  # copied into the greeting as typed
+    with session_scope(pipeline.engine) as s:
+        row = actions.approve(s, draft_id=draft.id or 0, actor="cli:test")
+        assert row.body.count(name) == 1
+    # Staff typing a leftover themselves is still caught.
+    raw2 = raw.replace(b"<c30@", b"<c31@")
+    _, draft2 = run(pipeline, raw2, form_senders=("form@portal.egmkt.co.jp",))
+    with session_scope(pipeline.engine) as s, pytest.raises(actions.SendBlocked):
+        actions.approve(s, draft_id=draft2.id or 0, actor="cli:test", edited_text=draft2.text + "{{ x }}")
+
+
+@pytest.mark.parametrize("written", ["13月45日", "令和99年4月1日", "2月30日"])
+def test_an_impossible_date_is_told_to_staff(pipeline: Pipeline, written: str) -> None:
+    inquiry, draft = run(
+        pipeline, mail(CUSTOMER.encode(), text=f"契約を{written}で解約したいです。違約金を教えてください。")
+    )
+    assert trust.INVALID_DATE in inquiry.flags
+    assert any(written in n and "ありえない日付" in n for n in draft.notes)
+    assert written not in str(draft.facts)
+
+
+def test_a_real_date_is_not_called_impossible(pipeline: Pipeline) -> None:
+    inquiry, draft = run(pipeline, mail(CUSTOMER.encode(), text="契約を2027年3月31日で解約したいです。"))
+    assert trust.INVALID_DATE not in inquiry.flags
+    assert not any("ありえない日付" in n for n in draft.notes)
