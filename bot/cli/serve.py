@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import typer
 
@@ -15,12 +14,11 @@ def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(ctx: typer.Context) -> None:
         """Slack・メール受信・送信キューを常駐させます（SIGTERM/SIGINT で安全に停止）。"""
+        from bot.logs import configure_logging
         from bot.runtime import serve as run_serve
 
         settings = load_settings(ctx)
-        logging.basicConfig(
-            level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        configure_logging(settings.log_level)
         problem = slack_problem(settings)
         if problem:
             err_console.print(f"[bold red]エラー:[/] {problem}")
