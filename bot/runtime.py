@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 RUNNING, DISABLED, FAILED, STARTING, STOPPED = "running", "disabled", "failed", "starting", "stopped"
 HEALTHY = frozenset({RUNNING, DISABLED})
 SETTLE_EVERY_SECONDS = 300.0
+RETENTION_EVERY_SECONDS = 24 * 3600.0  # privacy.retention_days is applied at start, then daily
 
 
 @dataclass
@@ -127,6 +128,7 @@ class Runtime:
             ("email_intake", self.imap_enabled, self._email_intake),
             ("email_outbox", self.smtp_enabled, self._email_outbox),
             ("report_settle", True, self._report_settle),
+            ("privacy_retention", self.settings.privacy.retention_days > 0, self._retention),
         ]
 
     async def _watchdog(self, tasks: list[asyncio.Task[None]]) -> None:
@@ -230,6 +232,20 @@ class Runtime:
             await asyncio.to_thread(settle, self.engine, hours)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop_event.wait(), SETTLE_EVERY_SECONDS)
+
+    async def _retention(self) -> None:
+        """Erase personal data past ``privacy.retention_days``, at start and then once a day."""
+        from store.privacy import apply_retention
+
+        self.health.set("privacy_retention", RUNNING)
+        while not self.stop_event.is_set():
+            erasure = await asyncio.to_thread(
+                apply_retention, self.engine, days=self.settings.privacy.retention_days
+            )
+            if erasure is not None and erasure.inquiries:
+                log.info("retention: personal data of %d inquiries erased", erasure.inquiries)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), RETENTION_EVERY_SECONDS)
 
     # -- email ------------------------------------------------------------------------------------------
     async def handle_email(self, message: IncomingMessage) -> ProcessResult:

@@ -89,6 +89,13 @@ class LimitSettings(BaseModel):
     acks_per_domain_per_day: int = 30  # the same per domain
 
 
+class PrivacySettings(BaseModel):
+    # Inquiries received more than this many days ago have their personal data erased (texts, addresses,
+    # names, raw mail; counts kept) once a day by `madoguchi serve`. 0: never automatically (the default,
+    # so nothing is erased before the business has chosen its period; production sets it, e.g. 1095).
+    retention_days: int = 0
+
+
 class SlackSettings(BaseModel):
     mode: Literal["socket", "http"] = "socket"
     bot_token: SecretStr = SecretStr("")
@@ -130,6 +137,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     def desk_hours(self) -> DeskHours:
         """The desk's opening windows in its time zone, as the business-hours arithmetic takes them."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import calc, contract, db, demo, mail, report, review, serve, understand
+from bot.cli import calc, contract, db, demo, mail, privacy, report, review, serve, understand
 from bot.settings import Settings
 
 app = typer.Typer(
@@ -22,7 +22,7 @@ def _root(ctx: typer.Context) -> None:
     ctx.obj = Settings()
 
 
-for module in (db, calc, contract, understand, review, demo, mail, serve, report):
+for module in (db, calc, contract, understand, review, demo, mail, serve, report, privacy):
     module.register(app)
 
 
