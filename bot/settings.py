@@ -106,6 +106,12 @@ class SlackSettings(BaseModel):
     managers_channel: str = ""
     staff_user_ids: list[str] = Field(default_factory=list)
     staff_usergroup: str = ""
+    # Managers see reports, the App Home figures and /madoguchi stats; admins also change knowledge files.
+    # Ranked: admin ⊇ manager ⊇ staff. None configured: nobody sees figures.
+    manager_user_ids: list[str] = Field(default_factory=list)
+    manager_usergroup: str = ""
+    admin_user_ids: list[str] = Field(default_factory=list)
+    admin_usergroup: str = ""
     oncall_usergroup: str = ""
     # Slack Connect channels shared with one customer: channel id -> customer_no.
     intake_channels: dict[str, str] = Field(default_factory=dict)

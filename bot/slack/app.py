@@ -32,7 +32,7 @@ from bot.settings import Settings
 from bot.slack import cards
 from bot.slack.outbox import SlackOutboxSender
 from bot.slack.poster import CardPoster, parse_ref
-from bot.slack.staff import NOT_STAFF, StaffDirectory, slack_error
+from bot.slack.staff import NOT_STAFF, Role, directory, refusal, slack_error
 from desk import actions
 from desk.errors import InputError
 from desk.message import Attachment, Channel, IncomingMessage, SenderKind
@@ -102,7 +102,7 @@ class SlackDesk:
             process_before_response=True,
             # request verification stays on: unsigned or stale HTTP requests get 401
         )
-        self.staff = StaffDirectory(user_ids=slack.staff_user_ids, usergroup=slack.staff_usergroup)
+        self.staff = directory(slack)
         self._labels: dict[str, str] | None = None
         self.poster = CardPoster(
             engine=engine,
@@ -159,6 +159,13 @@ class SlackDesk:
 
     async def is_staff(self, client: AsyncWebClient, user_id: str) -> bool:
         return await self.staff.is_staff(client, user_id)
+
+    async def has_role(self, client: AsyncWebClient, user_id: str, role: Role) -> bool:
+        return await self.staff.has(client, user_id, role)
+
+    async def refused(self, user: str, what: str, inquiry_id: int | None = None) -> None:
+        """Audit a refusal (who, what they tried): every refused action leaves a trace."""
+        await asyncio.to_thread(refusal, self.engine, user, what, inquiry_id)
 
     async def ephemeral(self, client: AsyncWebClient, *, channel: str, user: str, text: str) -> None:
         if not channel:
@@ -346,6 +353,7 @@ class SlackDesk:
             return True
         await self.ephemeral(client, channel=channel, user=user, text=NOT_STAFF)
         log.info("refused a card action by non-staff user %s", user)
+        await self.refused(user, "card_action")
         return False
 
     async def on_approve(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -431,6 +439,7 @@ class SlackDesk:
         channel, _ts = parse_ref(str(meta.get("card", "")))
         if not await self.is_staff(client, user):
             await ack(response_action="errors", errors={cards.EDIT_BLOCK: NOT_STAFF})
+            await self.refused(user, "edit")
             return
         text = str(values[cards.EDIT_BLOCK][cards.EDIT_INPUT].get("value") or "")
         if not text.strip():
@@ -468,6 +477,7 @@ class SlackDesk:
         channel, _ts = parse_ref(str(meta.get("card", "")))
         if not await self.is_staff(client, user):
             await ack(response_action="errors", errors={cards.REASON_BLOCK: NOT_STAFF})
+            await self.refused(user, "reject")
             return
         reason = str(values[cards.REASON_BLOCK][cards.REASON_INPUT].get("value") or "").strip()
         if not reason:
