@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 
 import idna
 from confusable_homoglyphs import confusables
+from publicsuffixlist import PublicSuffixList
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -115,29 +117,87 @@ def skeleton(domain: str) -> str:
     return text
 
 
+def _psl() -> PublicSuffixList:
+    global _PSL
+    if _PSL is None:
+        _PSL = PublicSuffixList()  # the list ships with the package: no download
+    return _PSL
+
+
+_PSL: PublicSuffixList | None = None
+
+
+def split_domain(domain: str) -> tuple[str, str]:
+    """(name, public suffix) of a domain: "fujimi-seiko.co.jp" → ("fujimi-seiko", "co.jp"),
+    "mail.fujimi-seiko.co.jp" → ("mail.fujimi-seiko", "co.jp")."""
+    domain = domain.strip().lower().rstrip(".")
+    suffix = _psl().publicsuffix(domain) or ""
+    label = domain[: -len(suffix) - 1] if suffix and domain.endswith("." + suffix) else domain
+    return label, suffix
+
+
 class DomainWatch:
     """The registered contacts' domains, and whether another domain imitates one of them.
 
-    A domain imitates a registered one when it is not registered itself and either has the same skeleton
-    (homoglyphs, IDN, ``rn``/``m``, ``0``/``o``) or is one edit away (an extra, missing, changed or swapped
-    character; Damerau/OSA distance 1, run in rapidfuzz's C code over all registered domains).
+    Compared as name + public suffix (``fujimi-seiko`` + ``co.jp``). A domain imitates a registered one
+    when it is not registered itself and
+
+    * it has the same skeleton (homoglyphs, IDN, ``rn``/``m``, ``0``/``o``), or
+    * it has the same name under another suffix (``fujimi-seiko.com`` for ``fujimi-seiko.co.jp``), or
+    * its name is one edit away (an extra, missing, changed or two swapped characters; OSA distance 1) from a
+      registered name of at least 4 characters.
+
+    One edit leaves either the first or the last three characters of a name of 8 or more intact, so the
+    candidates come from two small indexes (first three, last three) instead of a scan of every domain;
+    names of up to 8 characters are also kept by length and first / last character (one edit keeps one).
     """
 
     def __init__(self, domains: Iterable[str]) -> None:
-        self.domains = sorted({d.strip().lower() for d in domains if d and "." in d})
-        self._registered = frozenset(self.domains)
-        self._skeletons = {skeleton(d): d for d in self.domains}
+        self._orgs: dict[str, tuple[str, str]] = {}
+        for d in domains:
+            d = d.strip().lower()
+            if d and "." in d:
+                label, suffix = split_domain(d)
+                self._orgs[f"{label}.{suffix}" if suffix else label] = (label, suffix)
+        self._skeletons = {skeleton(org): org for org in self._orgs}
+        self._by_label: dict[str, list[str]] = defaultdict(list)
+        self._head: dict[str, list[str]] = defaultdict(list)
+        self._tail: dict[str, list[str]] = defaultdict(list)
+        self._short: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for org, (label, _) in self._orgs.items():
+            self._by_label[label].append(org)
+            if len(label) >= 8:
+                self._head[label[:3]].append(label)
+                self._tail[label[-3:]].append(label)
+            if len(label) <= 8:  # one edit keeps the first or the last character
+                self._short[(len(label), "^" + label[0])].append(label)
+                self._short[(len(label), label[-1] + "$")].append(label)
 
     def imitated(self, domain: str) -> str | None:
         """The registered domain that ``domain`` looks like, or None."""
-        domain = domain.strip().lower()
-        if not domain or domain in self._registered:
+        if not domain.strip():
             return None
-        twin = self._skeletons.get(skeleton(domain))
+        label, suffix = split_domain(domain)
+        org = f"{label}.{suffix}" if suffix else label
+        if org in self._orgs:
+            return None
+        twin = self._skeletons.get(skeleton(org))
         if twin is not None:
             return twin
-        best = process.extractOne(domain, self.domains, scorer=OSA.distance, score_cutoff=1)
-        # Very short domains are one edit from many unrelated ones; only flag names with some length.
-        if best is not None and len(domain.split(".", 1)[0]) >= 4:
-            return str(best[0])
-        return None
+        if label in self._by_label:  # the same name under another suffix
+            return self._by_label[label][0]
+        if len(label) < 4:
+            return None  # very short names are one edit from many unrelated ones
+        candidates: set[str] = set()
+        if len(label) >= 8:
+            candidates.update(self._head.get(label[:3], ()), self._tail.get(label[-3:], ()))
+        if len(label) <= 9:
+            for n in (len(label) - 1, len(label), len(label) + 1):
+                candidates.update(self._short.get((n, "^" + label[0]), ()))
+                candidates.update(self._short.get((n, label[-1] + "$"), ()))
+        best = (
+            process.extractOne(label, candidates, scorer=OSA.distance, score_cutoff=1) if candidates else None
+        )
+        if best is None:
+            return None
+        return self._by_label[str(best[0])][0]
