@@ -191,6 +191,7 @@ def test_without_an_authserv_id_nothing_is_checked(pipeline: Pipeline) -> None:
         "hokuto-f0ods.example.jp",  # digit for letter
         "hokuto-foodss.example.jp",  # one extra character
         "hokuto-fodos.example.jp",  # two characters swapped
+        "hokuto-foods.example.com",  # the same name under another suffix
         "hokutо-foods.example.jp".encode("idna").decode(),  # Cyrillic о, as punycode (IDN)
     ],
 )
