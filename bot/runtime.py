@@ -224,14 +224,21 @@ class Runtime:
         """Keep the managers' derived report columns current (store/settle.py), so that a report, the App
         Home tab or the digest never waits for a backlog, and a change of desk hours is absorbed right after
         the restart that brings it rather than in a manager's first report."""
+        from store.leader import Leadership
         from store.settle import settle
 
         hours = self.settings.desk_hours()
+        # Several serve processes on one database: one settles at a time, the others stand by.
+        leadership = Leadership(self.engine, "report_settle")
         self.health.set("report_settle", RUNNING)
-        while not self.stop_event.is_set():
-            await asyncio.to_thread(settle, self.engine, hours)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop_event.wait(), SETTLE_EVERY_SECONDS)
+        try:
+            while not self.stop_event.is_set():
+                if await asyncio.to_thread(leadership.try_acquire):
+                    await asyncio.to_thread(settle, self.engine, hours)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop_event.wait(), SETTLE_EVERY_SECONDS)
+        finally:
+            await asyncio.to_thread(leadership.release)
 
     async def _retention(self) -> None:
         """Erase personal data past ``privacy.retention_days``, at start and then once a day."""

@@ -34,6 +34,10 @@ class DeskSettings(BaseModel):
     hours_text: str = "平日 9:00～12:00／13:00～17:00"
     email: str = "support@desk.example.jp"
     portal_url: str = "https://www.egmkt.co.jp/"
+    # The same, as English replies and acknowledgements write them.
+    company_en: str = "Evergreen Marketing Co., Ltd."
+    desk_name_en: str = "Customer Support Desk"
+    hours_text_en: str = "Weekdays 9:00–12:00 and 13:00–17:00 JST"
     # Business hours used for SLA arithmetic and the acknowledgement text: (start, end) pairs, local time.
     hours: list[tuple[dt.time, dt.time]] = Field(
         default_factory=lambda: [(dt.time(9), dt.time(12)), (dt.time(13), dt.time(17))]

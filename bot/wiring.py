@@ -22,6 +22,9 @@ def desk_info(settings: Settings) -> DeskInfo:
         hours_text=d.hours_text,
         email=d.email,
         portal_url=d.portal_url,
+        company_en=d.company_en,
+        desk_name_en=d.desk_name_en,
+        hours_text_en=d.hours_text_en,
     )
 
 

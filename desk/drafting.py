@@ -1,8 +1,10 @@
 """Draft a reply: resolve the facts of every intent, render one template per intent, compose them into one
-business-Japanese email (and the same text as a Slack-safe preview).
+business-Japanese email (and the same text as a Slack-safe preview). An English inquiry gets the same reply
+in English (``templates/en/``); what staff read (missing list, notes) stays Japanese.
 
-Wording lives in ``templates/`` (``layout.j2`` + ``intents/<id>.j2``); this module only decides what goes
-in: the order of the sections, the addressee, the single list of items to ask for, and the staff notes.
+Wording lives in ``templates/`` (``layout.j2`` + ``intents/<id>.j2``, and the same under ``en/``); this module
+only decides what goes in: the language, the order of the sections, the addressee, the single list of items
+to ask for, and the staff notes.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from desk import english
 from desk.casefile import CaseFile
 from desk.errors import IdentityError, InputError
 from desk.render import render, slack_escape, tidy
@@ -36,6 +39,19 @@ class DeskInfo:
     hours_text: str
     email: str
     portal_url: str
+    # The same, as English replies write them; empty falls back to the Japanese value.
+    company_en: str = ""
+    desk_name_en: str = ""
+    hours_text_en: str = ""
+
+    def in_english(self) -> DeskInfo:
+        """The desk as English templates see it: ``company``/``desk_name``/``hours_text`` in English."""
+        return replace(
+            self,
+            company=self.company_en or self.company,
+            desk_name=self.desk_name_en or self.desk_name,
+            hours_text=self.hours_text_en or self.hours_text,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +65,7 @@ class DraftContent:
     notes: list[str]  # staff-only remarks (Japanese)
     urgent: bool
     discloses_contract: bool = False  # some section carries store data (only ever true when verified)
+    language: str = "ja"  # the language of subject and text ("ja" | "en")
 
 
 # Fallback labels (domain.md § Intent taxonomy) for when a knowledge file has none for an intent.
@@ -130,13 +147,39 @@ def _addressee(case: CaseFile) -> list[str]:
     return ["お客さま"]
 
 
+# Company names written in Latin letters (an English sender's signature).
+_COMPANY_MARKERS_EN = re.compile(
+    r"\b(co\.?,? ?ltd|ltd|limited|inc|corp|corporation|company|k\.?k|llc|gmbh|plc|group|holdings)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def _addressee_en(case: CaseFile) -> tuple[list[str], str]:
+    """English: the lines above the salutation (the company) and whom "Dear …," names."""
+    form_name = (case.form or {}).get("お名前", "").strip()
+    person = case.sender_name.strip() or form_name
+    if case.verified and case.customer is not None:
+        person = person or case.customer.contact_person.strip()
+        company = case.customer.name.strip()
+        if person and person != company:
+            return [company], person
+        return [company], "Sir or Madam"
+    if person:
+        if any(marker in person for marker in _COMPANY_MARKERS) or _COMPANY_MARKERS_EN.search(person):
+            return [person], "Sir or Madam"
+        return [], person
+    return [], "Sir or Madam"
+
+
 _RE_PREFIX = re.compile(r"^\s*(re|ｒｅ|RE|Re)\s*[:：]", re.IGNORECASE)
 
 
-def _subject(original: str, label: str, company: str) -> str:
+def _subject(original: str, label: str, company: str, language: str = "ja") -> str:
     original = original.strip()
     if original:
         return original if _RE_PREFIX.match(original) else f"Re: {original}"
+    if language == "en":
+        return f"[{company}] Your inquiry: {label}"
     return f"【{company}】{label}についてのご案内"
 
 
@@ -159,18 +202,18 @@ def _identity_missing(case: CaseFile, results: list[IntentFacts]) -> tuple[Need,
     return tuple(n for n in ID_NEEDS if n.key not in known)
 
 
-def _merge_missing(first: Sequence[Need], results: list[IntentFacts]) -> list[str]:
+def _merge_missing(first: Sequence[Need], results: list[IntentFacts]) -> list[Need]:
     seen_keys: set[str] = set()
     seen_labels: set[str] = set()
-    labels: list[str] = []
+    needs: list[Need] = []
     for need in [*first, *(n for r in results for n in r.missing)]:
         key = canonical_key(need.key)
         if key in seen_keys or need.label in seen_labels:
             continue
         seen_keys.add(key)
         seen_labels.add(need.label)
-        labels.append(need.label)
-    return labels
+        needs.append(need)
+    return needs
 
 
 def _notes(case: CaseFile, results: list[IntentFacts]) -> list[str]:
@@ -200,24 +243,32 @@ def draft_reply(
     original_subject: str = "",
     intents: Sequence[str] | None = None,
 ) -> DraftContent:
-    """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route)."""
+    """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route).
+
+    The reply is in the inquiry's language (``case.understanding.language``): English templates under
+    ``templates/en/`` for ``"en"``, Japanese otherwise. Facts, identity rule and the Japanese ``missing``
+    and ``notes`` for staff are the same in both."""
     ids = order_intents(list(intents) if intents is not None else case.understanding.intent_ids)
     results = [resolve(intent, case, knowledge) for intent in ids]
     _check_disclosure(case, results)
     id_missing = _identity_missing(case, results)
-    missing = _merge_missing(id_missing, results)
+    needs = _merge_missing(id_missing, results)
+    missing = [n.label for n in needs]
     urgent = any(r.urgent for r in results)
+    language = english.normalise_language(case.understanding.language)
+    prefix = "en/" if language == "en" else ""
+    shown_desk = desk.in_english() if language == "en" else desk
     sections = [
         {
             "intent": r.intent,
-            "label": _label(knowledge, r.intent),
+            "label": english.intent_label(r.intent) if language == "en" else _label(knowledge, r.intent),
             "body": tidy(
                 render(
-                    f"intents/{r.intent}.j2",
+                    f"{prefix}intents/{r.intent}.j2",
                     f=r.facts,
                     c=r.contract,
                     k=knowledge.get(r.intent),
-                    desk=desk,
+                    desk=shown_desk,
                     verified=case.verified,
                     today=case.today,
                     channel=case.channel,
@@ -226,23 +277,30 @@ def draft_reply(
         }
         for r in results
     ]
+    if language == "en":
+        above, dear = _addressee_en(case) if case.channel != "slack" else ([], "")
+        layout: dict[str, Any] = {"addressee": above, "dear": dear}
+        asked = [english.need_label(n) for n in needs]
+    else:
+        layout = {"addressee": _addressee(case) if case.channel != "slack" else []}
+        asked = missing
     text = tidy(
         render(
-            "layout.j2",
-            addressee=_addressee(case) if case.channel != "slack" else [],
+            f"{prefix}layout.j2",
+            **layout,
             sections=sections,
-            missing=missing,
+            missing=asked,
             ask_identity=bool(id_missing),
             identity_pending=not case.verified and any(r.needs_identity for r in results),
             unknown_ids=list(case.unknown_ids),
             urgent=urgent,
-            desk=desk,
+            desk=shown_desk,
             channel=case.channel,
         )
     )
     return DraftContent(
         intents=ids,
-        subject=_subject(original_subject, sections[0]["label"], desk.company),
+        subject=_subject(original_subject, sections[0]["label"], shown_desk.company, language),
         text=text,
         preview=slack_escape(text),
         facts=_jsonable(
@@ -252,6 +310,7 @@ def draft_reply(
         notes=_notes(case, results),
         urgent=urgent,
         discloses_contract=any(r.contract for r in results),
+        language=language,
     )
 
 

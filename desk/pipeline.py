@@ -247,6 +247,9 @@ class Pipeline:
                 intents=tuple(IntentScore(i, 1.0) for i in intents),
                 entities=dict(inquiry.entities),
                 body=inquiry.text,
+                # A re-routed English inquiry stays English: the language stored on the inquiry (a column the
+                # classifier work adds), Japanese while the store has none.
+                language=str(getattr(inquiry, "language", None) or "ja"),
             )
             actions.supersede_pending(session, inquiry_id=inquiry_id)
             draft_id = self._draft(
@@ -678,7 +681,12 @@ def merge_thread(
     else:
         seen = {i.intent for i in new.intents}
         intents = (*new.intents, *(i for i in earlier if i.intent not in seen and i.intent != "other"))
-    return Understanding(intents=intents[:3], entities={**previous_entities, **new.entities}, body=new.body)
+    return Understanding(
+        intents=intents[:3],
+        entities={**previous_entities, **new.entities},
+        body=new.body,
+        language=new.language,  # the reply is drafted in the language the customer last wrote in
+    )
 
 
 def _squash(text: str) -> str:

@@ -15,12 +15,17 @@ from typing import Any
 
 import jinja2
 
+from desk.rules.areas import all_areas, area
 from templates import TEMPLATES_DIR
 
 __all__ = [
+    "edate",
+    "emonth",
+    "en",
     "environment",
     "jdate",
     "jmonth",
+    "jpy",
     "kw",
     "render",
     "render_string",
@@ -29,6 +34,21 @@ __all__ = [
 ]
 
 _WEEKDAYS = "月火水木金土日"
+_EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def yen(value: int | Decimal | None) -> str:
@@ -73,6 +93,43 @@ def kw(value: Decimal | int | float) -> str:
     return f"{d:,}kW"
 
 
+def jpy(value: int | Decimal | None) -> str:
+    """English replies: ``1234567`` → ``¥1,234,567``; a negative amount ``−¥9,600``."""
+    if value is None:
+        raise ValueError("金額がありません")
+    amount = int(value)
+    return f"−¥{-amount:,}" if amount < 0 else f"¥{amount:,}"
+
+
+def jpy_signed(value: int) -> str:
+    """English replies: a difference with its sign, ``+¥12,345`` / ``−¥12,345`` / ``±¥0``."""
+    if value == 0:
+        return "±¥0"
+    return f"{'+' if value > 0 else '−'}¥{abs(int(value)):,}"
+
+
+def jpy_unit(value: int | Decimal) -> str:
+    """English replies: a unit price with the sign before the currency, ``−¥1.2`` / ``¥1,650``."""
+    text = number(value)
+    return f"−¥{text[1:]}" if text.startswith("−") else f"¥{text}"
+
+
+def kw_en(value: Decimal | int | float) -> str:
+    """English replies: ``Decimal("123.4")`` → ``123.4 kW`` (a space before the unit)."""
+    return kw(value).replace("kW", " kW")
+
+
+def edate(value: dt.date, weekday: bool = True) -> str:
+    """English replies: ``2027-03-31`` → ``Wednesday, 31 March 2027`` (day-month-year: unambiguous)."""
+    text = f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+    return f"{_EN_WEEKDAYS[value.weekday()]}, {text}" if weekday else text
+
+
+def emonth(value: dt.date) -> str:
+    """English replies: ``2026-05-01`` → ``May 2026``."""
+    return f"{_EN_MONTHS[value.month - 1]} {value.year}"
+
+
 def slack_escape(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -108,10 +165,46 @@ def ja(code: str) -> str:
         raise ValueError(f"表示名のないコードです: {code}") from None
 
 
+# The same codes in English replies.
+EN_CODE_LABELS: dict[str, str] = {
+    "debit": "direct debit",
+    "transfer": "bank transfer",
+    "full": "full supply",
+    "partial": "partial supply",
+    "jitsuryo": "demand-based contract (jitsuryo-sei)",
+    "kyogi": "negotiated contract (kyogi-sei)",
+    "high": "high voltage",
+    "extra_high": "extra-high voltage",
+}
+
+
+def en(code: str) -> str:
+    """A store code in English (``debit`` → ``direct debit``); an unknown code is a bug, not a blank."""
+    try:
+        return EN_CODE_LABELS[code]
+    except KeyError:
+        raise ValueError(f"英語の表示名のないコードです: {code}") from None
+
+
 def _add_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters.update(
-        yen=yen, yen_signed=yen_signed, jdate=jdate, jmonth=jmonth, kw=kw, number=number, ja=ja
+        yen=yen,
+        yen_signed=yen_signed,
+        jdate=jdate,
+        jmonth=jmonth,
+        kw=kw,
+        number=number,
+        ja=ja,
+        jpy=jpy,
+        jpy_signed=jpy_signed,
+        jpy_unit=jpy_unit,
+        kw_en=kw_en,
+        edate=edate,
+        emonth=emonth,
+        en=en,
     )
+    # English replies look up the English names of a grid area by the ``area_code`` fact.
+    env.globals.update(area=area, all_areas=all_areas)
     return env
 
 

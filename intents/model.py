@@ -54,6 +54,7 @@ class Understanding:
     intents: tuple[IntentScore, ...]
     entities: dict[str, str] = field(default_factory=dict)
     body: str = ""
+    language: str = "ja"  # "ja" | "en": the language the reply is drafted in
 
     @property
     def intent_ids(self) -> list[str]:

@@ -416,6 +416,8 @@ class Outbox(SQLModel, table=True):
     status: str = Field(default=OutboxStatus.QUEUED, max_length=16, index=True)
     attempts: int = 0
     next_attempt_at: dt.datetime | None = Field(default=None, sa_column=_tz())
+    # While ``sending``: the claiming sender holds the row until then (store/claims.py); after it, it is gone.
+    lease_until: dt.datetime | None = Field(default=None, sa_column=_tz())
     last_error: str | None = None
     sent_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))

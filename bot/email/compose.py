@@ -61,14 +61,17 @@ def checked_recipient(value: str) -> str:
     return clean_address(value)
 
 
-def render_ack(*, ticket: str, name: str, subject: str, desk: dict[str, str]) -> str:
+def render_ack(*, ticket: str, name: str, subject: str, desk: dict[str, str], language: str = "ja") -> str:
+    """The acknowledgement text; ``language="en"`` uses ``templates/en/email/ack.j2`` (``desk`` then carries
+    the desk's English names)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         autoescape=False,  # plain-text mail
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    return env.get_template("email/ack.j2").render(ticket=ticket, name=name, subject=subject, **desk)
+    name_of = "en/email/ack.j2" if language == "en" else "email/ack.j2"
+    return env.get_template(name_of).render(ticket=ticket, name=name, subject=subject, **desk)
 
 
 def build(

@@ -39,6 +39,7 @@ from bot.backoff import Backoff
 from bot.email.parse import ParseOptions, parse_email, parse_oversize_header
 from bot.settings import ImapSettings, Settings
 from desk.message import IncomingMessage
+from store.leader import Leadership
 from store.models import MailboxCheckpoint, utcnow
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 Handle = Callable[[IncomingMessage], Awaitable[Any]]
 BATCH = 50
 RECHECK_SECONDS = 5.0  # leave IDLE and search anyway this often (cheap; bounds a missed notification)
+STANDBY_SECONDS = 2.0  # how often a standby process tries to take over a mailbox another one reads
 MAX_HANDLE_FAILURES = 5  # after this many failures of one message it is left in the mailbox, unread
 
 
@@ -143,6 +145,9 @@ class ImapIntake:
         self.processed = 0  # messages handed to ``handle`` and filed, since start
         self._failures: dict[tuple[int, int], int] = {}
         self._stop = threading.Event()
+        # Several serve processes may share one database: exactly one of them reads this mailbox.
+        self.leadership = Leadership(engine, f"imap:{settings.username}@{settings.host}/{settings.mailbox}")
+        self.standby = False  # True while another process reads the mailbox
 
     @property
     def key(self) -> str:
@@ -153,9 +158,28 @@ class ImapIntake:
         self._stop.set()
 
     async def run(self) -> None:
-        """Process, then IDLE (or poll), until ``stop()``; reconnect with backoff on any failure."""
+        """Process, then IDLE (or poll), until ``stop()``; reconnect with backoff on any failure.
+
+        Only while this process holds the mailbox's lock; otherwise it stands by and takes over within
+        ``STANDBY_SECONDS`` of the holder's death.
+        """
+        try:
+            await self._run()
+        finally:
+            await asyncio.to_thread(self.leadership.release)
+
+    async def _run(self) -> None:
         attempt = 0
         while not self._stop.is_set():
+            try:
+                leader = await asyncio.to_thread(self.leadership.try_acquire)
+            except Exception as exc:  # the database is unreachable: nobody can store mail now anyway
+                log.warning("IMAP intake cannot reach the database (%s)", type(exc).__name__)
+                leader = False
+            self.standby = not leader
+            if not leader:
+                await self._sleep(STANDBY_SECONDS)
+                continue
             client: IMAPClient | None = None
             try:
                 client = await asyncio.to_thread(connect, self.settings, self.timeout)
@@ -182,7 +206,7 @@ class ImapIntake:
 
     async def _serve(self, client: IMAPClient) -> None:
         idle = await asyncio.to_thread(client.has_capability, "IDLE")  # may send CAPABILITY
-        while not self._stop.is_set():
+        while not self._stop.is_set() and await asyncio.to_thread(self.leadership.still_held):
             await self._process_pending(client)
             if idle:
                 await asyncio.to_thread(self._idle, client)

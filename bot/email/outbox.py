@@ -11,10 +11,12 @@ Exactly once, and where that ends:
    inquiry flagged ``send_failed`` and an audit event, so staff are told.
 
 The remaining window is between the server's ``250`` and the commit of step 3 (a crash, kill or database
-outage there). Such a row is left in ``sending``. At start-up, :meth:`EmailOutbox.recover_stuck` marks
-every ``sending`` row ``failed`` with 「送信済みか不明です。…確認してください」 instead of sending it again:
-a possible duplicate is never sent automatically; staff check (the Message-ID is in ``last_error``) and
-re-queue if the customer did not get it. This assumes one outbox process per database.
+outage there). Such a row is left in ``sending``. Several ``serve`` processes may share one database: each
+claims due rows with ``FOR UPDATE SKIP LOCKED`` under a lease (``store/claims.py``), and every round marks
+``failed`` only the ``sending`` rows whose lease has run out (their sender is gone), with
+「送信済みか不明です。…確認してください」 instead of sending them again: a possible duplicate is never sent
+automatically; staff check (the Message-ID is in ``last_error``) and re-queue if the customer did not get it.
+A row another live process is sending is never touched.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -41,11 +43,13 @@ from bot.settings import DeskSettings, LimitSettings, SmtpSettings
 from desk import actions, trust
 from desk.errors import PermanentError
 from desk.message import IncomingMessage
+from store import claims
 from store.db import session_scope
 from store.models import Inquiry, Outbox, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
+CLAIM_BATCH = 20  # rows one sender takes at a time; others (other processes) take the next ones
 UNKNOWN_OUTCOME = (
     "送信済みか不明です（送信処理中に停止しました）。お客さまに届いているか確認してください: {mid}"
 )
@@ -73,13 +77,15 @@ class EmailOutbox:
         self.desk = desk
         self.backoff = backoff or Backoff(base=30.0, max_delay=3600.0)
         self.timeout = timeout
+        # A send (connect, EHLO, STARTTLS, DATA) is bounded by a few timeouts; past this lease its sender died.
+        self.lease = dt.timedelta(seconds=max(120.0, 6 * timeout))
 
     # -- loop -----------------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 2.0) -> None:
-        """Recover rows a crash left in ``sending``, then send due rows until ``stop`` is set."""
-        await asyncio.to_thread(self.recover_stuck)
+        """Send due rows until ``stop`` is set, recovering rows whose sender died on the way."""
         while not stop.is_set():
             try:
+                await asyncio.to_thread(self.recover_stuck)
                 await self.send_due()
             except Exception:  # a database hiccup must not end the sender
                 log.exception("outbox round failed")
@@ -89,18 +95,17 @@ class EmailOutbox:
     async def send_due(self, now: dt.datetime | None = None) -> list[SendOutcome]:
         """Send every email row that is queued and due; returns what happened to each."""
         outcomes: list[SendOutcome] = []
-        for outbox_id in await asyncio.to_thread(self._due_ids, now or utcnow()):
-            outcome = await self.send_one(outbox_id)
-            if outcome is not None:
-                outcomes.append(outcome)
-        return outcomes
+        while True:
+            batch = await asyncio.to_thread(self._claim_due, now or utcnow(), CLAIM_BATCH)
+            for row, inquiry in batch:
+                outcomes.append(await self._send_claimed(row, inquiry))
+            if len(batch) < CLAIM_BATCH:  # drained (a row retried in this pass waits for the next one)
+                return outcomes
 
-    def recover_stuck(self) -> list[int]:
-        """Rows left in ``sending`` by a crash become ``failed`` for staff (see the module docstring)."""
+    def recover_stuck(self, now: dt.datetime | None = None) -> list[int]:
+        """Rows whose sender died while ``sending`` become ``failed`` for staff (see the module docstring)."""
         with session_scope(self.engine) as session:
-            rows = session.exec(
-                select(Outbox).where(Outbox.channel == "email", Outbox.status == OutboxStatus.SENDING)
-            ).all()
+            rows = claims.abandoned(session, channel="email", now=now or utcnow())
             for row in rows:
                 assert row.id is not None
                 actions.record_failed(
@@ -117,7 +122,9 @@ class EmailOutbox:
         claimed = await asyncio.to_thread(self._claim, outbox_id)
         if claimed is None:
             return None
-        row, inquiry = claimed
+        return await self._send_claimed(*claimed)
+
+    async def _send_claimed(self, row: Outbox, inquiry: Inquiry) -> SendOutcome:
         try:
             message = build(
                 self._envelope(row, inquiry),
@@ -140,35 +147,43 @@ class EmailOutbox:
         await asyncio.to_thread(self._record_sent, row.id or 0)
         return SendOutcome(row.id or 0, OutboxStatus.SENT)
 
-    def _due_ids(self, now: dt.datetime) -> list[int]:
-        with Session(self.engine) as session:
-            stmt = (
-                select(Outbox.id)
-                .where(Outbox.channel == "email", Outbox.status == OutboxStatus.QUEUED)
-                .where(or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now))
-                .order_by(col(Outbox.id))
+    def _claim_due(self, now: dt.datetime, limit: int) -> list[tuple[Outbox, Inquiry]]:
+        with session_scope(self.engine) as session:
+            ids = claims.claim_due(
+                session,
+                channel="email",
+                now=now,
+                lease=self.lease,
+                limit=limit,
+                message_id=lambda: new_message_id(self.desk.email),
             )
-            return [i for i in session.exec(stmt).all() if i is not None]
+            session.commit()
+            return [self._loaded(session, i) for i in ids]
 
     def _claim(self, outbox_id: int) -> tuple[Outbox, Inquiry] | None:
         with session_scope(self.engine) as session:
-            row = session.get(Outbox, outbox_id)
-            if row is None or row.status != OutboxStatus.QUEUED:
-                return None
-            message_id = row.message_id or new_message_id(self.desk.email)
-            # Compare-and-set: only one sender can move the row out of "queued".
-            result = session.execute(
-                update(Outbox)
-                .where(and_(col(Outbox.id) == outbox_id, col(Outbox.status) == OutboxStatus.QUEUED))
-                .values(status=OutboxStatus.SENDING, attempts=Outbox.attempts + 1, message_id=message_id)
+            won = claims.claim_one(
+                session,
+                outbox_id=outbox_id,
+                now=utcnow(),
+                lease=self.lease,
+                message_id=lambda: new_message_id(self.desk.email),
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if not won:
                 return None
             session.commit()
-            session.refresh(row)
-            inquiry = session.get(Inquiry, row.inquiry_id)
-            assert inquiry is not None
-            return row, inquiry
+            return self._loaded(session, outbox_id)
+
+    @staticmethod
+    def _loaded(session: Session, outbox_id: int) -> tuple[Outbox, Inquiry]:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None
+        session.refresh(row)
+        inquiry = session.get(Inquiry, row.inquiry_id)
+        assert inquiry is not None
+        session.expunge(row)
+        session.expunge(inquiry)
+        return row, inquiry
 
     def _envelope(self, row: Outbox, inquiry: Inquiry) -> Envelope:
         first = (
@@ -228,9 +243,11 @@ class EmailOutbox:
 
 
 ACK_SUBJECT = "{token} お問い合わせを受け付けました（自動送信）"  # contains ACK_MARK
+ACK_SUBJECT_EN = "{token} We have received your inquiry (automatic reply)"  # contains ACK_MARK_EN
 
 
 ACK_MARK = "お問い合わせを受け付けました（自動送信）"  # in every acknowledgement's subject
+ACK_MARK_EN = "We have received your inquiry (automatic reply)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +266,7 @@ def answers_us(session: Session, message: IncomingMessage) -> bool:
     """Whether a message answers mail we sent (our acknowledgement or reply): it carries our ticket token,
     quotes our acknowledgement's subject, or its In-Reply-To/References names one of our Message-IDs. An
     autoresponder that omits Auto-Submitted is caught here, so it cannot start a loop with us."""
-    if message.ticket_no is not None or ACK_MARK in message.subject:
+    if message.ticket_no is not None or ACK_MARK in message.subject or ACK_MARK_EN in message.subject:
         return True
     if not message.thread_ids:
         return False
@@ -294,11 +311,15 @@ def queue_ack(
     today: dt.date,
     message: IncomingMessage | None = None,
     limits: AckLimits | None = None,
+    language: str | None = None,
 ) -> Outbox | None:
     """Queue the 受付 acknowledgement for a new inquiry: only real inquiries by email/form, only to a
     plausible single address, at most once per inquiry (thread) per day (the dedupe key says so), never to
     mail answering us, to an untrusted sender or past the per-address / per-domain daily limits. A refusal
-    is audited and, where staff should know, flagged on the inquiry."""
+    is audited and, where staff should know, flagged on the inquiry.
+
+    English inquiries get it in English: ``language``, else the language stored on the inquiry (when the
+    store has that column), else Japanese."""
     if inquiry.id is None or inquiry.kind != "inquiry" or inquiry.channel not in ("email", "form"):
         return None
     recipient = clean_address(inquiry.reply_to or inquiry.sender)
@@ -316,17 +337,19 @@ def queue_ack(
         actions.audit(session, action="ack_skipped", actor="system", inquiry_id=inquiry.id, reason=reason)
         return None
     token = ticket_token(inquiry.id)
+    english = (language or getattr(inquiry, "language", None) or "ja") == "en"
     body = render_ack(
         ticket=f"{inquiry.id:06d}",
         name=inquiry.sender_name,
         subject=inquiry.subject,
         desk={
-            "company": desk.company,
-            "desk_name": desk.desk_name,
-            "hours_text": desk.hours_text,
+            "company": (desk.company_en or desk.company) if english else desk.company,
+            "desk_name": (desk.desk_name_en or desk.desk_name) if english else desk.desk_name,
+            "hours_text": (desk.hours_text_en or desk.hours_text) if english else desk.hours_text,
             "phone": desk.phone,
             "email": desk.email,
         },
+        language="en" if english else "ja",
     )
     row = Outbox(
         dedupe_key=key,
@@ -334,7 +357,7 @@ def queue_ack(
         channel="email",
         kind="ack",
         recipient=recipient,
-        subject=ACK_SUBJECT.format(token=token),
+        subject=(ACK_SUBJECT_EN if english else ACK_SUBJECT).format(token=token),
         body=body,
     )
     try:

@@ -96,6 +96,7 @@ class CardData:
     history: Sequence[HistoryLine] = ()
     rejected_reason: str | None = None
     flags: Sequence[str] = ()  # desk.trust flags of the inquiry
+    language: str = "ja"  # of the inquiry and its draft ("ja" | "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,7 @@ def _fields(data: CardData, labels: Mapping[str, str], now: dt.datetime, tz: Zon
     intents = "\n".join(f"{intent_label(i, labels)}（{score:.2f}）" for i, score in data.intents) or "その他"
     received = f"{CHANNEL_LABELS.get(data.channel, data.channel)}\n{when(data.received_at, tz)}"
     received += f"（{age_text(data.received_at, now)}）"
+    received += "\n言語: 英語（返信案も英語）" if data.language == "en" else ""
     sender = bk.escape_mrkdwn(" ".join(p for p in (data.sender_name, f"<{data.sender}>") if p.strip("<>")))
     if data.channel == "slack" and data.sender:
         sender = f"<@{data.sender}>"

@@ -2,7 +2,8 @@
 
 A row is claimed with a conditional UPDATE (queued → sending) so two senders never post the same reply.
 If the process dies after Slack accepted the post but before ``record_sent``, the row stays ``sending``;
-on start-up such rows are failed for staff to check rather than posted again (never twice, never silently).
+once its lease has run out (store/claims.py) it is failed for staff to check rather than posted again (never
+twice, never silently). A row another live process is posting is never touched.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -23,6 +23,7 @@ from bot.slack.blockkit import escape_mrkdwn
 from bot.slack.poster import parse_ref, wait_any
 from bot.slack.staff import slack_error
 from desk import actions
+from store import claims
 from store.db import session_scope
 from store.models import Outbox, OutboxStatus, utcnow
 
@@ -44,6 +45,8 @@ PERMANENT = frozenset(
         "invalid_thread_ts",
     }
 )
+# A chat.postMessage is bounded by the client's timeout; a row still "sending" after this lost its sender.
+LEASE = dt.timedelta(minutes=5)
 STALE_SENDING = "送信中に処理が中断しました。お客さまのスレッドに返信が投稿済みか確認してください。"
 
 
@@ -83,13 +86,9 @@ class SlackOutboxSender:
 
     def _claim(self, outbox_id: int) -> Outbox | None:
         with session_scope(self.engine) as session:
-            result = session.exec(
-                update(Outbox)
-                .where(col(Outbox.id) == outbox_id, col(Outbox.status) == OutboxStatus.QUEUED)
-                .values(status=OutboxStatus.SENDING, attempts=col(Outbox.attempts) + 1)
-            )
-            if result.rowcount != 1:
+            if not claims.claim_one(session, outbox_id=outbox_id, now=utcnow(), lease=LEASE):
                 return None
+            session.commit()
             row = session.get(Outbox, outbox_id)
             if row is not None:
                 session.expunge(row)
@@ -107,12 +106,10 @@ class SlackOutboxSender:
                 session, outbox_id=row.id or 0, error=error, permanent=permanent, next_attempt_at=retry_at
             )
 
-    def recover_stale(self) -> int:
-        """Fail rows left ``sending`` by a crashed process (run once at start-up, before sending)."""
+    def recover_stale(self, now: dt.datetime | None = None) -> int:
+        """Fail rows whose sender died while ``sending`` (lease run out); a live sender's rows are left alone."""
         with session_scope(self.engine) as session:
-            rows = session.exec(
-                select(Outbox).where(Outbox.channel == "slack", Outbox.status == OutboxStatus.SENDING)
-            ).all()
+            rows = claims.abandoned(session, channel="slack", now=now or utcnow())
             for row in rows:
                 actions.record_failed(session, outbox_id=row.id or 0, error=STALE_SENDING, permanent=True)
             return len(rows)
@@ -154,9 +151,9 @@ class SlackOutboxSender:
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
-        await asyncio.to_thread(self.recover_stale)
         while not stop.is_set():
             try:
+                await asyncio.to_thread(self.recover_stale)
                 await self.send_due()
             except Exception:
                 log.exception("slack outbox pass failed")

@@ -81,6 +81,8 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         history=history,
         rejected_reason=draft.rejected_reason if draft else None,
         flags=list(inquiry.flags),
+        # The inquiry's detected language (a column the classifier work adds); Japanese until it exists.
+        language=getattr(inquiry, "language", None) or "ja",
     )
 
 

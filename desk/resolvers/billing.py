@@ -53,7 +53,7 @@ def bill_breakdown(contract: ContractView) -> dict[str, Any] | None:
         "basic_unit_price": contract.basic_unit_price,
         "energy_unit_price": contract.energy_unit_price,
         "components": [
-            {"label": label, "yen": getattr(latest, key)}
+            {"code": key, "label": label, "yen": getattr(latest, key)}
             for key, label in COMPONENT_LABELS.items()
             if key != "island_adjustment" or latest.island_adjustment
         ],
@@ -66,6 +66,7 @@ def bill_breakdown(contract: ContractView) -> dict[str, Any] | None:
         facts["previous"] = {"month": before.month, "total": before.total, "kwh": before.kwh}
         facts["changes"] = [
             {
+                "code": ch.component,  # English replies name the component by its code
                 "label": COMPONENT_LABELS[ch.component],
                 "previous_yen": ch.previous_yen,
                 "current_yen": ch.current_yen,

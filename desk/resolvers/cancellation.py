@@ -94,6 +94,7 @@ def _contract_facts(
         facts["penalty_yen"] = None
         facts["alternatives"] = [
             {
+                "code": str(r),  # English replies word the reason from its code
                 "reason": REASON_LABELS[r],
                 "multiplier": m,
                 "penalty_yen": assess_cancellation(

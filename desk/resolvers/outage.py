@@ -30,6 +30,7 @@ def area_of_case(case: CaseFile) -> Area | None:
 
 def area_facts(found: Area | None) -> dict[str, Any]:
     return {
+        "area_code": found.code if found else None,  # English replies look the English names up by it
         "area_name": found.name if found else None,
         "utility": found.utility if found else None,
         "grid_operator": found.grid_operator if found else None,

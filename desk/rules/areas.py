@@ -24,6 +24,11 @@ class Area:
     grid_operator: str  # 一般送配電事業者, e.g. 東京電力パワーグリッド
     frequency_hz: int  # 50 or 60
     frequency_note: str = ""  # e.g. 中部: 一部地域は50Hz
+    # The same names in English replies (Tokyo, Tokyo Electric Power (TEPCO), TEPCO Power Grid).
+    name_en: str = ""
+    utility_en: str = ""
+    grid_operator_en: str = ""
+    frequency_note_en: str = ""
 
 
 @cache
@@ -37,6 +42,10 @@ def _table() -> dict[str, Area]:
             grid_operator=str(row["grid_operator"]),
             frequency_hz=int(row["frequency_hz"]),
             frequency_note=str(row.get("frequency_note", "")),
+            name_en=str(row["name_en"]),
+            utility_en=str(row["utility_en"]),
+            grid_operator_en=str(row["grid_operator_en"]),
+            frequency_note_en=str(row.get("frequency_note_en", "")),
         )
         for row in rows
     }

@@ -306,6 +306,12 @@ def test_merge_thread_keeps_earlier_intents_when_the_reply_asks_nothing_new() ->
     assert merged.entities == {"date": "2027-03-31", "phone": "0312345678"}
 
 
+def test_merge_thread_drafts_in_the_language_of_the_latest_message() -> None:
+    earlier = [{"intent": "cancellation", "score": 0.9}]
+    reply = Understanding(intents=(IntentScore("other", 0.3),), body="Thank you, noted.", language="en")
+    assert merge_thread(earlier, {}, reply).language == "en"
+
+
 def test_every_draft_is_free_of_template_leftovers(pipeline: Pipeline) -> None:
     from desk.drafting import leftover_problems
 

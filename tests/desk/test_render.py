@@ -68,3 +68,33 @@ def test_html_environment_autoescapes() -> None:
 def test_undefined_variable_fails_loudly() -> None:
     with pytest.raises(jinja2.UndefinedError):
         render_string("金額は{{ c.penalty_yen | yen }}です", c={})
+
+
+def test_english_amounts_put_the_yen_sign_after_the_minus() -> None:
+    from desk.render import jpy, jpy_signed, jpy_unit
+
+    assert jpy(1584000) == "¥1,584,000"
+    assert jpy(-9600) == "−¥9,600"
+    assert jpy_signed(19880) == "+¥19,880" and jpy_signed(-1600) == "−¥1,600" and jpy_signed(0) == "±¥0"
+    assert jpy_unit(Decimal("1650.00")) == "¥1,650" and jpy_unit(Decimal("-1.20")) == "−¥1.2"
+    with pytest.raises(ValueError):
+        jpy(None)
+
+
+def test_english_dates_are_day_month_year_with_the_weekday_spelled_out() -> None:
+    from desk.render import edate, emonth
+
+    assert edate(dt.date(2027, 3, 31)) == "Wednesday, 31 March 2027"
+    assert edate(dt.date(2027, 3, 31), False) == "31 March 2027"
+    assert emonth(dt.date(2026, 5, 1)) == "May 2026"
+
+
+def test_english_code_labels_and_kilowatts() -> None:
+    from desk.render import en, kw_en
+
+    assert render_string("{{ 'debit' | en }} / {{ 'kyogi' | en }}") == (
+        "direct debit / negotiated contract (kyogi-sei)"
+    )
+    assert kw_en(Decimal("33.25")) == "33.3 kW"
+    with pytest.raises(ValueError):
+        en("cheque")

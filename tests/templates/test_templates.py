@@ -18,13 +18,19 @@ def test_there_is_one_template_per_intent() -> None:
     assert names == set(INTENT_IDS)
 
 
+def test_there_is_one_english_template_per_intent() -> None:
+    names = {p.stem for p in (TEMPLATES_DIR / "en" / "intents").glob("*.j2")}
+    assert names == set(INTENT_IDS)
+
+
 @pytest.mark.parametrize("intent", INTENT_IDS)
 @pytest.mark.parametrize("verified", [True, False])
-def test_intent_template_renders_from_resolver_facts(intent: str, verified: bool) -> None:
+@pytest.mark.parametrize("prefix", ["", "en/"], ids=["ja", "en"])
+def test_intent_template_renders_from_resolver_facts(intent: str, verified: bool, prefix: str) -> None:
     c = case(intent, verified=verified, entities={"date": "2026-09-30"})
     r = resolve(intent, c, knowledge())
     text = render(
-        f"intents/{intent}.j2",
+        f"{prefix}intents/{intent}.j2",
         f=r.facts,
         c=r.contract,
         k=None,
@@ -37,13 +43,14 @@ def test_intent_template_renders_from_resolver_facts(intent: str, verified: bool
 
 
 @pytest.mark.parametrize("intent", ["cancellation", "bill_inquiry", "payment_due_date", "contract_power"])
-def test_template_fails_loudly_when_a_contract_fact_is_missing(intent: str) -> None:
+@pytest.mark.parametrize("prefix", ["", "en/"], ids=["ja", "en"])
+def test_template_fails_loudly_when_a_contract_fact_is_missing(intent: str, prefix: str) -> None:
     r = resolve(intent, case(intent, entities={"date": "2027-03-31"}), knowledge())
     assert r.contract is not None
     broken = {k: v for k, v in r.contract.items() if k != "contract_no"}
     with pytest.raises(jinja2.UndefinedError):
         render(
-            f"intents/{intent}.j2",
+            f"{prefix}intents/{intent}.j2",
             f=r.facts,
             c=broken,
             k=None,
@@ -60,10 +67,12 @@ def test_every_template_parses() -> None:
         env.parse(path.read_text(encoding="utf-8"))
 
 
-def test_layout_requires_the_desk_signature_fields() -> None:
+@pytest.mark.parametrize("layout", ["layout.j2", "en/layout.j2"])
+def test_layout_requires_the_desk_signature_fields(layout: str) -> None:
     with pytest.raises(jinja2.UndefinedError):
         render(
-            "layout.j2",
+            layout,
+            dear="",
             addressee=[],
             sections=[],
             missing=[],

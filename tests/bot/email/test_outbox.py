@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -29,12 +31,18 @@ def outbox(engine: Engine, smtp: SmtpSink, **overrides: object) -> EmailOutbox:
     return EmailOutbox(engine=engine, smtp=settings, desk=DESK, timeout=5)
 
 
-def approved_reply(engine: Engine, *, body: str = BODY, reply_to: str = "yamada@example.com") -> int:
+def approved_reply(
+    engine: Engine,
+    *,
+    body: str = BODY,
+    reply_to: str = "yamada@example.com",
+    external_id: str = "<q1@example.com>",
+) -> int:
     """An email inquiry with a pending draft, approved through the lead's ``desk.actions.approve``."""
     with session_scope(engine) as s:
         inquiry = Inquiry(
             channel="email",
-            external_id="<q1@example.com>",
+            external_id=external_id,
             sender="yamada@example.com",
             sender_kind="customer_email",
             reply_to=reply_to,
@@ -133,11 +141,34 @@ async def test_row_left_in_sending_by_a_crash_goes_to_staff_not_to_smtp_again(
     sender = outbox(engine, smtp_server)
     claimed = sender._claim(oid)  # the process died after the claim (and maybe after SMTP's 250)
     assert claimed is not None
-    assert sender.recover_stuck() == [oid]
+    past_lease = dt.datetime.now(dt.UTC) + sender.lease + dt.timedelta(seconds=1)
+    assert sender.recover_stuck(now=past_lease) == [oid]
     assert await sender.send_due(now=LATER) == []
     row = row_of(engine, oid)
     assert row.status == "failed" and row.last_error == UNKNOWN_OUTCOME.format(mid=row.message_id)
     assert smtp_server.messages == []
+
+
+async def test_a_row_another_live_process_is_sending_is_never_recovered(
+    engine: Engine, smtp_server: SmtpSink
+) -> None:
+    oid = approved_reply(engine)
+    other_process = outbox(engine, smtp_server)
+    assert other_process._claim(oid) is not None  # still inside its lease: that sender is alive
+    starting_up = outbox(engine, smtp_server)
+    assert starting_up.recover_stuck() == []
+    assert await starting_up.send_due(now=LATER) == []  # and it does not send it a second time
+    assert row_of(engine, oid).status == "sending"
+    assert smtp_server.messages == []
+
+
+async def test_two_senders_on_one_database_send_every_row_once(engine: Engine, smtp_server: SmtpSink) -> None:
+    ids = [approved_reply(engine, external_id=f"<q{n}@example.com>") for n in range(12)]
+    first, second = outbox(engine, smtp_server), outbox(engine, smtp_server)
+    outcomes = await asyncio.gather(first.send_due(now=LATER), second.send_due(now=LATER))
+    sent = sorted(o.outbox_id for batch in outcomes for o in batch if o.status == "sent")
+    assert sent == sorted(ids)
+    assert len(smtp_server.messages) == len(ids)
 
 
 async def test_recipient_with_newline_is_refused_without_contacting_smtp(
@@ -175,6 +206,20 @@ def test_ack_is_queued_once_per_inquiry_and_day_with_ticket_and_hours(engine: En
         assert queue_ack(s, inquiry=inquiry, desk=DESK, today=today + dt.timedelta(days=1)) is not None
         assert f"受付番号：{inquiry.id:06d}" in first.body and DESK.hours_text in first.body
         assert first.subject.startswith(f"[#{inquiry.id:06d}]") and first.kind == "ack"
+
+
+def test_ack_for_an_english_inquiry_is_in_english_with_the_desks_english_names(engine: Engine) -> None:
+    approved_reply(engine)
+    with session_scope(engine) as s:
+        inquiry = s.exec(select(Inquiry)).one()
+        inquiry.sender_name, inquiry.subject = "John Smith", "Cannot log in"
+        row = queue_ack(s, inquiry=inquiry, desk=DESK, today=dt.date(2026, 6, 1), language="en")
+        assert row is not None
+        assert row.subject == f"[#{inquiry.id:06d}] We have received your inquiry (automatic reply)"
+        assert row.body.startswith("Dear John Smith,\n")
+        assert f"Reference number: {inquiry.id:06d}" in row.body
+        assert DESK.hours_text_en in row.body and DESK.company_en in row.body
+        assert not re.search(r"[\u3040-\u30ff]", row.body)  # no kana: nothing of the Japanese template
 
 
 async def test_ack_carries_auto_submitted_and_threading(engine: Engine, smtp_server: SmtpSink) -> None:

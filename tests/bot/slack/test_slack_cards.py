@@ -63,6 +63,12 @@ def test_unverified_sender_is_clearly_marked() -> None:
     assert "特定できませんでした" in text
 
 
+def test_card_says_when_the_inquiry_and_its_draft_are_in_english() -> None:
+    english = all_text(card(data(language="en")).blocks)
+    assert "言語: 英語（返信案も英語）" in english
+    assert "言語" not in all_text(card(data()).blocks)
+
+
 def test_pending_card_has_the_five_controls_and_approve_asks_for_confirmation() -> None:
     actions = [b for b in card(data()).blocks if b["type"] == "actions"]
     assert len(actions) == 1

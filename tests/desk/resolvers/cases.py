@@ -33,6 +33,9 @@ DESK = DeskInfo(
     hours_text="平日 9:00～12:00／13:00～17:00",
     email="support@desk.example.jp",
     portal_url="https://www.egmkt.co.jp/",
+    company_en="Evergreen Marketing Co., Ltd.",
+    desk_name_en="Customer Support Desk",
+    hours_text_en="Weekdays 9:00–12:00 and 13:00–17:00 JST",
 )
 
 
