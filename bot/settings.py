@@ -81,6 +81,9 @@ class SmtpSettings(BaseModel):
     charset: Literal["utf-8", "iso-2022-jp"] = "utf-8"
     max_attempts: int = 8
     acknowledge: bool = False  # send an immediate 受付 acknowledgement
+    # A sender holds a claimed row this long; a row still "sending" after it lost its sender (a killed
+    # process) and goes to staff as "sent or not: check". Keep it well above one SMTP exchange.
+    lease_seconds: float = Field(default=180.0, ge=1.0)
 
 
 class LimitSettings(BaseModel):

@@ -36,7 +36,7 @@ def over_limit(
 
     Counts the sender's inquiries created in the window, this one included (``before_id`` excludes later
     ones, so a re-run gives the same answer)."""
-    if not sender:
+    if not sender or (limits.per_sender <= 0 and limits.per_domain <= 0):
         return None
     since = now - limits.window
     minutes = int(limits.window.total_seconds() // 60)

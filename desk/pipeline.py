@@ -175,6 +175,9 @@ class Pipeline:
         self.tz = ZoneInfo(tz)
         self._domains: trust.DomainWatch | None = None
         self._domains_at = 0.0
+        # Inquiries this process is drafting right now (worker threads): a redelivered message of one of
+        # them is a duplicate, not an unfinished inquiry. Other processes are told by a row lock (``_hold``).
+        self._drafting: set[int] = set()
 
     # -- loading the (slow to build) knowledge once ------------------------------------------------------
     @property
@@ -211,6 +214,10 @@ class Pipeline:
         with self.engine.connect() as conn, session_scope(conn) as session:
             seen = _find_message(session, message.channel, message.external_id)
             if seen is not None:
+                if seen not in self._drafting and _unfinished(
+                    session, seen
+                ):  # its processor died after storing it
+                    return self._finish(session, seen, message)
                 return self._result(session, seen, created=False, attached=False)
             parent, foreign_thread = self._thread_parent(session, message)
             try:
@@ -225,6 +232,8 @@ class Pipeline:
                 return ProcessResult(inquiry.id, None, created=True, attached=attached, kind=inquiry.kind)
             if not attached and self._hold_if_over_limit(session, inquiry, message):
                 return ProcessResult(inquiry.id, None, created=True, attached=False, kind=inquiry.kind)
+            _hold(session, inquiry.id)
+            self._drafting.add(inquiry.id)
             try:
                 draft_id = self._understand_and_draft(session, inquiry, message, attached=attached)
             except Exception as exc:  # the message is kept; staff see what went wrong
@@ -232,7 +241,27 @@ class Pipeline:
                 log.exception("pipeline failed for inquiry %s", inquiry.id)
                 self._mark_failed(session, inquiry.id, exc)
                 return self._result(session, inquiry.id, created=True, attached=attached)
+            finally:
+                self._drafting.discard(inquiry.id)
             return ProcessResult(inquiry.id, draft_id, created=True, attached=attached, kind=inquiry.kind)
+
+    def _finish(self, session: Session, inquiry_id: int, message: IncomingMessage) -> ProcessResult:
+        """Draft an inquiry whose message was stored but whose drafting never finished (a killed process).
+
+        The message comes back because nothing acknowledged it (the IMAP reader that took over reads it
+        again; Slack retries the event), and ``_unfinished`` holds the inquiry's row while this runs.
+        """
+        inquiry = actions.get_inquiry(session, inquiry_id)
+        attached = inquiry.external_id != message.external_id
+        log.info("drafting inquiry %s, left unfinished by a stopped process", inquiry_id)
+        try:
+            draft_id = self._understand_and_draft(session, _Stored.of(inquiry), message, attached=attached)
+        except Exception as exc:
+            session.rollback()
+            log.exception("pipeline failed for inquiry %s", inquiry_id)
+            self._mark_failed(session, inquiry_id, exc)
+            return self._result(session, inquiry_id, created=False, attached=attached)
+        return ProcessResult(inquiry_id, draft_id, created=False, attached=attached, kind=inquiry.kind)
 
     def redraft_sync(self, *, inquiry_id: int, intents: Sequence[str], actor: str) -> int:
         unknown = [i for i in intents if i not in self.knowledge.intents]
@@ -696,6 +725,24 @@ def _squash(text: str) -> str:
 def _facilities_mentioned(contracts: Sequence[ContractView], text: str) -> tuple[ContractView, ...]:
     body = _squash(text)
     return tuple(c for c in contracts if c.facility_name and _squash(c.facility_name) in body)
+
+
+def _hold(session: Session, inquiry_id: int) -> None:
+    """Lock the inquiry's row while it is drafted, so another process can tell "being drafted" from
+    "its drafter died" (``_unfinished``). SQLite has one writer at a time and no row locks."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(
+            select(_INQUIRY.c.id).where(_INQUIRY.c.id == inquiry_id).with_for_update()
+        )
+
+
+def _unfinished(session: Session, inquiry_id: int) -> bool:
+    """Whether a stored inquiry is still waiting for the drafting its first processor never finished."""
+    stmt = select(_INQUIRY.c.status, _INQUIRY.c.kind).where(_INQUIRY.c.id == inquiry_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)  # locked: another process is drafting it right now
+    row = session.connection().execute(stmt).first()
+    return row is not None and row.kind == InquiryKind.INQUIRY and row.status == InquiryStatus.RECEIVED
 
 
 def _find_message(session: Session, channel: str, external_id: str) -> int | None:

@@ -136,6 +136,13 @@ def split_domain(domain: str) -> tuple[str, str]:
     return label, suffix
 
 
+def _tail(name: str) -> str:
+    """The last three characters of a name's first DNS label ("hokuto-foods.example" → "ods"): the last
+    three of the whole name would be shared by every "<company>.example" and index nothing."""
+    first = name.split(".", 1)[0]
+    return first[-3:] if len(first) >= 6 else name[-3:]
+
+
 class DomainWatch:
     """The registered contacts' domains, and whether another domain imitates one of them.
 
@@ -147,8 +154,8 @@ class DomainWatch:
     * its name is one edit away (an extra, missing, changed or two swapped characters; OSA distance 1) from a
       registered name of at least 4 characters.
 
-    One edit leaves either the first or the last three characters of a name of 8 or more intact, so the
-    candidates come from two small indexes (first three, last three) instead of a scan of every domain;
+    One edit leaves either the first three characters or the last three of the first label of a name of 8 or
+    more intact, so the candidates come from two small indexes instead of a scan of every domain;
     names of up to 8 characters are also kept by length and first / last character (one edit keeps one).
     """
 
@@ -168,7 +175,7 @@ class DomainWatch:
             self._by_label[label].append(org)
             if len(label) >= 8:
                 self._head[label[:3]].append(label)
-                self._tail[label[-3:]].append(label)
+                self._tail[_tail(label)].append(label)
             if len(label) <= 8:  # one edit keeps the first or the last character
                 self._short[(len(label), "^" + label[0])].append(label)
                 self._short[(len(label), label[-1] + "$")].append(label)
@@ -190,7 +197,7 @@ class DomainWatch:
             return None  # very short names are one edit from many unrelated ones
         candidates: set[str] = set()
         if len(label) >= 8:
-            candidates.update(self._head.get(label[:3], ()), self._tail.get(label[-3:], ()))
+            candidates.update(self._head.get(label[:3], ()), self._tail.get(_tail(label), ()))
         if len(label) <= 9:
             for n in (len(label) - 1, len(label), len(label) + 1):
                 candidates.update(self._short.get((n, "^" + label[0]), ()))

@@ -49,7 +49,9 @@ from store.models import Inquiry, Outbox, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 20  # rows one sender takes at a time; others (other processes) take the next ones
+# One row per claim: the lease starts when that row's send starts (a batch would age its last rows' leases
+# while the first ones are sent); other processes take the next rows meanwhile.
+CLAIM_BATCH = 1
 UNKNOWN_OUTCOME = (
     "送信済みか不明です（送信処理中に停止しました）。お客さまに届いているか確認してください: {mid}"
 )
@@ -78,7 +80,7 @@ class EmailOutbox:
         self.backoff = backoff or Backoff(base=30.0, max_delay=3600.0)
         self.timeout = timeout
         # A send (connect, EHLO, STARTTLS, DATA) is bounded by a few timeouts; past this lease its sender died.
-        self.lease = dt.timedelta(seconds=max(120.0, 6 * timeout))
+        self.lease = dt.timedelta(seconds=smtp.lease_seconds)
 
     # -- loop -----------------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 2.0) -> None:

@@ -435,3 +435,23 @@ def test_another_registered_contact_of_the_same_verified_customer_joins_the_thre
     joined = _inquiry(pipeline, first.inquiry_id)
     # Verified by the colleague's own registered address, so the answer goes to that address.
     assert joined.identity_verified and joined.reply_to == colleague
+
+
+def test_a_message_whose_processor_died_after_storing_it_is_drafted_when_it_comes_back(
+    pipeline: Pipeline,
+) -> None:
+    import asyncio
+
+    from store.db import session_scope
+
+    message = _email("パスワードを忘れました。再設定の方法を教えてください。", sender=STRANGER)
+    # The first processor stored the message (first commit) and was killed before drafting it.
+    with session_scope(pipeline.engine) as session:
+        stored, _attached = pipeline._store(session, message, None)
+    assert _inquiry(pipeline, stored.id).status == InquiryStatus.RECEIVED
+    # Nothing acknowledged the message, so it is delivered again (IMAP re-read, Slack retry).
+    result = asyncio.run(pipeline.process(message))
+    assert result.inquiry_id == stored.id and not result.created and result.draft_id is not None
+    assert _inquiry(pipeline, stored.id).status == InquiryStatus.DRAFTED
+    again = asyncio.run(pipeline.process(message))  # and a third delivery changes nothing
+    assert again.draft_id == result.draft_id and len(_drafts(pipeline, stored.id)) == 1
