@@ -123,6 +123,7 @@ class Runtime:
         return [
             ("slack", self.slack_enabled, self._slack),
             ("slack_cards", self.slack_enabled, self._slack_cards),
+            ("slack_incidents", self.slack_enabled, self._slack_incidents),
             ("slack_outbox", self.slack_enabled, self._slack_outbox),
             ("slack_digest", self.slack_enabled and bool(self.settings.slack.managers_channel), self._digest),
             ("email_intake", self.imap_enabled, self._email_intake),
@@ -183,7 +184,7 @@ class Runtime:
     async def _slack_http(self) -> None:
         runner = web.AppRunner(self.desk.app.web_app(path="/slack/events"), access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", self.settings.slack.http_port).start()
+        await web.TCPSite(runner, self.settings.slack.http_host, self.settings.slack.http_port).start()
         self.health.set("slack", RUNNING, f"http:{runner.addresses[0][1]}")
         try:
             await self.stop_event.wait()
@@ -204,6 +205,10 @@ class Runtime:
     async def _slack_cards(self) -> None:
         self.health.set("slack_cards", RUNNING)
         await self.desk.poster.run(self.stop_event)
+
+    async def _slack_incidents(self) -> None:
+        self.health.set("slack_incidents", RUNNING)
+        await self.desk.incidents.run(self.stop_event)
 
     async def _slack_outbox(self) -> None:
         self.health.set("slack_outbox", RUNNING)
@@ -261,11 +266,9 @@ class Runtime:
         if self.desk is None or not result.created:
             return result
         if result.attached:  # the customer wrote again in a thread that already has a card
-            await self.desk.poster.refresh(result.inquiry_id)
-            await self.desk.poster.note(
-                result.inquiry_id, "💬 お客さまから追加のメールが届きました。返信案を更新しました。"
-            )
+            await self.desk.after_process(result, via="email")
         self.desk.poster.wake()
+        self.desk.incidents.wake()
         return result
 
     async def _email_intake(self) -> None:

@@ -125,6 +125,25 @@ class SlackSettings(BaseModel):
     digest_weekday: int = 0  # Monday
     digest_time: dt.time = dt.time(9, 0)
     http_port: int = 3000
+    # Where the HTTP-mode server listens. Loopback by default: Slack reaches it through the reverse proxy or
+    # tunnel that terminates TLS. Set "0.0.0.0" only when this process itself faces the internet.
+    http_host: str = "127.0.0.1"
+    # What staff writing in a customer's Slack thread mean: "note" (an internal note on the inquiry) or
+    # "reply" (the same, and the bot offers to record it as the answer after a confirmation).
+    staff_thread_reply: Literal["note", "reply"] = "note"
+    # A reminder is posted (to the assignee, in business hours) this many business minutes before an
+    # inquiry's reply deadline (desk.sla_target_business_hours after it arrived).
+    sla_reminder_minutes: float = 60.0
+    # `/madoguchi bulk` offers pending drafts for approval together only when the intent is at least this sure.
+    bulk_min_score: float = 0.9
+
+
+class IncidentSettings(BaseModel):
+    """Outage incidents (desk/incidents.py): reports of one grid area this close together, from at least this
+    many different customers, are grouped for one approval (``MADOGUCHI_INCIDENTS__WINDOW_MINUTES``)."""
+
+    window_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    min_customers: int = Field(default=2, ge=2)
 
 
 class Settings(BaseSettings):
@@ -151,6 +170,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
 
     def desk_hours(self) -> DeskHours:
         """The desk's opening windows in its time zone, as the business-hours arithmetic takes them."""

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
 from desk.drafting import DeskInfo
+from desk.incidents import IncidentRules
 from desk.limits import Limits
 from desk.pipeline import Pipeline
 
@@ -47,4 +48,13 @@ def build_pipeline(settings: Settings, engine: Engine) -> Pipeline:
         understander=understander,
         tz=settings.timezone,
         limits=limits,
+        incident_rules=incident_rules(settings),
+    )
+
+
+def incident_rules(settings: Settings) -> IncidentRules:
+    """How outage reports are grouped into incidents (``[incidents]`` in madoguchi.toml)."""
+    return IncidentRules(
+        window=dt.timedelta(minutes=settings.incidents.window_minutes),
+        min_customers=settings.incidents.min_customers,
     )

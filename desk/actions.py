@@ -23,6 +23,7 @@ from store.models import (
     Draft,
     DraftStatus,
     Inquiry,
+    InquiryMessage,
     InquiryStatus,
     Outbox,
     OutboxStatus,
@@ -43,6 +44,7 @@ _STATUS_JA = {
     DraftStatus.SENT: "送信済み",
     DraftStatus.REJECTED: "却下済み",
     DraftStatus.SUPERSEDED: "再作成により置き換え済み",
+    DraftStatus.MERGED: "障害の一括返信に置き換え済み",
 }
 
 # A plain Core statement on the session's connection: compiled once, no ORM bookkeeping per event.
@@ -245,6 +247,32 @@ def assign(session: Session, *, inquiry_id: int, actor: str, assignee: str) -> I
     return inquiry
 
 
+def unassign(session: Session, *, inquiry_id: int, actor: str) -> Inquiry:
+    """Nobody is in charge any more (the inquiry goes back to the shared queue)."""
+    inquiry = get_inquiry(session, inquiry_id)
+    if inquiry.assignee is None:
+        raise InputError("この問い合わせには担当者がいません。操作は行いませんでした。")
+    previous = inquiry.assignee
+    inquiry.assignee = None
+    session.add(inquiry)
+    audit(session, action="unassigned", actor=actor, inquiry_id=inquiry.id, previous=previous)
+    return inquiry
+
+
+def assigned_to(session: Session, *, assignee: str, limit: int = 50) -> Sequence[Inquiry]:
+    """Open inquiries in someone's charge, oldest first ("my queue")."""
+    stmt = (
+        select(Inquiry)
+        .where(
+            Inquiry.assignee == assignee,
+            col(Inquiry.status).in_([InquiryStatus.RECEIVED, InquiryStatus.DRAFTED, InquiryStatus.FAILED]),
+        )
+        .order_by(col(Inquiry.received_at))
+        .limit(limit)
+    )
+    return session.exec(stmt).all()
+
+
 def supersede_pending(session: Session, *, inquiry_id: int) -> list[int]:
     """Mark every pending draft of an inquiry superseded (before a re-draft); returns their ids."""
     drafts = session.exec(
@@ -327,3 +355,191 @@ def pending_inquiries(session: Session, *, limit: int = 50) -> Sequence[Inquiry]
         .limit(limit)
     )
     return session.exec(stmt).all()
+
+
+# -- staff writing in a customer's own thread (a Slack Connect channel) ------------------------------------
+NOTE_SHOWN_CHARS = 500  # of a staff note, kept in the audit detail the card shows
+
+
+def inquiry_of_message(session: Session, *, channel: str, external_id: str) -> int | None:
+    """The inquiry a stored message belongs to (e.g. the thread a staff member wrote in)."""
+    stmt = select(InquiryMessage.inquiry_id).where(
+        InquiryMessage.channel == channel, InquiryMessage.external_id == external_id
+    )
+    return session.exec(stmt).first()
+
+
+def record_staff_note(
+    session: Session,
+    *,
+    inquiry_id: int,
+    actor: str,
+    channel: str,
+    external_id: str,
+    thread_key: str,
+    text: str,
+    at: dt.datetime,
+) -> bool:
+    """Staff wrote in the customer's thread: an internal note on the inquiry, never the customer speaking.
+
+    The message is kept (direction "out": the desk spoke) and audited; the draft is left as it is. Returns
+    False when this message was recorded before (a redelivery)."""
+    get_inquiry(session, inquiry_id)
+    if inquiry_of_message(session, channel=channel, external_id=external_id) is not None:
+        return False
+    session.add(
+        InquiryMessage(
+            inquiry_id=inquiry_id,
+            channel=channel,
+            external_id=external_id,
+            thread_key=thread_key,
+            direction="out",
+            sender=actor,
+            received_at=at,
+            text=text,
+        )
+    )
+    audit(
+        session,
+        action="staff_note",
+        actor=actor,
+        inquiry_id=inquiry_id,
+        external_id=external_id,
+        text=text[:NOTE_SHOWN_CHARS],
+    )
+    return True
+
+
+def record_staff_reply(session: Session, *, inquiry_id: int, actor: str, external_id: str) -> Inquiry:
+    """Staff confirmed that what they wrote in the customer's thread is the answer.
+
+    Nothing is sent (the customer already read it): the pending draft is set aside, the inquiry is answered.
+    Refused when a reply is already queued or sent, so the customer never gets two answers."""
+    inquiry = get_inquiry(session, inquiry_id)
+    if inquiry.status == InquiryStatus.APPROVED:
+        raise AlreadyHandled("承認済みの返信が送信待ちです。回答としての記録は行いませんでした。")
+    if inquiry.status == InquiryStatus.ANSWERED:
+        raise AlreadyHandled("このお問い合わせはすでに回答済みです。操作は行いませんでした。")
+    note = inquiry_of_message(session, channel=inquiry.channel, external_id=external_id)
+    if note != inquiry_id:
+        raise NotFound("記録するスレッドの書き込みが見つかりません。")
+    superseded = supersede_pending(session, inquiry_id=inquiry_id)
+    now = utcnow()
+    inquiry.status = InquiryStatus.ANSWERED
+    inquiry.resolved_at = now
+    inquiry.first_response_at = inquiry.first_response_at or now
+    session.add(inquiry)
+    audit(
+        session,
+        action="staff_replied",
+        actor=actor,
+        inquiry_id=inquiry_id,
+        draft_id=superseded[0] if superseded else None,
+        external_id=external_id,
+    )
+    return inquiry
+
+
+# -- bulk approval of low-risk drafts --------------------------------------------------------------------
+RISKY_FLAGS = frozenset({"identity_unverified", "unknown_identifier", "foreign_thread", "send_failed"})
+
+
+def low_risk_problem(inquiry: Inquiry, draft: Draft, *, min_score: float) -> str | None:
+    """Why a pending draft may not be approved in bulk (None when it may).
+
+    Low risk means: the sender is verified, the text carries no contract data (a procedure or FAQ answer),
+    nothing is missing, the bot left no remark for staff, it is not urgent, and the intent is certain."""
+    if draft.status != DraftStatus.PENDING or inquiry.status != InquiryStatus.DRAFTED:
+        return "すでに処理済み"
+    if not inquiry.identity_verified:
+        return "本人確認未了"
+    if inquiry.urgent:
+        return "緊急"
+    if draft.source_digest:
+        return "契約データを含む"
+    if draft.missing:
+        return "不足している情報あり"
+    if draft.notes:
+        return "担当者向けメモあり"
+    if RISKY_FLAGS.intersection(inquiry.flags):
+        return "要確認の印あり"
+    score = max((float(i.get("score", 0.0)) for i in inquiry.intents), default=0.0)
+    if score < min_score:
+        return "区分の確度が低い"
+    return None
+
+
+def low_risk_pending(session: Session, *, min_score: float, limit: int = 20) -> list[tuple[Inquiry, Draft]]:
+    """Pending drafts that may be approved together, oldest inquiry first."""
+    stmt = (
+        select(Inquiry, Draft)
+        .join(Draft, col(Draft.inquiry_id) == col(Inquiry.id))
+        .where(Inquiry.status == InquiryStatus.DRAFTED, Draft.status == DraftStatus.PENDING)
+        .order_by(col(Inquiry.received_at))
+        .limit(500)
+    )
+    found = [
+        (inquiry, draft)
+        for inquiry, draft in session.exec(stmt).all()
+        if low_risk_problem(inquiry, draft, min_score=min_score) is None
+    ]
+    return found[:limit]
+
+
+def approve_low_risk(
+    session: Session, *, draft_id: int, actor: str, min_score: float, digest_now: DigestNow | None = None
+) -> Outbox:
+    """Approve one draft of a bulk approval, after checking again that it is still low risk."""
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound(f"下書き {draft_id} は見つかりません。")
+    problem = low_risk_problem(get_inquiry(session, draft.inquiry_id), draft, min_score=min_score)
+    if problem is not None:
+        raise AlreadyHandled(f"一括承認の対象外です（{problem}）。")
+    return approve(session, draft_id=draft_id, actor=actor, digest_now=digest_now)
+
+
+# -- waiting for the customer, snoozing ------------------------------------------------------------------
+WAITING = "waiting_customer"
+
+
+def set_waiting(session: Session, *, inquiry_id: int, actor: str, waiting: bool) -> Inquiry:
+    """Mark (or unmark) an inquiry as waiting for the customer's answer: no reminders meanwhile. The
+    customer writing again ends it (desk.pipeline)."""
+    inquiry = get_inquiry(session, inquiry_id)
+    if waiting == (WAITING in inquiry.flags):
+        state = "お客さまの返答待ちです" if waiting else "お客さまの返答待ちではありません"
+        raise InputError(f"この問い合わせはすでに{state}。操作は行いませんでした。")
+    inquiry.flags = [*inquiry.flags, WAITING] if waiting else [f for f in inquiry.flags if f != WAITING]
+    session.add(inquiry)
+    audit(session, action="waiting" if waiting else "waiting_ended", actor=actor, inquiry_id=inquiry_id)
+    return inquiry
+
+
+def snooze(session: Session, *, inquiry_id: int, actor: str, until: dt.datetime | None) -> Inquiry:
+    """Put an inquiry aside until ``until`` (None: wake it now)."""
+    inquiry = get_inquiry(session, inquiry_id)
+    if until is None and inquiry.snoozed_until is None:
+        raise InputError("この問い合わせはスヌーズしていません。操作は行いませんでした。")
+    inquiry.snoozed_until = until
+    session.add(inquiry)
+    audit(
+        session,
+        action="snoozed" if until else "snooze_ended",
+        actor=actor,
+        inquiry_id=inquiry_id,
+        until=until.isoformat() if until else None,
+    )
+    return inquiry
+
+
+def wake_snoozed(session: Session, *, now: dt.datetime) -> list[tuple[int, str | None]]:
+    """End every snooze whose time has come; returns (inquiry id, assignee) of each."""
+    stmt = select(Inquiry).where(col(Inquiry.snoozed_until).is_not(None), col(Inquiry.snoozed_until) <= now)
+    woken = []
+    for inquiry in session.exec(stmt).all():
+        inquiry.snoozed_until = None
+        session.add(inquiry)
+        audit(session, action="snooze_ended", actor="system", inquiry_id=inquiry.id)
+        woken.append((inquiry.id or 0, inquiry.assignee))
+    return woken

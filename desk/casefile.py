@@ -95,6 +95,8 @@ class CaseFile:
     unknown_ids: tuple[str, ...] = ()  # identifiers in the text the store does not know
     form: dict[str, str] | None = None
     notes: tuple[str, ...] = field(default=())  # look-up remarks for staff (Japanese)
+    follow_up: bool = False  # the message joined an earlier inquiry of the same thread
+    staff: bool = False  # a staff member asks (on a customer's behalf): an internal answer, not a letter
 
     @property
     def contract(self) -> ContractView | None:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from desk import english
+from desk.answers import Answer, answer_questions, closing_hour
 from desk.casefile import CaseFile
 from desk.errors import IdentityError, InputError
 from desk.render import render, slack_escape, tidy
@@ -130,20 +131,41 @@ _COMPANY_MARKERS = (
 )
 
 
+# Display names that name nobody: a form's or mail client's placeholder is not a 宛名.
+_PLACEHOLDER_NAMES = frozenset(
+    {"問い合わせ者", "お問い合わせ者", "お客様", "お客さま", "ご担当者", "担当者", "名無し"}
+)
+
+
+def _real_name(name: str) -> str:
+    name = name.strip()
+    return "" if name in _PLACEHOLDER_NAMES or "@" in name else name
+
+
 def _addressee(case: CaseFile) -> list[str]:
-    """The 宛名 lines: company + person 様, company 御中, person 様, or お客さま."""
-    form_name = (case.form or {}).get("お名前", "").strip()
-    person = case.sender_name.strip() or form_name
+    """The 宛名 lines: company + person 様, company 御中, person 様, or お客さま.
+
+    The store's customer name comes first for a verified sender; otherwise the company and person the
+    message is signed with (signature or self-introduction), then the form's お名前 or the display name."""
+    said = case.understanding.said
+    form_name = _real_name((case.form or {}).get("お名前", ""))
+    signed_person = said.get("signer_name", "")
+    person = _real_name(case.sender_name) or form_name or signed_person
     if case.verified and case.customer is not None:
         person = person or case.customer.contact_person.strip()
         company = case.customer.name.strip()
         if person and person != company:
             return [company, f"{person} 様"]
         return [f"{company} 御中"]
+    company = said.get("signer_company", "")
+    if company and person and person != company and not any(m in person for m in _COMPANY_MARKERS):
+        return [company, f"{person} 様"]
     if person:
         if any(marker in person for marker in _COMPANY_MARKERS):
             return [f"{person} 御中"]
         return [f"{person} 様"]
+    if company:
+        return [f"{company} 御中"]
     return ["お客さま"]
 
 
@@ -155,20 +177,45 @@ _COMPANY_MARKERS_EN = re.compile(
 
 
 def _addressee_en(case: CaseFile) -> tuple[list[str], str]:
-    """English: the lines above the salutation (the company) and whom "Dear …," names."""
-    form_name = (case.form or {}).get("お名前", "").strip()
-    person = case.sender_name.strip() or form_name
+    """English: the lines above the salutation (the company) and whom "Dear …," names. Unverified, the
+    signature's company and person come before the display name (which is often a placeholder)."""
+    said = case.understanding.said
+    form_name = _real_name((case.form or {}).get("お名前", ""))
+    person = _real_name(case.sender_name) or form_name or said.get("signer_name", "")
     if case.verified and case.customer is not None:
         person = person or case.customer.contact_person.strip()
         company = case.customer.name.strip()
         if person and person != company:
             return [company], person
         return [company], "Sir or Madam"
+    signed_company = said.get("signer_company", "")
+    if signed_company and person and person != signed_company:
+        return [signed_company], person
     if person:
         if any(marker in person for marker in _COMPANY_MARKERS) or _COMPANY_MARKERS_EN.search(person):
             return [person], "Sir or Madam"
         return [], person
-    return [], "Sir or Madam"
+    return ([signed_company] if signed_company else []), "Sir or Madam"
+
+
+def _compact(name: str) -> str:
+    return re.sub(r"[\s　]", "", name)
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _signer_note(case: CaseFile) -> str | None:
+    """A staff note when the person who signed is not the customer's registered contact."""
+    if not case.verified or case.customer is None or not case.customer.contact_person.strip():
+        return None
+    signer = case.understanding.said.get("signer_name", "") or _real_name(case.sender_name)
+    registered = case.customer.contact_person
+    if not signer or _compact(signer) in _compact(registered) or _compact(registered) in _compact(signer):
+        return None
+    if bool(_LATIN.search(signer)) != bool(_LATIN.search(registered)):
+        return None  # "Mariko Takada" and 「高田 真理子」 cannot be compared by spelling: no note rather than a false one
+    return f"署名の「{signer}」さまは登録のご担当者（{registered}）と異なります。担当者変更の有無をご確認ください。"
 
 
 _RE_PREFIX = re.compile(r"^\s*(re|ｒｅ|RE|Re)\s*[:：]", re.IGNORECASE)
@@ -229,6 +276,75 @@ def _notes(case: CaseFile, results: list[IntentFacts]) -> list[str]:
     return notes
 
 
+# A question names its procedure even when the classifier read the message as another one (「費用はいくら」 in a
+# cancellation mail read as a bill inquiry): the procedure whose facts answer it joins the reply, first.
+_QUESTION_INTENT = {
+    "penalty_amount": "cancellation",
+    "overage_amount": "contract_power",
+    "due_date_check": "payment_due_date",
+    "due_date_when": "payment_due_date",
+    "fuel_cap": "fee_calculation",
+    "recheck_reading": "bill_inquiry",
+    "compare_sites": "bill_inquiry",
+    "power_increase_effect": "usage_change",
+}
+
+
+def implied_intents(case: CaseFile) -> list[str]:
+    """The understood intents, with those the questions imply put first, and ``outage`` when nothing else
+    was understood but the text says the power is off now or was off (an outage that is over is answered
+    by the outage section's "restored" wording, not by a generic "we will get back to you")."""
+    understood = case.understanding.intent_ids
+    said = case.understanding.said
+    implied = [_QUESTION_INTENT[q.kind] for q in case.understanding.questions if q.kind in _QUESTION_INTENT]
+    if understood in ([], ["other"]) and said.get("outage_state") in ("ongoing", "over"):
+        implied.append("outage")
+    if understood in ([], ["other"]) and (said.get("cancel_request") or said.get("notice_sent")):
+        # A request to end the contract or a cancellation notice sent is about cancelling, even when the
+        # classifier did not read the message (an English one, often). A reason alone is not: "we are moving
+        # our head office" may be a billing-address change.
+        implied.append("cancellation")
+    return [*(i for i in implied if i not in understood), *understood]
+
+
+def situation(case: CaseFile) -> str:
+    """How the reply opens: ``complaint``, ``follow_up`` (a reply in a thread, or the text says so) or ``first``."""
+    said = case.understanding.said.get("situation")
+    if said == "complaint":
+        return "complaint"
+    if case.follow_up or said == "follow_up":
+        return "follow_up"
+    return "first"
+
+
+def _answer_notes(case: CaseFile, answers: list[Answer], mood: str) -> list[str]:
+    notes = [n for a in answers for n in a.notes]
+    notes += [f"【対応依頼】{a.task}" for a in answers if a.task]
+    if mood == "complaint":
+        notes.append("苦情のお申し出です。責任者へエスカレーションし、お詫びのうえ対応してください。")
+    signer_note = _signer_note(case)
+    if signer_note:
+        notes.append(signer_note)
+    return notes
+
+
+def _render_answers(case: CaseFile, answers: list[Answer], desk: DeskInfo, prefix: str = "") -> list[str]:
+    return [
+        tidy(
+            render(
+                f"{prefix}answers/{a.kind}.j2",
+                f=a.facts,
+                c=a.contract,
+                desk=desk,
+                verified=case.verified,
+                today=case.today,
+                channel=case.channel,
+            )
+        ).rstrip("\n")
+        for a in answers
+    ]
+
+
 def _check_disclosure(case: CaseFile, results: list[IntentFacts]) -> None:
     leaking = [r.intent for r in results if r.contract is not None]
     if leaking and not case.verified:
@@ -242,22 +358,42 @@ def draft_reply(
     knowledge: Knowledge,
     original_subject: str = "",
     intents: Sequence[str] | None = None,
+    notice: str = "",
 ) -> DraftContent:
-    """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route).
+    """Draft the reply to one inquiry. ``intents`` overrides the understood ones (staff re-route);
+    ``notice`` is a paragraph staff approved for an outage incident, placed before the sections.
 
     The reply is in the inquiry's language (``case.understanding.language``): English templates under
     ``templates/en/`` for ``"en"``, Japanese otherwise. Facts, identity rule and the Japanese ``missing``
-    and ``notes`` for staff are the same in both."""
-    ids = order_intents(list(intents) if intents is not None else case.understanding.intent_ids)
-    results = [resolve(intent, case, knowledge) for intent in ids]
-    _check_disclosure(case, results)
-    id_missing = _identity_missing(case, results)
-    needs = _merge_missing(id_missing, results)
-    missing = [n.label for n in needs]
-    urgent = any(r.urgent for r in results)
+    and ``notes`` for staff are the same in both. A reply opens with the direct answers to the questions
+    asked (``desk.answers``); an intent whose question is answered there loses its general text. The opening
+    and closing follow the situation (first inquiry, follow-up, complaint) in either language."""
+    ids = order_intents(list(intents) if intents is not None else implied_intents(case))
+    all_results = [resolve(intent, case, knowledge) for intent in ids]
+    _check_disclosure(case, all_results)
     language = english.normalise_language(case.understanding.language)
     prefix = "en/" if language == "en" else ""
     shown_desk = desk.in_english() if language == "en" else desk
+    # Answers and situations are the same in both languages; only their wording differs
+    # (templates/answers/ and templates/en/answers/, layout.j2 and en/layout.j2).
+    answers = answer_questions(case, closes_at=closing_hour(desk.hours_text))
+    if not case.verified and any(a.contract for a in answers):
+        raise IdentityError("本人確認前の下書きに契約情報が含まれようとしました（回答）")
+    mood = situation(case)
+    covered = {i for a in answers for i in a.covers}
+    if answers:
+        # An answer is something concrete: the generic "a member of staff will get back to you" of ``other``
+        # would only contradict it.
+        covered.add("other")
+    results = [r for r in all_results if r.intent not in covered]
+    if mood == "complaint":
+        # An apology and an escalation, not a procedure: only safety text (an outage) stays.
+        results = [r for r in results if r.intent == "outage"]
+    id_missing = _identity_missing(case, all_results)
+    needs = _merge_missing(id_missing, results)
+    missing = [n.label for n in needs]
+    urgent = any(r.urgent for r in all_results)
+    answer_texts = _render_answers(case, answers, shown_desk, prefix)
     sections = [
         {
             "intent": r.intent,
@@ -286,30 +422,37 @@ def draft_reply(
         asked = missing
     text = tidy(
         render(
-            f"{prefix}layout.j2",
+            f"{prefix}layout_staff.j2" if case.staff else f"{prefix}layout.j2",
             **layout,
+            answers=answer_texts,
+            situation=mood,
             sections=sections,
             missing=asked,
             ask_identity=bool(id_missing),
             identity_pending=not case.verified and any(r.needs_identity for r in results),
-            unknown_ids=list(case.unknown_ids),
+            # Only a verified sender hears that a number is not theirs: to anyone else it would confirm
+            # which numbers exist.
+            unknown_ids=list(case.unknown_ids) if case.verified else [],
             urgent=urgent,
             desk=shown_desk,
             channel=case.channel,
+            notice=notice.strip(),
         )
     )
+    first_label = english.intent_label(ids[0]) if language == "en" else _label(knowledge, ids[0])
+    label = sections[0]["label"] if sections else first_label
+    facts = {r.intent: {**r.facts, **(r.contract or {})} for r in all_results if r.facts or r.contract}
+    facts.update({f"answer:{a.kind}": {**a.facts, **(a.contract or {})} for a in answers})
     return DraftContent(
         intents=ids,
-        subject=_subject(original_subject, sections[0]["label"], shown_desk.company, language),
+        subject=_subject(original_subject, label, shown_desk.company, language),
         text=text,
         preview=slack_escape(text),
-        facts=_jsonable(
-            {r.intent: {**r.facts, **(r.contract or {})} for r in results if r.facts or r.contract}
-        ),
+        facts=_jsonable(facts),
         missing=missing,
-        notes=_notes(case, results),
+        notes=_notes(case, all_results) + _answer_notes(case, answers, mood),
         urgent=urgent,
-        discloses_contract=any(r.contract for r in results),
+        discloses_contract=any(r.contract for r in results) or any(a.contract for a in answers),
         language=language,
     )
 

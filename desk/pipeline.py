@@ -32,7 +32,9 @@ from desk import actions, trust
 from desk.casefile import CaseFile, ContractView, CustomerView
 from desk.limits import Limits, over_limit, sender_domain
 from desk.message import Channel, IncomingMessage, SenderKind
+from intents.closing import is_closing, is_closing_understanding
 from intents.model import IntentScore, Understanding
+from intents.questions import extract_questions
 from store import ids, lookup
 from store.db import session_scope
 from store.models import (
@@ -48,6 +50,7 @@ from store.models import (
 
 if TYPE_CHECKING:
     from desk.drafting import DeskInfo, DraftContent
+    from desk.incidents import IncidentRules
     from intents.knowledge import Knowledge
     from intents.understand import Understander
 
@@ -81,6 +84,9 @@ class ProcessResult:
     created: bool  # False when this exact message had been processed before
     attached: bool  # True when the message joined an earlier inquiry of the same thread
     kind: str
+    # On an answered inquiry: "closing" (thanks / understood: recorded, no reply, stays answered) or
+    # "follow_up" (a new question: drafted again); "" otherwise.
+    after_answer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +122,7 @@ class _Stored:
     flags: list[str]
     intents: list[dict[str, object]]
     entities: dict[str, str]
+    said: dict[str, str]
 
     @classmethod
     def of(cls, inquiry: Inquiry) -> _Stored:
@@ -132,6 +139,7 @@ class _Stored:
             flags=list(inquiry.flags),
             intents=list(inquiry.intents),
             entities=dict(inquiry.entities),
+            said=dict(inquiry.said or {}),
         )
 
 
@@ -166,10 +174,12 @@ class Pipeline:
         knowledge: Knowledge | None = None,
         tz: str = "Asia/Tokyo",
         limits: Limits | None = None,
+        incident_rules: IncidentRules | None = None,
     ) -> None:
         self.engine = engine
         self.limits = limits or Limits()
         self.desk = desk
+        self.incident_rules = incident_rules  # None: desk.incidents' defaults (30 minutes, 2 customers)
         self._understander = understander
         self._knowledge = knowledge
         self.tz = ZoneInfo(tz)
@@ -220,22 +230,38 @@ class Pipeline:
                     return self._finish(session, seen, message)
                 return self._result(session, seen, created=False, attached=False)
             parent, foreign_thread = self._thread_parent(session, message)
+            after_answer = _after_answer(parent, message)
+            resolved_before = parent.resolved_at if parent is not None and after_answer else None
             try:
-                inquiry, attached = self._store(session, message, parent, foreign_thread=foreign_thread)
+                inquiry, attached = self._store(
+                    session, message, parent, foreign_thread=foreign_thread, after_answer=after_answer
+                )
                 session.commit()
             except IntegrityError:  # the same message raced in through another worker
                 session.rollback()
                 seen = _find_message(session, message.channel, message.external_id)
                 assert seen is not None
                 return self._result(session, seen, created=False, attached=False)
-            if inquiry.kind != InquiryKind.INQUIRY:
-                return ProcessResult(inquiry.id, None, created=True, attached=attached, kind=inquiry.kind)
+            if inquiry.kind != InquiryKind.INQUIRY or after_answer == "closing":
+                return ProcessResult(
+                    inquiry.id,
+                    None,
+                    created=True,
+                    attached=attached,
+                    kind=inquiry.kind,
+                    after_answer=after_answer,
+                )
             if not attached and self._hold_if_over_limit(session, inquiry, message):
                 return ProcessResult(inquiry.id, None, created=True, attached=False, kind=inquiry.kind)
             _hold(session, inquiry.id)
             self._drafting.add(inquiry.id)
             try:
-                draft_id = self._understand_and_draft(session, inquiry, message, attached=attached)
+                draft_id = self._understand_and_draft(
+                    session, inquiry, message, attached=attached, follow_up=after_answer == "follow_up"
+                )
+                if draft_id is None:  # the classifier knew it for thanks: the inquiry is answered again
+                    self._close_again(session, inquiry.id, resolved_before)
+                    after_answer = "closing"
             except Exception as exc:  # the message is kept; staff see what went wrong
                 session.rollback()
                 log.exception("pipeline failed for inquiry %s", inquiry.id)
@@ -243,7 +269,14 @@ class Pipeline:
                 return self._result(session, inquiry.id, created=True, attached=attached)
             finally:
                 self._drafting.discard(inquiry.id)
-            return ProcessResult(inquiry.id, draft_id, created=True, attached=attached, kind=inquiry.kind)
+            return ProcessResult(
+                inquiry.id,
+                draft_id,
+                created=True,
+                attached=attached,
+                kind=inquiry.kind,
+                after_answer=after_answer,
+            )
 
     def _finish(self, session: Session, inquiry_id: int, message: IncomingMessage) -> ProcessResult:
         """Draft an inquiry whose message was stored but whose drafting never finished (a killed process).
@@ -272,6 +305,10 @@ class Pipeline:
         with session_scope(self.engine) as session:
             inquiry = actions.get_inquiry(session, inquiry_id)
             before = [i["intent"] for i in inquiry.intents]
+            # A re-route keeps what was asked and said: the questions are read again from the stored text.
+            questions, _ = extract_questions(
+                inquiry.text, raw=inquiry.text, received=inquiry.received_at.astimezone(self.tz).date()
+            )
             understanding = Understanding(
                 intents=tuple(IntentScore(i, 1.0) for i in intents),
                 entities=dict(inquiry.entities),
@@ -279,6 +316,8 @@ class Pipeline:
                 # A re-routed English inquiry stays English: the language stored on the inquiry (a column the
                 # classifier work adds), Japanese while the store has none.
                 language=str(getattr(inquiry, "language", None) or "ja"),
+                questions=questions,
+                said=dict(inquiry.said or {}),
             )
             actions.supersede_pending(session, inquiry_id=inquiry_id)
             draft_id = self._draft(
@@ -300,13 +339,57 @@ class Pipeline:
         understanding = self._understand(message)
         with Session(self.engine) as session:
             found = self._look_up(session, _sender_of_message(message), understanding)
+        sender = _sender_of_message(message)
         case = self._case(
-            message.channel, message.sender_name, message.received_at, understanding, found, message.form
+            message.channel,
+            message.sender_name,
+            message.received_at,
+            understanding,
+            found,
+            message.form,
+            staff=sender.kind == SenderKind.STAFF,
         )
         content = draft_reply(
             case, desk=self.desk, knowledge=self.knowledge, original_subject=message.subject
         )
         return Preview(understanding=understanding, case=case, draft=content)
+
+    def incident_copy(
+        self, session: Session, inquiry_id: int, notice: str, notice_en: str, actor: str
+    ) -> int:
+        """A fresh outage draft of one incident member, with the incident's approved notice in it.
+
+        Looked up again from the stored sender exactly like a first draft, so the copy carries this
+        customer's own 宛名, facility and contract number when (and only when) the sender is proven to be the
+        customer. The pending draft becomes ``merged``; returns the new draft's id (approved by the caller)."""
+        inquiry = actions.get_inquiry(session, inquiry_id)
+        # The stored inquiry keeps no language: read it again from the text (cheap; same as the first time).
+        language = self.understander.understand(
+            inquiry.text,
+            subject=inquiry.subject,
+            channel=inquiry.channel,
+            received=inquiry.received_at.astimezone(self.tz).date(),
+        ).language
+        understanding = Understanding(
+            intents=(IntentScore("outage", 1.0),),
+            entities=dict(inquiry.entities),
+            body=inquiry.text,
+            language=language,
+        )
+        # The bot's own draft gives way to the incident's copy: "merged", so reports do not count a re-route.
+        for draft in session.exec(
+            select(Draft).where(Draft.inquiry_id == inquiry_id, Draft.status == DraftStatus.PENDING)
+        ).all():
+            draft.status = DraftStatus.MERGED
+            session.add(draft)
+        return self._draft(
+            session,
+            _Stored.of(inquiry),
+            understanding,
+            _sender_of(inquiry),
+            actor=actor,
+            notice=notice_en if language == "en" and notice_en else notice,
+        )
 
     def digest_now(self, session: Session, inquiry: Inquiry) -> str:
         """The digest of the inquiry's contracts as the store has them now (for the check before sending)."""
@@ -357,12 +440,20 @@ class Pipeline:
         parent: Inquiry | None,
         *,
         foreign_thread: bool = False,
+        after_answer: str = "",
     ) -> tuple[_Stored, bool]:
         ignored = message.kind != InquiryKind.INQUIRY
         attached = parent is not None and not ignored
         if parent is not None and attached:
-            parent.status = InquiryStatus.RECEIVED
-            parent.resolved_at = None
+            if after_answer != "closing":  # thanks leave an answered inquiry answered, with no new draft
+                parent.status = InquiryStatus.RECEIVED
+                parent.resolved_at = None
+            if after_answer == "follow_up" and "follow_up" not in parent.flags:
+                parent.flags = [*parent.flags, "follow_up"]
+            # The customer wrote: whatever staff were waiting for (or put aside) needs them now.
+            if actions.WAITING in parent.flags:
+                parent.flags = [f for f in parent.flags if f != actions.WAITING]
+            parent.snoozed_until = None
             parent.thread_ids = list(dict.fromkeys([*parent.thread_ids, message.external_id]))
             parent.flags = list(dict.fromkeys([*parent.flags, *message.flags]))
             session.add(parent)
@@ -388,6 +479,8 @@ class Pipeline:
             },
         )
         action = "ignored" if ignored else ("customer_replied" if attached else "received")
+        if attached and after_answer:
+            action = after_answer  # "closing" or "follow_up": what the reply to an answered inquiry was
         actions.audit(
             session,
             action=action,
@@ -444,6 +537,7 @@ class Pipeline:
             flags=list(dict.fromkeys([*message.flags, *flags])),
             intents=[],
             entities={},
+            said={},
         )
 
     def _understand(self, message: IncomingMessage) -> Understanding:
@@ -453,15 +547,33 @@ class Pipeline:
         )
 
     def _understand_and_draft(
-        self, session: Session, inquiry: _Stored, message: IncomingMessage, *, attached: bool
-    ) -> int:
+        self,
+        session: Session,
+        inquiry: _Stored,
+        message: IncomingMessage,
+        *,
+        attached: bool,
+        follow_up: bool = False,
+    ) -> int | None:
+        """Draft for the message; None (and no draft) when a reply to an answered inquiry is only thanks by
+        the classifier's reading (``other_reason == "thanks"``) though its words were not in the phrase list."""
         understanding = self._understand(message)
+        if follow_up and is_closing_understanding(understanding, message.text):
+            return None
         if attached:  # a reply in an existing thread: what the customer said before still counts
             if inquiry.intents:
-                understanding = merge_thread(inquiry.intents, inquiry.entities, understanding)
+                understanding = merge_thread(
+                    inquiry.intents, inquiry.entities, understanding, previous_said=inquiry.said
+                )
             actions.supersede_pending(session, inquiry_id=inquiry.id)
         return self._draft(
-            session, inquiry, understanding, _sender_of_message(message), actor=SYSTEM, first=not attached
+            session,
+            inquiry,
+            understanding,
+            _sender_of_message(message),
+            actor=SYSTEM,
+            first=not attached,
+            follow_up=attached,
         )
 
     def _draft(
@@ -473,14 +585,26 @@ class Pipeline:
         *,
         actor: str,
         first: bool = False,
+        follow_up: bool = False,
+        notice: str | None = None,
     ) -> int:
-        """Look up, resolve and render; store the draft (a Core insert) and return its id."""
+        """Look up, resolve and render; store the draft (a Core insert) and return its id.
+
+        An outage draft is then grouped into its area's incident (desk/incidents.py); ``notice`` is set for an
+        incident's own copies, which are already grouped."""
         from desk.drafting import draft_reply
 
         found = self._look_up(session, sender, understanding)
         self._check_dates(inquiry, understanding, found)
         case = self._case(
-            inquiry.channel, inquiry.sender_name, inquiry.received_at, understanding, found, inquiry.form
+            inquiry.channel,
+            inquiry.sender_name,
+            inquiry.received_at,
+            understanding,
+            found,
+            inquiry.form,
+            follow_up=follow_up,
+            staff=sender.kind == SenderKind.STAFF,
         )
         content = draft_reply(
             case,
@@ -488,11 +612,13 @@ class Pipeline:
             knowledge=self.knowledge,
             original_subject=inquiry.subject,
             intents=understanding.intent_ids,
+            notice=notice or "",
         )
         changes: dict[str, object] = {
             "intents": [{"intent": i.intent, "score": round(i.score, 4)} for i in understanding.intents],
             "primary_intent": understanding.primary,
             "entities": dict(understanding.entities),
+            "said": dict(understanding.said),
             "customer_id": found.linked_customer_id,
             "contract_ids": found.linked_contract_ids,
             "identity_verified": found.verified,
@@ -542,6 +668,8 @@ class Pipeline:
             intents=content.intents,
             verified=found.verified,
         )
+        if notice is None and "outage" in content.intents:
+            self._group_outage(session, inquiry, content, found)
         return draft_id
 
     def _check_dates(self, inquiry: _Stored, understanding: Understanding, found: _LookUp) -> None:
@@ -580,6 +708,33 @@ class Pipeline:
         session.commit()
         return True
 
+    def _close_again(self, session: Session, inquiry_id: int, resolved_at: dt.datetime | None) -> None:
+        """Undo the reopening of an answered inquiry whose reply turned out to be only thanks."""
+        inquiry = actions.get_inquiry(session, inquiry_id)
+        inquiry.status = InquiryStatus.ANSWERED
+        inquiry.resolved_at = resolved_at or utcnow()
+        inquiry.flags = [f for f in inquiry.flags if f != "follow_up"]
+        session.add(inquiry)
+        actions.audit(session, action="closing", actor=SYSTEM, inquiry_id=inquiry_id, by="classifier")
+        session.commit()
+
+    def _group_outage(
+        self, session: Session, inquiry: _Stored, content: DraftContent, found: _LookUp
+    ) -> None:
+        from desk import incidents
+
+        code = incidents.area_of_draft(content.facts)
+        if code is None:  # no area the sender is entitled to hear about: the inquiry stays on its own
+            return
+        session.flush()
+        report = incidents.OutageReport(
+            inquiry_id=inquiry.id,
+            area_code=code,
+            customer_key=incidents.customer_key(found.linked_customer_id, inquiry.sender),
+            received_at=inquiry.received_at,
+        )
+        incidents.group_outage(session, report, rules=self.incident_rules or incidents.IncidentRules())
+
     def _mark_failed(self, session: Session, inquiry_id: int, exc: Exception) -> None:
         inquiry = actions.get_inquiry(session, inquiry_id)
         inquiry.status = InquiryStatus.FAILED
@@ -596,6 +751,9 @@ class Pipeline:
         understanding: Understanding,
         found: _LookUp,
         form: dict[str, str] | None,
+        *,
+        follow_up: bool = False,
+        staff: bool = False,
     ) -> CaseFile:
         return CaseFile(
             understanding=understanding,
@@ -608,6 +766,8 @@ class Pipeline:
             unknown_ids=tuple(found.unknown_ids),
             form=form,
             notes=tuple(found.notes),
+            follow_up=follow_up,
+            staff=staff,
         )
 
     def _look_up(self, session: Session, sender: _Sender, understanding: Understanding) -> _LookUp:
@@ -696,8 +856,26 @@ class Pipeline:
             )
 
 
+# What a customer said earlier in the thread that still holds in a reply (not the situation of that message).
+_STICKY_SAID = (
+    "metering_day",
+    "payment_method",
+    "cancel_reason",
+    "notice_sent",
+    "notice_sent_on",
+    "name_only",
+    "excess_kw",
+    "signer_company",
+    "signer_name",
+)
+
+
 def merge_thread(
-    previous_intents: list[dict[str, object]], previous_entities: dict[str, str], new: Understanding
+    previous_intents: list[dict[str, object]],
+    previous_entities: dict[str, str],
+    new: Understanding,
+    *,
+    previous_said: dict[str, str] | None = None,
 ) -> Understanding:
     """Understanding of a reply, completed by what the thread already said.
 
@@ -710,11 +888,15 @@ def merge_thread(
     else:
         seen = {i.intent for i in new.intents}
         intents = (*new.intents, *(i for i in earlier if i.intent not in seen and i.intent != "other"))
+    # The reply's own questions travel with it; what the thread said before still counts unless said anew.
+    earlier_said = {k: v for k, v in (previous_said or {}).items() if k in _STICKY_SAID}
     return Understanding(
         intents=intents[:3],
         entities={**previous_entities, **new.entities},
         body=new.body,
         language=new.language,  # the reply is drafted in the language the customer last wrote in
+        questions=new.questions,
+        said={**earlier_said, **new.said},
     )
 
 
@@ -765,6 +947,17 @@ def _proven_customer(session: Session, sender: _Sender, notes: list[str]) -> int
     if sender.kind == SenderKind.CUSTOMER_SLACK and sender.customer_hint:
         return ids.customer_id(session=session, customer_no=sender.customer_hint)
     return None
+
+
+# Inquiry states in which the desk has finished: a reply then is either thanks or a follow-up question.
+_DONE = (InquiryStatus.ANSWERED, InquiryStatus.REJECTED)
+
+
+def _after_answer(parent: Inquiry | None, message: IncomingMessage) -> str:
+    """ "closing" / "follow_up" for a customer's reply to a finished inquiry; "" for anything else."""
+    if parent is None or parent.status not in _DONE or message.kind != InquiryKind.INQUIRY:
+        return ""
+    return "closing" if is_closing(message.text) else "follow_up"
 
 
 def _may_join(session: Session, inquiry: Inquiry, message: IncomingMessage) -> bool:

@@ -46,6 +46,16 @@ class IntentScore:
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    """One thing the customer asks, beyond the intent (``intents.questions.QUESTION_KINDS``): a yes/no on a
+    date, an amount, a comparison of two sites, a re-check, a callback. ``value`` is what the question names
+    (the day asked about, the excess in kW), empty when it names nothing."""
+
+    kind: str
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Understanding:
     """Intents sorted by score (at least one; ``other`` when nothing clears the threshold), the entities
     found (keys from ``ENTITY_KEYS``, values normalised: digits only, ``EG`` + 8 digits, ISO dates,
@@ -55,6 +65,11 @@ class Understanding:
     entities: dict[str, str] = field(default_factory=dict)
     body: str = ""
     language: str = "ja"  # "ja" | "en": the language the reply is drafted in
+    # What exactly is asked, and what the customer already said (``intents.questions``): the metering day,
+    # a notice already sent and its date, "only the name changes", the situation (follow-up, complaint),
+    # the signer. Keys of ``said`` are ``intents.questions.SAID_KEYS``.
+    questions: tuple[Question, ...] = ()
+    said: dict[str, str] = field(default_factory=dict)
 
     @property
     def intent_ids(self) -> list[str]:

@@ -10,10 +10,13 @@ from datetime import date
 
 from intents.classifier import Classifier, LabelledExample
 from intents.cleanup import body_for_classification, clean_body
+from intents.dates import resolve_dates
+from intents.dates_en import english_dates, requested_date
 from intents.entities import extract_entities
 from intents.form import parse_form
 from intents.knowledge import Knowledge
 from intents.model import Understanding
+from intents.questions import extract_questions
 
 FORM_CHANNELS = ("email", "form")
 
@@ -62,7 +65,37 @@ class Understander:
         # An empty form tells the extractor the text was already found not to be one (no second parse).
         form = {} if prepared.form_checked else prepared.form
         entities = extract_entities(text, received=received, intents=[i.intent for i in intents], form=form)
-        return Understanding(intents=intents, entities=entities, body=prepared.body)
+        questions, said = extract_questions(prepared.body, raw=text, received=received)
+        if "date" not in entities:
+            # An English date ("31 March 2027"), which the Japanese date reader does not know.
+            written = requested_date(prepared.body, received=received)
+            if written is not None:
+                entities["date"] = written.isoformat()
+        if said.get("cancel_reason") and "cancel_reason" in entities:
+            # The question reader knows negations (「移転ではなく他社への切り替え」): its reading wins.
+            entities["cancel_reason"] = said["cancel_reason"]
+        if said.get("notice_sent_on") and entities.get("date"):
+            entities = _date_other_than_notice(entities, said["notice_sent_on"], prepared.body, received)
+        return Understanding(
+            intents=intents, entities=entities, body=prepared.body, questions=questions, said=said
+        )
+
+
+def _date_other_than_notice(
+    entities: dict[str, str], notice_on: str, body: str, received: date
+) -> dict[str, str]:
+    """The requested date must not be the day the notice was sent (「3月20日付で通知書を提出済み。7月末で解約」):
+    when the extractor took the notice's day, the next date in the text that is not that day replaces it."""
+    sent = date.fromisoformat(notice_on)
+    taken = date.fromisoformat(entities["date"])
+    if (taken.month, taken.day) != (sent.month, sent.day):
+        return entities
+    written = [m.date for m in resolve_dates(body, received=received)] + english_dates(
+        body, received=received
+    )
+    others = [d for d in written if (d.month, d.day) != (sent.month, sent.day) and d >= received]
+    rest = {k: v for k, v in entities.items() if k != "date"}
+    return {**rest, "date": others[0].isoformat()} if others else rest
 
 
 def labelled(text: str, subject: str, channel: str, labels: Iterable[str]) -> LabelledExample:

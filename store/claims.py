@@ -34,13 +34,17 @@ def claim_due(
     now: dt.datetime,
     lease: dt.timedelta,
     limit: int = 20,
+    after_id: int = 0,
     message_id: Callable[[], str] | None = None,
 ) -> list[int]:
-    """Move up to ``limit`` due rows of ``channel`` to ``sending`` under a lease; returns their ids.
+    """Move up to ``limit`` due rows of ``channel`` with ids above ``after_id`` to ``sending`` under a lease.
 
-    The caller commits. ``message_id`` gives a row without one its Message-ID (kept across retries).
+    Returns their ids; the caller commits. ``after_id`` lets one pass go forward only, so a row retried in
+    this pass waits for the next one. ``message_id`` gives a row without one its Message-ID (kept across
+    retries).
     """
-    stmt = _due(channel, now).limit(limit).with_for_update(skip_locked=True)  # type: ignore[attr-defined]
+    due = _due(channel, now).where(col(Outbox.id) > after_id)  # type: ignore[attr-defined]
+    stmt = due.limit(limit).with_for_update(skip_locked=True)
     ids = [int(i) for i in session.exec(stmt).all() if i is not None]
     return [i for i in ids if claim_one(session, outbox_id=i, now=now, lease=lease, message_id=message_id)]
 

@@ -271,6 +271,9 @@ class Inquiry(SQLModel, table=True):
     intents: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     primary_intent: str = Field(default="other", max_length=32, index=True)
     entities: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the customer already said in the thread (intents.questions: metering day, notice sent, reason…),
+    # so a later reply is not asked again. None before the first draft.
+    said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     form: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     attachments: list[dict[str, Any]] = Field(
         default_factory=new_list, sa_column=Column(JSON, nullable=False)
@@ -284,6 +287,8 @@ class Inquiry(SQLModel, table=True):
     thread_ids: list[str] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     assignee: str | None = Field(default=None, max_length=64)
     slack_card: str | None = Field(default=None, max_length=64)  # "channel:ts" of the triage card
+    # Staff put the inquiry aside until then (no reminders); the customer writing again ends it early.
+    snoozed_until: dt.datetime | None = Field(default=None, sa_column=_tz())
     error: str | None = None
     first_response_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     resolved_at: dt.datetime | None = Field(default=None, sa_column=_tz())
@@ -321,6 +326,7 @@ class DraftStatus(StrEnum):
     SENT = "sent"
     REJECTED = "rejected"
     SUPERSEDED = "superseded"  # re-drafted after staff changed the intent
+    MERGED = "merged"  # replaced by the copy its outage incident sent (desk/incidents.py); not a re-route
 
 
 class Draft(SQLModel, table=True):
@@ -421,6 +427,60 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = None
     sent_at: dt.datetime | None = Field(default=None, sa_column=_tz())
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"  # grouping reports; waits for staff to approve one text
+    APPROVED = "approved"  # text approved and sent; later reports join and wait for a one-click send
+    CLOSED = "closed"  # no report within the window any more; the next report opens a new incident
+
+
+# At most one incident per grid area takes new reports: concurrent pipelines cannot open two for one outage.
+_ACTIVE_INCIDENT = "status IN ('open', 'approved')"
+
+
+class Incident(SQLModel, table=True):
+    """An outage reported by several customers of one grid area within a short window (desk/incidents.py).
+
+    Staff approve one text (``approved_text``) once; each member inquiry gets its own copy, rendered for its
+    customer, through the normal outbox."""
+
+    __table_args__ = (
+        Index(
+            "ix_incident_active_area",
+            "grid_area",
+            unique=True,
+            postgresql_where=sql_text(_ACTIVE_INCIDENT),
+            sqlite_where=sql_text(_ACTIVE_INCIDENT),
+        ),
+        Index("ix_incident_opened", "opened_at"),  # the managers' report counts incidents of a period
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    grid_area: str = Field(max_length=2)  # GridArea value
+    utility: str = Field(default="", max_length=100)  # the area's local utility, as the card shows it
+    status: str = Field(default=IncidentStatus.OPEN, max_length=16)
+    opened_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    first_report_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    latest_report_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    approved_text: str | None = None  # the notice staff approved, shared by every copy
+    approved_text_en: str | None = None  # the same notice for English inquiries
+    approved_by: str | None = Field(default=None, max_length=64)
+    approved_at: dt.datetime | None = Field(default=None, sa_column=_tz())
+    closed_at: dt.datetime | None = Field(default=None, sa_column=_tz())
+    slack_card: str | None = Field(default=None, max_length=64)  # "channel:ts" of the incident card
+
+
+class IncidentMember(SQLModel, table=True):
+    """One inquiry of an incident; ``outbox_id`` is set once its copy is queued (one copy per inquiry)."""
+
+    __tablename__ = "incident_member"
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    inquiry_id: int = Field(foreign_key="inquiry.id", unique=True)  # an inquiry belongs to one incident
+    joined_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    late: bool = False  # joined after the text was approved: sent after staff confirm
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id", unique=True)
+    blocked: str | None = None  # why the last check refused this member's copy (shown on the card)
 
 
 class MailboxCheckpoint(SQLModel, table=True):

@@ -46,6 +46,8 @@ from store.models import (
     AuditEvent,
     Draft,
     DraftStatus,
+    Incident,
+    IncidentMember,
     Inquiry,
     InquiryKind,
     InquiryStatus,
@@ -632,6 +634,8 @@ def _edit_distances(conn: Connection, intent_of: dict[int, str]) -> dict[str, li
 
 _OUTCOME_OF_STATUS = {
     DraftStatus.SUPERSEDED.value: "rerouted",
+    # Replaced by its incident's copy, which is counted itself: not a re-route, not counted twice.
+    DraftStatus.MERGED.value: "merged",
     DraftStatus.REJECTED.value: "rejected",
     DraftStatus.PENDING.value: "pending",
 }
@@ -757,6 +761,9 @@ class Intake:
     inquiries: int
     unverified: int
     outbox_failed: int
+    # Outage incidents opened in the range (desk/incidents.py) and the inquiries grouped into them.
+    incidents: int = 0
+    incident_inquiries: int = 0
 
     @property
     def unverified_share(self) -> float | None:
@@ -777,12 +784,28 @@ def intake(conn: Connection, rng: ReportRange, *, counted: Census | None = None)
     failed = select(func.count()).where(
         OUTBOX.c.status == OutboxStatus.FAILED.value, OUTBOX.c.created_at >= start, OUTBOX.c.created_at < end
     )
+    opened, grouped = incident_counts(conn, start, end)
     return Intake(
         by_kind=dict(sorted(by_kind.items())),
         inquiries=by_kind.get(InquiryKind.INQUIRY.value, 0),
         unverified=unverified,
         outbox_failed=int(conn.execute(failed).scalar_one()),
+        incidents=opened,
+        incident_inquiries=grouped,
     )
+
+
+def incident_counts(conn: Connection, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """Outage incidents opened in ``[start, end)`` and the inquiries grouped into them (few rows: no rollup)."""
+    incident = cast(Table, Incident.__table__)  # type: ignore[attr-defined]
+    member = cast(Table, IncidentMember.__table__)  # type: ignore[attr-defined]
+    stmt = (
+        select(func.count(func.distinct(incident.c.id)), func.count(member.c.id))
+        .select_from(incident.outerjoin(member, member.c.incident_id == incident.c.id))
+        .where(incident.c.opened_at >= start, incident.c.opened_at < end)
+    )
+    opened, grouped = conn.execute(stmt).one()
+    return int(opened or 0), int(grouped or 0)
 
 
 # --- staff corrections (for `madoguchi suggest`) ----------------------------------------------------------

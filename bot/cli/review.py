@@ -49,6 +49,9 @@ def review(
     engine = open_store(settings)
     who = f"cli:{actor or getpass.getuser()}"
     pending = print_pending(engine, settings)
+    from bot.cli.incidents import print_incidents
+
+    print_incidents(engine, settings)
     if list_only or not pending:
         return
     from bot.wiring import build_pipeline

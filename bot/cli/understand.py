@@ -74,6 +74,9 @@ def _classify_stream(understander: Understander, lines: TextIO) -> None:
                 "id": record_id,
                 "intents": [{"intent": s.intent, "score": s.score} for s in result.intents],
                 "entities": result.entities,
+                # What exactly is asked and what the customer already said (intents.questions).
+                "questions": [{"kind": q.kind, "value": q.value} for q in result.questions],
+                "said": result.said,
             }
         )
 

@@ -97,11 +97,13 @@ class EmailOutbox:
     async def send_due(self, now: dt.datetime | None = None) -> list[SendOutcome]:
         """Send every email row that is queued and due; returns what happened to each."""
         outcomes: list[SendOutcome] = []
+        last_id = 0  # forward only: a row retried in this pass waits for the next pass
         while True:
-            batch = await asyncio.to_thread(self._claim_due, now or utcnow(), CLAIM_BATCH)
+            batch = await asyncio.to_thread(self._claim_due, now or utcnow(), CLAIM_BATCH, last_id)
             for row, inquiry in batch:
                 outcomes.append(await self._send_claimed(row, inquiry))
-            if len(batch) < CLAIM_BATCH:  # drained (a row retried in this pass waits for the next one)
+                last_id = max(last_id, row.id or 0)
+            if len(batch) < CLAIM_BATCH:
                 return outcomes
 
     def recover_stuck(self, now: dt.datetime | None = None) -> list[int]:
@@ -149,7 +151,7 @@ class EmailOutbox:
         await asyncio.to_thread(self._record_sent, row.id or 0)
         return SendOutcome(row.id or 0, OutboxStatus.SENT)
 
-    def _claim_due(self, now: dt.datetime, limit: int) -> list[tuple[Outbox, Inquiry]]:
+    def _claim_due(self, now: dt.datetime, limit: int, after_id: int) -> list[tuple[Outbox, Inquiry]]:
         with session_scope(self.engine) as session:
             ids = claims.claim_due(
                 session,
@@ -157,6 +159,7 @@ class EmailOutbox:
                 now=now,
                 lease=self.lease,
                 limit=limit,
+                after_id=after_id,
                 message_id=lambda: new_message_id(self.desk.email),
             )
             session.commit()

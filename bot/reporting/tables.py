@@ -60,6 +60,7 @@ def _summary(r: Report) -> Section:
         ["初回応答の中央値（営業時間）", hours(total_rt.first_response_median)],
         [f"目標（{r.sla_target_hours:g}営業時間）以内の初回応答", share(total_rt.within_target_share)],
         ["送信に失敗した返信", str(r.intake.outbox_failed)],
+        ["停電の障害（まとめた問い合わせ）", f"{r.intake.incidents}件（{r.intake.incident_inquiries}件）"],
         ["未対応の件数（現在）", str(queue_total.pending)],
         ["最も古い未対応の受付日時", local_time(queue_total.oldest_received_at, tz)],
         ["作成日時", local_time(r.generated_at, tz)],

@@ -32,11 +32,11 @@ from bot.settings import Settings
 from bot.slack import cards
 from bot.slack.outbox import SlackOutboxSender
 from bot.slack.poster import CardPoster, parse_ref
-from bot.slack.staff import NOT_STAFF, Role, directory, refusal, slack_error
-from desk import actions
+from bot.slack.staff import NOT_STAFF, Role, directory, slack_error
+from desk import actions, sla
 from desk.errors import InputError
 from desk.message import Attachment, Channel, IncomingMessage, SenderKind
-from desk.pipeline import Pipeline
+from desk.pipeline import Pipeline, ProcessResult
 from store.db import session_scope
 from store.models import DraftStatus, InquiryMessage
 
@@ -46,14 +46,29 @@ T = TypeVar("T")
 TRY_AGAIN = "処理中に問題が発生しました。少し待ってからもう一度お試しください。"
 # Message subtypes that are a customer writing something new; edits, deletions, joins, bot posts are not.
 INTAKE_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
-_LINK = re.compile(r"<(https?://[^|>]+)(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 _MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
+_SLACK_ACTOR = re.compile(r"slack:([UW][A-Z0-9]+)")
+
+
+def _link_text(match: re.Match[str]) -> str:
+    target, label = match.group(1), (match.group(2) or "").strip()
+    target = target.removeprefix("mailto:")
+    # "<https://example.jp/a.pdf|こちら>" must keep its URL: the link is often the point of the message.
+    if not label or label == target:
+        return target
+    return f"{label}（{target}）"
 
 
 def slack_plain_text(text: str) -> str:
-    """Slack's message markup as plain text: links unwrapped, entities decoded."""
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    """Slack's message markup as plain text: links unwrapped (text and URL both kept), entities decoded."""
+    text = _LINK.sub(_link_text, text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def slack_mentions(text: str) -> str:
+    """Audit actors in a core message (``（slack:U123）``) as Slack mentions (``（<@U123>）``)."""
+    return _SLACK_ACTOR.sub(lambda m: f"<@{m.group(1)}>", text)
 
 
 def ts_to_datetime(ts: str) -> dt.datetime:
@@ -74,6 +89,34 @@ def intent_labels(pipeline: Pipeline) -> dict[str, str]:
     except Exception:  # knowledge files missing or broken: the cards still work with fallbacks
         log.warning("intent labels unavailable; using fallbacks")
     return labels
+
+
+def _audit_refusal(
+    session: Session,
+    *,
+    actor: str,
+    what: str,
+    reason: str,
+    inquiry_id: int | None,
+    draft_id: int | None,
+) -> None:
+    from store.models import Draft, Inquiry
+
+    known_inquiry = (
+        inquiry_id if inquiry_id is not None and session.get(Inquiry, inquiry_id) is not None else None
+    )
+    known_draft = draft_id if draft_id is not None and session.get(Draft, draft_id) is not None else None
+    detail: dict[str, Any] = {"what": what, "reason": reason}
+    if known_inquiry != inquiry_id or known_draft != draft_id:
+        detail["claimed"] = {"inquiry_id": inquiry_id, "draft_id": draft_id}
+    actions.audit(
+        session,
+        action="refused",
+        actor=actor,
+        inquiry_id=known_inquiry,
+        draft_id=known_draft,
+        detail=detail,
+    )
 
 
 class SlackDesk:
@@ -111,10 +154,16 @@ class SlackDesk:
             labels=self.labels,
             tz=settings.timezone,
             oncall_usergroup=slack.oncall_usergroup,
+            hours=settings.desk_hours(),
+            sla_hours=settings.desk.sla_target_business_hours,
+            remind_before_minutes=slack.sla_reminder_minutes,
         )
         self.outbox = SlackOutboxSender(engine=engine, client=self.client, on_sent=self.poster.refresh)
         self._write_lock = asyncio.Lock()  # SQLite allows one writer; staff actions queue up here
         self._seen_events: OrderedDict[str, None] = OrderedDict()
+        from bot.slack.incidents import IncidentBoard
+
+        self.incidents = IncidentBoard(self)  # outage incidents: one card and one approval per grid event
         self._register()
 
     def labels(self) -> dict[str, str]:
@@ -135,9 +184,16 @@ class SlackDesk:
         app.action(cards.REROUTE)(self.on_reroute)
         app.action(cards.ASSIGN)(self.on_assign)
         app.action(cards.REJECT)(self.on_reject)
+        app.action(cards.STAFF_REPLY)(self.on_staff_reply)
+        app.action(cards.SHOW_DRAFT)(self.on_show_draft)
+        app.action(cards.UNASSIGN)(self.on_unassign)
+        app.action(cards.BULK_APPROVE)(self.on_bulk_approve)
+        app.action(cards.MORE)(self.on_more)
+        app.action(cards.REASSIGN)(self.on_reassign)
         app.view(cards.EDIT_VIEW)(self.on_edit_submitted)
         app.view(cards.REJECT_VIEW)(self.on_reject_submitted)
         app.command("/madoguchi")(partial(commands.handle, self))
+        self.incidents.register(app)
         try:
             from bot.slack import manager  # type: ignore[attr-defined,unused-ignore]  # optional
         except ImportError:
@@ -163,15 +219,11 @@ class SlackDesk:
     async def has_role(self, client: AsyncWebClient, user_id: str, role: Role) -> bool:
         return await self.staff.has(client, user_id, role)
 
-    async def refused(self, user: str, what: str, inquiry_id: int | None = None) -> None:
-        """Audit a refusal (who, what they tried): every refused action leaves a trace."""
-        await asyncio.to_thread(refusal, self.engine, user, what, inquiry_id)
-
     async def ephemeral(self, client: AsyncWebClient, *, channel: str, user: str, text: str) -> None:
         if not channel:
             return
         try:
-            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+            await client.chat_postEphemeral(channel=channel, user=user, text=slack_mentions(text))
         except SlackApiError as exc:
             log.warning("ephemeral notice failed: %s", slack_error(exc))
 
@@ -276,23 +328,122 @@ class SlackDesk:
         return str(profile.get("real_name") or user.get("real_name") or user.get("name") or "")
 
     async def on_message(self, event: dict[str, Any], client: AsyncWebClient) -> None:
-        """A customer wrote in a mapped channel: into the pipeline; the card goes to the triage channel."""
+        """A customer wrote in a mapped channel: into the pipeline; the card goes to the triage channel.
+
+        Staff writing there are not the customer: in an inquiry's thread their message is an internal note
+        on it (the draft stays as it is); a staff message outside any inquiry's thread is no inquiry."""
         if event.get("subtype") not in INTAKE_SUBTYPES or event.get("bot_id") or not event.get("user"):
             return
         channel = str(event.get("channel") or "")
         customer_no = self.settings.slack.intake_channels.get(channel)
         if customer_no is None or channel == self.settings.slack.triage_channel:
             return
-        name = await self.sender_name(client, str(event["user"]))
+        user = str(event["user"])
+        if await self.is_staff(client, user):
+            await self.on_staff_message(event, client)
+            return
+        name = await self.sender_name(client, user)
         result = await self.pipeline.process(self.incoming(event, customer_no, name))
+        await self.after_process(result, via="slack")
+
+    async def after_process(self, result: ProcessResult, *, via: str) -> None:
+        """Show a processed message on the cards: a new card, or the existing card updated with a note in
+        its thread (a follow-up question is also broadcast to the channel, since its card is old)."""
         if not result.created:
             return
         if result.attached:
             await self.poster.refresh(result.inquiry_id)
-            await self.poster.note(
-                result.inquiry_id, "💬 お客さまから同じスレッドに追記がありました。返信案を更新しました。"
+            wrote = (
+                "お客さまから同じスレッドに追記がありました"
+                if via == "slack"
+                else "お客さまから追加のメールが届きました"
             )
-        await self.poster.post_pending()
+            if result.after_answer == "closing":
+                await self.poster.note(
+                    result.inquiry_id,
+                    f"🙏 {wrote}（お礼・了承のご連絡）。返信は不要のため、回答済みのままです。",
+                )
+                return
+            if result.after_answer == "follow_up":
+                await self.poster.note(
+                    result.inquiry_id,
+                    f"↩ *フォローアップ*: 回答済みのお問い合わせに、{wrote}。新しい返信案を作成しました。",
+                    broadcast=True,
+                )
+            else:
+                await self.poster.note(result.inquiry_id, f"💬 {wrote}。返信案を更新しました。")
+        await self.poster.post_soon()
+        await self.incidents.sync()
+
+    async def on_staff_message(self, event: Mapping[str, Any], client: AsyncWebClient) -> None:
+        channel, ts, user = str(event["channel"]), str(event["ts"]), str(event["user"])
+        thread_ts = str(event.get("thread_ts") or "")
+        if not thread_ts or thread_ts == ts:
+            log.info("staff message outside an inquiry thread in a customer channel: not an inquiry")
+            return
+
+        def find() -> int | None:
+            with Session(self.engine) as session:
+                return actions.inquiry_of_message(
+                    session, channel=Channel.SLACK, external_id=f"{channel}:{thread_ts}"
+                )
+
+        inquiry_id = await asyncio.to_thread(find)
+        if inquiry_id is None:
+            return
+        external_id = f"{channel}:{ts}"
+        work = self.run_action(
+            actions.record_staff_note,
+            inquiry_id=inquiry_id,
+            actor=f"slack:{user}",
+            channel=Channel.SLACK,
+            external_id=external_id,
+            thread_key=f"{channel}:{thread_ts}",
+            text=slack_plain_text(str(event.get("text") or "")),
+            at=ts_to_datetime(ts),
+        )
+        if not await self.guarded(client, channel=channel, user=user, work=work):
+            return
+        await self.poster.refresh(inquiry_id)
+        await self.poster.note(
+            inquiry_id,
+            f"📝 <@{user}> がお客さまのスレッドに書き込みました。社内メモとして記録し、返信案は変更していません。",
+        )
+        if self.settings.slack.staff_thread_reply == "reply":
+            offer = cards.staff_reply_offer(inquiry_id=inquiry_id, external_id=external_id)
+            try:
+                await client.chat_postEphemeral(
+                    channel=channel, user=user, thread_ts=thread_ts, text=offer.text, blocks=offer.blocks
+                )
+            except SlackApiError as exc:
+                log.warning("staff reply offer failed: %s", slack_error(exc))
+
+    async def on_staff_reply(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Staff confirmed that their message in the customer's thread is the answer (nothing is sent)."""
+        await ack()
+        user, channel = self._where(body)
+        action = (body.get("actions") or [{}])[0]
+        inquiry_id_text, _, external_id = str(action.get("value") or "").partition("|")
+        try:
+            inquiry_id = int(inquiry_id_text)
+        except ValueError:
+            await self.refused(user=user, what=cards.STAFF_REPLY, reason="invalid_value")
+            return
+        if not await self.is_staff(client, user):
+            await self.ephemeral(client, channel=channel, user=user, text=NOT_STAFF)
+            await self.refused(user=user, what=cards.STAFF_REPLY, reason="not_staff", inquiry_id=inquiry_id)
+            return
+        work = self.run_action(
+            actions.record_staff_reply, inquiry_id=inquiry_id, actor=f"slack:{user}", external_id=external_id
+        )
+        if await self.guarded(client, channel=channel, user=user, work=work) is not None:
+            await self.ephemeral(
+                client,
+                channel=channel,
+                user=user,
+                text="スレッドの書き込みを回答として記録しました。返信案は送信しません。",
+            )
+        await self.poster.refresh(inquiry_id)
 
     # -- staff mentions ----------------------------------------------------------------------------------
     async def on_mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -337,7 +488,7 @@ class SlackDesk:
     def _ids(body: Mapping[str, Any]) -> tuple[int, int]:
         """(inquiry id, draft id) of a card action: a button's value, or a select's block id."""
         action = body["actions"][0]
-        if action.get("type") == "static_select":  # the value is the chosen intent
+        if action.get("type") in ("static_select", "users_select", "overflow"):  # the value is the choice
             _prefix, inquiry_id, draft_id = str(action.get("block_id", "")).rsplit("_", 2)
         else:
             inquiry_id, _, draft_id = str(action.get("value", "")).partition(":")
@@ -348,18 +499,53 @@ class SlackDesk:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         return str(body["user"]["id"]), str(channel or "")
 
-    async def _staff_only(self, client: AsyncWebClient, user: str, channel: str) -> bool:
+    async def _staff_only(
+        self, client: AsyncWebClient, user: str, channel: str, body: Mapping[str, Any] | None = None
+    ) -> bool:
         if await self.is_staff(client, user):
             return True
         await self.ephemeral(client, channel=channel, user=user, text=NOT_STAFF)
-        log.info("refused a card action by non-staff user %s", user)
-        await self.refused(user, "card_action")
+        log.info("refused a card action by a non-staff user")
+        action = ((body or {}).get("actions") or [{}])[0]
+        try:
+            inquiry_id, draft_id = self._ids(body) if body else (None, None)
+        except (KeyError, ValueError, IndexError):
+            inquiry_id = draft_id = None
+        await self.refused(
+            user=user,
+            what=str(action.get("action_id") or ""),
+            reason="not_staff",
+            inquiry_id=inquiry_id,
+            draft_id=draft_id,
+        )
         return False
+
+    async def refused(
+        self,
+        *,
+        user: str,
+        what: str,
+        reason: str,
+        inquiry_id: int | None = None,
+        draft_id: int | None = None,
+    ) -> None:
+        """Audit a refused attempt (non-staff click, forged or stale modal submission).
+
+        The ids come from the request and may be invented: the event is tied to the inquiry only when it
+        exists, otherwise the claimed ids are kept in the detail."""
+        await self.run_action(
+            _audit_refusal,
+            actor=f"slack:{user}",
+            what=what,
+            reason=reason,
+            inquiry_id=inquiry_id,
+            draft_id=draft_id,
+        )
 
     async def on_approve(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user, channel = self._where(body)
-        if not await self._staff_only(client, user, channel):
+        if not await self._staff_only(client, user, channel, body):
             return
         inquiry_id, draft_id = self._ids(body)
         work = self.run_action(
@@ -369,10 +555,126 @@ class SlackDesk:
             self.outbox.wake()
         await self.poster.refresh(inquiry_id)
 
+    async def on_show_draft(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """下書きを表示: the whole draft, shown only to the staff member who asked (the card stays short)."""
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        data = await asyncio.to_thread(self.poster._load, inquiry_id)
+        message = cards.draft_messages(data, self.labels())
+        try:
+            await client.chat_postEphemeral(
+                channel=channel, user=user, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError as exc:
+            log.warning("showing a draft failed: %s", slack_error(exc))
+
+    async def on_bulk_approve(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Approve the listed drafts one by one, each checked again (a draft handled meanwhile is skipped)."""
+        await ack()
+        user, channel = self._where(body)
+        action = (body.get("actions") or [{}])[0]
+        if not await self.is_staff(client, user):
+            await self.ephemeral(client, channel=channel, user=user, text=NOT_STAFF)
+            await self.refused(user=user, what=cards.BULK_APPROVE, reason="not_staff")
+            return
+        try:
+            draft_ids = [int(v) for v in str(action.get("value") or "").split(",") if v]
+        except ValueError:
+            await self.refused(user=user, what=cards.BULK_APPROVE, reason="invalid_value")
+            return
+        approved: list[int] = []
+        skipped: list[str] = []
+        for draft_id in draft_ids:
+            try:
+                outbox = await self.run_action(
+                    actions.approve_low_risk,
+                    draft_id=draft_id,
+                    actor=f"slack:{user}",
+                    min_score=self.settings.slack.bulk_min_score,
+                    digest_now=self.pipeline.digest_now,
+                )
+            except InputError as exc:
+                skipped.append(f"案 #{draft_id}: {slack_mentions(str(exc))}")
+                continue
+            approved.append(outbox.inquiry_id)
+        if approved:
+            self.outbox.wake()
+        for inquiry_id in approved:
+            await self.poster.refresh(inquiry_id)
+        summary = f"{len(approved)}件を承認しました。送信キューに入れました。"
+        if skipped:
+            summary += f"\n{len(skipped)}件は承認しませんでした:\n" + "\n".join(f"• {s}" for s in skipped)
+        await self.ephemeral(client, channel=channel, user=user, text=summary)
+
+    async def on_more(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The card's overflow menu: waiting for the customer, snooze for an hour or until the next morning."""
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        choice = str(((body["actions"][0].get("selected_option")) or {}).get("value") or "")
+        actor = f"slack:{user}"
+        now = self.clock()
+        work: Awaitable[Any]
+        if choice in ("wait", "unwait"):
+            work = self.run_action(
+                actions.set_waiting, inquiry_id=inquiry_id, actor=actor, waiting=choice == "wait"
+            )
+        elif choice == "snooze_hour":
+            work = self.run_action(
+                actions.snooze, inquiry_id=inquiry_id, actor=actor, until=now + dt.timedelta(hours=1)
+            )
+        elif choice == "snooze_tomorrow":
+            until = sla.next_opening(now, self.poster.hours)
+            work = self.run_action(actions.snooze, inquiry_id=inquiry_id, actor=actor, until=until)
+        elif choice == "unsnooze":
+            work = self.run_action(actions.snooze, inquiry_id=inquiry_id, actor=actor, until=None)
+        else:
+            await self.refused(user=user, what=cards.MORE, reason="invalid_value", inquiry_id=inquiry_id)
+            return
+        await self.guarded(client, channel=channel, user=user, work=work)
+        await self.poster.refresh(inquiry_id)
+
+    async def on_unassign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        work = self.run_action(actions.unassign, inquiry_id=inquiry_id, actor=f"slack:{user}")
+        await self.guarded(client, channel=channel, user=user, work=work)
+        await self.poster.refresh(inquiry_id)
+
+    async def on_reassign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Hand the inquiry to the chosen person, who must be staff too."""
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        chosen = str(body["actions"][0].get("selected_user") or "")
+        if not await self.is_staff(client, chosen):
+            await self.ephemeral(
+                client,
+                channel=channel,
+                user=user,
+                text=f"<@{chosen}> さんはサポートデスクの担当者ではないため、担当にできません。",
+            )
+            return
+        work = self.run_action(
+            actions.assign, inquiry_id=inquiry_id, actor=f"slack:{user}", assignee=f"slack:{chosen}"
+        )
+        await self.guarded(client, channel=channel, user=user, work=work)
+        await self.poster.refresh(inquiry_id)
+
     async def on_assign(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user, channel = self._where(body)
-        if not await self._staff_only(client, user, channel):
+        if not await self._staff_only(client, user, channel, body):
             return
         inquiry_id, _draft_id = self._ids(body)
         work = self.run_action(
@@ -384,7 +686,7 @@ class SlackDesk:
     async def on_reroute(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user, channel = self._where(body)
-        if not await self._staff_only(client, user, channel):
+        if not await self._staff_only(client, user, channel, body):
             return
         inquiry_id, draft_id = self._ids(body)
         intent = str(body["actions"][0]["selected_option"]["value"])
@@ -401,7 +703,7 @@ class SlackDesk:
 
     async def _open_modal(self, body: dict[str, Any], client: AsyncWebClient, *, edit: bool) -> None:
         user, channel = self._where(body)
-        if not await self._staff_only(client, user, channel):
+        if not await self._staff_only(client, user, channel, body):
             return
         inquiry_id, draft_id = self._ids(body)
         try:
@@ -427,21 +729,71 @@ class SlackDesk:
 
     @staticmethod
     def _modal(body: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        view = body["view"]
+        view = body.get("view") or {}
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
+        state = view.get("state") or {}
         return (
-            str(body["user"]["id"]),
-            json.loads(view.get("private_metadata") or "{}"),
-            view["state"]["values"],
+            str((body.get("user") or {}).get("id") or ""),
+            meta if isinstance(meta, dict) else {},
+            state.get("values") or {},
         )
+
+    def _modal_target(self, meta: Mapping[str, Any]) -> tuple[int, int] | None:
+        """(inquiry id, draft id) of a modal's metadata when the draft exists and belongs to the inquiry.
+
+        Slack signs the submission, but the metadata is what our app put into the view: anything else is
+        a forged or broken request and is refused."""
+        try:
+            inquiry_id, draft_id = int(meta["inquiry_id"]), int(meta["draft_id"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        state = self._draft_state(draft_id)
+        if state is None or state[0] != inquiry_id:
+            return None
+        return inquiry_id, draft_id
+
+    async def _modal_allowed(
+        self,
+        client: AsyncWebClient,
+        ack: AsyncAck,
+        *,
+        user: str,
+        meta: Mapping[str, Any],
+        block: str,
+        what: str,
+    ) -> tuple[int, int] | None:
+        """The modal's target when a staff member submitted a view our app opened; else refuse and audit."""
+        claimed = meta.get("inquiry_id"), meta.get("draft_id")
+        ids = tuple(int(v) if isinstance(v, int) else None for v in claimed)
+        if not await self.is_staff(client, user):
+            await ack(response_action="errors", errors={block: NOT_STAFF})
+            await self.refused(user=user, what=what, reason="not_staff", inquiry_id=ids[0], draft_id=ids[1])
+            return None
+        target = await asyncio.to_thread(self._modal_target, meta)
+        if target is None:
+            await ack(
+                response_action="errors",
+                errors={block: "この画面の内容が正しくありません。カードから操作し直してください。"},
+            )
+            await self.refused(
+                user=user, what=what, reason="invalid_view", inquiry_id=ids[0], draft_id=ids[1]
+            )
+            return None
+        return target
 
     async def on_edit_submitted(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         user, meta, values = self._modal(body)
         channel, _ts = parse_ref(str(meta.get("card", "")))
-        if not await self.is_staff(client, user):
-            await ack(response_action="errors", errors={cards.EDIT_BLOCK: NOT_STAFF})
-            await self.refused(user, "edit")
+        target = await self._modal_allowed(
+            client, ack, user=user, meta=meta, block=cards.EDIT_BLOCK, what=cards.EDIT_VIEW
+        )
+        if target is None:
             return
-        text = str(values[cards.EDIT_BLOCK][cards.EDIT_INPUT].get("value") or "")
+        inquiry_id, draft_id = target
+        text = str((values.get(cards.EDIT_BLOCK) or {}).get(cards.EDIT_INPUT, {}).get("value") or "")
         if not text.strip():
             await ack(response_action="errors", errors={cards.EDIT_BLOCK: "返信文を入力してください。"})
             return
@@ -449,7 +801,7 @@ class SlackDesk:
             values.get(cards.SAVE_ONLY_BLOCK, {}).get(cards.SAVE_ONLY_INPUT, {}).get("selected_options") or []
         )
         save_only = any(o.get("value") == cards.SAVE_ONLY_VALUE for o in chosen)
-        draft_id, actor = int(meta["draft_id"]), f"slack:{user}"
+        actor = f"slack:{user}"
         try:
             if save_only:
                 await self.run_action(actions.save_edit, draft_id=draft_id, actor=actor, text=text)
@@ -463,32 +815,34 @@ class SlackDesk:
                 )
                 self.outbox.wake()
         except actions.SendBlocked as exc:
-            await ack(response_action="errors", errors={cards.EDIT_BLOCK: str(exc)[:2000]})
+            await ack(response_action="errors", errors={cards.EDIT_BLOCK: slack_mentions(str(exc))[:2000]})
             return
         except InputError as exc:
             await ack()
             await self.ephemeral(client, channel=channel, user=user, text=str(exc))
         else:
             await ack()
-        await self.poster.refresh(int(meta["inquiry_id"]))
+        await self.poster.refresh(inquiry_id)
 
     async def on_reject_submitted(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         user, meta, values = self._modal(body)
         channel, _ts = parse_ref(str(meta.get("card", "")))
-        if not await self.is_staff(client, user):
-            await ack(response_action="errors", errors={cards.REASON_BLOCK: NOT_STAFF})
-            await self.refused(user, "reject")
+        target = await self._modal_allowed(
+            client, ack, user=user, meta=meta, block=cards.REASON_BLOCK, what=cards.REJECT_VIEW
+        )
+        if target is None:
             return
-        reason = str(values[cards.REASON_BLOCK][cards.REASON_INPUT].get("value") or "").strip()
-        if not reason:
+        inquiry_id, draft_id = target
+        reason = str((values.get(cards.REASON_BLOCK) or {}).get(cards.REASON_INPUT, {}).get("value") or "")
+        if not reason.strip():
             await ack(response_action="errors", errors={cards.REASON_BLOCK: "却下の理由を入力してください。"})
             return
         await ack()
         work = self.run_action(
-            actions.reject, draft_id=int(meta["draft_id"]), actor=f"slack:{user}", reason=reason
+            actions.reject, draft_id=draft_id, actor=f"slack:{user}", reason=reason.strip()
         )
         await self.guarded(client, channel=channel, user=user, work=work)
-        await self.poster.refresh(int(meta["inquiry_id"]))
+        await self.poster.refresh(inquiry_id)
 
 
 def build_desk(

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.slack import blockkit as bk
+from bot.slack.factlines import fact_summary
 from desk import trust
 from intents.model import INTENT_IDS
 
@@ -23,6 +24,19 @@ EDIT = "madoguchi_edit"
 REROUTE = "madoguchi_reroute"
 ASSIGN = "madoguchi_assign"
 REJECT = "madoguchi_reject"
+SHOW_DRAFT = "madoguchi_show_draft"
+UNASSIGN = "madoguchi_unassign"
+BULK_APPROVE = "madoguchi_bulk_approve"
+MORE = "madoguchi_more"  # the overflow menu: waiting for the customer, snooze
+MORE_OPTIONS = {
+    "wait": "お客さまの返答待ちにする",
+    "unwait": "返答待ちを解除",
+    "snooze_hour": "1時間スヌーズ",
+    "snooze_tomorrow": "翌営業日の始業までスヌーズ",
+    "unsnooze": "スヌーズを解除",
+}
+REASSIGN = "madoguchi_reassign"
+STAFF_REPLY = "madoguchi_staff_reply"
 EDIT_VIEW = "madoguchi_edit_view"
 REJECT_VIEW = "madoguchi_reject_view"
 EDIT_BLOCK, EDIT_INPUT = "draft_text", "text"
@@ -58,6 +72,21 @@ ACTION_LABELS = {
     "failed": "送信に失敗しました",
     "received": "受け付けました",
     "drafted": "返信案を作成しました",
+    "rerouted": "区分を変更して返信案を作り直しました",
+    "send_blocked": "送信前の確認で送信を止めました",
+    "customer_replied": "お客さまから同じスレッドに追記がありました",
+    "refused": "権限のない操作を試みました（実行していません）",
+    "ack_queued": "受付のお知らせを送信待ちにしました",
+    "staff_note": "スレッドに社内メモを書きました",
+    "staff_replied": "スレッドで直接回答しました",
+    "closing": "お客さまからお礼・了承の連絡がありました（返信不要）",
+    "follow_up": "お客さまから回答後の追加のご質問がありました",
+    "sla_reminded": "回答期限が近いことを通知しました",
+    "waiting": "お客さまの返答待ちにしました",
+    "waiting_ended": "返答待ちを解除しました",
+    "snoozed": "スヌーズしました",
+    "snooze_ended": "スヌーズを終えました",
+    "unassigned": "担当を外しました",
 }
 
 
@@ -67,6 +96,16 @@ class HistoryLine:
     actor: str  # "slack:U123", "cli:name", "system"
     action: str
     detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadUpdate:
+    """A later message in the inquiry's thread: the customer's follow-up or a staff member's note."""
+
+    at: dt.datetime
+    kind: str  # "customer" | "staff_note"
+    actor: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +135,15 @@ class CardData:
     history: Sequence[HistoryLine] = ()
     rejected_reason: str | None = None
     flags: Sequence[str] = ()  # desk.trust flags of the inquiry
+    updates: Sequence[ThreadUpdate] = ()
+    follow_up: bool = False  # the customer asked again after being answered
+    deadline: dt.datetime | None = None  # reply deadline (SLA) in desk business hours
+    business_seconds_left: float | None = None  # until the deadline; negative when overdue
+    attachments: Sequence[tuple[str, int]] = ()  # (file name, size in bytes)
+    permalink: str | None = None  # the customer's own Slack thread
+    recent: int = 0  # the customer's other inquiries in the last RECENT_DAYS days
+    waiting: bool = False  # staff wait for the customer's answer (no reminders)
+    snoozed_until: dt.datetime | None = None
     language: str = "ja"  # of the inquiry and its draft ("ja" | "en")
 
 
@@ -149,116 +197,158 @@ def when(at: dt.datetime, tz: ZoneInfo) -> str:
 
 
 def intent_label(intent_id: str, labels: Mapping[str, str]) -> str:
-    return labels.get(intent_id, intent_id)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return "、".join(_shown(v) for v in value)
-    if isinstance(value, Mapping):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    if isinstance(value, bool):
-        return "はい" if value else "いいえ"
-    return str(value)
+    """The Japanese label of an intent; never the raw id (staff read Japanese only)."""
+    return labels.get(intent_id) or ("その他のお問い合わせ" if intent_id == "other" else "区分未登録")
 
 
 def fact_lines(facts: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> list[str]:
-    """One line per computed fact. Facts come per intent (``{intent: {key: value}}``); a flat mapping
-    or ``{"label": …, "value": …}`` entries are shown as they are."""
-    lines: list[str] = []
-    for key, value in facts.items():
-        if isinstance(value, Mapping) and "label" in value:
-            label, shown = str(value["label"]), _shown(value.get("value", ""))
-            lines.append(f"• {bk.escape_mrkdwn(label)}: {bk.escape_mrkdwn(shown)}")
-        elif isinstance(value, Mapping) and key in INTENT_IDS:
-            lines.append(f"*{bk.escape_mrkdwn(intent_label(key, labels or {}))}*")
-            lines += [
-                f"• {bk.escape_mrkdwn(str(k))}: {bk.escape_mrkdwn(_shown(v))}" for k, v in value.items()
-            ]
-        else:
-            lines.append(f"• {bk.escape_mrkdwn(str(key))}: {bk.escape_mrkdwn(_shown(value))}")
-    return lines
+    """Computed facts as Japanese bullet lines (amounts, dates and units formatted; see factlines)."""
+    return [f"• {bk.escape_mrkdwn(line)}" for line in fact_summary(facts, labels or {})]
 
 
-def _header(data: CardData) -> dict[str, Any]:
-    mark = "🚨【緊急】" if data.urgent else ""
-    first_line = data.text.strip().splitlines()[0] if data.text.strip() else ""
-    subject = data.subject or first_line
-    return {
-        "type": "header",
-        "text": plain(f"{mark}#{data.inquiry_id:06d} {subject or '（件名なし）'}", bk.HEADER_TEXT),
-    }
+WEEKDAYS = "月火水木金土日"
+FACT_LINES_ON_CARD = 3
+UPDATES_ON_CARD = 2
+EXCERPT_ON_CARD = 140  # characters of the inquiry on the card, on one line
+UPDATE_CHARS = 100
 
 
-def _fields(data: CardData, labels: Mapping[str, str], now: dt.datetime, tz: ZoneInfo) -> dict[str, Any]:
-    intents = "\n".join(f"{intent_label(i, labels)}（{score:.2f}）" for i, score in data.intents) or "その他"
-    received = f"{CHANNEL_LABELS.get(data.channel, data.channel)}\n{when(data.received_at, tz)}"
+def one_line(text: str, limit: int) -> str:
+    """``text`` on one line (line breaks become " / "), cut to ``limit`` characters."""
+    flat = " / ".join(part.strip() for part in text.strip().splitlines() if part.strip())
+    return bk.truncate(flat, limit)
+
+
+def short_when(at: dt.datetime, tz: ZoneInfo) -> str:
+    local = aware(at).astimezone(tz)
+    return f"{local.month}/{local.day}({WEEKDAYS[local.weekday()]}) {local:%H:%M}"
+
+
+def business_span(seconds: float) -> str:
+    """Business seconds as 「3時間20分」 (hours of desk time, not calendar days)."""
+    minutes = int(abs(seconds) // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours}時間{rest}分"
+    return f"{hours}時間" if hours else f"{rest}分"
+
+
+def _title_line(data: CardData, labels: Mapping[str, str]) -> str:
+    primary, *others = list(data.intents) or [("other", 0.0)]
+    title = f"*#{data.inquiry_id:06d} {bk.escape_mrkdwn(intent_label(primary[0], labels))}*"
+    title += f"（確度 {primary[1]:.0%}）"
+    rest = [intent_label(i, labels) for i, _score in others if i != "other"]
+    if rest:
+        title += f"　ほか: {bk.escape_mrkdwn('、'.join(rest))}"
+    if data.follow_up:
+        title = "↩ *フォローアップ*（回答後の追加のご質問）　" + title
+    return title
+
+
+RECENT_DAYS = 90
+
+
+def _customer_line(data: CardData) -> str:
+    customer = bk.escape_mrkdwn(data.customer) if data.customer else "お客さま未特定"
+    identity = "✅ 本人確認済み" if data.verified else "⚠ 本人確認未了"
+    identity += f"　{trust.card_line(data.flags)}" if trust.card_line(data.flags) else ""
+    line = f"👤 {customer}　{identity}"
+    if data.contracts:
+        line += f"　契約 {bk.escape_mrkdwn('、'.join(data.contracts))}"
+    if data.recent:
+        line += f"　過去{RECENT_DAYS}日の問い合わせ {data.recent}件"
+    return line
+
+
+def size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}MB"
+    return f"{max(1, round(size / 1024))}KB"
+
+
+def _attachments_text(data: CardData) -> str:
+    if not data.attachments:
+        return ""
+    first, size = data.attachments[0]
+    more = f" ほか{len(data.attachments) - 1}件" if len(data.attachments) > 1 else ""
+    return f"　📎 {bk.escape_mrkdwn(bk.truncate(first, 40))}（{size_text(size)}）{more}"
+
+
+def _deadline_line(data: CardData, tz: ZoneInfo) -> str:
+    urgency = "🚨 *緊急*" if data.urgent else "通常"
+    if data.waiting:
+        return f"{urgency}　⏸ お客さまの返答待ち（回答期限の通知は止めています）"
+    if data.snoozed_until is not None:
+        return f"{urgency}　💤 {short_when(data.snoozed_until, tz)} までスヌーズ中"
+    if data.deadline is None:
+        return urgency
+    due = f"⏰ 期限 {short_when(data.deadline, tz)}"
+    if data.inquiry_status in ("answered", "rejected", "ignored"):
+        return f"{urgency}　{due}　対応済み"
+    left = data.business_seconds_left
+    if left is None:
+        return f"{urgency}　{due}"
+    if left < 0:
+        return f"{urgency}　{due}　⚠ *期限超過*（営業時間で{business_span(left)}超過）"
+    return f"{urgency}　{due}　残り 営業時間で{business_span(left)}"
+
+
+def _context_line(data: CardData, now: dt.datetime, tz: ZoneInfo) -> dict[str, Any]:
+    received = f"{CHANNEL_LABELS.get(data.channel, 'その他')} {when(data.received_at, tz)}"
     received += f"（{age_text(data.received_at, now)}）"
-    received += "\n言語: 英語（返信案も英語）" if data.language == "en" else ""
-    sender = bk.escape_mrkdwn(" ".join(p for p in (data.sender_name, f"<{data.sender}>") if p.strip("<>")))
+    # English inquiries get English drafts: staff should know before they open one.
+    received += "　言語: 英語（返信案も英語）" if data.language == "en" else ""
     if data.channel == "slack" and data.sender:
         sender = f"<@{data.sender}>"
-    customer = bk.escape_mrkdwn(data.customer) if data.customer else "（特定できませんでした）"
-    identity = "✅ 本人確認済み" if data.verified else "⚠ 本人確認未了"
-    identity += f"\n{trust.card_line(data.flags)}" if trust.card_line(data.flags) else ""
-    contracts = "、".join(data.contracts) if data.contracts else "（なし）"
+    else:
+        sender = bk.escape_mrkdwn(
+            " ".join(p for p in (data.sender_name, f"<{data.sender}>") if p.strip("<>"))
+        )
     status = STATUS_LABELS.get(data.draft_status or "", "返信案なし")
     assignee = who(data.assignee) if data.assignee else "未割当"
-    texts = [
-        f"*区分*\n{intents}",
-        f"*受付*\n{received}",
-        f"*差出人*\n{sender or '（不明）'}",
-        f"*お客さま*\n{customer}\n{identity}",
-        f"*契約*\n{bk.escape_mrkdwn(contracts)}",
-        f"*担当*\n{assignee}\n*状態*\n{status}",
-    ]
-    return {"type": "section", "fields": [mrkdwn(t, bk.SECTION_FIELD) for t in texts]}
+    link = f"　<{data.permalink}|元のスレッド>" if data.permalink else ""
+    return context(
+        f"受付 {received}　差出人 {sender or '（不明）'}　担当 {assignee}　{status}{_attachments_text(data)}{link}"
+    )
+
+
+def _summary_blocks(data: CardData, labels: Mapping[str, str], tz: ZoneInfo) -> list[dict[str, Any]]:
+    lines = [_title_line(data, labels), _customer_line(data), _deadline_line(data, tz)]
+    return [section("\n".join(lines))]
 
 
 def _body_blocks(data: CardData) -> list[dict[str, Any]]:
     text = data.text.strip()
-    excerpt = bk.truncate(text, EXCERPT_CHARS)
-    blocks = [section("*お問い合わせ内容*\n" + _quote(excerpt))]
-    if len(text) > EXCERPT_CHARS:
-        blocks.append(
-            context(
-                f"✂ 長文のため一部のみ表示しています（全{len(text):,}文字）。全文はスレッドをご覧ください。"
-            )
-        )
-    return blocks
-
-
-def _quote(text: str) -> str:
-    return "\n".join("> " + bk.escape_mrkdwn(line) for line in text.splitlines()) or "> （本文なし）"
+    excerpt = one_line(text, EXCERPT_ON_CARD) if text else "（本文なし）"
+    more = "（全文はスレッド）" if len(text) > EXCERPT_CHARS else ""
+    return [section(f"> {bk.escape_mrkdwn(excerpt)}{more}")]
 
 
 def _facts_blocks(data: CardData, labels: Mapping[str, str]) -> list[dict[str, Any]]:
-    blocks = []
-    lines = fact_lines(data.facts, labels)
-    if lines:
-        blocks.append(section("*計算済みの事実*\n" + "\n".join(lines)))
-    remarks = [f"不足している情報: {bk.escape_mrkdwn('、'.join(data.missing))}"] if data.missing else []
-    remarks += [f"📝 {bk.escape_mrkdwn(n)}" for n in data.notes]
+    lines = [
+        f"• {bk.escape_mrkdwn(line)}" for line in fact_summary(data.facts, labels, limit=FACT_LINES_ON_CARD)
+    ]
+    remarks = []
+    if data.missing:
+        remarks.append(f"不足: {'、'.join(data.missing)}")
+    if data.notes:
+        # The newest remark first: later ones (an incident it joined, a failure) matter most right now.
+        extra = f"（ほか{len(data.notes) - 1}件）" if len(data.notes) > 1 else ""
+        remarks.append(f"メモ: {data.notes[-1]}{extra}")
     if remarks:
-        blocks.append(section("*担当者向けメモ*\n" + "\n".join(remarks)))
-    return blocks
+        lines.append("📝 " + bk.escape_mrkdwn(one_line("　".join(remarks), 240)))
+    return [section("\n".join(lines))] if lines else []
 
 
-def _draft_blocks(data: CardData) -> list[dict[str, Any]]:
-    if data.draft_id is None:
-        return [section("*返信案*\n返信案はまだありません。")]
-    pieces = bk.split_text(data.draft_text.strip() or "（空）", bk.SECTION_TEXT - 20)
-    blocks = [section(f"*返信案*（案 #{data.draft_id}）")]
-    for piece in pieces[:DRAFT_SECTIONS]:
-        blocks.append(section("```" + bk.escape_mrkdwn(piece) + "```"))
-    if len(pieces) > DRAFT_SECTIONS:
-        blocks.append(
-            context(
-                "✂ 返信案が長いため途中までを表示しています。"
-                "全文は端末（madoguchi review）で確認してください。"
-            )
-        )
-    return blocks
+def _updates_block(data: CardData, tz: ZoneInfo) -> list[dict[str, Any]]:
+    lines = []
+    for update in list(data.updates)[-UPDATES_ON_CARD:]:
+        said = bk.escape_mrkdwn(one_line(update.text, UPDATE_CHARS))
+        if update.kind == "staff_note":
+            lines.append(f"📝 {short_when(update.at, tz)} {who(update.actor)} の社内メモ: {said}")
+        else:
+            lines.append(f"💬 {short_when(update.at, tz)} お客さまの追記: {said}")
+    return [section("\n".join(lines))] if lines else []
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -278,6 +368,13 @@ def intent_options(labels: Mapping[str, str]) -> list[dict[str, Any]]:
 
 def _actions(data: CardData, labels: Mapping[str, str]) -> dict[str, Any]:
     value = f"{data.inquiry_id}:{data.draft_id}"
+    show = _button("下書きを表示", SHOW_DRAFT, value)
+    if data.draft_status != "pending":
+        return {
+            "type": "actions",
+            "block_id": f"card_view_{data.inquiry_id}_{data.draft_id}",
+            "elements": [show],
+        }
     approve = _button("承認して送信", APPROVE, value, "primary")
     approve["confirm"] = {
         "title": plain("返信を送信しますか？", bk.CONFIRM_TITLE),
@@ -291,27 +388,53 @@ def _actions(data: CardData, labels: Mapping[str, str]) -> dict[str, Any]:
         "placeholder": plain("区分を変更", bk.PLACEHOLDER),
         "options": intent_options(labels),
     }
+    take = _button("担当を外す", UNASSIGN, value) if data.assignee else _button("担当する", ASSIGN, value)
+    reassign = {
+        "type": "users_select",
+        "action_id": REASSIGN,
+        "placeholder": plain("担当者を選ぶ", bk.PLACEHOLDER),
+    }
+    more = {
+        "type": "overflow",
+        "action_id": MORE,
+        "options": [
+            {"text": plain(MORE_OPTIONS[key], bk.OPTION_TEXT), "value": key}
+            for key in (
+                "unwait" if data.waiting else "wait",
+                "snooze_hour",
+                "snooze_tomorrow",
+                *(("unsnooze",) if data.snoozed_until is not None else ()),
+            )
+        ],
+    }
     return {
         "type": "actions",
         "block_id": f"card_actions_{data.inquiry_id}_{data.draft_id}",
         "elements": [
             approve,
+            show,
             _button("編集", EDIT, value),
             reroute,
-            _button("担当する", ASSIGN, value),
+            take,
+            reassign,
             _button("却下", REJECT, value, "danger"),
+            more,
         ],
     }
 
 
+HISTORY_ON_CARD = 3
+
+
 def _history_block(data: CardData, tz: ZoneInfo) -> dict[str, Any] | None:
     lines = []
-    for line in list(data.history)[-bk.CONTEXT_ELEMENTS :]:
-        text = ACTION_LABELS.get(line.action, line.action)
-        lines.append(f"{when(line.at, tz)} {who(line.actor)} が{text}")
+    for line in list(data.history)[-HISTORY_ON_CARD:]:
+        text = ACTION_LABELS.get(line.action, "操作しました")
+        lines.append(f"{short_when(line.at, tz)} {who(line.actor)} が{text}")
     if data.draft_status == "rejected" and data.rejected_reason:
-        lines.append(f"却下の理由: {bk.escape_mrkdwn(data.rejected_reason)}")
-    return context(*lines[-bk.CONTEXT_ELEMENTS :]) if lines else None
+        lines.append(f"却下の理由: {bk.escape_mrkdwn(one_line(data.rejected_reason, 200))}")
+    # One context element: Slack lays several out side by side, which reads as one line anyway.
+    return context("　／　".join(lines[-(HISTORY_ON_CARD + 1) :])) if lines else None
 
 
 def triage_card(
@@ -322,26 +445,55 @@ def triage_card(
     tz: ZoneInfo,
     oncall_usergroup: str = "",
 ) -> SlackMessage:
-    """The card staff see in the triage channel; buttons only while the draft waits for approval."""
-    blocks: list[dict[str, Any]] = [_header(data)]
+    """The card staff see in the triage channel, scannable at a glance.
+
+    The first three lines answer what it is, who asks (verified or not) and how urgent it is with the
+    deadline and the business time left; then one line of the inquiry, the computed facts in Japanese,
+    what the customer or staff added in the thread, the buttons and the last actions. The draft itself is
+    behind 下書きを表示 (shown only to whoever asks), so the card stays within 15 lines."""
+    blocks: list[dict[str, Any]] = _summary_blocks(data, labels, tz)
     if data.urgent:
         group = f"<!subteam^{oncall_usergroup}> " if oncall_usergroup else ""
         blocks.append(section(f"{group}🚨 停電・緊急のお問い合わせです。至急ご確認ください。"))
-    blocks.append(_fields(data, labels, now, tz))
+    blocks.append(_context_line(data, now, tz))
     blocks += _body_blocks(data)
     blocks += _facts_blocks(data, labels)
-    blocks.append({"type": "divider"})
-    blocks += _draft_blocks(data)
-    if data.draft_status == "pending" and data.draft_id is not None:
+    blocks += _updates_block(data, tz)
+    if data.draft_id is not None:
         blocks.append(_actions(data, labels))
+    elif data.inquiry_status == "failed":
+        blocks.append(context("返信案はまだありません。"))
     history = _history_block(data, tz)
     if history:
         blocks.append(history)
     blocks = blocks[: bk.MAX_MESSAGE_BLOCKS]
-    primary = intent_label(data.intents[0][0], labels) if data.intents else "その他"
+    primary = intent_label(data.intents[0][0], labels) if data.intents else intent_label("other", labels)
     urgent = "【緊急】" if data.urgent else ""
-    text = f"{urgent}新しいお問い合わせ #{data.inquiry_id:06d}（{primary}）"
+    follow = "【フォローアップ】" if data.follow_up else ""
+    text = f"{urgent}{follow}新しいお問い合わせ #{data.inquiry_id:06d}（{primary}）"
     return SlackMessage(text=text, blocks=blocks)
+
+
+def draft_messages(data: CardData, labels: Mapping[str, str] | None = None) -> SlackMessage:
+    """The whole draft for 下書きを表示 (an ephemeral message to whoever asked), in Block Kit sized pieces."""
+    if data.draft_id is None:
+        return notice_message("この問い合わせには返信案がありません。")
+    status = STATUS_LABELS.get(data.draft_status or "", "")
+    head = f"*#{data.inquiry_id:06d} の返信案*（案 #{data.draft_id}・{status}）"
+    pieces = bk.split_text(data.draft_text.strip() or "（空）", bk.SECTION_TEXT - 20)
+    blocks = [section(head)] + [section("```" + bk.escape_mrkdwn(p) + "```") for p in pieces[:DRAFT_SECTIONS]]
+    facts = fact_lines(data.facts, labels or {})
+    if facts:  # the card shows the first few; here they all are
+        blocks.append(section("*計算結果*\n" + "\n".join(facts)))
+    remarks = [f"不足している情報: {'、'.join(data.missing)}"] if data.missing else []
+    remarks += list(data.notes)
+    if remarks:
+        blocks.append(section("*担当者向けメモ*\n" + "\n".join(f"📝 {bk.escape_mrkdwn(r)}" for r in remarks)))
+    if len(pieces) > DRAFT_SECTIONS:
+        blocks.append(
+            context("✂ 返信案が長いため途中までを表示しています。全文は編集画面か端末で確認してください。")
+        )
+    return SlackMessage(text=bk.truncate(f"#{data.inquiry_id:06d} の返信案", 3000), blocks=blocks)
 
 
 def thread_messages(text: str) -> list[str]:
@@ -438,3 +590,57 @@ def notice_message(text: str) -> SlackMessage:
     """A short message (ephemeral notices, slash command answers) as one or more sections."""
     pieces = bk.split_text(text, bk.SECTION_TEXT - 10)[: bk.MAX_MESSAGE_BLOCKS]
     return SlackMessage(text=bk.truncate(text, 3000), blocks=[section(p) for p in pieces])
+
+
+def staff_reply_offer(*, inquiry_id: int, external_id: str) -> SlackMessage:
+    """Ephemeral offer to a staff member who wrote in a customer's thread: record it as the answer."""
+    text = (
+        "この書き込みは社内メモとして記録しました（返信案はそのままです）。"
+        "この書き込みをお客さまへの回答とする場合は、下のボタンで記録してください。"
+    )
+    button = _button("回答として記録", STAFF_REPLY, f"{inquiry_id}|{external_id}", "primary")
+    button["confirm"] = {
+        "title": plain("回答として記録しますか？", bk.CONFIRM_TITLE),
+        "text": mrkdwn(
+            f"問い合わせ #{inquiry_id:06d} を回答済みにし、返信案は送信しません。よろしいですか？",
+            bk.CONFIRM_TEXT,
+        ),
+        "confirm": plain("記録する", bk.CONFIRM_BUTTON),
+        "deny": plain("やめる", bk.CONFIRM_BUTTON),
+    }
+    return SlackMessage(text=text, blocks=[section(text), {"type": "actions", "elements": [button]}])
+
+
+def bulk_offer(items: Sequence[tuple[int, int, str, str]]) -> SlackMessage:
+    """The confirmation of a bulk approval: every draft listed, one button (with a dialog) for all of them.
+
+    ``items`` are (inquiry id, draft id, intent label, subject)."""
+    if not items:
+        return notice_message(
+            "一括承認できる返信案はありません（本人確認済み・契約データなし・不足情報なし・"
+            "担当者向けメモなし・緊急でない・区分の確度が高い、のすべてを満たすものが対象です）。"
+        )
+    lines = [f"*一括承認できる返信案（{len(items)}件）*"]
+    lines += [
+        f"• #{inquiry_id:06d} {bk.escape_mrkdwn(label)}　{bk.escape_mrkdwn(one_line(subject, 40))}"
+        for inquiry_id, _draft_id, label, subject in items
+    ]
+    button = _button(
+        f"{len(items)}件を承認して送信",
+        BULK_APPROVE,
+        ",".join(str(draft_id) for _i, draft_id, _l, _s in items),
+        "primary",
+    )
+    button["confirm"] = {
+        "title": plain("まとめて送信しますか？", bk.CONFIRM_TITLE),
+        "text": mrkdwn(
+            f"上の{len(items)}件の返信案をお客さまへ送信します。よろしいですか？",
+            bk.CONFIRM_TEXT,
+        ),
+        "confirm": plain("送信する", bk.CONFIRM_BUTTON),
+        "deny": plain("やめる", bk.CONFIRM_BUTTON),
+    }
+    text = "\n".join(lines)
+    return SlackMessage(
+        text=bk.truncate(text, 3000), blocks=[section(text), {"type": "actions", "elements": [button]}]
+    )

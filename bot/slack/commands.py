@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.slack import blockkit as bk
 from bot.slack import cards
 from bot.slack.staff import NOT_MANAGER, NOT_STAFF, Role
 from desk.errors import InputError, NotFound
-from store.models import Contract, Customer
+from store.models import Contract, Customer, Inquiry
 
 if TYPE_CHECKING:
     from bot.slack.app import SlackDesk
@@ -33,16 +33,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PUBLIC_WORDS = ("公開", "--public")
-STAFF_ONLY = frozenset({"contract", "penalty", "due", "queue", "stats"})
+STAFF_ONLY = frozenset({"contract", "penalty", "due", "queue", "stats", "mine", "search", "bulk"})
 MANAGER_ONLY = frozenset({"stats"})  # figures of the whole desk: managers (and admins) only
 # Answers about many customers at once: never public where a customer can read the channel.
-MANY_CUSTOMERS = frozenset({"queue", "stats"})
+MANY_CUSTOMERS = frozenset({"queue", "stats", "mine", "search", "bulk"})
+BULK_LIMIT = 20
 HELP = """*`/madoguchi` の使い方*
 • `faq 言葉` — よくある質問から近い回答を探します
 • `contract EG12345678｜お客さま番号｜メールアドレス` — 契約内容を表示します（担当者のみ）
 • `penalty EG12345678 [解約希望日] [switch|removal]` — 解約違約金を試算します（担当者のみ）
 • `due EG12345678` — 次回の引落日・振込期日を表示します（担当者のみ）
 • `queue` — 対応待ちの問い合わせを古い順に表示します（担当者のみ）
+• `mine` — 自分が担当している未回答の問い合わせを表示します（担当者のみ）
+• `search お客さま番号｜会社名｜言葉` — 過去の問い合わせを新しい順に探します（担当者のみ）
+• `bulk` — 確認の少ない返信案をまとめて承認します（一覧を確認してから送信、担当者のみ）
 • `stats [week|month]` — 対応状況の集計を表示します（担当者のみ）
 • `help` — この説明を表示します
 末尾に `公開` または `--public` を付けると、チャンネルの全員に見える形で回答します。"""
@@ -101,22 +105,23 @@ async def handle(desk: SlackDesk, ack: AsyncAck, body: dict[str, Any], client: A
     # The customer a shared channel belongs to: a public answer there may show that customer only.
     shared_with = desk.settings.slack.intake_channels.get(str(body.get("channel_id") or ""))
     audience = shared_with if public else None
+    text: str | cards.SlackMessage
     try:
         if sub in MANAGER_ONLY and not await desk.has_role(client, user, Role.MANAGER):
             public = False  # a refusal is for the one who asked
             text = NOT_MANAGER
-            await desk.refused(user, f"command:{sub}")
+            await desk.refused(user=user, what=f"command:{sub}", reason="not_manager")
         elif sub in STAFF_ONLY and not await desk.is_staff(client, user):
             public = False  # a refusal is for the one who asked
             text = NOT_STAFF
-            await desk.refused(user, f"command:{sub}")
+            await desk.refused(user=user, what=f"command:{sub}", reason="not_staff")
         elif audience is not None and sub in MANY_CUSTOMERS:
             raise PublicRefused(
                 "このチャンネルはお客さまと共有されているため、複数のお客さまに関わる内容は公開で表示できません。"
                 "末尾の「公開」を外してお試しください。"
             )
         else:
-            text = await answer(desk, sub, args, audience=audience)
+            text = await answer(desk, sub, args, audience=audience, user=user)
     except InputError as exc:  # refusals and mistakes are for the one who asked, never the channel
         public = False
         text = str(exc)
@@ -124,11 +129,16 @@ async def handle(desk: SlackDesk, ack: AsyncAck, body: dict[str, Any], client: A
         log.exception("/madoguchi %s failed", sub)
         public = False
         text = "処理中に問題が発生しました。時間をおいてもう一度お試しください。"
-    message = cards.notice_message(text)
+    if isinstance(text, cards.SlackMessage):  # an answer with buttons: only for the one who asked
+        message, public = text, False
+    else:
+        message = cards.notice_message(text)
     await ack(text=message.text, blocks=message.blocks, response_type="in_channel" if public else "ephemeral")
 
 
-async def answer(desk: SlackDesk, sub: str, args: list[str], *, audience: str | None = None) -> str:
+async def answer(
+    desk: SlackDesk, sub: str, args: list[str], *, audience: str | None = None, user: str = ""
+) -> str | cards.SlackMessage:
     """The text of one subcommand; ``audience`` is the customer_no of a shared channel a public answer goes to."""
     if sub == "faq":
         return faq_answer(desk, " ".join(args))
@@ -142,6 +152,12 @@ async def answer(desk: SlackDesk, sub: str, args: list[str], *, audience: str | 
         return await asyncio.to_thread(due_answer, desk, _one(args, "契約番号"), audience=audience)
     if sub == "queue":
         return await asyncio.to_thread(queue_answer, desk)
+    if sub == "bulk":
+        return await asyncio.to_thread(bulk_answer, desk)
+    if sub == "mine":
+        return await asyncio.to_thread(mine_answer, desk, user)
+    if sub == "search":
+        return await asyncio.to_thread(search_answer, desk, " ".join(args))
     if sub == "stats":
         return await asyncio.to_thread(stats_answer, desk, args[0] if args else "week")
     if sub == "help":
@@ -357,10 +373,29 @@ def due_answer(desk: SlackDesk, token: str, *, audience: str | None = None) -> s
 
 
 # -- queue / stats ----------------------------------------------------------------------------------------
+def _inquiry_line(desk: SlackDesk, inquiry: Inquiry, now: dt.datetime, tz: ZoneInfo) -> str:
+    """One inquiry as a queue line: mark, number, intent, received, age, subject, assignee, card link."""
+    label = cards.intent_label(inquiry.primary_intent, desk.labels())
+    mark = "🚨" if inquiry.urgent else ("⚠" if inquiry.status == "failed" else "•")
+    link = ""
+    if inquiry.slack_card:
+        channel, ts = inquiry.slack_card.split(":", 1)
+        link = f"　<https://slack.com/archives/{channel}/p{ts.replace('.', '')}|カード>"
+    assignee = f"　担当 {cards.who(inquiry.assignee)}" if inquiry.assignee else "　担当 未割当"
+    if "waiting_customer" in inquiry.flags:
+        assignee += "　⏸ 返答待ち"
+    if inquiry.snoozed_until is not None:
+        assignee += f"　💤 {cards.short_when(inquiry.snoozed_until, tz)} まで"
+    return (
+        f"{mark} #{inquiry.id:06d} {label}　{cards.when(inquiry.received_at, tz)}"
+        f"（{cards.age_text(inquiry.received_at, now)}）"
+        f"　{bk.escape_mrkdwn(bk.truncate(inquiry.subject or inquiry.text.strip()[:40], 40))}{assignee}{link}"
+    )
+
+
 def queue_answer(desk: SlackDesk, limit: int = 20) -> str:
     from desk import actions
 
-    labels = desk.labels()
     now = desk.clock()
     tz = ZoneInfo(desk.settings.timezone)
     with Session(desk.engine) as session:
@@ -370,18 +405,99 @@ def queue_answer(desk: SlackDesk, limit: int = 20) -> str:
             if rows
             else ["対応待ちの問い合わせはありません。"]
         )
-        for inquiry in rows:
-            label = cards.intent_label(inquiry.primary_intent, labels)
-            mark = "🚨" if inquiry.urgent else ("⚠" if inquiry.status == "failed" else "•")
-            link = ""
-            if inquiry.slack_card:
-                channel, ts = inquiry.slack_card.split(":", 1)
-                link = f"　<https://slack.com/archives/{channel}/p{ts.replace('.', '')}|カード>"
-            lines.append(
-                f"{mark} #{inquiry.id:06d} {label}　{cards.when(inquiry.received_at, tz)}"
-                f"（{cards.age_text(inquiry.received_at, now)}）"
-                f"　{bk.escape_mrkdwn(bk.truncate(inquiry.subject or inquiry.text.strip()[:40], 40))}{link}"
+        lines += [_inquiry_line(desk, inquiry, now, tz) for inquiry in rows]
+    return "\n".join(lines)
+
+
+def mine_answer(desk: SlackDesk, user: str, limit: int = 30) -> str:
+    """My queue: open inquiries assigned to the staff member who asked."""
+    from desk import actions
+
+    now = desk.clock()
+    tz = ZoneInfo(desk.settings.timezone)
+    with Session(desk.engine) as session:
+        rows = actions.assigned_to(session, assignee=f"slack:{user}", limit=limit)
+        if not rows:
+            return "あなたが担当している未回答の問い合わせはありません。"
+        lines = [f"*あなたの担当（未回答、古い順、{len(rows)}件）*"]
+        lines += [_inquiry_line(desk, inquiry, now, tz) for inquiry in rows]
+    return "\n".join(lines)
+
+
+def bulk_answer(desk: SlackDesk) -> cards.SlackMessage:
+    """The low-risk pending drafts, listed for a confirmation before they are approved together."""
+    from desk import actions
+
+    with Session(desk.engine) as session:
+        found = actions.low_risk_pending(
+            session, min_score=desk.settings.slack.bulk_min_score, limit=BULK_LIMIT
+        )
+        items = [
+            (
+                inquiry.id or 0,
+                draft.id or 0,
+                cards.intent_label(inquiry.primary_intent, desk.labels()),
+                inquiry.subject or inquiry.text,
             )
+            for inquiry, draft in found
+        ]
+    return cards.bulk_offer(items)
+
+
+SEARCH_LIMIT = 15
+STATUS_WORDS = {
+    "received": "受付",
+    "drafted": "承認待ち",
+    "approved": "送信待ち",
+    "answered": "回答済み",
+    "rejected": "却下",
+    "ignored": "対象外",
+    "failed": "要確認",
+}
+
+
+def search_answer(desk: SlackDesk, query: str) -> str:
+    """Past inquiries, newest first, by customer number, contract number, company name or text."""
+    from sqlmodel import or_
+
+    words = query.strip()
+    if len(words) < 2:
+        raise InputError(
+            "検索する言葉（お客さま番号・契約番号・会社名・本文の一部）を2文字以上で指定してください。"
+        )
+    now = desk.clock()
+    tz = ZoneInfo(desk.settings.timezone)
+    with Session(desk.engine) as session:
+        customer_ids: list[int] = []
+        if _CUSTOMER.match(words):
+            customer_ids = [
+                c for c in session.exec(select(Customer.id).where(Customer.customer_no == words)) if c
+            ]
+        elif _CONTRACT.match(words.upper()):
+            owners = select(Contract.customer_id).where(Contract.contract_no == words.upper())
+            customer_ids = list(session.exec(owners).all())
+        else:
+            named = select(Customer.id).where(col(Customer.name).contains(words, autoescape=True)).limit(50)
+            customer_ids = [c for c in session.exec(named).all() if c]
+        conditions = [
+            col(Inquiry.text).contains(words, autoescape=True),
+            col(Inquiry.subject).contains(words, autoescape=True),
+        ]
+        if customer_ids:
+            conditions.append(col(Inquiry.customer_id).in_(customer_ids))
+        found = (
+            select(Inquiry)
+            .where(Inquiry.kind == "inquiry", or_(*conditions))
+            .order_by(col(Inquiry.received_at).desc())
+            .limit(SEARCH_LIMIT)
+        )
+        rows = session.exec(found).all()
+        if not rows:
+            return f"「{bk.escape_mrkdwn(words)}」に当てはまる問い合わせは見つかりませんでした。"
+        lines = [f"*「{bk.escape_mrkdwn(words)}」の検索結果（新しい順、{len(rows)}件まで）*"]
+        for inquiry in rows:
+            state = STATUS_WORDS.get(inquiry.status, "")
+            lines.append(f"{_inquiry_line(desk, inquiry, now, tz)}　{state}")
     return "\n".join(lines)
 
 

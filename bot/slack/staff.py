@@ -30,6 +30,7 @@ def slack_error(exc: SlackApiError) -> str:
     return f"http_{getattr(exc.response, 'status_code', 0)}"
 
 
+FAILED_RETRY = 10.0  # seconds before a failed group look-up is tried again
 NOT_STAFF = "この操作はサポートデスクの担当者のみが行えます。必要な場合は管理者にご相談ください。"
 NOT_MANAGER = "この情報は窓口の管理者のみが見られます。必要な場合は管理者にご相談ください。"
 
@@ -97,7 +98,12 @@ class StaffDirectory:
             response = await client.usergroups_users_list(usergroup=group)
         except SlackApiError as exc:
             log.warning("usergroups.users.list failed: %s", slack_error(exc))
-            return self._members.get(group, frozenset())
+            # Every customer message asks whether its sender is staff: retry after a short pause, not on
+            # each message (the method allows about 20 calls a minute).
+            members = self._members.get(group, frozenset())
+            self._members[group] = members
+            self._fetched_at[group] = now - self._ttl + min(self._ttl, FAILED_RETRY)
+            return members
         self._members[group] = frozenset(response.get("users") or [])
         self._fetched_at[group] = now
         return self._members[group]

@@ -131,7 +131,9 @@ def canonical_key(key: str) -> str:
 def given_keys(case: CaseFile) -> set[str]:
     """Need keys that the message or the store already answers (never asked again)."""
     # An identifier the store does not know was probably mistyped: it counts as not given, so it is asked again.
-    unknown = set(case.unknown_ids)
+    # For an unverified sender it counts as given: asking again for exactly the unknown number would tell
+    # them which numbers exist.
+    unknown = set(case.unknown_ids) if case.verified else set()
     keys = {k for k, v in case.understanding.entities.items() if v and v not in unknown}
     form = case.form or {}
     verified_customer = case.verified and case.customer is not None
@@ -157,8 +159,20 @@ def given_keys(case: CaseFile) -> set[str]:
         keys.add("email")
     if "name" in keys and keys & {"phone", "email"}:
         keys.add("contact")
+    # What the question reader found the customer already said (intents.questions).
+    said = case.understanding.said
+    keys |= {key for s, key in _SAID_GIVES.items() if said.get(s)}
     keys |= _detected(case.understanding.body)
     return keys
+
+
+_SAID_GIVES = {
+    "metering_day": "metering_day",
+    "cancel_reason": "reason",
+    "name_only": "entity_changes",
+    "payment_method": "payment_method",
+    "excess_kw": "max_demand",
+}
 
 
 # Every match of these detectors contains one of the literals: without any of them the search is skipped.

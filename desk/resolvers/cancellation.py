@@ -39,10 +39,23 @@ def _unpaid(contract: ContractView, today: dt.date) -> list[dict[str, Any]]:
     ]
 
 
-def _reachable_term_end(contract: ContractView, case: CaseFile) -> dt.date:
-    """The first term end whose notice deadline has not passed (the earliest penalty-free date)."""
+def notice_given_on(case: CaseFile) -> dt.date | None:
+    """The day the customer says the cancellation notice was sent (a notice already given counts), or None.
+    Without a date, a notice said to be sent counts as given today (the latest it can have been)."""
+    said = case.understanding.said
+    if not said.get("notice_sent"):
+        return None
+    try:
+        sent = dt.date.fromisoformat(said.get("notice_sent_on", ""))
+    except ValueError:
+        return case.today
+    return min(sent, case.today)
+
+
+def _reachable_term_end(contract: ContractView, case: CaseFile, notice_on: dt.date) -> dt.date:
+    """The first term end whose notice deadline is not before the notice (the earliest penalty-free date)."""
     end = next_term_end(contract.applied_on, case.today)
-    while notice_deadline(end) < case.today:
+    while notice_deadline(end) < notice_on:
         end = next_term_end(contract.applied_on, end + dt.timedelta(days=1))
     return end
 
@@ -62,9 +75,10 @@ def _contract_facts(
     if cancel_on < contract.applied_on or cancel_on < case.today:
         notes.append(f"解約希望日 {cancel_on.isoformat()} が契約適用日より前か、すでに過ぎています。")
         return {**common, "cancel_on": cancel_on, "assessed": False}, notes
+    notice_on = notice_given_on(case) or case.today
     assess = assess_cancellation(
         applied_on=contract.applied_on,
-        notice_on=case.today,
+        notice_on=notice_on,
         cancel_on=cancel_on,
         reason=reason or CancelReason.OTHER,
         contract_power_kw=contract.contract_power_kw,
@@ -83,7 +97,7 @@ def _contract_facts(
         "multiplier": assess.multiplier,
         "penalty_yen": assess.penalty_yen,
         "case": str(assess.case),
-        "earliest_free_date": (free := _reachable_term_end(contract, case)),
+        "earliest_free_date": (free := _reachable_term_end(contract, case, notice_on)),
         "earliest_free_deadline": notice_deadline(free),
         "unpaid": _unpaid(contract, case.today),
         "alternatives": [],
@@ -99,7 +113,7 @@ def _contract_facts(
                 "multiplier": m,
                 "penalty_yen": assess_cancellation(
                     applied_on=contract.applied_on,
-                    notice_on=case.today,
+                    notice_on=notice_on,
                     cancel_on=cancel_on,
                     reason=r,
                     contract_power_kw=contract.contract_power_kw,
@@ -122,16 +136,21 @@ def _contract_facts(
 
 
 def resolve(case: CaseFile, knowledge: Knowledge) -> IntentFacts:
-    reason = entity(case, "cancel_reason")
+    # The question reader's reason knows negations (「閉鎖ではなく他社へ切り替え」); the entity is the fallback.
+    reason = case.understanding.said.get("cancel_reason") or entity(case, "cancel_reason")
     if reason not in REASON_LABELS:
         reason = None
     requested = entity_date(case)
+    sent_on = notice_given_on(case)
     facts: dict[str, Any] = {
+        "notice_given": sent_on is not None,
+        "notice_given_on": sent_on if case.understanding.said.get("notice_sent_on") else None,
+        "reason_multiplier": {"switch": 3, "removal": Decimal("1.5")}.get(reason or ""),
         "reason": reason,
         "reason_label": REASON_LABELS[reason] if reason else None,
         "requested_on": requested,
         "requested_notice_deadline": notice_deadline(requested) if requested else None,
-        "requested_reachable": notice_deadline(requested) >= case.today if requested else None,
+        "requested_reachable": notice_deadline(requested) >= (sent_on or case.today) if requested else None,
     }
     contract = contract_of(case)
     notes: list[str] = []
@@ -142,6 +161,11 @@ def resolve(case: CaseFile, knowledge: Knowledge) -> IntentFacts:
     elif case.verified:
         extra.append(Need("contract_no", "ご解約を希望されるご契約の契約番号（または施設名）"))
     needs = [*extra, *declared_needs(knowledge, "cancellation")]
+    if sent_on is not None:
+        notes.append(
+            "お客さまは解約通知書を送付済みとのことです"
+            f"（{sent_on.isoformat() if facts['notice_given_on'] else '日付の記載なし'}）。到着を確認してください。"
+        )
     return IntentFacts(
         intent="cancellation",
         facts=facts,

@@ -59,6 +59,8 @@ def _contract_facts(contract: ContractView, case: CaseFile) -> dict[str, Any]:
 
 def resolve(case: CaseFile, knowledge: Knowledge) -> IntentFacts:
     kind = name_change_kind(case.understanding.body)
+    if kind is None and case.understanding.said.get("name_only"):
+        kind = RENAME  # 「社名のみ」「法人は同じ」: never ask again which case it is
     change_on = entity_date(case)
     deadline = document_deadline(change_on) if change_on else None
     facts: dict[str, Any] = {

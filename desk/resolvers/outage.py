@@ -44,6 +44,24 @@ def resolve(case: CaseFile, knowledge: Knowledge) -> IntentFacts:
     found = area_of_case(case)
     contract = contract_of(case)
     facts = area_facts(found) if contract is None else area_facts(None)
+    # The customer says power is back: no emergency contact order, nothing urgent (only the cause to check).
+    over = case.understanding.said.get("outage_state") == "over"
+    facts["over"] = over
+    if over:
+        return IntentFacts(
+            intent="outage",
+            facts=facts,
+            contract=(
+                {
+                    **area_facts(found),
+                    "contract_no": contract.contract_no,
+                    "facility_name": contract.facility_name,
+                }
+                if contract is not None
+                else None
+            ),
+            notes=("停電は復旧済みとのご連絡です。原因の確認が必要か担当者がご判断ください。",),
+        )
     contract_facts = None
     if contract is not None:
         contract_facts = {

@@ -248,17 +248,30 @@ def test_both_identifiers_given_but_unverified_promises_a_call_back_instead_of_a
     assert "216,943円" not in draft.text
 
 
-def test_unknown_identifier_is_asked_again_and_noted() -> None:
+def test_unknown_identifier_from_unverified_sender_reads_like_a_known_one_and_is_noted_for_staff() -> None:
+    # Whether a number exists is contract data: an unknown sender's reply must not depend on it.
+    def draft_for(unknown: tuple[str, ...]) -> str:
+        c = case(
+            "payment_method", verified=False, entities={"contract_no": "EG99999999"}, unknown_ids=unknown
+        )
+        return draft_reply(c, desk=DESK, knowledge=knowledge(), original_subject="").text
+
+    assert draft_for(("EG99999999",)) == draft_for(())
+    assert "確認できませんでした" not in draft_for(("EG99999999",))
     c = case(
-        "payment_method",
-        verified=False,
-        entities={"contract_no": "EG99999999"},
-        unknown_ids=("EG99999999",),
+        "payment_method", verified=False, entities={"contract_no": "EG99999999"}, unknown_ids=("EG99999999",)
     )
     draft = draft_reply(c, desk=DESK, knowledge=knowledge(), original_subject="")
-    assert "契約番号" in draft.missing
-    assert "EG99999999" in draft.text
-    assert any("EG99999999" in n for n in draft.notes)
+    assert any("EG99999999" in n and "登録がありません" in n for n in draft.notes)
+
+
+def test_unknown_identifier_from_verified_sender_is_asked_again() -> None:
+    c = case(
+        "payment_method", entities={"contract_no": "EG99999999"}, unknown_ids=("EG99999999",), contract=None
+    )
+    draft = draft_reply(c, desk=DESK, knowledge=knowledge(), original_subject="")
+    assert "対象のご契約（契約番号または施設名）" in draft.missing
+    assert "ご記載いただいた番号（EG99999999）では該当するご契約を確認できませんでした" in draft.text
 
 
 def test_missing_list_asks_only_for_what_the_message_does_not_give() -> None:

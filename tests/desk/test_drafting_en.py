@@ -399,19 +399,18 @@ def test_english_outage_puts_safety_first_without_pleasantries_and_sections_get_
     assert text.count("Kind regards,") == 1
 
 
-def test_english_unknown_identifier_is_asked_again_in_english() -> None:
-    c = english(
-        case(
-            "payment_method",
-            verified=False,
-            entities={"contract_no": "EG99999999"},
-            unknown_ids=("EG99999999",),
-        )
+def test_english_unknown_identifier_is_told_only_to_a_verified_sender() -> None:
+    unknown = {"entities": {"contract_no": "EG99999999"}, "unknown_ids": ("EG99999999",)}
+    stranger = draft_reply(
+        english(case("payment_method", verified=False, **unknown)), desk=DESK, knowledge=knowledge()
     )
-    draft = draft_reply(c, desk=DESK, knowledge=knowledge())
-    assert "we could not find a contract under the number you gave (EG99999999)" in draft.text
-    assert "契約番号" in draft.missing
-    assert any("EG99999999" in n for n in draft.notes)
+    # To an unknown sender the reply must not reveal whether a number exists; staff are told.
+    assert "could not find" not in stranger.text
+    assert any("EG99999999" in n for n in stranger.notes)
+    customer = draft_reply(
+        english(case("payment_method", verified=True, **unknown)), desk=DESK, knowledge=knowledge()
+    )
+    assert "we could not find a contract under the number you gave (EG99999999)" in customer.text
 
 
 def test_both_identifiers_given_but_unverified_promises_a_call_back_in_english() -> None:

@@ -296,6 +296,69 @@ def test_staff_reroute_drafts_again_for_the_new_intent(pipeline: Pipeline) -> No
         assert events[0].detail["to"] == ["equipment_work"] and events[0].actor == "cli:t"
 
 
+def test_a_reply_in_the_thread_is_drafted_as_a_follow_up_that_answers_its_own_question(
+    pipeline: Pipeline,
+) -> None:
+    import asyncio
+
+    sender = "h.sato@minato-reizo.example.jp"
+    asyncio.run(
+        pipeline.process(
+            _email(
+                "南港冷蔵倉庫を閉鎖するので、EG30000021を2027年3月31日で解約したいです。",
+                sender=sender,
+                external_id="<first-fu@minato>",
+            )
+        )
+    )
+    reply = _email(
+        "ありがとうございます。詳しく伺いたいので、お電話いただけますでしょうか。",
+        sender=sender,
+        external_id="<reply-fu@minato>",
+        thread_ids=("<first-fu@minato>",),
+    )
+    second = asyncio.run(pipeline.process(reply))
+    with Session(pipeline.engine) as session:
+        draft = session.get(Draft, second.draft_id)
+    assert draft is not None
+    assert "ご連絡いただき、ありがとうございます。" in draft.text
+    assert "このたびはお問い合わせいただき" not in draft.text
+    assert "担当者よりお電話いたします" in draft.text
+
+
+def test_what_the_thread_said_before_counts_in_a_later_reply(pipeline: Pipeline) -> None:
+    import asyncio
+
+    sender = "someone@unknown.example.jp"  # not registered: only what they wrote can be used
+    asyncio.run(
+        pipeline.process(
+            _email(
+                "計量日は毎月15日です。支払期日について教えてください。", sender=sender, external_id="<m1@x>"
+            )
+        )
+    )
+    reply = _email("10日が支払期日でしょうか？", sender=sender, external_id="<m2@x>", thread_ids=("<m1@x>",))
+    second = asyncio.run(pipeline.process(reply))
+    with Session(pipeline.engine) as session:
+        draft = session.get(Draft, second.draft_id)
+        inquiry = session.get(Inquiry, second.inquiry_id)
+    assert draft is not None and inquiry is not None
+    assert "いいえ、計量日が毎月15日のご契約では、10日はお支払期日ではございません。" in draft.text
+    assert "計量日（検針日）" not in draft.text
+    assert inquiry.said == {"metering_day": "15"}
+
+
+def test_merge_thread_keeps_what_still_holds_not_the_earlier_situation() -> None:
+    reply = Understanding(intents=(IntentScore("payment_due_date", 0.9),), said={"payment_method": "debit"})
+    merged = merge_thread(
+        [],
+        {},
+        reply,
+        previous_said={"metering_day": "15", "situation": "complaint", "payment_method": "transfer"},
+    )
+    assert merged.said == {"metering_day": "15", "payment_method": "debit"}
+
+
 def test_merge_thread_keeps_earlier_intents_when_the_reply_asks_nothing_new() -> None:
     earlier = [{"intent": "cancellation", "score": 0.9}]
     reply = Understanding(
@@ -435,6 +498,139 @@ def test_another_registered_contact_of_the_same_verified_customer_joins_the_thre
     joined = _inquiry(pipeline, first.inquiry_id)
     # Verified by the colleague's own registered address, so the answer goes to that address.
     assert joined.identity_verified and joined.reply_to == colleague
+
+
+# -- replies to an answered inquiry: thanks close it, a new question is a follow-up -----------------------
+def _answered(pipeline: Pipeline) -> int:
+    """A verified cancellation question, approved and sent: the inquiry is answered."""
+    import asyncio
+
+    from desk import actions
+    from store.db import session_scope
+    from store.models import Outbox
+
+    first = asyncio.run(
+        pipeline.process(
+            _email(
+                "南港冷蔵倉庫を閉鎖するので、EG30000021を2027年3月31日で解約したいです。",
+                sender="h.sato@minato-reizo.example.jp",
+                external_id="<first@minato>",
+            )
+        )
+    )
+    assert first.draft_id is not None
+    with session_scope(pipeline.engine) as session:
+        outbox = actions.approve(
+            session, draft_id=first.draft_id, actor="cli:suzuki", digest_now=pipeline.digest_now
+        )
+        session.flush()
+        assert isinstance(outbox, Outbox) and outbox.id is not None
+        actions.record_sent(session, outbox_id=outbox.id)
+    assert _inquiry(pipeline, first.inquiry_id).status == InquiryStatus.ANSWERED
+    return first.inquiry_id
+
+
+def _reply(pipeline: Pipeline, text: str, n: int = 1) -> object:
+    import asyncio
+
+    return asyncio.run(
+        pipeline.process(
+            _email(
+                text,
+                sender="h.sato@minato-reizo.example.jp",
+                external_id=f"<reply{n}@minato>",
+                thread_ids=("<first@minato>",),
+            )
+        )
+    )
+
+
+def _actions_of(pipeline: Pipeline, inquiry_id: int) -> list[str]:
+    with Session(pipeline.engine) as session:
+        stmt = (
+            select(AuditEvent.action).where(AuditEvent.inquiry_id == inquiry_id).order_by(col(AuditEvent.id))
+        )
+        return list(session.exec(stmt).all())
+
+
+def test_thanks_after_the_answer_is_recorded_and_needs_no_new_draft(pipeline: Pipeline) -> None:
+    inquiry_id = _answered(pipeline)
+    resolved = _inquiry(pipeline, inquiry_id).resolved_at
+    result = _reply(pipeline, "ご丁寧にありがとうございました。承知いたしました。")
+    assert result.attached and result.inquiry_id == inquiry_id  # type: ignore[attr-defined]
+    assert result.draft_id is None and result.after_answer == "closing"  # type: ignore[attr-defined]
+    inquiry = _inquiry(pipeline, inquiry_id)
+    assert inquiry.status == InquiryStatus.ANSWERED and inquiry.resolved_at == resolved
+    assert [d.status for d in _drafts(pipeline, inquiry_id)] == ["sent"]  # nothing a 承認 could send again
+    assert _actions_of(pipeline, inquiry_id)[-1] == "closing"
+    with Session(pipeline.engine) as session:
+        assert len(session.exec(select(InquiryMessage)).all()) == 2  # the thanks is kept on the inquiry
+
+
+def test_a_new_question_after_the_answer_is_a_follow_up_and_is_drafted(pipeline: Pipeline) -> None:
+    inquiry_id = _answered(pipeline)
+    result = _reply(pipeline, "ありがとうございます。ところで解約通知書はどこで入手できますか。")
+    assert result.after_answer == "follow_up" and result.draft_id is not None  # type: ignore[attr-defined]
+    inquiry = _inquiry(pipeline, inquiry_id)
+    assert inquiry.status == InquiryStatus.DRAFTED and inquiry.resolved_at is None
+    assert "follow_up" in inquiry.flags
+    assert [d.status for d in _drafts(pipeline, inquiry_id)] == ["sent", "pending"]
+    assert "follow_up" in _actions_of(pipeline, inquiry_id)
+
+
+def test_thanks_before_any_answer_is_still_a_reply_to_draft_for(pipeline: Pipeline) -> None:
+    import asyncio
+
+    first = asyncio.run(
+        pipeline.process(
+            _email(
+                "南港冷蔵倉庫を閉鎖するので、EG30000021を2027年3月31日で解約したいです。",
+                sender="h.sato@minato-reizo.example.jp",
+                external_id="<first@minato>",
+            )
+        )
+    )
+    result = _reply(pipeline, "よろしくお願いいたします。ありがとうございます。")
+    assert result.after_answer == "" and result.draft_id is not None  # type: ignore[attr-defined]
+    assert _inquiry(pipeline, first.inquiry_id).status == InquiryStatus.DRAFTED
+
+
+def test_the_classifiers_thanks_reason_closes_a_reply_the_phrases_missed(
+    engine: Engine, understander: Understander
+) -> None:
+    from dataclasses import dataclass, field
+
+    @dataclass(frozen=True)
+    class Thanks:
+        """An Understanding as the classifier will give it once it knows ``other_reason``."""
+
+        intents: tuple[IntentScore, ...] = (IntentScore("other", 0.9),)
+        entities: dict[str, str] = field(default_factory=dict)
+        body: str = ""
+        other_reason: str = "thanks"
+
+        @property
+        def primary(self) -> str:
+            return "other"
+
+        @property
+        def intent_ids(self) -> list[str]:
+            return ["other"]
+
+    class Reader:
+        def understand(self, text: str, **kw: object) -> object:
+            return Thanks() if "共有" in text else understander.understand(text, **kw)
+
+    seed_store(engine, customers=0, seed=1, today=TODAY)
+    pipeline = Pipeline(engine=engine, desk=DESK, understander=Reader())  # type: ignore[arg-type]
+    inquiry_id = _answered(pipeline)
+    resolved = _inquiry(pipeline, inquiry_id).resolved_at
+    result = _reply(pipeline, "本件、社内で共有させていただきます。")
+    assert result.after_answer == "closing" and result.draft_id is None  # type: ignore[attr-defined]
+    inquiry = _inquiry(pipeline, inquiry_id)
+    assert inquiry.status == InquiryStatus.ANSWERED and inquiry.resolved_at == resolved
+    assert "follow_up" not in inquiry.flags
+    assert [d.status for d in _drafts(pipeline, inquiry_id)] == ["sent"]
 
 
 def test_a_message_whose_processor_died_after_storing_it_is_drafted_when_it_comes_back(

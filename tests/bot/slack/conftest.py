@@ -9,7 +9,7 @@ import hmac
 import json
 import time
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -109,9 +109,17 @@ class Reply:
 class SlackSim:
     """Sends events, interactions and commands to the app the way Slack does (signed HTTP POSTs)."""
 
-    def __init__(self, url: str, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self,
+        url: str,
+        session: aiohttp.ClientSession,
+        settle: Callable[[], Awaitable[Any]] | None = None,
+    ) -> None:
         self.url = url
         self.session = session
+        # Awaited after each event: the app answers Slack within a second and may finish posting cards in
+        # the background; tests look at the result only once that work is done (no timing in assertions).
+        self.settle = settle
         self._n = 0
 
     @staticmethod
@@ -145,7 +153,10 @@ class SlackSim:
             ensure_ascii=False,
         )
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-        return await self.post(body, "application/json", headers)
+        reply = await self.post(body, "application/json", headers)
+        if self.settle is not None:
+            await self.settle()
+        return reply
 
     async def interaction(self, payload: dict[str, Any]) -> Reply:
         body = urllib.parse.urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
@@ -215,7 +226,7 @@ async def slack(desk: SlackDesk) -> AsyncIterator[SlackSim]:
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
     async with aiohttp.ClientSession() as session:
-        yield SlackSim(url, session)
+        yield SlackSim(url, session, settle=desk.poster.drained)
     await runner.cleanup()
 
 

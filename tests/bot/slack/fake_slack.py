@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +41,11 @@ class FakeSlack:
     users: dict[str, str] = field(default_factory=dict)  # user id -> real name
     calls: list[Call] = field(default_factory=list)
     fail_next: dict[str, str] = field(default_factory=dict)  # method -> error to answer once
+    # method -> least seconds between two accepted calls; a sooner call gets HTTP 429 ``ratelimited`` with a
+    # Retry-After header, as Slack answers (chat.postMessage allows about one message a second).
+    rate_limits: dict[str, float] = field(default_factory=dict)
+    refused: list[tuple[str, float]] = field(default_factory=list)  # (method, monotonic time) of 429s
+    accepted_at: dict[str, list[float]] = field(default_factory=dict)  # method -> monotonic times
     acks: list[dict[str, Any]] = field(default_factory=list)  # Socket Mode acks received
     url: str = ""
 
@@ -90,6 +97,16 @@ class FakeSlack:
         params = await _params(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+        if method in self.rate_limits:  # refused calls are not recorded in ``calls``
+            now = time.monotonic()
+            accepted = self.accepted_at.setdefault(method, [])
+            if accepted and now - accepted[-1] < self.rate_limits[method]:
+                self.refused.append((method, now))
+                wait = math.ceil(self.rate_limits[method] - (now - accepted[-1]))
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(wait)}
+                )
+            accepted.append(now)
         self.calls.append(Call(method, params, token))
         expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
         if token != expected:

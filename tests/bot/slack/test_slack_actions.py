@@ -90,10 +90,11 @@ async def test_non_staff_click_changes_nothing_and_explains(
     assert fake_slack.called("chat.update") == []
     notices = ephemerals(fake_slack, OUTSIDER)
     assert len(notices) == 4 and all("担当者のみ" in n for n in notices)
-    with Session(engine) as session:
-        # Nothing was done in the outsider's name; each refusal itself is audited (issue 14: roles).
+    with Session(engine) as session:  # every refused attempt is audited, and nothing else was recorded
         events = session.exec(select(AuditEvent).where(AuditEvent.actor == f"slack:{OUTSIDER}")).all()
-        assert [e.action for e in events] == ["refused"] * 4
+    assert [e.action for e in events] == ["refused"] * 4
+    assert [e.detail["what"] for e in events] == [cards.APPROVE, cards.ASSIGN, cards.EDIT, cards.REJECT]
+    assert all(e.inquiry_id == inquiry_id and e.detail["reason"] == "not_staff" for e in events)
 
 
 async def test_member_of_the_staff_usergroup_may_act(
@@ -138,7 +139,10 @@ async def test_edit_modal_submitted_with_changed_text_queues_the_changed_text(
     with Session(engine) as session:
         draft = session.get(Draft, draft_id)
         assert draft is not None and draft.status == DraftStatus.APPROVED and draft.edited_text == changed
-    assert "送付先の変更を承りました" in last_update_text(fake_slack)
+    assert f"<@{STAFF}> が返信案を編集しました" in last_update_text(fake_slack)
+    await slack.click(cards.SHOW_DRAFT, user=STAFF, card=card, value=value(inquiry_id, draft_id))
+    shown = json.dumps(fake_slack.called("chat.postEphemeral")[-1]["blocks"], ensure_ascii=False)
+    assert "送付先の変更を承りました" in shown  # 下書きを表示 shows the edited text
 
 
 async def test_save_only_keeps_the_edit_without_sending(
@@ -153,7 +157,10 @@ async def test_save_only_keeps_the_edit_without_sending(
         assert draft is not None and draft.status == DraftStatus.PENDING
         assert draft.edited_text == "保存だけの文面です。"
     text = last_update_text(fake_slack)
-    assert "保存だけの文面です。" in text and cards.APPROVE in text  # still waiting, buttons kept
+    assert "返信案を編集しました" in text and cards.APPROVE in text  # still waiting, buttons kept
+    await slack.click(cards.SHOW_DRAFT, user=STAFF, card=card, value=value(inquiry_id, draft_id))
+    shown = json.dumps(fake_slack.called("chat.postEphemeral")[-1]["blocks"], ensure_ascii=False)
+    assert "保存だけの文面です。" in shown
 
 
 async def test_empty_edit_is_refused_inside_the_modal(
@@ -292,7 +299,9 @@ async def test_card_post_failure_is_retried_by_the_next_sweep(
     desk: SlackDesk, engine: Engine, fake_slack: FakeSlack
 ) -> None:
     inquiry_id, _draft_id = seed_drafted(engine)
-    fake_slack.fail_next["chat.postMessage"] = "ratelimited"
+    fake_slack.fail_next["chat.postMessage"] = (
+        "internal_error"  # ratelimited is waited out (test_slack_rate_limits)
+    )
     assert await desk.poster.post_pending() == 0
     assert inquiry_row(engine, inquiry_id).slack_card is None
     assert await desk.poster.post_pending() == 1

@@ -106,6 +106,7 @@ async def test_healthz_reports_each_component(runtime: Runtime) -> None:
     assert states == {
         "slack": "running",
         "slack_cards": "running",
+        "slack_incidents": "running",
         "slack_outbox": "running",
         "slack_digest": "disabled",  # no managers' channel configured
         "email_intake": "disabled",

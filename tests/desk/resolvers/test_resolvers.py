@@ -130,11 +130,16 @@ def test_given_keys_reads_dates_reasons_and_text() -> None:
     assert "contract" not in keys and "customer_no" not in keys
 
 
-def test_unknown_identifier_does_not_count_as_given() -> None:
-    c = case(
+def test_unknown_identifier_counts_as_given_only_for_an_unverified_sender() -> None:
+    # Asking an unknown sender again for exactly the unknown number would tell them it does not exist.
+    unverified = case(
         "bill_inquiry", verified=False, entities={"contract_no": "EG99999999"}, unknown_ids=("EG99999999",)
     )
-    assert "contract_no" not in given_keys(c)
+    assert "contract_no" in given_keys(unverified)
+    verified = case(
+        "bill_inquiry", contract=None, entities={"contract_no": "EG99999999"}, unknown_ids=("EG99999999",)
+    )
+    assert "contract_no" not in given_keys(verified)
 
 
 def test_months_before_clamps_to_the_month_end() -> None:

@@ -1,7 +1,7 @@
 """trust: sender domain and erasure columns, indexes for the abuse limits, append-only audit log
 
 Revision ID: 0003_trust
-Revises: 0003_outbox_lease
+Revises: 0006_slack_states
 Create Date: 2026-12-06 07:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = "0003_trust"
-down_revision: str | None = "0003_outbox_lease"  # chained after main's migration when merging main
+down_revision: str | None = "0006_slack_states"  # chained after main's migrations when merging main
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
