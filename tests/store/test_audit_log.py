@@ -1,5 +1,5 @@
 """The audit log is append-only: no code path updates or deletes an audit row, and PostgreSQL refuses it
-(trigger from migration 0003_trust) whoever asks."""
+(trigger from migration 0007_trust.py, revision 0003_trust) whoever asks."""
 
 from __future__ import annotations
 
