@@ -1,27 +1,32 @@
-"""Logging that holds no personal data: library loggers pinned to WARNING and a redacting filter on every
-handler ``configure_logging`` installs.
+"""Process logging for ``madoguchi serve``: plain text or JSON lines (``--log-format json``), holding no
+personal data.
 
-What the filter removes from every line (message, arguments and traceback alike):
+Log records never carry message bodies by design (the code logs ids, counts and error types). As a second
+line of defence every record passes a filter that masks, in the message and in any traceback:
 
-* email addresses (also Message-IDs, which carry the sender's domain) → ``[email]``;
-* Japanese phone numbers (0…, +81…) → ``[phone]``;
-* Slack tokens (``xox…-``, ``xapp-``), request signatures (``v0=<hex>``) → ``[secret]``;
-* anything after ``body:``/``body=`` (slack-bolt prints a whole request body on a bad signature) →
-  ``[body]``;
-* every run of non-ASCII text → ``[…]``. The code logs in English, so Japanese in a log line can only have
-  come from a customer or staff (a name, a subject, a sentence of the body).
+* e-mail addresses (Message-IDs too, which carry the sender's domain) → ``<address>``;
+* Slack tokens, bearer tokens and request signatures (``v0=<hex>``) → ``<token>``;
+* Japanese phone numbers (0…, +81…) → ``<phone>``;
+* anything after ``body:``/``body=`` (slack-bolt prints a whole request body on a bad signature) → ``<body>``;
+* every run of non-ASCII text → ``<…>``: the code logs in English, so Japanese in a log line can only have
+  come from a customer or staff (a name, a subject, a sentence of a body).
 
-Library loggers that print request or message bodies at INFO/DEBUG (slack_bolt, slack_sdk, aiohttp's
-access log, SQLAlchemy's statement echo, imapclient's protocol trace, aiosmtplib, aiosmtpd) are set to WARNING
+And library loggers that print request or message bodies at INFO/DEBUG (slack_bolt, slack_sdk, SQLAlchemy's
+statement echo, imapclient's protocol trace, aiosmtplib, aiosmtpd, aiohttp's access log) are set to WARNING
 whatever the configured level, so those bodies are never even formatted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 import sys
-from typing import TextIO
+from typing import Literal, TextIO
+
+LogFormat = Literal["text", "json"]
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 QUIET_LIBRARIES = (
     "slack_bolt",
@@ -36,48 +41,69 @@ QUIET_LIBRARIES = (
     "websockets",
 )
 
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?i)\b(request\s+)?body\s*[:=].*", re.DOTALL), "body: [body]"),
-    (re.compile(r"\bxox[a-z]-[\w-]+|\bxapp-[\w-]+|\bv0=[0-9a-f]{16,}", re.IGNORECASE), "[secret]"),
-    (re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
-    (re.compile(r"(?<![\w.])(?:\+81[-\s]?|0)\d{1,4}[-\s(]?\d{1,4}[-\s)]?\d{3,4}(?![\w.])"), "[phone]"),
-    (re.compile(r"[^\x00-\x7f]+"), "[…]"),
-)
+_BODY = re.compile(r"(?i)\b((?:request\s+)?body\s*[:=]).*", re.DOTALL)
+_TOKEN = re.compile(r"\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]+|\bv0=[0-9a-f]{16,}", re.IGNORECASE)
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+!#$&'*/=?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_PHONE = re.compile(r"(?<![\w.])(?:\+81[-\s]?|0)\d{1,4}[-\s(]?\d{1,4}[-\s)]?\d{3,4}(?![\w.])")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def redact(text: str) -> str:
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
-    return text
+    text = _BODY.sub(r"\1 <body>", text)
+    text = _TOKEN.sub("<token>", text)
+    text = _BEARER.sub(r"\1<token>", text)
+    text = _ADDRESS.sub("<address>", text)
+    text = _PHONE.sub("<phone>", text)
+    return _NON_ASCII.sub("<…>", text)
 
 
-class Redactor(logging.Filter):
-    """Rewrites each record in place: the formatted message and any traceback, redacted."""
+class RedactingFilter(logging.Filter):
+    """Masks personal data and secrets in the formatted message, the exception text and the stack."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a bad format string must not lose the line, nor print its arguments
             message = str(record.msg)
-        record.msg, record.args = redact(message), None
-        if record.exc_info:
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
 
 
-def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
-    """Install one redacting handler on the root logger (replacing earlier ones) and quiet the libraries."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, and the exception if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(level: str, fmt: LogFormat = "text", stream: TextIO | None = None) -> logging.Handler:
+    """Route the root logger to stderr (or ``stream``) in the chosen format, through the redacting filter,
+    and quiet the libraries that log bodies."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(Redactor())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
-        if getattr(old, "madoguchi", False):
-            root.removeHandler(old)
-    handler.madoguchi = True  # type: ignore[attr-defined]
+        root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
     for name in QUIET_LIBRARIES:

@@ -20,6 +20,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot.backoff import Backoff
+from bot.metrics import CONTENT_TYPE, Metrics, intent_lookup
 from bot.settings import Settings
 from bot.wiring import build_pipeline
 from desk.message import IncomingMessage
@@ -28,7 +29,9 @@ from desk.pipeline import Pipeline, ProcessResult
 log = logging.getLogger(__name__)
 
 RUNNING, DISABLED, FAILED, STARTING, STOPPED = "running", "disabled", "failed", "starting", "stopped"
-HEALTHY = frozenset({RUNNING, DISABLED})
+RECONNECTING = "reconnecting"  # lost its server and retrying; /healthz is degraded meanwhile
+STANDBY = "standby"  # another worker holds the mailbox; this one takes over when that one dies
+HEALTHY = frozenset({RUNNING, DISABLED, STANDBY})
 SETTLE_EVERY_SECONDS = 300.0
 RETENTION_EVERY_SECONDS = 24 * 3600.0  # privacy.retention_days is applied at start, then daily
 
@@ -76,6 +79,9 @@ class Runtime:
         self.stop_event = asyncio.Event()
         self.desk: Any = None  # bot.slack.app.SlackDesk when Slack is enabled
         self.health_port: int | None = None  # the port /healthz listens on, once started
+        self.metrics = Metrics(engine)
+        # Every channel (Slack, IMAP) goes through this one pipeline object: measured once, here.
+        pipeline.process = self.metrics.instrument(pipeline.process, intent_lookup(engine))  # type: ignore[method-assign,assignment]
 
     # -- what is enabled --------------------------------------------------------------------------------
     @property
@@ -102,11 +108,11 @@ class Runtime:
             loop.add_signal_handler(sig, self.stop)
         try:
             async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(self._health_server())]
+                tasks = [group.create_task(self._health_server(), name="health")]
                 for name, enabled, component in self._components():
                     if enabled:
                         self.health.set(name, STARTING)
-                        tasks.append(group.create_task(self._supervise(name, component)))
+                        tasks.append(group.create_task(self._supervise(name, component), name=name))
                     else:
                         self.health.set(name, DISABLED)
                 group.create_task(self._watchdog(tasks))
@@ -137,7 +143,7 @@ class Runtime:
         await self.stop_event.wait()
         _done, pending = await asyncio.wait(tasks, timeout=self.grace_seconds)
         for task in pending:
-            log.error("a component did not stop within %.0fs; cancelling it", self.grace_seconds)
+            log.error("%s did not stop within %.0fs; cancelling it", task.get_name(), self.grace_seconds)
             task.cancel()
 
     async def _supervise(self, name: str, component: Callable[[], Awaitable[None]]) -> None:
@@ -147,10 +153,20 @@ class Runtime:
                 await component()
             except Exception as exc:
                 attempt += 1
+                delay = self.restart_backoff.delay(attempt)
                 self.health.set(name, FAILED, type(exc).__name__)
-                log.exception("%s failed; restarting", name)
+                if attempt == 1:  # the first failure with its traceback; each retry after it, one line
+                    log.exception("%s failed; restarting in %.0fs", name, delay)
+                else:
+                    log.error(
+                        "%s failed again (%s, attempt %d); restarting in %.0fs",
+                        name,
+                        type(exc).__name__,
+                        attempt,
+                        delay,
+                    )
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stop_event.wait(), self.restart_backoff.delay(attempt))
+                    await asyncio.wait_for(self.stop_event.wait(), delay)
                 continue
             break
         self.health.set(name, STOPPED)
@@ -161,8 +177,14 @@ class Runtime:
             status, body = self.health.snapshot()
             return web.json_response(body, status=status)
 
+        async def metrics(_request: web.Request) -> web.Response:
+            # The store part of a scrape runs statements: off the event loop.
+            body = await asyncio.to_thread(self.metrics.render)
+            return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
         app = web.Application()
         app.router.add_get("/healthz", healthz)
+        app.router.add_get("/metrics", metrics)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "0.0.0.0", self.settings.health_port)
@@ -285,13 +307,25 @@ class Runtime:
                 tz=self.settings.timezone,
                 limits=AckLimits.of(self.settings.limits),
             )
+        mailbox = self.settings.imap.mailbox
+
+        def on_state(connected: bool | None, error: str) -> None:
+            if connected is None:
+                self.health.set("email_intake", STANDBY, f"{mailbox}: read by another worker")
+            elif connected:
+                self.health.set("email_intake", RUNNING, mailbox)
+            else:
+                self.metrics.imap_reconnects.inc()
+                self.health.set("email_intake", RECONNECTING, error)
+
         intake = ImapIntake(
             engine=self.engine,
             settings=self.settings.imap,
             handle=handle,
             options=parse_options(self.settings),
+            on_state=on_state,
         )
-        self.health.set("email_intake", RUNNING, self.settings.imap.mailbox)
+        self.health.set("email_intake", STARTING, mailbox)
         async with asyncio.TaskGroup() as group:
             group.create_task(intake.run())
             await self.stop_event.wait()

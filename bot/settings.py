@@ -9,10 +9,14 @@ directory, then the embedded defaults below.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,10 +31,15 @@ if TYPE_CHECKING:
 class DeskSettings(BaseModel):
     """Who the desk is, as written in replies and signatures."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
+
     company: str = "エバーグリーン・マーケティング株式会社"
     desk_name: str = "お客さまサポートデスク"
     phone: str = "03-6271-0242"
     fax: str = "03-6271-0241"
+    # Further numbers of the desk itself (other lines, a toll-free number). These, ``phone`` and ``fax`` are
+    # never taken as a customer's contact number when they appear in a mail (signatures, quoted replies).
+    other_phones: list[str] = Field(default_factory=list)
     hours_text: str = "平日 9:00～12:00／13:00～17:00"
     email: str = "support@desk.example.jp"
     portal_url: str = "https://www.egmkt.co.jp/"
@@ -44,13 +53,21 @@ class DeskSettings(BaseModel):
     )
     sla_target_business_hours: float = 7.0  # one business day
 
+    def own_phone_digits(self) -> tuple[str, ...]:
+        """The desk's own numbers as bare digits (what the entity extractor compares against)."""
+        numbers = (self.phone, self.fax, *self.other_phones)
+        digits = ("".join(ch for ch in unicodedata.normalize("NFKC", n) if ch.isdigit()) for n in numbers)
+        return tuple(d for d in digits if d)
+
 
 class ClassifierSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
     threshold: float = 0.5  # below this an intent is not reported; nothing left -> "other"
     max_intents: int = 3
 
 
 class ImapSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
     host: str = "127.0.0.1"
     port: int = 993
     security: Literal["ssl", "starttls", "plain"] = "ssl"
@@ -73,6 +90,7 @@ class ImapSettings(BaseModel):
 
 
 class SmtpSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
     host: str = "127.0.0.1"
     port: int = 587
     security: Literal["ssl", "starttls", "plain"] = "starttls"
@@ -89,6 +107,8 @@ class SmtpSettings(BaseModel):
 class LimitSettings(BaseModel):
     """Abuse limits (desk.limits and the acknowledgement in bot/email/outbox.py); 0 switches one off."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
+
     window_minutes: int = 60
     drafts_per_sender: int = 20  # inquiries drafted per sender per window; more are held for staff
     drafts_per_domain: int = 200  # the same per email domain
@@ -97,6 +117,8 @@ class LimitSettings(BaseModel):
 
 
 class PrivacySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
+
     # Inquiries received more than this many days ago have their personal data erased (texts, addresses,
     # names, raw mail; counts kept) once a day by `madoguchi serve`. 0: never automatically (the default,
     # so nothing is erased before the business has chosen its period; production sets it, e.g. 1095).
@@ -104,6 +126,7 @@ class PrivacySettings(BaseModel):
 
 
 class SlackSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
     mode: Literal["socket", "http"] = "socket"
     bot_token: SecretStr = SecretStr("")
     app_token: SecretStr = SecretStr("")
@@ -142,6 +165,8 @@ class IncidentSettings(BaseModel):
     """Outage incidents (desk/incidents.py): reports of one grid area this close together, from at least this
     many different customers, are grouped for one approval (``MADOGUCHI_INCIDENTS__WINDOW_MINUTES``)."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
+
     window_minutes: int = Field(default=30, ge=1, le=24 * 60)
     min_customers: int = Field(default=2, ge=2)
 
@@ -151,7 +176,9 @@ class Settings(BaseSettings):
         env_prefix="MADOGUCHI_",
         env_nested_delimiter="__",
         env_file=".env",
-        extra="ignore",
+        # A misspelt key (``databse_url``, ``[slak]``) must stop the process with its name, not leave it
+        # quietly running on the defaults.
+        extra="forbid",
         toml_file="madoguchi.toml",
     )
 
@@ -189,7 +216,10 @@ class Settings(BaseSettings):
     def _postgres_uses_psycopg3(cls, value: str) -> str:
         # "postgresql://" would make SQLAlchemy look for psycopg2, which we do not ship.
         if value.startswith("postgresql://") or value.startswith("postgres://"):
-            return "postgresql+psycopg://" + value.split("://", 1)[1]
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        problem = database_url_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @classmethod
@@ -204,7 +234,91 @@ class Settings(BaseSettings):
         return (
             init_settings,
             env_settings,
-            dotenv_settings,
+            _OwnDotEnvKeys(settings_cls, dotenv_settings),
             TomlConfigSettingsSource(settings_cls),
             file_secret_settings,
         )
+
+
+class _OwnDotEnvKeys(PydanticBaseSettingsSource):
+    """The ``.env`` file without the variables of other programs sharing it (``PGPASSWORD``, …): only
+    ``MADOGUCHI_…`` keys are ours, and a misspelt one of those is still refused by name."""
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values = self.inner()
+        fields = set(self.settings_cls.model_fields)
+        return {k: v for k, v in values.items() if k in fields or k.lower().startswith("madoguchi_")}
+
+
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a store address, in plain words (None when it looks usable)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return (
+            "データベースの URL を読み取れません（例: sqlite:///var/madoguchi.db、"
+            "postgresql://user@host/db）。"
+        )
+    if parsed.get_backend_name() not in SUPPORTED_DATABASES:
+        return f"データベース「{parsed.get_backend_name()}」には対応していません（sqlite か postgresql）。"
+    return None
+
+
+class SettingsError(Exception):
+    """The configuration cannot be used; the message names the offending key in plain words."""
+
+
+def _describe(error: ErrorDetails) -> str:
+    loc = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"不明な設定項目「{loc}」があります（綴りを確認してください） / unknown setting '{loc}'"
+    # The message only, never the input: a rejected value may be a password or a token.
+    message = error["msg"].removeprefix("Value error, ")
+    return f"設定項目「{loc}」の値が不正です: {message}"
+
+
+# Variables of the same prefix read by the test suite and CI, not by the product.
+NOT_SETTINGS = ("MADOGUCHI_TEST_", "MADOGUCHI_REQUIRE_SERVICES")
+
+
+def unknown_env_keys(environ: Mapping[str, str]) -> list[str]:
+    """``MADOGUCHI_…`` variables that name no setting (pydantic-settings skips them silently)."""
+    known = {name.upper() for name in Settings.model_fields}
+    unknown = []
+    for key in environ:
+        if not key.upper().startswith("MADOGUCHI_") or key.upper().startswith(NOT_SETTINGS):
+            continue
+        top = key[len("MADOGUCHI_") :].split("__", 1)[0].upper()
+        if top not in known:
+            unknown.append(key)
+    return sorted(unknown)
+
+
+def load_settings_checked(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from every source, or :class:`SettingsError` naming each unknown or invalid key."""
+    env = os.environ if environ is None else environ  # noqa: TID251 - the one place that reads it
+    problems = [
+        f"不明な環境変数「{key}」があります（綴りを確認してください） / unknown setting '{key}'"
+        for key in unknown_env_keys(env)
+    ]
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems += [_describe(error) for error in exc.errors()]
+        settings = None
+    if problems or settings is None:
+        raise SettingsError("\n".join(problems))
+    return settings

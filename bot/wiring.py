@@ -31,8 +31,10 @@ def desk_info(settings: Settings) -> DeskInfo:
 
 def build_pipeline(settings: Settings, engine: Engine) -> Pipeline:
     """A pipeline whose classifier threshold and time zone come from settings (knowledge loads lazily)."""
+    from intents.entities import set_desk_phones
     from intents.understand import Understander
 
+    set_desk_phones(settings.desk.own_phone_digits())
     understander = Understander.load(
         threshold=settings.classifier.threshold, max_intents=settings.classifier.max_intents
     )

@@ -20,6 +20,8 @@ from intents.form import parse_form
 MAX_CHARS = (
     50_000  # longer texts are cut: identifiers live in the first pages, and speed must not depend on size
 )
+# The desk's own numbers (bare digits), never a customer's. The adapters replace them from the settings
+# (desk.phone, desk.fax, desk.other_phones) with set_desk_phones(); until then, the default settings' line.
 DESK_PHONES: tuple[str, ...] = ("0362710242",)
 _QUOTED_KINDS = frozenset({"customer_no", "contract_no", "supply_point_id"})
 
@@ -338,6 +340,13 @@ def _cancel_reason(text: str) -> str | None:
 
 
 # --- public --------------------------------------------------------------------------------------------
+
+
+def set_desk_phones(numbers: Iterable[str]) -> None:
+    """Tell the extractor the desk's own numbers (from the settings), so a signature or a quoted reply of
+    the desk never becomes the customer's contact number."""
+    global DESK_PHONES
+    DESK_PHONES = tuple(_digits(fold_width(n)) for n in numbers if _digits(fold_width(n)))
 
 
 def extract_entities(

@@ -26,9 +26,10 @@ def lock_key(name: str) -> int:
 class Leadership:
     """An exclusive, crash-released lock named ``name`` (e.g. ``"imap:INBOX"``)."""
 
-    def __init__(self, engine: Engine, name: str) -> None:
+    def __init__(self, engine: Engine, name: str, *, announce: bool = True) -> None:
         self.engine = engine
         self.name = name
+        self.announce = announce  # log taking it (a mailbox: yes; each of many short-lived locks: no)
         self.key = lock_key(name)
         self._conn: Connection | None = None
         self._shared = engine.dialect.name != "postgresql"
@@ -52,7 +53,8 @@ class Leadership:
             conn.close()
             return False
         self._conn = conn
-        log.info("took the %s lock", self.name)
+        if self.announce:
+            log.info("took the %s lock", self.name)
         return True
 
     def still_held(self) -> bool:

@@ -55,3 +55,16 @@ def engine(empty_engine: Engine) -> Engine:
     """A migrated, empty store."""
     migrate(empty_engine)
     return empty_engine
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Without the variable every database test runs on SQLite only: say so where the results are read,
+    # so a green run is never mistaken for a PostgreSQL run.
+    if not PG_URL:
+        terminalreporter.write_sep(
+            "-",
+            "PostgreSQL tests NOT run: set MADOGUCHI_TEST_DATABASE_URL=postgresql://… to run them",
+            yellow=True,
+        )
+    else:
+        terminalreporter.write_line("PostgreSQL tests ran against MADOGUCHI_TEST_DATABASE_URL")

@@ -29,13 +29,57 @@ def load_settings(ctx: typer.Context | None = None) -> Settings:
     return Settings()
 
 
-def open_store(settings: Settings) -> Engine:
-    """An engine on the configured database, migrated to the latest schema (first use creates it)."""
+class StoreUnavailable(Exception):
+    """The configured store cannot be opened; the message says why in plain words (password masked)."""
+
+
+def connect_store(settings: Settings) -> Engine:
+    """An engine on the configured database, migrated to the latest schema, or :class:`StoreUnavailable`."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
     from store.db import make_engine, migrate
 
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+    try:
+        engine = make_engine(settings.database_url)
+    except (ArgumentError, NoSuchModuleError):
+        raise StoreUnavailable(
+            f"データベースの URL を使えません: {safe_url(settings.database_url)}"
+        ) from None
+    try:
+        migrate(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise StoreUnavailable(database_problem(settings.database_url, exc)) from None
     return engine
+
+
+def open_store(settings: Settings) -> Engine:
+    """An engine on the configured database, migrated to the latest schema (first use creates it).
+
+    A database that cannot be reached or opened ends the command with a plain message (exit 2), never a
+    driver traceback; the URL is shown without its password."""
+    try:
+        return connect_store(settings)
+    except StoreUnavailable as exc:
+        fail(str(exc), as_json=False)
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may be shown to people: the password masked."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "（読み取れない URL）"
+
+
+def database_problem(url: str, exc: BaseException) -> str:
+    """What went wrong opening the store, in plain words, with the driver's first line for the operator."""
+    detail = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
+    first = detail[0] if detail else type(exc).__name__
+    return f"データベース {safe_url(url)} に接続できません（{first}）。URL・サーバーの起動・権限を確認してください。"
 
 
 def print_json(obj: Any) -> None:

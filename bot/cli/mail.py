@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.common import console, load_settings, print_json
+from bot.cli.common import console, err_console, load_settings, print_json
 
 
 def parse_email_cmd(
@@ -15,15 +15,20 @@ def parse_email_cmd(
     files: Annotated[list[Path], typer.Argument(help="Raw RFC 5322 files (.eml).")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
 ) -> None:
-    """Parse raw emails exactly as IMAP intake would (never fails on bad input)."""
+    """Parse raw emails exactly as IMAP intake would.
+
+    A file that cannot be read is reported and the command ends with exit code 2 after the others; a file
+    that is no valid email is a result, not an error."""
     from bot.email.intake import parse_options
     from bot.email.parse import parse_email
 
     options = parse_options(load_settings(ctx))
+    unreadable = 0
     for file in files:
         try:
             raw = file.read_bytes()
         except OSError as exc:
+            unreadable += 1
             result: dict[str, Any] = {
                 "file": str(file),
                 "kind": "unparseable",
@@ -35,6 +40,10 @@ def parse_email_cmd(
             print_json(result)
         else:
             _print_human(result)
+    if unreadable:
+        if not as_json:
+            err_console.print(f"[bold red]エラー:[/] 読み込めないファイルが {unreadable} 件ありました。")
+        raise typer.Exit(2)
 
 
 _LABELS = (("from", "差出人"), ("subject", "件名"), ("message_id", "Message-ID"), ("reason", "理由"))

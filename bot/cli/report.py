@@ -78,7 +78,9 @@ def report(
     until: Annotated[
         str | None, typer.Option("--until", help="集計の終了日 (YYYY-MM-DD、含む)。既定は今日。")
     ] = None,
-    by: Annotated[By, typer.Option("--by", help="集計単位: day / week / month。")] = By.WEEK,
+    by: Annotated[
+        By, typer.Option("--by", help="集計単位: day / week / month（既定: week、直近8週）。")
+    ] = By.WEEK,
     fmt: Annotated[
         Format, typer.Option("--format", help="出力形式: table / csv / json / html。")
     ] = Format.TABLE,

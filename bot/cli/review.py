@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -96,7 +97,11 @@ def _age(received: dt.datetime, now: dt.datetime) -> str:
 
 
 def _intents_text(inquiry: Inquiry) -> str:
-    return "、".join(f"{i['intent']} {float(i['score']):.2f}" for i in inquiry.intents) or "（未分類）"
+    """Staff read the intents as the desk names them (the Japanese labels reports use), never raw ids."""
+    from desk.drafting import INTENT_LABELS
+
+    labels = [INTENT_LABELS.get(str(i["intent"]), str(i["intent"])) for i in inquiry.intents]
+    return "・".join(labels) or "（未分類）"
 
 
 def _print_queue(pending: list[tuple[Inquiry, Draft | None]], settings: Settings) -> None:
@@ -107,9 +112,23 @@ def _print_queue(pending: list[tuple[Inquiry, Draft | None]], settings: Settings
 
     tz = ZoneInfo(settings.timezone)
     now = dt.datetime.now(dt.UTC)
-    table = Table(title=f"承認待ち {len(pending)} 件（古い順）")
-    for column in ("番号", "受信", "経路", "区分（スコア）", "お客さま", "本人確認", "経過"):
-        table.add_column(column)
+    # Fits the terminal (80 columns and up): one line per inquiry with fixed-width columns; the intents and
+    # the customer share what is left and are cut with "…" (the full text shows when the inquiry is opened).
+    fixed = {"番号": 5, "受信": 11, "経路": 8, "本人": 6, "経過": 6}
+    gaps = 2 * 6  # padding between the seven columns
+    flex = max(24, console.width - sum(fixed.values()) - gaps)
+    widths = {**fixed, "区分": flex * 4 // 7, "お客さま": flex - flex * 4 // 7}
+    table = Table(
+        title=f"承認待ち {len(pending)} 件（古い順）", box=None, pad_edge=False, header_style="bold"
+    )
+    for name in ("番号", "受信", "経路", "区分", "お客さま", "本人", "経過"):
+        table.add_column(
+            name,
+            width=widths[name],
+            no_wrap=True,
+            overflow="ellipsis",
+            justify="right" if name == "経過" else "left",
+        )
     for inquiry, _draft in pending:
         received = (
             inquiry.received_at if inquiry.received_at.tzinfo else inquiry.received_at.replace(tzinfo=dt.UTC)
@@ -118,8 +137,8 @@ def _print_queue(pending: list[tuple[Inquiry, Draft | None]], settings: Settings
             str(inquiry.id),
             received.astimezone(tz).strftime("%m/%d %H:%M"),
             CHANNEL_JA.get(inquiry.channel, inquiry.channel),
-            _intents_text(inquiry) + (" [red]至急[/]" if inquiry.urgent else ""),
-            _customer_label(inquiry),
+            ("[red]至急[/] " if inquiry.urgent else "") + escape(_intents_text(inquiry)),
+            escape(_customer_label(inquiry)),
             "済" if inquiry.identity_verified else "[red]未確認[/]",
             _age(received, now),
         )

@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 
 def _understander(ctx: typer.Context) -> Understander:
+    from intents.entities import set_desk_phones
     from intents.understand import Understander
 
     settings = load_settings(ctx)
+    set_desk_phones(settings.desk.own_phone_digits())
     return Understander.load(
         threshold=settings.classifier.threshold, max_intents=settings.classifier.max_intents
     )
@@ -52,7 +54,9 @@ def _id_of(raw: str, fallback: object) -> object:
     return record.get("id", fallback) if isinstance(record, dict) else fallback
 
 
-def _classify_stream(understander: Understander, lines: TextIO) -> None:
+def _classify_stream(understander: Understander, lines: TextIO) -> int:
+    """Classify every line; returns how many lines were unusable (each reported as ``{"id","error"}``)."""
+    bad = 0
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
@@ -67,6 +71,7 @@ def _classify_stream(understander: Understander, lines: TextIO) -> None:
                 received=record["received_date"],
             )
         except ValueError as exc:
+            bad += 1
             print_json({"id": _id_of(raw, record_id), "error": str(exc)})
             continue
         print_json(
@@ -79,6 +84,7 @@ def _classify_stream(understander: Understander, lines: TextIO) -> None:
                 "said": result.said,
             }
         )
+    return bad
 
 
 def classify(
@@ -87,18 +93,23 @@ def classify(
         Path | None, typer.Option("--input", "-i", help="JSON Lines ファイル（省略時は標準入力）。")
     ] = None,
 ) -> None:
-    """Classify JSON lines {"id","channel","subject","text","received"}; one JSON line out per line in."""
+    """Classify JSON lines {"id","channel","subject","text","received"}; one JSON line out per line in.
+
+    An unusable line gets an ``error`` line and the rest are still classified; the exit code is then 2."""
     with user_errors(as_json=True):
         understander = _understander(ctx)
         if input_file is None:
-            _classify_stream(understander, sys.stdin)
-            return
-        try:
-            handle = input_file.open(encoding="utf-8")
-        except OSError as exc:
-            fail(f"入力ファイルを開けません: {input_file}（{exc.strerror}）", as_json=True)
-        with handle:
-            _classify_stream(understander, handle)
+            bad = _classify_stream(understander, sys.stdin)
+        else:
+            try:
+                handle = input_file.open(encoding="utf-8")
+            except OSError as exc:
+                fail(f"入力ファイルを開けません: {input_file}（{exc.strerror}）", as_json=True)
+            with handle:
+                bad = _classify_stream(understander, handle)
+    if bad:
+        err_console.print(f"[bold red]エラー:[/] 読み取れない行が {bad} 行ありました（error の行を参照）。")
+        raise typer.Exit(2)
 
 
 def _load_labelled(path: Path) -> list[dict[str, Any]]:

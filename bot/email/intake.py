@@ -101,6 +101,12 @@ def connect(settings: ImapSettings, timeout: float = 30.0) -> IMAPClient:
     return client
 
 
+def describe_error(exc: BaseException) -> str:
+    """A short, secret-free description of a connection error for /healthz (type and the server's words)."""
+    text = str(exc).splitlines()[0][:160] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def _wakes(response: Any) -> bool:
     return isinstance(response, tuple) and len(response) > 1 and response[1] in (b"EXISTS", b"BYE")
 
@@ -135,6 +141,7 @@ class ImapIntake:
         options: ParseOptions | None = None,
         backoff: Backoff | None = None,
         timeout: float = 30.0,
+        on_state: Callable[[bool | None, str], None] | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -142,6 +149,9 @@ class ImapIntake:
         self.options = options or ParseOptions(max_bytes=settings.max_message_bytes)
         self.backoff = backoff or Backoff(base=1.0, max_delay=300.0)
         self.timeout = timeout
+        # Told (True, "") once connected, (False, "<error>") on each loss and (None, "") when standing by for
+        # another process that holds the mailbox: /healthz and /metrics.
+        self.on_state = on_state or (lambda _connected, _error: None)
         self.processed = 0  # messages handed to ``handle`` and filed, since start
         self._failures: dict[tuple[int, int], int] = {}
         self._stop = threading.Event()
@@ -176,6 +186,8 @@ class ImapIntake:
             except Exception as exc:  # the database is unreachable: nobody can store mail now anyway
                 log.warning("IMAP intake cannot reach the database (%s)", type(exc).__name__)
                 leader = False
+            if not leader and not self.standby:
+                self.on_state(None, "")  # another process reads the mailbox; this one stands by
             self.standby = not leader
             if not leader:
                 await self._sleep(STANDBY_SECONDS)
@@ -185,10 +197,12 @@ class ImapIntake:
                 client = await asyncio.to_thread(connect, self.settings, self.timeout)
                 await asyncio.to_thread(self._prepare, client)
                 attempt = 0
+                self.on_state(True, "")
                 await self._serve(client)
             except Exception as exc:
                 attempt += 1
                 delay = self.backoff.delay(attempt)
+                self.on_state(False, describe_error(exc))
                 log.warning("IMAP intake interrupted (%s); reconnecting in %.1fs", type(exc).__name__, delay)
                 await self._sleep(delay)
             finally:
@@ -326,7 +340,10 @@ class ImapIntake:
             failures = self._failures.get((uidvalidity, uid), 0) + 1
             self._failures[(uidvalidity, uid)] = failures
             if failures < MAX_HANDLE_FAILURES:
-                log.warning("handling IMAP UID %s failed (%d); will retry", uid, failures, exc_info=True)
+                # The traceback once, on the first failure; each retry after it is one line.
+                log.warning(
+                    "handling IMAP UID %s failed (%d); will retry", uid, failures, exc_info=failures == 1
+                )
                 raise
             # A message the pipeline cannot take must not block the mailbox: it stays unread in the
             # inbox for a person, and intake moves on.

@@ -85,12 +85,18 @@ class EmailOutbox:
     # -- loop -----------------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 2.0) -> None:
         """Send due rows until ``stop`` is set, recovering rows whose sender died on the way."""
+        failures = 0
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.recover_stuck)
                 await self.send_due()
-            except Exception:  # a database hiccup must not end the sender
-                log.exception("outbox round failed")
+                failures = 0
+            except Exception as exc:  # a database hiccup must not end the sender
+                failures += 1
+                if failures == 1:  # the traceback once; while it lasts, one line per round
+                    log.exception("outbox round failed")
+                else:
+                    log.error("outbox round failed again (%s, %d in a row)", type(exc).__name__, failures)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
 

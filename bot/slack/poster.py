@@ -2,7 +2,9 @@
 
 A card is posted for every drafted (or failed) inquiry whose ``slack_card`` is still empty, so a crash
 between drafting and posting loses nothing: the next sweep posts it. ``slack_card`` is stored right after
-``chat.postMessage`` answers; a crash in that tiny window posts the card twice (never zero times).
+``chat.postMessage`` answers; a crash in that tiny window posts the card twice (never zero times). When
+several serve processes share one PostgreSQL, a card is posted under a per-inquiry advisory lock
+(``store.leader``), so two sweeps that find the same inquiry post it once.
 
 Slack limits ``chat.postMessage`` to about one message a second per channel and answers ``ratelimited`` with
 a ``Retry-After`` header. The poster keeps a "not before" time per Web API method: a refused call waits the
@@ -33,6 +35,7 @@ from bot.slack.staff import slack_error
 from desk import actions, sla, trust
 from desk.business_hours import DeskHours
 from store.db import session_scope
+from store.leader import Leadership
 from store.models import (
     AuditEvent,
     Contract,
@@ -328,8 +331,10 @@ class CardPoster:
                     break
                 for inquiry_id in todo:
                     try:
-                        await self._post(inquiry_id)
-                        posted += 1
+                        if await self._post(inquiry_id):
+                            posted += 1
+                        else:  # another process is posting it right now
+                            failed.add(inquiry_id)
                     except SlackApiError as exc:
                         log.warning("posting card %s failed: %s", inquiry_id, slack_error(exc))
                         self.state = "degraded"
@@ -357,7 +362,20 @@ class CardPoster:
             return 0
         return await self._drain
 
-    async def _post(self, inquiry_id: int) -> None:
+    async def _post(self, inquiry_id: int) -> bool:
+        """Post one card, unless another process is posting it (several serve processes share one store)."""
+        claim = Leadership(self.engine, f"card:{inquiry_id}", announce=False)
+        if not await asyncio.to_thread(claim.try_acquire):
+            return False
+        try:
+            if await asyncio.to_thread(self._card_ref, inquiry_id) is not None:
+                return False  # posted by another process between our look-up and its lock
+            await self._post_card(inquiry_id)
+            return True
+        finally:
+            await asyncio.to_thread(claim.release)
+
+    async def _post_card(self, inquiry_id: int) -> None:
         data = await asyncio.to_thread(self._load, inquiry_id)
         message = self.render(data)
         response = await self.pacer.call(

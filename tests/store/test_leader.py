@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from sqlalchemy import text
@@ -36,6 +37,13 @@ def test_only_one_holder_and_a_dead_holder_is_taken_over(engine: Engine) -> None
     first._conn.commit()
     with engine.begin() as admin:
         admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    # pg_terminate_backend only signals: the session (and its lock) ends a moment later, under load not at once.
+    gone = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+    for _ in range(100):
+        with engine.connect() as conn:
+            if conn.execute(gone, {"pid": pid}).scalar() == 0:
+                break
+        time.sleep(0.05)
     assert second.try_acquire()
     assert not first.still_held() and not first.try_acquire()
     second.release()

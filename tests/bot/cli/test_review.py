@@ -60,7 +60,30 @@ def test_list_shows_the_pending_inquiry_with_its_intent_and_verification(env: di
     result = CliRunner().invoke(app, ["review", "--list"], env=env)
     assert result.exit_code == 0
     assert "承認待ち 1 件" in result.output
-    assert "password_res" in result.output and "済" in result.output  # rich may truncate the cell
+    assert "パスワードの再設定" in result.output and "済" in result.output
+    assert "password_reset" not in result.output  # staff read the desk's label, never the raw id
+
+
+def test_the_queue_fits_an_80_column_terminal_one_line_per_inquiry(env: dict[str, str]) -> None:
+    from rich.cells import cell_len
+
+    long_name = {"MADOGUCHI_DATABASE_URL": env["MADOGUCHI_DATABASE_URL"]}
+    with _session(env) as session:
+        inquiry = session.exec(select(Inquiry)).one()
+        inquiry.sender_name = "株式会社とても長い名前の精密機械製作所 第二工場 総務部 施設管理課 田中"
+        inquiry.intents = [
+            {"intent": "password_reset", "score": 0.9},
+            {"intent": "account_info_change", "score": 0.7},
+            {"intent": "billing_address_change", "score": 0.6},
+        ]
+        session.add(inquiry)
+        session.commit()
+    result = CliRunner().invoke(app, ["review", "--list"], env={**env, **long_name, "COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    rows = [line for line in lines if "パスワードの再" in line]
+    assert len(rows) == 1 and "…" in rows[0]  # cut, not wrapped onto a second line
 
 
 def test_approve_queues_the_reply_and_writes_an_eml_copy(env: dict[str, str]) -> None:

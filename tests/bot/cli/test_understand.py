@@ -42,10 +42,10 @@ def test_classify_writes_one_json_line_per_input_line():
     assert scores == sorted(scores, reverse=True)
 
 
-def test_classify_reports_a_bad_line_and_continues():
+def test_classify_reports_a_bad_line_continues_and_exits_2():
     bad = '{"id": "broken", "text": 3}\nnot json at all\n' + _jsonl(LINES[1:])
     result = runner.invoke(app, ["classify"], input=bad)
-    assert result.exit_code == 0
+    assert result.exit_code == 2
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert out[0]["id"] == "broken" and "error" in out[0]
     assert out[1]["id"] == "line-2" and "error" in out[1]

@@ -137,14 +137,14 @@ def test_parse_never_raises_on_header_shaped_garbage(parts: list[bytes]) -> None
     parse_email(b"".join(parts), options=OPTIONS)
 
 
-def test_cli_parse_email_prints_one_json_object_per_file(tmp_path: Path) -> None:
+def test_cli_parse_email_prints_one_json_object_per_file_and_exits_2_on_a_missing_one(tmp_path: Path) -> None:
     missing = tmp_path / "missing.eml"
     files = [CORPUS / "05_iso2022jp_nec_body.eml", CORPUS / "36_unparseable_no_sender.eml", missing]
     app = typer.Typer()
     app.callback()(lambda: None)
     mail.register(app)
     result = CliRunner().invoke(app, ["parse-email", *map(str, files), "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # the missing file is reported, after the others
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["kind"] for r in rows] == ["inquiry", "unparseable", "unparseable"]
     assert set(rows[0]) == {

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.logs import configure_logging, redact
+from bot.logs import configure, redact
 from bot.runtime import Runtime
 from bot.settings import SmtpSettings
 from bot.slack import cards
@@ -73,7 +73,8 @@ async def test_a_full_scenario_leaves_no_personal_data_in_any_log_line(
     from tests.bot.email.helpers import append, imap_settings
 
     buffer = io.StringIO()
-    handler = configure_logging("DEBUG", stream=buffer)
+    saved = list(logging.getLogger().handlers)  # pytest's own capture, put back afterwards
+    handler = configure("DEBUG", "text", stream=buffer)
     try:
         seed_customer(engine)
         slack_port = free_port()
@@ -115,6 +116,8 @@ async def test_a_full_scenario_leaves_no_personal_data_in_any_log_line(
                 runtime.stop()
     finally:
         logging.getLogger().removeHandler(handler)
+        for old in saved:
+            logging.getLogger().addHandler(old)
     text = buffer.getvalue()
     assert "refused a card action" in text  # the scenario did log, at INFO and below
     secrets = [
