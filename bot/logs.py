@@ -9,7 +9,8 @@ line of defence every record passes a filter that masks, in the message and in a
 * Japanese phone numbers (0…, +81…) → ``<phone>``;
 * anything after ``body:``/``body=`` (slack-bolt prints a whole request body on a bad signature) → ``<body>``;
 * every run of non-ASCII text → ``<…>``: the code logs in English, so Japanese in a log line can only have
-  come from a customer or staff (a name, a subject, a sentence of a body).
+  come from a customer or staff (a name, a subject, a sentence of a body) — except on the operator loggers
+  (:data:`OPERATOR_LOGGERS`), whose Japanese is the desk's own start-up messages.
 
 And library loggers that print request or message bodies at INFO/DEBUG (slack_bolt, slack_sdk, SQLAlchemy's
 statement echo, imapclient's protocol trace, aiosmtplib, aiosmtpd, aiohttp's access log) are set to WARNING
@@ -49,13 +50,18 @@ _PHONE = re.compile(r"(?<![\w.])(?:\+81[-\s]?|0)\d{1,4}[-\s(]?\d{1,4}[-\s)]?\d{3
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
-def redact(text: str) -> str:
+# Loggers whose Japanese lines are the desk's own words to the operator (``madoguchi serve``'s start-up
+# problems under --log-format json), never a customer's text: only their non-ASCII text is kept.
+OPERATOR_LOGGERS = frozenset({"bot.serve"})
+
+
+def redact(text: str, *, keep_japanese: bool = False) -> str:
     text = _BODY.sub(r"\1 <body>", text)
     text = _TOKEN.sub("<token>", text)
     text = _BEARER.sub(r"\1<token>", text)
     text = _ADDRESS.sub("<address>", text)
     text = _PHONE.sub("<phone>", text)
-    return _NON_ASCII.sub("<…>", text)
+    return text if keep_japanese else _NON_ASCII.sub("<…>", text)
 
 
 class RedactingFilter(logging.Filter):
@@ -66,7 +72,7 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string must not lose the line, nor print its arguments
             message = str(record.msg)
-        cleaned = redact(message)
+        cleaned = redact(message, keep_japanese=record.name in OPERATOR_LOGGERS)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         if record.exc_info and not record.exc_text:
