@@ -24,7 +24,7 @@ from bot.metrics import CONTENT_TYPE, Metrics, intent_lookup
 from bot.settings import Settings
 from bot.wiring import build_pipeline
 from desk.message import IncomingMessage
-from desk.pipeline import Pipeline
+from desk.pipeline import Pipeline, ProcessResult
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ RECONNECTING = "reconnecting"  # lost its server and retrying; /healthz is degra
 STANDBY = "standby"  # another worker holds the mailbox; this one takes over when that one dies
 HEALTHY = frozenset({RUNNING, DISABLED, STANDBY})
 SETTLE_EVERY_SECONDS = 300.0
+RETENTION_EVERY_SECONDS = 24 * 3600.0  # privacy.retention_days is applied at start, then daily
 
 
 @dataclass
@@ -134,6 +135,7 @@ class Runtime:
             ("email_intake", self.imap_enabled, self._email_intake),
             ("email_outbox", self.smtp_enabled, self._email_outbox),
             ("report_settle", True, self._report_settle),
+            ("privacy_retention", self.settings.privacy.retention_days > 0, self._retention),
         ]
 
     async def _watchdog(self, tasks: list[asyncio.Task[None]]) -> None:
@@ -265,20 +267,46 @@ class Runtime:
         finally:
             await asyncio.to_thread(leadership.release)
 
+    async def _retention(self) -> None:
+        """Erase personal data past ``privacy.retention_days``, at start and then once a day."""
+        from store.privacy import apply_retention
+
+        self.health.set("privacy_retention", RUNNING)
+        while not self.stop_event.is_set():
+            erasure = await asyncio.to_thread(
+                apply_retention, self.engine, days=self.settings.privacy.retention_days
+            )
+            if erasure is not None and erasure.inquiries:
+                log.info("retention: personal data of %d inquiries erased", erasure.inquiries)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), RETENTION_EVERY_SECONDS)
+
     # -- email ------------------------------------------------------------------------------------------
-    async def handle_email(self, message: IncomingMessage) -> None:
+    async def handle_email(self, message: IncomingMessage) -> ProcessResult:
         """The intake callback: run the pipeline, then wake the card poster."""
         result = await self.pipeline.process(message)
         if self.desk is None or not result.created:
-            return
+            return result
         if result.attached:  # the customer wrote again in a thread that already has a card
             await self.desk.after_process(result, via="email")
         self.desk.poster.wake()
         self.desk.incidents.wake()
+        return result
 
     async def _email_intake(self) -> None:
-        from bot.email.intake import ImapIntake, parse_options
+        from bot.email.intake import Handle, ImapIntake, parse_options
 
+        handle: Handle = self.handle_email
+        if self.settings.smtp.acknowledge:
+            from bot.email.outbox import AckLimits, acknowledging
+
+            handle = acknowledging(
+                handle,
+                engine=self.engine,
+                desk=self.settings.desk,
+                tz=self.settings.timezone,
+                limits=AckLimits.of(self.settings.limits),
+            )
         mailbox = self.settings.imap.mailbox
 
         def on_state(connected: bool | None, error: str) -> None:
@@ -293,7 +321,7 @@ class Runtime:
         intake = ImapIntake(
             engine=self.engine,
             settings=self.settings.imap,
-            handle=self.handle_email,
+            handle=handle,
             options=parse_options(self.settings),
             on_state=on_state,
         )

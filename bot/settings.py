@@ -77,7 +77,13 @@ class ImapSettings(BaseModel):
     processed_folder: str = "Processed"
     poll_seconds: float = 30.0
     idle_seconds: float = 25 * 60  # re-issue IDLE before the 29-minute server limit
-    max_message_bytes: int = 25 * 1024 * 1024
+    max_message_bytes: int = 25 * 1024 * 1024  # checked with RFC822.SIZE before downloading
+    max_attachment_bytes: int = 10 * 1024 * 1024  # a larger attachment is flagged for staff
+    max_recipients: int = 50  # more To/Cc addresses: flagged as a mass mailing
+    # authserv-id of the Authentication-Results header the desk's own receiving server adds (e.g.
+    # "mx.desk.example.jp"). Empty: sender authentication is not checked (development default); set it in
+    # production so that a From failing DMARC, or without an aligned pass, never proves identity.
+    authserv_id: str = ""
     # System addresses the portal's inquiry form mails come from. Only mail from these is read as form mail
     # (the typed address becomes the sender); with none set, a form-shaped mail is plain mail from its From.
     form_senders: list[str] = Field(default_factory=list)
@@ -98,6 +104,27 @@ class SmtpSettings(BaseModel):
     lease_seconds: float = Field(default=180.0, ge=1.0)
 
 
+class LimitSettings(BaseModel):
+    """Abuse limits (desk.limits and the acknowledgement in bot/email/outbox.py); 0 switches one off."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
+
+    window_minutes: int = 60
+    drafts_per_sender: int = 20  # inquiries drafted per sender per window; more are held for staff
+    drafts_per_domain: int = 200  # the same per email domain
+    acks_per_sender_per_day: int = 3  # 受付 acknowledgements to one address per day
+    acks_per_domain_per_day: int = 30  # the same per domain
+
+
+class PrivacySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
+
+    # Inquiries received more than this many days ago have their personal data erased (texts, addresses,
+    # names, raw mail; counts kept) once a day by `madoguchi serve`. 0: never automatically (the default,
+    # so nothing is erased before the business has chosen its period; production sets it, e.g. 1095).
+    retention_days: int = 0
+
+
 class SlackSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
     mode: Literal["socket", "http"] = "socket"
@@ -109,6 +136,12 @@ class SlackSettings(BaseModel):
     managers_channel: str = ""
     staff_user_ids: list[str] = Field(default_factory=list)
     staff_usergroup: str = ""
+    # Managers see reports, the App Home figures and /madoguchi stats; admins also change knowledge files.
+    # Ranked: admin ⊇ manager ⊇ staff. None configured: nobody sees figures.
+    manager_user_ids: list[str] = Field(default_factory=list)
+    manager_usergroup: str = ""
+    admin_user_ids: list[str] = Field(default_factory=list)
+    admin_usergroup: str = ""
     oncall_usergroup: str = ""
     # Slack Connect channels shared with one customer: channel id -> customer_no.
     intake_channels: dict[str, str] = Field(default_factory=dict)
@@ -162,6 +195,8 @@ class Settings(BaseSettings):
     imap: ImapSettings = Field(default_factory=ImapSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
 
     def desk_hours(self) -> DeskHours:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from bot.settings import Settings
 from desk.drafting import DeskInfo
 from desk.incidents import IncidentRules
+from desk.limits import Limits
 from desk.pipeline import Pipeline
 
 
@@ -37,11 +38,18 @@ def build_pipeline(settings: Settings, engine: Engine) -> Pipeline:
     understander = Understander.load(
         threshold=settings.classifier.threshold, max_intents=settings.classifier.max_intents
     )
+    lim = settings.limits
+    limits = Limits(
+        window=dt.timedelta(minutes=lim.window_minutes),
+        per_sender=lim.drafts_per_sender,
+        per_domain=lim.drafts_per_domain,
+    )
     return Pipeline(
         engine=engine,
         desk=desk_info(settings),
         understander=understander,
         tz=settings.timezone,
+        limits=limits,
         incident_rules=incident_rules(settings),
     )
 

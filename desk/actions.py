@@ -129,6 +129,13 @@ def recipient_problems(session: Session, inquiry: Inquiry, draft: Draft, recipie
     return problems
 
 
+def customer_texts(inquiry: Inquiry) -> list[str]:
+    """What the customer typed that a reply may repeat: name, subject, the form's fields."""
+    texts = [inquiry.sender_name, inquiry.subject]
+    texts += [str(v) for v in (inquiry.form or {}).values() if isinstance(v, str) and "\n" not in v]
+    return [t.strip() for t in texts if t and t.strip()]
+
+
 def final_check(
     session: Session, inquiry: Inquiry, draft: Draft, *, digest_now: DigestNow | None = None
 ) -> list[str]:
@@ -137,7 +144,7 @@ def final_check(
 
     recipient = inquiry.reply_to or inquiry.sender
     problems = recipient_problems(session, inquiry, draft, recipient)
-    problems += leftover_problems(draft.final_text)
+    problems += leftover_problems(draft.final_text, customer_texts(inquiry))
     if not draft.final_text.strip():
         problems.append("本文が空です。")
     if draft.source_digest and digest_now is not None and digest_now(session, inquiry) != draft.source_digest:

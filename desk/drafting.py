@@ -476,9 +476,14 @@ _LEFTOVERS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def leftover_problems(text: str) -> list[str]:
+def leftover_problems(text: str, customer_text: Sequence[str] = ()) -> list[str]:
     """What in a reply must not reach a customer (unrendered placeholders, debug output), in Japanese.
 
     An empty list means the text passed. Used as the last check before sending, on staff-edited text too.
+    ``customer_text`` is what the customer wrote themselves that a reply may quote (their name, their
+    subject): braces or "None" typed into a form's name field are theirs, not a template leftover, so those
+    exact strings are taken out before the check and a real customer is never refused by accident.
     """
+    for quoted in sorted({t for t in customer_text if t and t.strip()}, key=len, reverse=True):
+        text = text.replace(quoted, " ")
     return [message for pattern, message in _LEFTOVERS if pattern.search(text)]

@@ -56,3 +56,6 @@ class IncomingMessage:
     # recorded (see store.models.InquiryKind) and never answered.
     kind: str = "inquiry"
     raw: bytes | None = field(default=None, repr=False)
+    # What the adapter found about the sender and the message (see desk.trust): stored on the inquiry and
+    # shown to staff; some (desk.trust.BLOCKS_IDENTITY) mean the sender never counts as proven.
+    flags: tuple[str, ...] = ()

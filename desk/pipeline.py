@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,8 +28,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from desk import actions
+from desk import actions, trust
 from desk.casefile import CaseFile, ContractView, CustomerView
+from desk.limits import Limits, over_limit, sender_domain
 from desk.message import Channel, IncomingMessage, SenderKind
 from intents.closing import is_closing, is_closing_understanding
 from intents.model import IntentScore, Understanding
@@ -36,6 +38,7 @@ from intents.questions import extract_questions
 from store import ids, lookup
 from store.db import session_scope
 from store.models import (
+    ContactEmail,
     Draft,
     DraftStatus,
     Inquiry,
@@ -52,6 +55,14 @@ if TYPE_CHECKING:
     from intents.understand import Understander
 
 log = logging.getLogger(__name__)
+
+# Kinds that are never drafted but may be a customer's mail: shown to staff (status failed) with why.
+_FOR_STAFF: dict[str, str] = {
+    InquiryKind.OVERSIZE: "サイズ上限を超えたため本文を取り込んでいません。メールサーバーの処理済みフォルダで"
+    "原本を確認してください。",
+    InquiryKind.UNPARSEABLE: "メールを解析できませんでした。保存した原本を確認してください。",
+}
+DOMAIN_WATCH_SECONDS = 300.0  # how long the registered domains are cached for the look-alike check
 
 SYSTEM = "system"
 _INQUIRY = Inquiry.__table__  # type: ignore[attr-defined]
@@ -92,6 +103,7 @@ class _Sender:
     kind: str
     address: str
     customer_hint: str | None
+    flags: tuple[str, ...] = ()  # desk.trust flags of the message (or inquiry) the sender comes from
 
 
 @dataclass(slots=True)
@@ -142,6 +154,7 @@ class _LookUp:
     linked_contract_ids: list[int] = field(default_factory=list)
     unknown_ids: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # desk.trust flags only the store can tell
 
 
 def contracts_digest(contracts: Sequence[ContractView]) -> str:
@@ -160,14 +173,18 @@ class Pipeline:
         understander: Understander | None = None,
         knowledge: Knowledge | None = None,
         tz: str = "Asia/Tokyo",
+        limits: Limits | None = None,
         incident_rules: IncidentRules | None = None,
     ) -> None:
         self.engine = engine
+        self.limits = limits or Limits()
         self.desk = desk
         self.incident_rules = incident_rules  # None: desk.incidents' defaults (30 minutes, 2 customers)
         self._understander = understander
         self._knowledge = knowledge
         self.tz = ZoneInfo(tz)
+        self._domains: trust.DomainWatch | None = None
+        self._domains_at = 0.0
         # Inquiries this process is drafting right now (worker threads): a redelivered message of one of
         # them is a duplicate, not an unfinished inquiry. Other processes are told by a row lock (``_hold``).
         self._drafting: set[int] = set()
@@ -234,6 +251,8 @@ class Pipeline:
                     kind=inquiry.kind,
                     after_answer=after_answer,
                 )
+            if not attached and self._hold_if_over_limit(session, inquiry, message):
+                return ProcessResult(inquiry.id, None, created=True, attached=False, kind=inquiry.kind)
             _hold(session, inquiry.id)
             self._drafting.add(inquiry.id)
             try:
@@ -436,6 +455,7 @@ class Pipeline:
                 parent.flags = [f for f in parent.flags if f != actions.WAITING]
             parent.snoozed_until = None
             parent.thread_ids = list(dict.fromkeys([*parent.thread_ids, message.external_id]))
+            parent.flags = list(dict.fromkeys([*parent.flags, *message.flags]))
             session.add(parent)
             session.flush()
             stored = _Stored.of(parent)
@@ -479,7 +499,9 @@ class Pipeline:
             "external_id": message.external_id,
             "kind": message.kind,
             "status": InquiryStatus.IGNORED if ignored else InquiryStatus.RECEIVED,
+            "error": None,
             "sender": message.sender,
+            "sender_domain": sender_domain(message.sender) if message.channel != Channel.SLACK else "",
             "sender_name": message.sender_name,
             "sender_kind": message.sender_kind,
             "reply_to": message.reply_to or message.sender,
@@ -494,11 +516,13 @@ class Pipeline:
             "contract_ids": [],
             "identity_verified": False,
             "urgent": False,
-            "flags": flags,
+            "flags": list(dict.fromkeys([*message.flags, *flags])),
             "thread_ids": list(message.thread_ids),
             "customer_hint": message.customer_hint,
             "created_at": utcnow(),
         }
+        if message.kind in _FOR_STAFF:  # possibly a customer's mail we cannot read: a person must look
+            values["status"], values["error"] = InquiryStatus.FAILED, _FOR_STAFF[message.kind]
         inquiry_id: int = session.connection().execute(_INQUIRY_INSERT, values).scalar_one()
         return _Stored(
             id=inquiry_id,
@@ -510,7 +534,7 @@ class Pipeline:
             subject=message.subject,
             received_at=message.received_at,
             form=message.form,
-            flags=list(flags),
+            flags=list(dict.fromkeys([*message.flags, *flags])),
             intents=[],
             entities={},
             said={},
@@ -571,6 +595,7 @@ class Pipeline:
         from desk.drafting import draft_reply
 
         found = self._look_up(session, sender, understanding)
+        self._check_dates(inquiry, understanding, found)
         case = self._case(
             inquiry.channel,
             inquiry.sender_name,
@@ -598,7 +623,9 @@ class Pipeline:
             "contract_ids": found.linked_contract_ids,
             "identity_verified": found.verified,
             "urgent": content.urgent,
-            "flags": _flags(inquiry.flags, verified=found.verified, unknown=bool(found.unknown_ids)),
+            "flags": _flags(
+                [*inquiry.flags, *found.flags], verified=found.verified, unknown=bool(found.unknown_ids)
+            ),
             "status": InquiryStatus.DRAFTED,
             "error": None,
             # Identity was proven on this message's own address, so that address (never a different Reply-To,
@@ -644,6 +671,42 @@ class Pipeline:
         if notice is None and "outage" in content.intents:
             self._group_outage(session, inquiry, content, found)
         return draft_id
+
+    def _check_dates(self, inquiry: _Stored, understanding: Understanding, found: _LookUp) -> None:
+        """An impossible or implausible date the customer wrote is said to staff, never silently used or
+        dropped (the understanding keeps only real days)."""
+        from intents.dates import implausible_dates
+
+        received = inquiry.received_at.astimezone(self.tz).date()
+        bad = implausible_dates(understanding.body, received=received)
+        if bad:
+            found.flags.append(trust.INVALID_DATE)
+            found.notes.append(
+                f"本文にありえない日付が書かれています（{'、'.join(bad)}）。返信案では使っていません。"
+                "お客さまに正しい日付を確認してください。"
+            )
+
+    def _hold_if_over_limit(self, session: Session, inquiry: _Stored, message: IncomingMessage) -> bool:
+        """Past a per-sender/per-domain limit: keep the inquiry for staff, flagged, without a draft."""
+        if message.sender_kind == SenderKind.STAFF:
+            return False
+        why = over_limit(
+            session, limits=self.limits, sender=message.sender, now=utcnow(), before_id=inquiry.id
+        )
+        if why is None:
+            return False
+        session.connection().execute(
+            _INQUIRY_UPDATE,
+            {
+                "inquiry_id": inquiry.id,
+                "status": InquiryStatus.FAILED,
+                "error": why,
+                "flags": list(dict.fromkeys([*inquiry.flags, trust.RATE_LIMITED])),
+            },
+        )
+        actions.audit(session, action="rate_limited", actor=SYSTEM, inquiry_id=inquiry.id)
+        session.commit()
+        return True
 
     def _close_again(self, session: Session, inquiry_id: int, resolved_at: dt.datetime | None) -> None:
         """Undo the reopening of an answered inquiry whose reply turned out to be only thanks."""
@@ -731,7 +794,12 @@ class Pipeline:
         if found.unknown_ids:
             found.notes.append(f"ストアにない番号が書かれています: {', '.join(found.unknown_ids)}")
 
-        proven = _proven_customer(session, sender, found.notes)
+        found.notes.extend(trust.notes_for(sender.flags))
+        proven = (
+            None if trust.blocks_identity(sender.flags) else _proven_customer(session, sender, found.notes)
+        )
+        if proven is None:
+            self._watch_domain(session, sender, found)
         owner: int | None
         if proven is not None:
             owner = proven
@@ -768,6 +836,24 @@ class Pipeline:
                 contract_ids = [k.contract_id for k in keys if k is not None]
         found.linked_contract_ids = contract_ids or []
         return found
+
+    def _watch_domain(self, session: Session, sender: _Sender, found: _LookUp) -> None:
+        """Flag a sender whose domain imitates a registered contact's domain (only unproven senders: a
+        proven sender's domain is registered). The domain list is read once per ``DOMAIN_WATCH_SECONDS``."""
+        if "@" not in sender.address or sender.kind == SenderKind.STAFF:
+            return
+        now = time.monotonic()
+        if self._domains is None or now - self._domains_at > DOMAIN_WATCH_SECONDS:
+            emails = session.exec(select(ContactEmail.email)).all()
+            self._domains = trust.DomainWatch(e.rsplit("@", 1)[-1] for e in emails if "@" in e)
+            self._domains_at = now
+        twin = self._domains.imitated(sender.address.rsplit("@", 1)[-1])
+        if twin is not None:
+            found.flags.append(trust.IMPERSONATION)
+            found.notes.append(
+                f"差出人のドメインが登録済みのドメイン「{twin}」によく似ています（なりすましの疑い）。"
+                "本人確認済みとして扱いません。"
+            )
 
 
 # What a customer said earlier in the thread that still holds in a reply (not the situation of that message).
@@ -890,11 +976,21 @@ def _may_join(session: Session, inquiry: Inquiry, message: IncomingMessage) -> b
 
 
 def _sender_of_message(message: IncomingMessage) -> _Sender:
-    return _Sender(kind=message.sender_kind, address=message.sender, customer_hint=message.customer_hint)
+    return _Sender(
+        kind=message.sender_kind,
+        address=message.sender,
+        customer_hint=message.customer_hint,
+        flags=message.flags,
+    )
 
 
 def _sender_of(inquiry: Inquiry) -> _Sender:
-    return _Sender(kind=inquiry.sender_kind, address=inquiry.sender, customer_hint=inquiry.customer_hint)
+    return _Sender(
+        kind=inquiry.sender_kind,
+        address=inquiry.sender,
+        customer_hint=inquiry.customer_hint,
+        flags=tuple(inquiry.flags),
+    )
 
 
 FLAG_NOTES = {

@@ -322,3 +322,28 @@ def _mentions(text: str, folded: str, received: date) -> list[DateMention]:
             found.append(DateMention(day, start, end, public, text[start:end], checked))
     found.sort(key=lambda d: d.start)
     return found
+
+
+IMPLAUSIBLE_YEARS = 30  # a date further than this from the day received is a typo, not a plan
+
+
+def implausible_dates(text: str, *, received: date) -> list[str]:
+    """The date expressions in ``text`` that name no real day (13月45日, 2月30日) or one implausibly far
+    away (令和99年), as written. :func:`resolve_dates` leaves the first kind out and keeps the second; staff
+    are told about both so a customer's typo is asked about, not silently used or dropped."""
+    folded = fold_width(text)
+    bad: list[str] = []
+    for kind, _gate, pattern in _PATTERNS:
+        for m in pattern.finditer(folded):
+            start, end = m.span()
+            if _GENERIC_BEFORE.search(folded, max(0, start - 6), start):
+                continue
+            try:
+                day, _, _ = _resolve(kind, m, received)
+            except (ValueError, OverflowError, KeyError, IndexError):
+                day = None
+            if day is None or abs(day.year - received.year) > IMPLAUSIBLE_YEARS:
+                written = text[start:end]
+                if not any(written in b or b in written for b in bad):
+                    bad.append(written)
+    return bad

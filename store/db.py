@@ -30,7 +30,11 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> E
         connect_args["options"] = f"-csearch_path={schema}"
     # A server connection can die while it sits in the pool, so it is pinged at checkout; an embedded
     # SQLite file cannot drop a connection, and the ping would be one more statement on every checkout.
-    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=not sqlite)
+    # hide_parameters: a database error's message would otherwise carry the row's values (addresses,
+    # names, bodies) into whatever logs or shows it.
+    engine = create_engine(
+        url, echo=echo, connect_args=connect_args, pool_pre_ping=not sqlite, hide_parameters=True
+    )
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

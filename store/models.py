@@ -251,6 +251,9 @@ class Inquiry(SQLModel, table=True):
             postgresql_where=sql_text(UNSETTLED_INQUIRY),
             sqlite_where=sql_text(UNSETTLED_INQUIRY),
         ),
+        # Abuse limits count one sender's / one domain's recent inquiries (desk.limits) on every message.
+        Index("ix_inquiry_sender_created", "sender", "created_at"),
+        Index("ix_inquiry_domain_created", "sender_domain", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
@@ -258,6 +261,7 @@ class Inquiry(SQLModel, table=True):
     kind: str = Field(default=InquiryKind.INQUIRY, max_length=16)
     status: str = Field(default=InquiryStatus.RECEIVED, max_length=16, index=True)
     sender: str = Field(default="", max_length=320)
+    sender_domain: str = Field(default="", max_length=255)  # lower-cased domain of an email sender
     sender_name: str = Field(default="", max_length=200)
     sender_kind: str = Field(default="unknown", max_length=32)
     reply_to: str = Field(default="", max_length=512)
@@ -294,6 +298,9 @@ class Inquiry(SQLModel, table=True):
     first_response_minutes: int | None = None
     resolution_minutes: int | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
+    # When `madoguchi privacy erase` removed the personal data (texts, addresses, names, raw mail); the row
+    # itself stays so that counts and durations in the managers' reports still add up.
+    erased_at: dt.datetime | None = Field(default=None, sa_column=_tz())
 
 
 class InquiryMessage(SQLModel, table=True):
@@ -410,7 +417,8 @@ class Outbox(SQLModel, table=True):
     recipient: str = Field(max_length=512)
     subject: str = Field(default="", max_length=1000)
     body: str = ""
-    message_id: str = Field(default="", max_length=512)  # our Message-ID, fixed before the first attempt
+    # Our Message-ID, fixed before the first attempt; indexed so mail answering ours is recognised.
+    message_id: str = Field(default="", max_length=512, index=True)
     status: str = Field(default=OutboxStatus.QUEUED, max_length=16, index=True)
     attempts: int = 0
     next_attempt_at: dt.datetime | None = Field(default=None, sa_column=_tz())

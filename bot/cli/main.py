@@ -15,6 +15,7 @@ from bot.cli import (
     importer,
     ingest,
     mail,
+    privacy,
     report,
     review,
     serve,
@@ -63,7 +64,21 @@ def _root(
         raise typer.Exit(2) from None
 
 
-for module in (db, calc, contract, understand, review, demo, mail, serve, report, importer, ingest, doctor):
+for module in (
+    db,
+    calc,
+    contract,
+    understand,
+    review,
+    demo,
+    mail,
+    serve,
+    report,
+    importer,
+    ingest,
+    doctor,
+    privacy,
+):
     module.register(app)
 
 

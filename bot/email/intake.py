@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.backoff import Backoff
-from bot.email.parse import ParseOptions, parse_email
+from bot.email.parse import ParseOptions, parse_email, parse_oversize_header
 from bot.settings import ImapSettings, Settings
 from desk.message import IncomingMessage
 from store.leader import Leadership
@@ -57,6 +57,9 @@ def parse_options(settings: Settings) -> ParseOptions:
         desk_address=settings.desk.email.lower(),
         form_senders=tuple(s.strip().lower() for s in settings.imap.form_senders if s.strip()),
         max_bytes=settings.imap.max_message_bytes,
+        max_attachment_bytes=settings.imap.max_attachment_bytes,
+        max_recipients=settings.imap.max_recipients,
+        authserv_id=settings.imap.authserv_id.strip(),
     )
 
 
@@ -274,8 +277,29 @@ class ImapIntake:
         uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
         return uids, uidvalidity
 
+    def _fetch(self, client: IMAPClient, uids: list[int]) -> dict[int, dict[bytes, Any]]:
+        """The batch's messages; one over ``max_message_bytes`` (RFC822.SIZE, asked first) is fetched as
+        its header only, so a 30 MB mail is never downloaded. It is still stored, flagged oversize, and
+        filed in the processed folder with its body, where staff can open it."""
+        sizes = client.fetch(uids, ["RFC822.SIZE"])
+        limit = self.options.max_bytes
+        big = [u for u in uids if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0) or 0) > limit]
+        small = [u for u in uids if u not in big]
+        fetched: dict[int, dict[bytes, Any]] = {}
+        if small:
+            fetched.update(client.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"]))
+        if big:
+            for uid, data in client.fetch(big, ["BODY.PEEK[HEADER]", "INTERNALDATE"]).items():
+                size = int(sizes[uid][b"RFC822.SIZE"])
+                fetched[uid] = {
+                    b"HEADER": bytes(data.get(b"BODY[HEADER]") or b""),
+                    b"RFC822.SIZE": size,
+                    b"INTERNALDATE": data.get(b"INTERNALDATE"),
+                }
+        return fetched
+
     async def _process_batch(self, client: IMAPClient, uidvalidity: int, uids: list[int]) -> int:
-        fetched = await asyncio.to_thread(client.fetch, uids, ["BODY.PEEK[]", "INTERNALDATE"])
+        fetched = await asyncio.to_thread(self._fetch, client, uids)
         handled: list[int] = []  # done with: the checkpoint may pass them
         filed: list[int] = []  # handed to the pipeline: marked read and moved
         try:
@@ -302,10 +326,14 @@ class ImapIntake:
     async def _handle_one(self, uidvalidity: int, uid: int, data: dict[bytes, Any]) -> bool:
         """True when the pipeline took the message; False when it was given up after repeated failures
         (raises while retries remain)."""
-        raw = bytes(data.get(b"BODY[]") or b"")
         internaldate = data.get(b"INTERNALDATE")
         when = internaldate if isinstance(internaldate, dt.datetime) else None
-        parsed = parse_email(raw, options=self.options, internaldate=when)
+        if b"HEADER" in data:  # over the size limit: only the header was fetched
+            parsed = parse_oversize_header(
+                data[b"HEADER"], size=int(data[b"RFC822.SIZE"]), options=self.options, internaldate=when
+            )
+        else:
+            parsed = parse_email(bytes(data.get(b"BODY[]") or b""), options=self.options, internaldate=when)
         try:
             await self.handle(parsed.message)
         except Exception:

@@ -30,16 +30,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.backoff import Backoff
 from bot.email.compose import Envelope, build, new_message_id, render_ack, reply_subject, ticket_token
 from bot.email.intake import Handle
 from bot.email.parse import clean_address
-from bot.settings import DeskSettings, SmtpSettings
-from desk import actions
+from bot.settings import DeskSettings, LimitSettings, SmtpSettings
+from desk import actions, trust
 from desk.errors import PermanentError
 from desk.message import IncomingMessage
 from store import claims
@@ -252,8 +253,65 @@ class EmailOutbox:
             actions.record_sent(session, outbox_id=outbox_id, at=utcnow())
 
 
-ACK_SUBJECT = "{token} お問い合わせを受け付けました（自動送信）"
-ACK_SUBJECT_EN = "{token} We have received your inquiry (automatic reply)"
+ACK_SUBJECT = "{token} お問い合わせを受け付けました（自動送信）"  # contains ACK_MARK
+ACK_SUBJECT_EN = "{token} We have received your inquiry (automatic reply)"  # contains ACK_MARK_EN
+
+
+ACK_MARK = "お問い合わせを受け付けました（自動送信）"  # in every acknowledgement's subject
+ACK_MARK_EN = "We have received your inquiry (automatic reply)"
+
+
+@dataclass(frozen=True, slots=True)
+class AckLimits:
+    """How many acknowledgements one address / one domain gets per 24 hours (0: no limit)."""
+
+    per_sender: int = 3
+    per_domain: int = 30
+
+    @classmethod
+    def of(cls, settings: LimitSettings) -> AckLimits:
+        return cls(settings.acks_per_sender_per_day, settings.acks_per_domain_per_day)
+
+
+def answers_us(session: Session, message: IncomingMessage) -> bool:
+    """Whether a message answers mail we sent (our acknowledgement or reply): it carries our ticket token,
+    quotes our acknowledgement's subject, or its In-Reply-To/References names one of our Message-IDs. An
+    autoresponder that omits Auto-Submitted is caught here, so it cannot start a loop with us."""
+    if message.ticket_no is not None or ACK_MARK in message.subject or ACK_MARK_EN in message.subject:
+        return True
+    if not message.thread_ids:
+        return False
+    ours = select(Outbox.id).where(col(Outbox.message_id).in_(message.thread_ids)).limit(1)
+    return session.exec(ours).first() is not None
+
+
+def _ack_refusal(
+    session: Session,
+    inquiry: Inquiry,
+    recipient: str,
+    message: IncomingMessage | None,
+    limits: AckLimits,
+) -> tuple[str, str | None] | None:
+    """(reason for the audit log, flag for staff) when no acknowledgement may go; None when it may."""
+    flags = set(inquiry.flags)
+    if trust.RATE_LIMITED in flags:
+        return "rate_limited", None  # the pipeline already held it
+    if flags & {trust.SUSPICIOUS_SENDER, trust.AUTH_FAIL, trust.IMPERSONATION}:
+        return "untrusted_sender", None  # an ack to a forged From is backscatter to the real owner
+    if message is not None and answers_us(session, message):
+        return "answers_us", trust.REPLY_TO_ACK
+    since = utcnow() - dt.timedelta(days=1)
+    domain = recipient.rsplit("@", 1)[-1]
+    for where, limit in (
+        (col(Outbox.recipient) == recipient, limits.per_sender),
+        (col(Outbox.recipient).like(f"%@{domain}"), limits.per_domain),
+    ):
+        if limit <= 0:
+            continue
+        stmt = select(func.count()).where(Outbox.kind == "ack", col(Outbox.created_at) >= since, where)
+        if session.exec(stmt).one() >= limit:
+            return "ack_limit", trust.RATE_LIMITED
+    return None
 
 
 def queue_ack(
@@ -262,10 +320,14 @@ def queue_ack(
     inquiry: Inquiry,
     desk: DeskSettings,
     today: dt.date,
+    message: IncomingMessage | None = None,
+    limits: AckLimits | None = None,
     language: str | None = None,
 ) -> Outbox | None:
     """Queue the 受付 acknowledgement for a new inquiry: only real inquiries by email/form, only to a
-    plausible single address, at most once per inquiry (thread) per day (the dedupe key says so).
+    plausible single address, at most once per inquiry (thread) per day (the dedupe key says so), never to
+    mail answering us, to an untrusted sender or past the per-address / per-domain daily limits. A refusal
+    is audited and, where staff should know, flagged on the inquiry.
 
     English inquiries get it in English: ``language``, else the language stored on the inquiry (when the
     store has that column), else Japanese."""
@@ -276,6 +338,14 @@ def queue_ack(
         return None
     key = f"ack:{inquiry.id}:{today.isoformat()}"
     if session.exec(select(Outbox).where(Outbox.dedupe_key == key)).first() is not None:
+        return None
+    refusal = _ack_refusal(session, inquiry, recipient, message, limits or AckLimits())
+    if refusal is not None:
+        reason, flag = refusal
+        if flag is not None and flag not in inquiry.flags:
+            inquiry.flags = [*inquiry.flags, flag]
+            session.add(inquiry)
+        actions.audit(session, action="ack_skipped", actor="system", inquiry_id=inquiry.id, reason=reason)
         return None
     token = ticket_token(inquiry.id)
     english = (language or getattr(inquiry, "language", None) or "ja") == "en"
@@ -310,24 +380,32 @@ def queue_ack(
     return row
 
 
-def acknowledging(handle: Handle, *, engine: Engine, desk: DeskSettings, tz: str = "Asia/Tokyo") -> Handle:
+def acknowledging(
+    handle: Handle,
+    *,
+    engine: Engine,
+    desk: DeskSettings,
+    tz: str = "Asia/Tokyo",
+    limits: AckLimits | None = None,
+) -> Handle:
     """Wrap the pipeline's ``process`` so that each stored inquiry also gets an acknowledgement queued.
 
     The pipeline decides the kind: auto-replies, bounces and our own mail never get one, so two
     autoresponders cannot ping-pong through us."""
     zone = ZoneInfo(tz)
 
-    def queue(inquiry_id: int) -> None:
+    def queue(inquiry_id: int, message: IncomingMessage) -> None:
         with session_scope(engine) as session:
             inquiry = session.get(Inquiry, inquiry_id)
             if inquiry is not None:
-                queue_ack(session, inquiry=inquiry, desk=desk, today=dt.datetime.now(zone).date())
+                today = dt.datetime.now(zone).date()
+                queue_ack(session, inquiry=inquiry, desk=desk, today=today, message=message, limits=limits)
 
     async def wrapped(message: IncomingMessage) -> Any:
         result = await handle(message)
         inquiry_id = getattr(result, "inquiry_id", None)
-        if message.kind == "inquiry" and isinstance(inquiry_id, int):
-            await asyncio.to_thread(queue, inquiry_id)
+        if message.kind == "inquiry" and isinstance(inquiry_id, int) and getattr(result, "created", True):
+            await asyncio.to_thread(queue, inquiry_id, message)
         return result
 
     return wrapped

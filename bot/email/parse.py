@@ -26,7 +26,7 @@ import email
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -34,8 +34,10 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+from bot.email.authresults import verdict
 from bot.email.charset import decode_text, jp_policy
 from bot.email.kinds import classify
+from desk import trust
 from desk.message import Attachment, Channel, IncomingMessage, SenderKind
 from store.models import InquiryKind
 
@@ -57,6 +59,9 @@ class ParseOptions:
     desk_address: str = ""  # our own From address; its domain marks "own" mail
     form_senders: tuple[str, ...] = ()  # lower-cased system addresses the portal's form mail comes from
     max_bytes: int = 25 * 1024 * 1024  # above this: stored and flagged "oversize", body not parsed
+    max_attachment_bytes: int = 10 * 1024 * 1024  # a larger attachment is flagged for staff
+    max_recipients: int = 50  # more To/Cc addresses than this: flagged (a mass mailing, not an inquiry)
+    authserv_id: str = ""  # the desk's receiving server's Authentication-Results id ("": not checked)
     form_parser: FormParser | None = None  # default: intents.form.parse_form when it exists
 
 
@@ -111,9 +116,42 @@ def parse_email(
             return _parse_oversize(raw, opts, internaldate, now)
         msg = email.message_from_bytes(raw, policy=jp_policy)
         assert isinstance(msg, EmailMessage)
-        return _parse_message(raw, msg, opts, internaldate, now)
+        return _scrubbed(_parse_message(raw, msg, opts, internaldate, now))
     except Exception as exc:  # the stdlib parser has many edge cases; nothing may stop intake
-        return _unparseable(raw, internaldate, now, f"解析できませんでした（{type(exc).__name__}）")
+        return _scrubbed(
+            _unparseable(raw, internaldate, now, f"解析できませんでした（{type(exc).__name__}）")
+        )
+
+
+def _unescape(value: str) -> str:
+    """Text without the surrogate escapes the stdlib uses for raw 8-bit header bytes (which no database
+    driver can encode: a UnicodeEncodeError would stop the message from being stored)."""
+    if not _SURROGATE.search(value):
+        return value
+    return decode_text(value.encode("utf-8", "surrogateescape"), None)
+
+
+def _scrubbed(parsed: ParsedEmail) -> ParsedEmail:
+    """Every text the pipeline stores, free of surrogate escapes, whatever header they came from."""
+    m = parsed.message
+    message = replace(
+        m,
+        external_id=_unescape(m.external_id),
+        sender=_unescape(m.sender),
+        reply_to=_unescape(m.reply_to),
+        subject=_unescape(m.subject),
+        sender_name=_unescape(m.sender_name),
+        text=_unescape(m.text),
+        thread_ids=tuple(_unescape(t) for t in m.thread_ids),
+    )
+    return replace(
+        parsed,
+        message=message,
+        from_addr=_unescape(parsed.from_addr),
+        message_id=_unescape(parsed.message_id),
+        in_reply_to=_unescape(parsed.in_reply_to),
+        references=tuple(_unescape(r) for r in parsed.references),
+    )
 
 
 def _parse_message(
@@ -131,8 +169,30 @@ def _parse_message(
         desk_address=opts.desk_address,
         is_form=form is not None,
     )
-    message = _incoming(raw, heads, internaldate or heads.date or now, text, form, kind, _attachments(msg))
+    attachments = _attachments(msg)
+    message = _incoming(raw, heads, internaldate or heads.date or now, text, form, kind, attachments)
+    flags = _trust_flags(msg, heads, opts, attachments)
+    if flags:
+        message = replace(message, flags=flags)
     return ParsedEmail(message, heads.from_addr, heads.message_id, heads.in_reply_to, heads.references)
+
+
+def _trust_flags(
+    msg: EmailMessage, heads: _Headers, opts: ParseOptions, attachments: tuple[Attachment, ...]
+) -> tuple[str, ...]:
+    """What staff must know about the sender and the message's size (see desk.trust)."""
+    flags: list[str] = []
+    if trust.has_non_ascii_local_part(heads.from_addr):
+        flags.append(trust.SUSPICIOUS_SENDER)
+    auth = verdict(msg, authserv_id=opts.authserv_id, from_addr=heads.from_addr)
+    if auth is not None:
+        flags.append(auth)
+    if any(a.size > opts.max_attachment_bytes for a in attachments):
+        flags.append(trust.OVERSIZE_ATTACHMENT)
+    recipients = getaddresses([_header(msg, "to"), _header(msg, "cc")])
+    if len([a for _, a in recipients if a]) > opts.max_recipients:
+        flags.append(trust.TOO_MANY_RECIPIENTS)
+    return tuple(flags)
 
 
 def _incoming(
@@ -174,8 +234,33 @@ def _incoming(
     )
 
 
+def parse_oversize_header(
+    header: bytes,
+    *,
+    size: int,
+    options: ParseOptions | None = None,
+    internaldate: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> ParsedEmail:
+    """A message the server says is over the size limit, from its header alone (never raises)."""
+    opts = options or ParseOptions()
+    now = now or dt.datetime.now(dt.UTC)
+    try:
+        return _scrubbed(_parse_oversize(header, opts, internaldate, now, size=size, body_kept=False))
+    except Exception as exc:
+        return _scrubbed(
+            _unparseable(header, internaldate, now, f"解析できませんでした（{type(exc).__name__}）")
+        )
+
+
 def _parse_oversize(
-    raw: bytes, opts: ParseOptions, internaldate: dt.datetime | None, now: dt.datetime
+    raw: bytes,
+    opts: ParseOptions,
+    internaldate: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    size: int | None = None,
+    body_kept: bool = True,
 ) -> ParsedEmail:
     end = raw.find(b"\r\n\r\n")
     end = raw.find(b"\n\n") if end < 0 else end
@@ -183,10 +268,13 @@ def _parse_oversize(
     msg = BytesHeaderParser(policy=jp_policy).parsebytes(head)
     assert isinstance(msg, EmailMessage)
     heads = _Headers.read(msg)
-    reason = (
-        f"サイズ上限（{opts.max_bytes:,} バイト）を超えたため本文を解析していません（{len(raw):,} バイト）"
-    )
+    size = len(raw) if size is None else size
+    reason = f"サイズ上限（{opts.max_bytes:,} バイト）を超えたため本文を解析していません（{size:,} バイト）"
+    if not body_kept:
+        reason += "。本文と添付ファイルはダウンロードせず、メールサーバーの処理済みフォルダに残しています"
     message = _incoming(raw, heads, internaldate or heads.date or now, "", None, InquiryKind.OVERSIZE, ())
+    if trust.has_non_ascii_local_part(heads.from_addr):
+        message = replace(message, flags=(trust.SUSPICIOUS_SENDER,))
     return ParsedEmail(
         message, heads.from_addr, heads.message_id, heads.in_reply_to, heads.references, reason=reason
     )
@@ -284,10 +372,24 @@ def _first_address(msg: Message, name: str) -> tuple[str, str]:
     except Exception:
         pairs = getaddresses([_header(msg, name)])
     for display, addr in pairs:
-        cleaned = clean_address(addr)
+        cleaned = clean_address(_address_text(addr))
         if cleaned:
             return clean_header(display), cleaned
     return "", ""
+
+
+def _address_text(addr: str) -> str:
+    """An address whose raw 8-bit bytes (kept by the stdlib as surrogate escapes) are decoded: the local
+    part stays as written (and is flagged by the caller), an 8-bit domain becomes its IDNA (punycode) form."""
+    if not _SURROGATE.search(addr or ""):
+        return addr
+    local, _, domain = _unescape(addr).rpartition("@")
+    if domain and not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return ""
+    return f"{local}@{domain}" if local else domain
 
 
 def clean_address(value: str) -> str:

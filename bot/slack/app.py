@@ -32,7 +32,7 @@ from bot.settings import Settings
 from bot.slack import cards
 from bot.slack.outbox import SlackOutboxSender
 from bot.slack.poster import CardPoster, parse_ref
-from bot.slack.staff import NOT_STAFF, StaffDirectory, slack_error
+from bot.slack.staff import NOT_STAFF, Role, directory, slack_error
 from desk import actions, sla
 from desk.errors import InputError
 from desk.message import Attachment, Channel, IncomingMessage, SenderKind
@@ -145,7 +145,7 @@ class SlackDesk:
             process_before_response=True,
             # request verification stays on: unsigned or stale HTTP requests get 401
         )
-        self.staff = StaffDirectory(user_ids=slack.staff_user_ids, usergroup=slack.staff_usergroup)
+        self.staff = directory(slack)
         self._labels: dict[str, str] | None = None
         self.poster = CardPoster(
             engine=engine,
@@ -215,6 +215,9 @@ class SlackDesk:
 
     async def is_staff(self, client: AsyncWebClient, user_id: str) -> bool:
         return await self.staff.is_staff(client, user_id)
+
+    async def has_role(self, client: AsyncWebClient, user_id: str, role: Role) -> bool:
+        return await self.staff.has(client, user_id, role)
 
     async def ephemeral(self, client: AsyncWebClient, *, channel: str, user: str, text: str) -> None:
         if not channel:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.slack import blockkit as bk
 from bot.slack.factlines import fact_summary
+from desk import trust
 from intents.model import INTENT_IDS
 
 # action_id / callback_id values the app listens for
@@ -133,6 +134,7 @@ class CardData:
     assignee: str | None = None
     history: Sequence[HistoryLine] = ()
     rejected_reason: str | None = None
+    flags: Sequence[str] = ()  # desk.trust flags of the inquiry
     updates: Sequence[ThreadUpdate] = ()
     follow_up: bool = False  # the customer asked again after being answered
     deadline: dt.datetime | None = None  # reply deadline (SLA) in desk business hours
@@ -249,6 +251,7 @@ RECENT_DAYS = 90
 def _customer_line(data: CardData) -> str:
     customer = bk.escape_mrkdwn(data.customer) if data.customer else "お客さま未特定"
     identity = "✅ 本人確認済み" if data.verified else "⚠ 本人確認未了"
+    identity += f"　{trust.card_line(data.flags)}" if trust.card_line(data.flags) else ""
     line = f"👤 {customer}　{identity}"
     if data.contracts:
         line += f"　契約 {bk.escape_mrkdwn('、'.join(data.contracts))}"

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from bot.slack import blockkit as bk
 from bot.slack import cards
-from bot.slack.staff import NOT_STAFF
+from bot.slack.staff import NOT_MANAGER, NOT_STAFF, Role
 from desk.errors import InputError, NotFound
 from store.models import Contract, Customer, Inquiry
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 PUBLIC_WORDS = ("公開", "--public")
 STAFF_ONLY = frozenset({"contract", "penalty", "due", "queue", "stats", "mine", "search", "bulk"})
+MANAGER_ONLY = frozenset({"stats"})  # figures of the whole desk: managers (and admins) only
 # Answers about many customers at once: never public where a customer can read the channel.
 MANY_CUSTOMERS = frozenset({"queue", "stats", "mine", "search", "bulk"})
 BULK_LIMIT = 20
@@ -106,9 +107,14 @@ async def handle(desk: SlackDesk, ack: AsyncAck, body: dict[str, Any], client: A
     audience = shared_with if public else None
     text: str | cards.SlackMessage
     try:
-        if sub in STAFF_ONLY and not await desk.is_staff(client, user):
+        if sub in MANAGER_ONLY and not await desk.has_role(client, user, Role.MANAGER):
+            public = False  # a refusal is for the one who asked
+            text = NOT_MANAGER
+            await desk.refused(user=user, what=f"command:{sub}", reason="not_manager")
+        elif sub in STAFF_ONLY and not await desk.is_staff(client, user):
             public = False  # a refusal is for the one who asked
             text = NOT_STAFF
+            await desk.refused(user=user, what=f"command:{sub}", reason="not_staff")
         elif audience is not None and sub in MANY_CUSTOMERS:
             raise PublicRefused(
                 "このチャンネルはお客さまと共有されているため、複数のお客さまに関わる内容は公開で表示できません。"

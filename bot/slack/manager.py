@@ -21,6 +21,7 @@ from bot.reporting.labels import intent_label
 from bot.reporting.tables import hours, share
 from bot.settings import Settings
 from bot.slack import blockkit as bk
+from bot.slack.staff import Role, directory, refusal
 from store.reports import ALL, Bucketing, Report, ReportRange, bucket_start, build_report, previous_bucket
 
 log = logging.getLogger(__name__)
@@ -120,28 +121,22 @@ def dashboard_view(report: Report) -> dict[str, Any]:
 
 _NOT_STAFF_VIEW = {
     "type": "home",
-    "blocks": [_section("このページは窓口の担当者・管理者向けです。")],
+    "blocks": [_section("このページは窓口の管理者向けです。")],
 }
 
 
-async def _is_staff(client: AsyncWebClient, settings: Settings, user: str) -> bool:
-    if user in settings.slack.staff_user_ids:
-        return True
-    if not settings.slack.staff_usergroup:
-        return False
-    response = await client.usergroups_users_list(usergroup=settings.slack.staff_usergroup)
-    return user in (response.get("users") or [])
-
-
 def register_manager(app: AsyncApp, *, engine: Engine, settings: Settings) -> None:
-    """Publish the manager dashboard whenever a staff member opens the app's Home tab."""
+    """Publish the manager dashboard whenever a manager (or admin) opens the app's Home tab; anyone else
+    gets a page without figures, and the refusal is audited."""
+    roles = directory(settings.slack)
 
     async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
         user = str(event.get("user") or "")
-        if not await _is_staff(client, settings, user):
+        if not await roles.has(client, user, Role.MANAGER):
             await client.views_publish(user_id=user, view=_NOT_STAFF_VIEW)
+            await asyncio.to_thread(refusal, engine, user, "app_home")
             return
         now = _now(settings)
         start = bucket_start(now.date(), "week")

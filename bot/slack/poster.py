@@ -32,7 +32,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.slack import cards
 from bot.slack.staff import slack_error
-from desk import actions, sla
+from desk import actions, sla, trust
 from desk.business_hours import DeskHours
 from store.db import session_scope
 from store.leader import Leadership
@@ -151,7 +151,7 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         if (e.actor != "system" and e.action != "refused") or e.action in SYSTEM_HISTORY
     ]
     updates = thread_updates(session, inquiry_id, events)
-    notes = list(draft.notes) if draft else []
+    notes = list(draft.notes) if draft else trust.notes_for(inquiry.flags)
     if inquiry.error:
         notes.append(f"自動処理に失敗しました: {inquiry.error}")
     return cards.CardData(
@@ -177,6 +177,7 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         assignee=inquiry.assignee,
         history=history,
         rejected_reason=draft.rejected_reason if draft else None,
+        flags=list(inquiry.flags),
         updates=updates,
         follow_up="follow_up" in inquiry.flags,
         attachments=[
@@ -284,7 +285,10 @@ class CardPoster:
             stmt = (
                 select(Inquiry.id)
                 .where(
-                    Inquiry.kind == InquiryKind.INQUIRY,
+                    # Oversize and unparseable mail may be a customer's: staff see it (status failed).
+                    col(Inquiry.kind).in_(
+                        [InquiryKind.INQUIRY, InquiryKind.OVERSIZE, InquiryKind.UNPARSEABLE]
+                    ),
                     col(Inquiry.slack_card).is_(None),
                     col(Inquiry.status).in_(CARD_STATUSES),
                 )

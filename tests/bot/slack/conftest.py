@@ -69,6 +69,7 @@ def make_settings(fake: FakeSlack, **slack: Any) -> Settings:
         "triage_channel": TRIAGE,
         "staff_user_ids": [STAFF, STAFF2],
         "staff_usergroup": "SSTAFF",
+        "manager_user_ids": [STAFF],  # STAFF2 is staff only (roles: tests/bot/slack/test_roles.py)
         "oncall_usergroup": "SONCALL",
         "intake_channels": {CUSTOMER_CHANNEL: CUSTOMER_NO},
         **slack,

@@ -63,7 +63,7 @@ async def test_home_tab_shows_no_numbers_to_non_staff(
     (call,) = fake_slack.called("views.publish")
     view = json.loads(call["view"]) if isinstance(call["view"], str) else call["view"]
     text = _texts(view)
-    assert "担当者・管理者向け" in text and "件" not in text
+    assert "管理者向け" in text and "件" not in text
 
 
 async def test_stats_command_answers_with_this_week_against_last(slack: SlackSim, engine: Engine) -> None:

@@ -112,7 +112,8 @@ async def test_bulk_is_for_staff_only_and_refusals_are_audited(
     assert all_rows(engine, Outbox) == []
     with Session(engine) as session:
         refused = session.exec(select(AuditEvent).where(AuditEvent.action == "refused")).all()
-    assert [e.detail["what"] for e in refused] == [cards.BULK_APPROVE]
+    # Both refusals are audited: the command (issue 14: every refusal) and the button.
+    assert [e.detail["what"] for e in refused] == ["command:bulk", cards.BULK_APPROVE]
 
 
 async def test_bulk_with_nothing_low_risk_says_what_qualifies(slack: SlackSim, engine: Engine) -> None:

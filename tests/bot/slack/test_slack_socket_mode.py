@@ -112,5 +112,6 @@ async def test_healthz_reports_each_component(runtime: Runtime) -> None:
         "email_intake": "disabled",
         "email_outbox": "disabled",
         "report_settle": "running",
+        "privacy_retention": "disabled",  # privacy.retention_days = 0 (the default)
     }
     assert body["components"]["slack"]["detail"] == "socket_mode"
