@@ -136,7 +136,13 @@ def _table(model: Any) -> Table:
     return cast(Table, model.__table__)
 
 
-REPORT_INDEXES = ("ix_inquiry_kind_received", "ix_inquiry_open", "ix_draft_received", "ix_draft_edited")
+REPORT_INDEXES = (
+    "ix_inquiry_kind_received",
+    "ix_inquiry_open",
+    "ix_draft_received",
+    "ix_draft_edited",
+    "ix_draft_edited_received",
+)
 
 
 def ensure_report_indexes(engine: Engine) -> None:

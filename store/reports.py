@@ -37,6 +37,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
@@ -44,6 +45,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from desk.business_hours import BusinessClock, DeskHours, clock_for
 from store import rollups
 from store.models import (
+    EDITED_ANSWERED_DRAFT,
     AuditEvent,
     Draft,
     DraftStatus,
@@ -261,11 +263,12 @@ def census(conn: Connection, rng: ReportRange) -> Census:
     if view is None:
         return _raw_census(conn, rng, None)
     first = previous_bucket(rng.since, rng.by)
-    cells: dict[tuple[dt.date, str, str, str], tuple[int, int]] = {}
-    for day, kind, intent, channel, n, not_proven, _ in rollups.census_rows(conn, first, rng.until):
-        if day not in view.marked:
-            _add_cell(cells, (bucket_start(day, rng.by), kind, intent, channel), n, not_proven)
     marked = [d for d in view.marked if first <= d <= rng.until]
+    cells: dict[tuple[dt.date, str, str, str], tuple[int, int]] = {}
+    for bucket, kind, intent, channel, n, not_proven in rollups.census_buckets(
+        conn, first, rng.until, rng.by, marked
+    ):
+        _add_cell(cells, (bucket, kind, intent, channel), n, not_proven)
     if marked:
         raw = _raw_census(conn, rng, rollups.span_where(INQ.c.received_at, marked, view.zone))
         for key, (n, not_proven) in raw.cells.items():
@@ -454,11 +457,11 @@ def response_times(
             (per[intent].first if part == _FIRST else per[intent].resolution)[minutes] += n
         for part, intent, minutes, n in rollups.day_minutes(conn, raw_days):
             (per[intent].first if part == _FIRST else per[intent].resolution)[minutes] -= n
-        census_rows = rollups.census_rows(conn, rng.since, rng.until, kind=InquiryKind.INQUIRY.value)
-        for day, _, intent, _, n, _, unanswered in census_rows:
-            if day not in raw_days:
-                per[intent].inquiries += n
-                per[intent].late += unanswered if day < overdue_day else 0
+        for intent, n, late in rollups.intent_totals(
+            conn, rng.since, rng.until, skip=raw_days, late_before=overdue_day
+        ):
+            per[intent].inquiries += n
+            per[intent].late += late
         only = rollups.span_where(INQ.c.received_at, raw_days, view.zone)
     if view is None or raw_days:
         # Each (part, intent, minutes) comes once; a year is ~35,000 rows, so the loop is kept lean.
@@ -641,19 +644,17 @@ def draft_quality(
     view = rollups.view(conn, rng.timezone)
     marked: list[dt.date] = []
     if view is not None:
-        for day, intent, status, was_edited, n in rollups.draft_rows(conn, rng.since, rng.until):
-            if day not in view.marked:
-                counts[intent][_outcome(status, was_edited)] += n
         marked = [d for d in view.marked if rng.since <= d <= rng.until]
+        for intent, status, was_edited, n in rollups.draft_outcomes(conn, rng.since, rng.until, marked):
+            counts[intent][_outcome(status, was_edited)] += n
         outcomes = outcomes.where(rollups.span_where(DRAFT.c.received_at, marked, view.zone))
     if view is None or marked:
         for intent, status, flag, n in conn.execute(outcomes):
             counts[str(intent)][_outcome(str(status), bool(flag))] += int(n)
     if not counts:
         return []
-    edited_rows = select(DRAFT.c.id, DRAFT.c.report_intent).where(
-        in_range, DRAFT.c.status.in_(_ANSWERED_DRAFT), DRAFT.c.edited.is_(True)
-    )
+    # The same text as the partial index's predicate, so the planner reads the range's edited drafts only.
+    edited_rows = select(DRAFT.c.id, DRAFT.c.report_intent).where(in_range, sql_text(EDITED_ANSWERED_DRAFT))
     edited = sum(c["edited"] for c in counts.values())
     distances = _edit_distances(conn, _sampled_edited(conn, edited_rows, edited, sample) if edited else {})
     return [

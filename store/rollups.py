@@ -73,10 +73,11 @@ __all__ = [
     "RESOLUTION",
     "YEAR",
     "View",
-    "census_rows",
+    "census_buckets",
     "day_minutes",
     "decompose",
-    "draft_rows",
+    "draft_outcomes",
+    "intent_totals",
     "local_day",
     "minutes_rows",
     "refresh",
@@ -391,23 +392,66 @@ def view(conn: Connection, timezone: str) -> View | None:
     return View(zone, frozenset(local_day(at, zone) for at in marks))
 
 
-def census_rows(
-    conn: Connection, first: dt.date, last: dt.date, *, kind: str | None = None
-) -> list[tuple[dt.date, str, str, str, int, int, int]]:
-    """(day, kind, intent, channel, messages, unverified, unanswered) of ``first``…``last``."""
-    stmt = select(*(CENSUS.c[c] for c in _CENSUS_COLUMNS)).where(CENSUS.c.day.between(first, last))
-    if kind is not None:
-        stmt = stmt.where(CENSUS.c.kind == kind)
-    return [
-        (_as_date(d), str(k), str(i), str(c), int(n), int(u), int(a))
-        for d, k, i, c, n, u, a in conn.execute(stmt)
-    ]
+def census_buckets(
+    conn: Connection, first: dt.date, last: dt.date, by: str, skip: Iterable[dt.date] = ()
+) -> list[tuple[dt.date, str, str, str, int, int]]:
+    """(bucket start, kind, intent, channel, messages, unverified) of the days ``first``…``last`` except
+    ``skip``, summed per bucket (``by``: day, week from Monday, month) by the database."""
+    bucket = _bucket_of_day(conn, CENSUS.c.day, by).label("bucket")
+    keys = (bucket, CENSUS.c.kind, CENSUS.c.intent, CENSUS.c.channel)
+    stmt = (
+        select(*keys, func.sum(CENSUS.c.inquiries), func.sum(CENSUS.c.unverified))
+        .where(CENSUS.c.day.between(first, last), *_not_on(CENSUS.c.day, skip))
+        .group_by(*keys)
+    )
+    return [(_as_date(b), str(k), str(i), str(c), int(n), int(u)) for b, k, i, c, n, u in conn.execute(stmt)]
 
 
-def draft_rows(conn: Connection, first: dt.date, last: dt.date) -> list[tuple[dt.date, str, str, bool, int]]:
-    """(day, drafted intent, status, edited, drafts) of ``first``…``last``."""
-    stmt = select(*(DRAFTS.c[c] for c in _DRAFTS_COLUMNS)).where(DRAFTS.c.day.between(first, last))
-    return [(_as_date(d), str(i), str(s), bool(e), int(n)) for d, i, s, e, n in conn.execute(stmt)]
+def intent_totals(
+    conn: Connection, first: dt.date, last: dt.date, *, skip: Iterable[dt.date], late_before: dt.date
+) -> list[tuple[str, int, int]]:
+    """(intent, inquiries, unanswered ones that arrived before ``late_before``) over ``first``…``last``
+    except ``skip``."""
+    late = func.coalesce(func.sum(CENSUS.c.unanswered).filter(CENSUS.c.day < late_before), 0)
+    stmt = (
+        select(CENSUS.c.intent, func.sum(CENSUS.c.inquiries), late)
+        .where(
+            CENSUS.c.day.between(first, last),
+            CENSUS.c.kind == InquiryKind.INQUIRY.value,
+            *_not_on(CENSUS.c.day, skip),
+        )
+        .group_by(CENSUS.c.intent)
+    )
+    return [(str(i), int(n), int(u)) for i, n, u in conn.execute(stmt)]
+
+
+def draft_outcomes(
+    conn: Connection, first: dt.date, last: dt.date, skip: Iterable[dt.date] = ()
+) -> list[tuple[str, str, bool, int]]:
+    """(drafted intent, status, edited, drafts) over ``first``…``last`` except ``skip``."""
+    keys = (DRAFTS.c.intent, DRAFTS.c.status, DRAFTS.c.edited)
+    stmt = (
+        select(*keys, func.sum(DRAFTS.c.drafts))
+        .where(DRAFTS.c.day.between(first, last), *_not_on(DRAFTS.c.day, skip))
+        .group_by(*keys)
+    )
+    return [(str(i), str(s), bool(e), int(n)) for i, s, e, n in conn.execute(stmt)]
+
+
+def _not_on(column: Any, days: Iterable[dt.date]) -> list[ColumnElement[bool]]:
+    listed = sorted(set(days))
+    return [column.not_in(listed)] if listed else []
+
+
+def _bucket_of_day(conn: Connection, column: Any, by: str) -> ColumnElement[Any]:
+    """First day of the report bucket holding the date ``column`` (as store.reports.bucket_start)."""
+    if by == "day":
+        return cast(ColumnElement[Any], column)
+    if conn.dialect.name == "postgresql":
+        return sql_cast(func.date_trunc(by, column), Date)
+    if by == "week":  # the Sunday on or after the day, back to its Monday
+        return func.date(column, "weekday 0", "-6 days")
+    return func.date(column, "start of month")
 
 
 def minutes_rows(conn: Connection, periods: Sequence[tuple[str, dt.date]]) -> list[tuple[int, str, int, int]]:
