@@ -100,7 +100,8 @@ FULL_REBUILD_DAYS = 45
 """More marked days than this and :func:`refresh` rebuilds everything in a few set-based statements
 (after an upgrade, a change of desk hours, a bulk import) instead of day by day."""
 MARKS_READ_LIMIT = 10_000
-"""A report reads at most this many marks; beyond it (a rebuild pending) it reads raw rows throughout."""
+"""Beyond this many marks :func:`refresh` rebuilds everything, and a report (a rebuild pending) reads raw
+rows throughout."""
 _CHUNK = 5000
 
 
@@ -268,24 +269,31 @@ def _refresh(conn: Connection, zone: str) -> int:
         if locked.rowcount
         else None
     )
-    marks = conn.execute(select(DIRTY.c.id, DIRTY.c.received_at)).all()
-    tz = ZoneInfo(zone)
-    days = {local_day(at, tz) for _, at in marks}
-    if stored != zone or len(days) > FULL_REBUILD_DAYS:
+    pending = int(conn.execute(select(func.count()).select_from(DIRTY)).scalar_one())
+    marks: list[Any] = []
+    days: set[dt.date] = set()
+    if stored == zone and pending <= MARKS_READ_LIMIT:
+        marks = list(conn.execute(select(DIRTY.c.id, DIRTY.c.received_at)).all())
+        days = {local_day(at, ZoneInfo(zone)) for _, at in marks}
+    if stored != zone or pending > MARKS_READ_LIMIT or len(days) > FULL_REBUILD_DAYS:
+        if conn.dialect.name == "postgresql":
+            # Writers wait (their triggers insert marks) until the rebuild commits, so every mark left
+            # is older than the rows the rebuild reads and can go. A rebuild is rare: first use,
+            # new desk hours or zone, a bulk import.
+            conn.exec_driver_sql(f"LOCK TABLE {DIRTY.name} IN SHARE ROW EXCLUSIVE MODE")
         _rebuild_all(conn, zone)
+        conn.execute(delete(DIRTY))
         if stored is None:
             conn.execute(BASIS.insert().values(name=ZONE_KEY, value=zone, updated_at=utcnow()))
         elif stored != zone:
             conn.execute(update(BASIS).where(BASIS.c.name == ZONE_KEY).values(value=zone))
-        done = -1
-    else:
-        _refresh_days(conn, zone, days)
-        done = len(days)
+        return -1
+    _refresh_days(conn, zone, days)
     # Exactly the marks read: one committed after that read (its change possibly not seen) stays.
     ids = [row_id for row_id, _ in marks]
     for start in range(0, len(ids), _CHUNK):
         conn.execute(delete(DIRTY).where(DIRTY.c.id.in_(ids[start : start + _CHUNK])))
-    return done
+    return len(days)
 
 
 def _rebuild_all(conn: Connection, zone: str) -> None:
@@ -303,6 +311,11 @@ def _rebuild_all(conn: Connection, zone: str) -> None:
             .group_by(period, MINUTES.c.part, MINUTES.c.intent, MINUTES.c.minutes)
         )
         conn.execute(MINUTES.insert().from_select(_MINUTES_COLUMNS, totals))
+    if conn.dialect.name == "postgresql":
+        # Fresh statistics now, not at autovacuum's next pass: a report right after must not be planned
+        # for empty tables.
+        for table in (CENSUS, MINUTES, DRAFTS):
+            conn.exec_driver_sql(f"ANALYZE {table.name}")
 
 
 def _refresh_days(conn: Connection, zone: str, days: set[dt.date]) -> None:

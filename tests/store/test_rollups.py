@@ -211,3 +211,20 @@ def test_a_year_is_read_as_one_histogram_and_ragged_edges_as_months_and_days() -
     assert parts[:2] == [("D", dt.date(2026, 3, 30)), ("D", dt.date(2026, 3, 31))]
     assert parts[2:5] == [("M", dt.date(2026, m, 1)) for m in (4, 5, 6)]
     assert parts[5:] == [("D", dt.date(2026, 7, d)) for d in range(1, 6)]
+
+
+def test_a_flood_of_marks_rebuilds_everything_and_keeps_the_numbers(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _history(engine, 6)
+    settle(engine, HOURS)
+    _change_things(engine, 6)
+    monkeypatch.setattr(rollups, "MARKS_READ_LIMIT", 3)
+    with engine.connect() as conn:
+        assert rollups.view(conn, "Asia/Tokyo") is None  # too many marks: the report reads raw rows
+    assert settle(engine, HOURS).rollup_days == -1
+    with engine.connect() as conn:
+        assert rollups.view(conn, "Asia/Tokyo") == rollups.View(JST, frozenset())
+    monkeypatch.undo()
+    for rng in RANGES:
+        assert _measures(engine, rng) == _raw_measures(engine, rng, monkeypatch)
