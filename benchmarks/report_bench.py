@@ -158,7 +158,7 @@ def ensure_report_indexes(engine: Engine) -> None:
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         for name in ("inquiry", "draft", "audit_event", "outbox", "rollup_census", "rollup_minutes",
-                     "rollup_drafts"):  # fmt: skip
+                     "rollup_drafts", "report_dirty"):  # fmt: skip
             conn.execute(text(f"VACUUM (ANALYZE) {name}"))
 
 
