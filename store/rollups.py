@@ -253,6 +253,11 @@ _DRAFTS_COLUMNS = ["day", "intent", "status", "edited", "drafts"]
 def refresh(engine: Engine, zone: str) -> int:
     """Fold every marked day into the rollups (or rebuild them all when the zone changed, on first use,
     or when many days are marked); returns how many days were recomputed (-1: everything)."""
+    with engine.connect() as conn:
+        # Nothing marked (the usual case): no write, no lock, so reports and settles never queue here.
+        stored = conn.execute(select(BASIS.c.value).where(BASIS.c.name == ZONE_KEY)).scalar_one_or_none()
+        if stored == zone and conn.execute(select(DIRTY.c.id).limit(1)).first() is None:
+            return 0
     try:
         with engine.begin() as conn:
             done = _refresh(conn, zone)
@@ -483,7 +488,8 @@ def minutes_rows(conn: Connection, periods: Sequence[tuple[str, dt.date]]) -> li
         stmt = select(*cols, MINUTES.c.inquiries).where(where)
     else:
         stmt = select(*cols, func.sum(MINUTES.c.inquiries)).where(where).group_by(*cols)
-    return [(int(p), str(i), int(m), int(n)) for p, i, m, n in conn.execute(stmt)]
+    # A year is ~35,000 rows: no per-value conversion (both drivers return int and str here).
+    return cast(list[tuple[int, str, int, int]], conn.execute(stmt).all())
 
 
 def day_minutes(conn: Connection, days: Iterable[dt.date]) -> list[tuple[int, str, int, int]]:
