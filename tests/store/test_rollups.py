@@ -228,3 +228,36 @@ def test_a_flood_of_marks_rebuilds_everything_and_keeps_the_numbers(
     monkeypatch.undo()
     for rng in RANGES:
         assert _measures(engine, rng) == _raw_measures(engine, rng, monkeypatch)
+
+
+def test_a_mark_written_after_the_refresh_read_its_marks_survives_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change committed while a refresh runs may be missing from what it recomputed; its mark must stay
+    so that reports read that day raw and the next settle folds it."""
+    _history(engine, 7)
+    settle(engine, HOURS)
+    _change_things(engine, 7)
+    late = dt.datetime(2026, 1, 8, 10, 0, tzinfo=JST)
+    fold = rollups._refresh_days
+
+    def fold_then_a_new_arrival(conn: Any, zone: str, days: set[dt.date]) -> None:
+        fold(conn, zone, days)
+        conn.execute(
+            Inquiry.__table__.insert().values(  # type: ignore[attr-defined]
+                channel="email", external_id="<late>", kind="inquiry", received_at=late,
+                primary_intent="outage", intents=[], entities={}, attachments=[], contract_ids=[],
+                flags=[], thread_ids=[], status="received",
+            )
+        )  # fmt: skip
+
+    monkeypatch.setattr(rollups, "_refresh_days", fold_then_a_new_arrival)
+    assert settle(engine, HOURS).rollup_days > 0
+    monkeypatch.undo()
+    with engine.connect() as conn:
+        assert rollups.view(conn, "Asia/Tokyo") == rollups.View(JST, frozenset({dt.date(2026, 1, 8)}))
+    for rng in RANGES:
+        assert _measures(engine, rng) == _raw_measures(engine, rng, monkeypatch)
+    assert settle(engine, HOURS).rollup_days == 1
+    for rng in RANGES:
+        assert _measures(engine, rng) == _raw_measures(engine, rng, monkeypatch)
