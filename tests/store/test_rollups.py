@@ -261,3 +261,31 @@ def test_a_mark_written_after_the_refresh_read_its_marks_survives_it(
     assert settle(engine, HOURS).rollup_days == 1
     for rng in RANGES:
         assert _measures(engine, rng) == _raw_measures(engine, rng, monkeypatch)
+
+
+def test_the_migrated_schema_has_every_rollup_trigger(engine: Engine) -> None:
+    """A later migration that copies ``inquiry`` or ``draft`` (SQLite batch mode) drops their triggers and
+    must create them again (store.models.rollup_trigger_ddl), or the rollups silently go stale."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            found = conn.execute(
+                text(
+                    "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal"
+                )
+            ).scalars()
+        else:
+            found = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
+        names = set(found)
+    expected = {
+        f"{table}_{event}_report_day"
+        for table in ("inquiry", "draft")
+        for event in (
+            ("marks", "change_marks")
+            if engine.dialect.name == "postgresql"
+            else ("insert_marks", "delete_marks", "change_marks")
+        )
+    }
+    assert expected <= names
