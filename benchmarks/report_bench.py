@@ -7,7 +7,7 @@ two years (2025-2026, about 1,370 a day), one draft for 90 % of them (12 % edite
 rejected), an audit event per re-route, 1 % failed outbox rows — then computes the derived report columns once (``store.settle``, timed: the
 first report after an upgrade does this) and prints the time of each measure and of the whole report for a
 month, a quarter and a year. ``--keep`` leaves the data for a second run
-(``--reuse``).
+(``--reuse``); ``--rebuild-rollups`` times a full rebuild of the per-day rollups (store/rollups.py) first.
 """
 
 from __future__ import annotations
@@ -136,7 +136,13 @@ def _table(model: Any) -> Table:
     return cast(Table, model.__table__)
 
 
-REPORT_INDEXES = ("ix_inquiry_kind_received", "ix_inquiry_open", "ix_draft_received", "ix_draft_edited")
+REPORT_INDEXES = (
+    "ix_inquiry_kind_received",
+    "ix_inquiry_open",
+    "ix_draft_received",
+    "ix_draft_edited",
+    "ix_draft_edited_received",
+)
 
 
 def ensure_report_indexes(engine: Engine) -> None:
@@ -151,7 +157,8 @@ def ensure_report_indexes(engine: Engine) -> None:
                     index.create(conn)
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        for name in ("inquiry", "draft", "audit_event", "outbox"):
+        for name in ("inquiry", "draft", "audit_event", "outbox", "rollup_census", "rollup_minutes",
+                     "rollup_drafts", "report_dirty"):  # fmt: skip
             conn.execute(text(f"VACUUM (ANALYZE) {name}"))
 
 
@@ -199,6 +206,17 @@ def backfill(engine: Engine) -> None:
         ensure_report_indexes(engine)
 
 
+def rebuild_rollups(engine: Engine) -> None:
+    """Forget the rollups' zone, so the next settle rebuilds every rollup from the raw rows (what the first
+    settle after migration 0005 does), and time that settle."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM report_basis WHERE name = 'rollup_zone'"))
+    t0 = time.perf_counter()
+    result = settle(engine, DeskHours())
+    print(f"rollups rebuilt from every row (and vacuumed) in {time.perf_counter() - t0:.1f} s "
+          f"(rollup_days={result.rollup_days})")  # fmt: skip
+
+
 def _time(label: str, func: Callable[[], Any], repeat: int = 3) -> float:
     """Run ``func`` ``repeat`` times; print the median wall time and the median CPU time of this process
     (the rest of the wall time is spent in PostgreSQL or waiting for a shared core)."""
@@ -215,6 +233,29 @@ def _once(func: Callable[[], Any]) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - c0
 
 
+def _time_fold(engine: Engine, hours: DeskHours, changes: int = 500) -> None:
+    """What a settle costs when staff worked in between: ``changes`` inquiries of the last two weeks
+    re-routed (a Core UPDATE, so only the triggers see it), then one settle folds their days."""
+    with engine.begin() as conn:
+        ids = (
+            conn.execute(
+                text("SELECT id FROM inquiry WHERE received_at >= :since ORDER BY id LIMIT :n"),
+                {"since": dt.datetime(2026, 12, 17, tzinfo=JST), "n": changes},
+            )
+            .scalars()
+            .all()
+        )
+        conn.execute(
+            text("UPDATE inquiry SET primary_intent = CASE WHEN primary_intent = 'other' THEN 'outage' "
+                 "ELSE 'other' END WHERE id = ANY(:ids)"),
+            {"ids": list(ids)},
+        )  # fmt: skip
+    t0 = time.perf_counter()
+    result = settle(engine, hours)
+    print(f"  settle after {len(ids)} re-routes     {(time.perf_counter() - t0) * 1000:8.1f} ms  "
+          f"({result.rollup_days} days folded)")  # fmt: skip
+
+
 def run(engine: Engine) -> None:
     hours = DeskHours()
     now = dt.datetime(2026, 12, 31, 12, tzinfo=JST)
@@ -229,6 +270,7 @@ def run(engine: Engine) -> None:
         ("year by month (2026)", reports.ReportRange(dt.date(2026, 1, 1), dt.date(2026, 12, 31), "month")),
     ]
     _time("settle (nothing new)", partial(settle, engine, hours))
+    _time_fold(engine, hours)
     for name, rng in cases:
         print(name)
         with engine.connect() as conn:
@@ -255,6 +297,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="time an existing report_bench schema")
     parser.add_argument("--keep", action="store_true", help="leave the schema for --reuse")
     parser.add_argument("--reindex", action="store_true", help="with --reuse: rebuild the report indexes")
+    parser.add_argument(
+        "--rebuild-rollups", action="store_true", help="time a full rebuild of the per-day rollups first"
+    )
     args = parser.parse_args()
     url = args.url.replace("postgresql://", "postgresql+psycopg://", 1)
     admin = make_engine(url)
@@ -270,6 +315,8 @@ def main() -> None:
         backfill(engine)
         if args.reindex:
             ensure_report_indexes(engine)
+        if args.rebuild_rollups:
+            rebuild_rollups(engine)
         run(engine)
     finally:
         engine.dispose()

@@ -213,6 +213,8 @@ UNSETTLED_INQUIRY = (
     " OR (resolved_at IS NOT NULL AND resolution_minutes IS NULL)"
 )
 UNSETTLED_DRAFT = "edited IS NULL"
+# Approved or sent after a staff edit: the drafts whose edit distance the reports sample (store.reports).
+EDITED_ANSWERED_DRAFT = "edited AND status IN ('approved', 'sent')"
 # Must list store.reports.OPEN_STATUSES: the queue measure reads the waiting inquiries from this index alone.
 _OPEN_INQUIRY = "kind = 'inquiry' AND status IN ('received', 'drafted', 'failed')"
 
@@ -341,6 +343,15 @@ class Draft(SQLModel, table=True):
         ),
         # Draft-quality counts per intent and outcome over a range come from this index alone.
         Index("ix_draft_received", "received_at", "report_intent", "status", "edited", "id"),
+        # The edited drafts of a range (~12 % of them), so sampling their edit distances reads no others.
+        Index(
+            "ix_draft_edited_received",
+            "received_at",
+            "id",
+            "report_intent",
+            postgresql_where=sql_text(EDITED_ANSWERED_DRAFT),
+            sqlite_where=sql_text(EDITED_ANSWERED_DRAFT),
+        ),
         Index(
             "ix_draft_unsettled",
             "id",
@@ -501,6 +512,129 @@ class ReportBasis(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=200)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime()))
+
+
+class ReportDirty(SQLModel, table=True):
+    """An arrival instant whose local day's rollups may be out of date. Database triggers (below) add one
+    row for every insert, delete or report-relevant change of an inquiry or a draft, whatever code path
+    wrote it (ORM, Core UPDATE, COPY); store.rollups folds those days and deletes the rows it read."""
+
+    __tablename__ = "report_dirty"
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class RollupCensus(SQLModel, table=True):
+    """Messages per local day (in the ``rollup_zone`` of ReportBasis) x kind x intent x channel: how many,
+    how many from a sender not proven to be the customer, and how many have no first response yet."""
+
+    __tablename__ = "rollup_census"
+    day: dt.date = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=16)
+    intent: str = Field(primary_key=True, max_length=32)
+    channel: str = Field(primary_key=True, max_length=16)
+    inquiries: int = 0
+    unverified: int = 0
+    unanswered: int = 0
+
+
+class RollupMinutes(SQLModel, table=True):
+    """Histograms of business minutes (part 1: first response, 2: resolution) of inquiries per intent, for
+    a local day (level "D"), month ("M", period = its 1st) and year ("Y", period = Jan 1st). A month or year
+    row is always the sum of its day rows (store.rollups keeps them in step), so a year's percentiles read
+    one period's histogram instead of every day's."""
+
+    __tablename__ = "rollup_minutes"
+    level: str = Field(primary_key=True, max_length=1)
+    period: dt.date = Field(primary_key=True)
+    part: int = Field(primary_key=True)
+    intent: str = Field(primary_key=True, max_length=32)
+    minutes: int = Field(primary_key=True)
+    inquiries: int = 0
+
+
+class RollupDrafts(SQLModel, table=True):
+    """Drafts per local day of their inquiry's arrival x drafted intent x status x edited."""
+
+    __tablename__ = "rollup_drafts"
+    day: dt.date = Field(primary_key=True)
+    intent: str = Field(primary_key=True, max_length=64)
+    status: str = Field(primary_key=True, max_length=16)
+    edited: bool = Field(primary_key=True)
+    drafts: int = 0
+
+
+# Columns whose change moves a row between rollup cells: the triggers mark the row's day only for these.
+ROLLUP_SOURCES = {
+    "inquiry": (
+        "kind",
+        "received_at",
+        "primary_intent",
+        "channel",
+        "identity_verified",
+        "first_response_at",
+        "resolved_at",
+        "first_response_minutes",
+        "resolution_minutes",
+    ),
+    "draft": ("received_at", "report_intent", "status", "edited"),
+}
+
+
+def rollup_trigger_ddl(dialect: str) -> list[str]:
+    """CREATE statements of the triggers that mark a changed row's arrival day in ``report_dirty``
+    (migration 0005 runs the same text). Triggers, not ORM events: Core updates, COPY and other processes
+    must mark days too, or a rollup would silently keep an old count."""
+    out: list[str] = []
+    if dialect == "postgresql":
+        out.append(
+            "CREATE OR REPLACE FUNCTION mark_report_day() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n"
+            "  IF TG_OP <> 'INSERT' AND OLD.received_at IS NOT NULL THEN\n"
+            "    INSERT INTO report_dirty (received_at) VALUES (OLD.received_at);\n"
+            "  END IF;\n"
+            "  IF TG_OP <> 'DELETE' AND NEW.received_at IS NOT NULL\n"
+            "     AND (TG_OP = 'INSERT' OR NEW.received_at IS DISTINCT FROM OLD.received_at) THEN\n"
+            "    INSERT INTO report_dirty (received_at) VALUES (NEW.received_at);\n"
+            "  END IF;\n"
+            "  RETURN NULL;\n"
+            "END $$"
+        )
+        for table, columns in ROLLUP_SOURCES.items():
+            cols = ", ".join(columns)
+            old = ", ".join(f"OLD.{c}" for c in columns)
+            new = ", ".join(f"NEW.{c}" for c in columns)
+            out.append(
+                f"CREATE TRIGGER {table}_marks_report_day AFTER INSERT OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION mark_report_day()"
+            )
+            out.append(
+                f"CREATE TRIGGER {table}_change_marks_report_day AFTER UPDATE OF {cols} ON {table} "
+                f"FOR EACH ROW WHEN (ROW({old}) IS DISTINCT FROM ROW({new})) "
+                "EXECUTE FUNCTION mark_report_day()"
+            )
+        return out
+    for table, columns in ROLLUP_SOURCES.items():
+        cols = ", ".join(columns)
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+        out.append(
+            f"CREATE TRIGGER {table}_insert_marks_report_day AFTER INSERT ON {table} "
+            "WHEN NEW.received_at IS NOT NULL BEGIN "
+            "INSERT INTO report_dirty (received_at) VALUES (NEW.received_at); END"
+        )
+        out.append(
+            f"CREATE TRIGGER {table}_delete_marks_report_day AFTER DELETE ON {table} "
+            "WHEN OLD.received_at IS NOT NULL BEGIN "
+            "INSERT INTO report_dirty (received_at) VALUES (OLD.received_at); END"
+        )
+        out.append(
+            f"CREATE TRIGGER {table}_change_marks_report_day AFTER UPDATE OF {cols} ON {table} "
+            f"WHEN {changed} BEGIN "
+            "INSERT INTO report_dirty (received_at) SELECT OLD.received_at WHERE OLD.received_at IS NOT NULL; "
+            "INSERT INTO report_dirty (received_at) SELECT NEW.received_at "
+            "WHERE NEW.received_at IS NOT NULL AND NEW.received_at IS NOT OLD.received_at; END"
+        )
+    return out
 
 
 # Derived report columns must never outlive the values they were computed from. Core UPDATEs bypass these

@@ -37,12 +37,15 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from desk.business_hours import BusinessClock, DeskHours, clock_for
+from store import rollups
 from store.models import (
+    EDITED_ANSWERED_DRAFT,
     AuditEvent,
     Draft,
     DraftStatus,
@@ -256,6 +259,36 @@ class Census:
 
 
 def census(conn: Connection, rng: ReportRange) -> Census:
+    """Counts from the per-day rollups where they are current (:mod:`store.rollups`), from the raw rows for
+    the days still marked (and throughout when the rollups cannot serve the report's time zone)."""
+    view = rollups.view(conn, rng.timezone)
+    if view is None:
+        return _raw_census(conn, rng, None)
+    first = previous_bucket(rng.since, rng.by)
+    marked = [d for d in view.marked if first <= d <= rng.until]
+    cells: dict[tuple[dt.date, str, str, str], tuple[int, int]] = {}
+    for bucket, kind, intent, channel, n, not_proven in rollups.census_buckets(
+        conn, first, rng.until, rng.by, marked
+    ):
+        _add_cell(cells, (bucket, kind, intent, channel), n, not_proven)
+    if marked:
+        raw = _raw_census(conn, rng, rollups.span_where(INQ.c.received_at, marked, view.zone))
+        for key, (n, not_proven) in raw.cells.items():
+            _add_cell(cells, key, n, not_proven)
+    return Census(cells)
+
+
+def _add_cell(
+    cells: dict[tuple[dt.date, str, str, str], tuple[int, int]],
+    key: tuple[dt.date, str, str, str],
+    n: int,
+    not_proven: int,
+) -> None:
+    had, had_not_proven = cells.get(key, (0, 0))
+    cells[key] = (had + n, had_not_proven + not_proven)
+
+
+def _raw_census(conn: Connection, rng: ReportRange, only: ColumnElement[bool] | None) -> Census:
     # Grouped in a hash table (a few hundred cells) and rolled up in Python: GROUPING SETS would sort the
     # range's rows once per grouping. Naming every kind lets the (kind, received_at) index serve the range.
     bucket = _bucket_expr(conn, rng).label("bucket")
@@ -265,6 +298,8 @@ def census(conn: Connection, rng: ReportRange) -> Census:
         .where(_in_range(conn, rng, with_previous=True), INQ.c.kind.in_([k.value for k in InquiryKind]))
         .group_by(bucket, INQ.c.kind, INQ.c.primary_intent, INQ.c.channel)
     )
+    if only is not None:
+        stmt = stmt.where(only)
     _roomy(conn)
     starts = _bucket_starts(rng)
     pg = conn.dialect.name == "postgresql"
@@ -412,16 +447,38 @@ def response_times(
     :func:`percentile` over the expanded values would."""
     per: dict[str, _Histograms] = defaultdict(_Histograms)
     overdue = overdue_before(hours, target_hours, now)
-    # Each (part, intent, minutes) comes once; a year is ~35,000 rows, so the loop is kept lean.
-    for part, intent, minutes, n, late in conn.execute(_histograms_stmt(conn, rng, overdue)).all():
-        h = per[intent]
-        if part == _TOTALS:
-            h.inquiries += n
-            h.late += late
-        elif minutes is not None:
-            (h.first if part == _FIRST else h.resolution)[minutes] = n
+    view = rollups.view(conn, rng.timezone)
+    only: ColumnElement[bool] | None = None
+    raw_days: set[dt.date] = set()
+    if view is not None:
+        # Whole range from the rollups; the marked days and the day of the overdue instant (late depends
+        # on the instant, not the day) are replaced by their raw rows.
+        overdue_day = rollups.local_day(overdue, view.zone)
+        raw_days = {d for d in (*view.marked, overdue_day) if rng.since <= d <= rng.until}
+        for part, intent, minutes, n in rollups.minutes_rows(conn, rollups.decompose(rng.since, rng.until)):
+            (per[intent].first if part == _FIRST else per[intent].resolution)[minutes] += n
+        for part, intent, minutes, n in rollups.day_minutes(conn, raw_days):
+            (per[intent].first if part == _FIRST else per[intent].resolution)[minutes] -= n
+        for intent, n, late in rollups.intent_totals(
+            conn, rng.since, rng.until, skip=raw_days, late_before=overdue_day
+        ):
+            per[intent].inquiries += n
+            per[intent].late += late
+        only = rollups.span_where(INQ.c.received_at, raw_days, view.zone)
+    if view is None or raw_days:
+        # Each (part, intent, minutes) comes once; a year is ~35,000 rows, so the loop is kept lean.
+        for part, intent, minutes, n, late in conn.execute(_histograms_stmt(conn, rng, overdue, only)).all():
+            h = per[intent]
+            if part == _TOTALS:
+                h.inquiries += n
+                h.late += late
+            elif minutes is not None:
+                (h.first if part == _FIRST else h.resolution)[minutes] += n
     overall = _Histograms()
+    for key in [k for k, h in per.items() if h.inquiries == 0]:
+        del per[key]  # only in a day's rollup that the raw rows replaced
     for h in per.values():
+        h.first, h.resolution = +h.first, +h.resolution
         overall.add(h)
     return [_summarise(k, per[k], target_hours) for k in sorted(per)] + [
         _summarise(ALL, overall, target_hours)
@@ -431,7 +488,9 @@ def response_times(
 _FIRST, _RESOLUTION, _TOTALS = 1, 2, 3  # GROUPING(first, resolution) of each grouping set
 
 
-def _histograms_stmt(conn: Connection, rng: ReportRange, overdue: dt.datetime) -> Select[Any]:
+def _histograms_stmt(
+    conn: Connection, rng: ReportRange, overdue: dt.datetime, only: ColumnElement[bool] | None = None
+) -> Select[Any]:
     """(part, intent, minutes, inquiries, late) rows: the first-response histogram, the resolution
     histogram, and per-intent totals. One scan with hashed GROUPING SETS on PostgreSQL; three grouped
     selects under UNION ALL elsewhere (SQLite has no grouping sets)."""
@@ -439,7 +498,9 @@ def _histograms_stmt(conn: Connection, rng: ReportRange, overdue: dt.datetime) -
     late = func.count().filter(
         and_(first.is_(None), INQ.c.first_response_at.is_(None), INQ.c.received_at < overdue)
     )
-    where = (_in_range(conn, rng), _inquiries_only())
+    where: tuple[ColumnElement[bool], ...] = (_in_range(conn, rng), _inquiries_only())
+    if only is not None:
+        where = (*where, only)
     if conn.dialect.name == "postgresql":
         _roomy(conn)
         sets = func.grouping_sets(tuple_(intent, first), tuple_(intent, resolution), tuple_(intent))
@@ -582,13 +643,20 @@ def draft_quality(
         .group_by(DRAFT.c.report_intent, DRAFT.c.status, DRAFT.c.edited)
     )
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for intent, status, edited, n in conn.execute(outcomes):
-        counts[str(intent)][_outcome(str(status), bool(edited))] += int(n)
+    view = rollups.view(conn, rng.timezone)
+    marked: list[dt.date] = []
+    if view is not None:
+        marked = [d for d in view.marked if rng.since <= d <= rng.until]
+        for intent, status, was_edited, n in rollups.draft_outcomes(conn, rng.since, rng.until, marked):
+            counts[intent][_outcome(status, was_edited)] += n
+        outcomes = outcomes.where(rollups.span_where(DRAFT.c.received_at, marked, view.zone))
+    if view is None or marked:
+        for intent, status, flag, n in conn.execute(outcomes):
+            counts[str(intent)][_outcome(str(status), bool(flag))] += int(n)
     if not counts:
         return []
-    edited_rows = select(DRAFT.c.id, DRAFT.c.report_intent).where(
-        in_range, DRAFT.c.status.in_(_ANSWERED_DRAFT), DRAFT.c.edited.is_(True)
-    )
+    # The same text as the partial index's predicate, so the planner reads the range's edited drafts only.
+    edited_rows = select(DRAFT.c.id, DRAFT.c.report_intent).where(in_range, sql_text(EDITED_ANSWERED_DRAFT))
     edited = sum(c["edited"] for c in counts.values())
     distances = _edit_distances(conn, _sampled_edited(conn, edited_rows, edited, sample) if edited else {})
     return [

@@ -12,6 +12,7 @@ A row needs settling when a duration is missing for an instant that is set, or w
 NULL; the model events in :mod:`store.models` clear a derived value whenever its source changes, and two
 partial indexes list exactly those rows, so a settle with nothing to do costs two index probes.
 When the desk hours change (the fingerprint in ``report_basis`` differs), every duration is recomputed.
+Finally the per-day rollups (:mod:`store.rollups`) fold the days whose rows changed.
 
 Durations are written only where the instants still hold the values they were computed from, so an answer
 recorded concurrently is never given a stale duration; it is simply settled next time.
@@ -30,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from desk.business_hours import BusinessClock, DeskHours, clock_for
 from store.models import UNSETTLED_DRAFT, UNSETTLED_INQUIRY, Draft, Inquiry, ReportBasis, utcnow
+from store.rollups import refresh
 
 __all__ = ["SettleResult", "settle"]
 
@@ -63,6 +65,7 @@ class SettleResult:
     inquiries: int  # inquiries whose durations were (re)computed
     drafts: int  # drafts whose report fields were filled
     rebased: bool  # the desk hours had changed, so every duration was recomputed
+    rollup_days: int = 0  # local days whose rollups were recomputed (-1: all of them, rebuilt)
 
 
 def settle(engine: Engine, hours: DeskHours) -> SettleResult:
@@ -88,7 +91,8 @@ def settle(engine: Engine, hours: DeskHours) -> SettleResult:
         drafts += done
         if done < _BATCH:
             break
-    return SettleResult(inquiries, drafts, rebased)
+    # Last: the rollups count the durations and draft fields just written (store/rollups.py).
+    return SettleResult(inquiries, drafts, rebased, refresh(engine, hours.timezone))
 
 
 def _rebase(conn: Connection, hours: DeskHours) -> bool:

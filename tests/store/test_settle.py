@@ -26,7 +26,7 @@ def _durations(engine: Engine, inquiry_id: int) -> tuple[int | None, int | None]
 
 def test_settle_stores_the_business_hours_of_every_answered_inquiry(engine: Engine) -> None:
     build_history(engine)
-    assert settle(engine, DeskHours()) == SettleResult(inquiries=6, drafts=9, rebased=False)
+    assert settle(engine, DeskHours()) == SettleResult(inquiries=6, drafts=9, rebased=False, rollup_days=-1)
     clock = clock_for(DeskHours())
     with Session(engine) as s:
         for row in s.exec(select(Inquiry)).all():
@@ -43,7 +43,7 @@ def test_settle_stores_the_business_hours_of_every_answered_inquiry(engine: Engi
 def test_a_second_settle_has_nothing_to_do(engine: Engine) -> None:
     build_history(engine)
     settle(engine, DeskHours())
-    assert settle(engine, DeskHours()) == SettleResult(0, 0, False)
+    assert settle(engine, DeskHours()) == SettleResult(0, 0, False, rollup_days=0)
 
 
 def test_changing_an_answer_time_clears_its_duration_until_the_next_settle(engine: Engine) -> None:
@@ -80,7 +80,7 @@ def test_new_desk_hours_recompute_every_duration(engine: Engine) -> None:
     assert result.rebased and result.inquiries == 6
     # 11:30 -> 13:30 with no lunch break is 2 h; resolution 4/28 10:00 is 8.5 + 2 = 10.5 h.
     assert _durations(engine, 2) == (120, 630)
-    assert settle(engine, LONG_DAYS) == SettleResult(0, 0, False)
+    assert settle(engine, LONG_DAYS) == SettleResult(0, 0, False, rollup_days=0)
 
 
 def test_editing_a_draft_marks_it_for_the_next_settle(engine: Engine) -> None:
@@ -109,5 +109,5 @@ def test_settle_works_through_every_row_in_small_batches(
 
     monkeypatch.setattr(store.settle, "_BATCH", 2)
     build_history(engine)
-    assert settle(engine, DeskHours()) == SettleResult(inquiries=6, drafts=9, rebased=False)
-    assert settle(engine, DeskHours()) == SettleResult(0, 0, False)
+    assert settle(engine, DeskHours()) == SettleResult(inquiries=6, drafts=9, rebased=False, rollup_days=-1)
+    assert settle(engine, DeskHours()) == SettleResult(0, 0, False, rollup_days=0)
