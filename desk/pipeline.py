@@ -228,6 +228,9 @@ class Pipeline:
                 intents=tuple(IntentScore(i, 1.0) for i in intents),
                 entities=dict(inquiry.entities),
                 body=inquiry.text,
+                # staff chose the intents; the language and a non-inquiry's reason stay as understood
+                language=inquiry.language,
+                other_reason=inquiry.other_reason or "unclear",
             )
             actions.supersede_pending(session, inquiry_id=inquiry_id)
             draft_id = self._draft(
@@ -419,6 +422,8 @@ class Pipeline:
             "intents": [{"intent": i.intent, "score": round(i.score, 4)} for i in understanding.intents],
             "primary_intent": understanding.primary,
             "entities": dict(understanding.entities),
+            "language": understanding.language,
+            "other_reason": understanding.other_reason if understanding.primary == "other" else None,
             "customer_id": found.linked_customer_id,
             "contract_ids": found.linked_contract_ids,
             "identity_verified": found.verified,
@@ -574,7 +579,14 @@ def merge_thread(
     else:
         seen = {i.intent for i in new.intents}
         intents = (*new.intents, *(i for i in earlier if i.intent not in seen and i.intent != "other"))
-    return Understanding(intents=intents[:3], entities={**previous_entities, **new.entities}, body=new.body)
+    return Understanding(
+        intents=intents[:3],
+        entities={**previous_entities, **new.entities},
+        body=new.body,
+        language=new.language,
+        other_reason=new.other_reason if intents[0].intent == "other" else None,
+        candidates=new.candidates,
+    )
 
 
 def _squash(text: str) -> str:

@@ -80,6 +80,15 @@ class Calibration:
         return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Intents best first; when the primary is ``other``, its reason and the best procedure candidates."""
+
+    intents: tuple[IntentScore, ...]
+    other_reason: str | None = None
+    candidates: tuple[IntentScore, ...] = ()
+
+
 @dataclass(frozen=True)
 class _Cue:
     pattern: re.Pattern[str] | None
@@ -361,6 +370,28 @@ class Classifier:
         del channel  # same evidence for every channel; kept for the public signature
         probs = self.probabilities(self.features(text, subject=subject, form_category=form_category))
         return self.decide(probs)
+
+    def decide_full(
+        self,
+        text: str,
+        *,
+        subject: str = "",
+        channel: str = "email",
+        form_category: str | None = None,
+    ) -> Decision:
+        """:meth:`classify` plus why the answer is ``other`` and the candidates it hesitated between."""
+        del channel
+        probs = self.probabilities(self.features(text, subject=subject, form_category=form_category))
+        intents = self.decide(probs)
+        if intents[0].intent != OTHER:
+            return Decision(intents)
+        order = (-probs).argsort(kind="stable").tolist()
+        values = probs.tolist()
+        other = self.intent_ids.index(OTHER) if OTHER in self.intent_ids else -1
+        candidates = tuple(IntentScore(self.intent_ids[i], round(values[i], 4)) for i in order if i != other)[
+            : self.max_intents
+        ]
+        return Decision(intents, other_reason="unclear", candidates=candidates)
 
     def decide(self, probs: np.ndarray) -> tuple[IntentScore, ...]:
         order = (-probs).argsort(kind="stable").tolist()

@@ -13,7 +13,8 @@ from intents.cleanup import body_for_classification, clean_body
 from intents.entities import extract_entities
 from intents.form import parse_form
 from intents.knowledge import Knowledge
-from intents.model import Understanding
+from intents.language import detect_language
+from intents.model import IntentScore, Understanding
 
 FORM_CHANNELS = ("email", "form")
 
@@ -56,13 +57,21 @@ class Understander:
     ) -> Understanding:
         prepared = prepare(text, channel=channel)
         category = prepared.form.get("category") if prepared.form else None
-        intents = self.classifier.classify(
+        decision = self.classifier.decide_full(
             prepared.body, subject=subject, channel=channel, form_category=category or None
         )
+        intents = decision.intents
         # An empty form tells the extractor the text was already found not to be one (no second parse).
         form = {} if prepared.form_checked else prepared.form
         entities = extract_entities(text, received=received, intents=[i.intent for i in intents], form=form)
-        return Understanding(intents=intents, entities=entities, body=prepared.body)
+        return Understanding(
+            intents=intents,
+            entities=entities,
+            body=prepared.body,
+            language=detect_language(f"{subject}\n{prepared.body}" if subject else prepared.body),
+            other_reason=decision.other_reason,
+            candidates=decision.candidates,
+        )
 
 
 def labelled(text: str, subject: str, channel: str, labels: Iterable[str]) -> LabelledExample:

@@ -267,6 +267,10 @@ class Inquiry(SQLModel, table=True):
     intents: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=Column(JSON, nullable=False))
     primary_intent: str = Field(default="other", max_length=32, index=True)
     entities: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the reply is written in ("ja" | "en"), and why the primary intent is "other" (intents.model
+    # OTHER_REASONS: sales, phishing, thanks, complaint, misdirected, unclear); None for a procedure.
+    language: str = Field(default="ja", max_length=8)
+    other_reason: str | None = Field(default=None, max_length=16)
     form: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     attachments: list[dict[str, Any]] = Field(
         default_factory=new_list, sa_column=Column(JSON, nullable=False)

@@ -74,6 +74,8 @@ def _classify_stream(understander: Understander, lines: TextIO) -> None:
                 "id": record_id,
                 "intents": [{"intent": s.intent, "score": s.score} for s in result.intents],
                 "entities": result.entities,
+                "language": result.language,
+                "other_reason": result.other_reason,
             }
         )
 

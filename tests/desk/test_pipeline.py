@@ -313,3 +313,21 @@ def test_every_draft_is_free_of_template_leftovers(pipeline: Pipeline) -> None:
         _, draft = _draft(pipeline, _email(text, sender=sender))
         assert leftover_problems(draft.text) == []
         assert not re.search(r"\{\{|\}\}|None|nan", draft.text)
+
+
+def test_the_inquiry_records_its_language_and_why_it_is_other(pipeline: Pipeline) -> None:
+    english, _ = _draft(
+        pipeline,
+        _email(
+            "Hello, we would like to change the bank account for the monthly direct debit. Please advise.",
+            sender=STRANGER,
+            subject="Direct debit",
+        ),
+    )
+    assert english.language == "en"
+    japanese, _ = _draft(pipeline, _email("工場の周波数は50Hzですか60Hzですか。", sender=STRANGER))
+    assert japanese.language == "ja"
+    assert japanese.primary_intent == "voltage_frequency" and japanese.other_reason is None
+    vague, _ = _draft(pipeline, _email("先日の件、どうなりましたでしょうか。", sender=STRANGER))
+    assert vague.primary_intent == "other"
+    assert vague.other_reason is not None

@@ -38,6 +38,7 @@ def test_classify_writes_one_json_line_per_input_line():
     assert out[0]["entities"]["customer_no"] == "30012345"
     assert out[1]["intents"][0]["intent"] == "voltage_frequency"
     assert out[1]["entities"] == {}
+    assert out[0]["language"] == "ja" and out[0]["other_reason"] is None
     scores = [i["score"] for i in out[0]["intents"]]
     assert scores == sorted(scores, reverse=True)
 
