@@ -76,6 +76,7 @@ def _classify_stream(understander: Understander, lines: TextIO) -> None:
                 "entities": result.entities,
                 "language": result.language,
                 "other_reason": result.other_reason,
+                "candidates": [{"intent": s.intent, "score": s.score} for s in result.candidates],
             }
         )
 
