@@ -97,6 +97,21 @@ def knowledge_rows(classifier: Classifier) -> tuple[list[str], list[list[str]], 
                 texts.append(classifier.canon(example))
                 targets.append([intent_id, linear.REASON_PREFIX + reason])
                 known.append(list(LABELS))
+    # Two compositions of the examples teach what single lines cannot: a thank-you or closing line before a
+    # question does not make the message a "thanks" (replies in a thread start that way), and a message that
+    # asks two things asks both. Pairings are fixed (every 7th example onwards), so a refit is reproducible.
+    thanks = [*classifier.knowledge.intents["other"].reason_examples.get("thanks", [])]
+    procedures = [(i, e) for i, k in classifier.knowledge.intents.items() if i != "other" for e in k.examples]
+    for n, (intent_id, example) in enumerate(procedures):
+        if thanks:
+            texts.append(classifier.canon(f"{thanks[n % len(thanks)]}\n{example}"))
+            targets.append([intent_id])
+            known.append(list(LABELS))
+        other_id, other_example = procedures[(n * 7 + 13) % len(procedures)]
+        if other_id != intent_id:
+            texts.append(classifier.canon(f"{example}\n{other_example}"))
+            targets.append([intent_id, other_id])
+            known.append(list(INTENT_IDS))
     return texts, targets, known
 
 

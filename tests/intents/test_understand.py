@@ -142,7 +142,7 @@ def test_a_link_asking_for_credentials_is_phishing(understander: Understander):
 
 
 def test_a_thank_you_that_closes_the_thread_is_other_thanks(understander: Understander):
-    text = "ご丁寧にご説明いただきありがとうございました。無事に請求書をダウンロードできました。本件はこれで完了です。"
+    text = "ご回答ありがとうございました。内容承知いたしました。特に追加の質問はございません。"
     result = understander.understand(text, channel="email", received=date(2026, 2, 1))
     assert result.primary == "other"
     assert result.other_reason == "thanks"
