@@ -313,9 +313,9 @@ class Pipeline:
                 intents=tuple(IntentScore(i, 1.0) for i in intents),
                 entities=dict(inquiry.entities),
                 body=inquiry.text,
-                # A re-routed English inquiry stays English: the language stored on the inquiry (a column the
-                # classifier work adds), Japanese while the store has none.
-                language=str(getattr(inquiry, "language", None) or "ja"),
+                # staff chose the intents; the language and a non-inquiry's reason stay as understood
+                language=inquiry.language,
+                other_reason=inquiry.other_reason or "unclear",
                 questions=questions,
                 said=dict(inquiry.said or {}),
             )
@@ -619,6 +619,8 @@ class Pipeline:
             "primary_intent": understanding.primary,
             "entities": dict(understanding.entities),
             "said": dict(understanding.said),
+            "language": understanding.language,
+            "other_reason": understanding.other_reason if understanding.primary == "other" else None,
             "customer_id": found.linked_customer_id,
             "contract_ids": found.linked_contract_ids,
             "identity_verified": found.verified,
@@ -895,6 +897,8 @@ def merge_thread(
         entities={**previous_entities, **new.entities},
         body=new.body,
         language=new.language,  # the reply is drafted in the language the customer last wrote in
+        other_reason=new.other_reason if intents[0].intent == "other" else None,
+        candidates=new.candidates,
         questions=new.questions,
         said={**earlier_said, **new.said},
     )

@@ -29,13 +29,26 @@ from rapidfuzz import fuzz, process
 
 from desk.errors import InputError
 from intents.knowledge import Knowledge, load_knowledge
+from intents.linear import MODEL_FILE, REASON_PREFIX, LinearModel
 from intents.model import IntentScore
 from intents.normalize import char_ngrams, normalize, sentences
 
-FEATURES: tuple[str, ...] = ("kw", "kw_rel", "fz", "fz_rel", "cos", "cos_rel", "hint", "is_top")
+FEATURES: tuple[str, ...] = (
+    "kw",
+    "kw_rel",
+    "fz",
+    "fz_rel",
+    "cos",
+    "cos_rel",
+    "hint",
+    "is_top",
+    "lin",
+    "lin_rel",
+)
 CALIBRATION_FILE = "calibration.toml"
 OTHER = "other"
 HINT_WEIGHT = 0.3
+REASON_THRESHOLD = 0.2
 _MAX_SENTENCES = 10
 _FUZZY_CANDIDATES = 5
 _MAX_SENTENCE_CHARS = 120
@@ -52,7 +65,7 @@ class Calibration:
     @classmethod
     def default(cls) -> Calibration:
         # Hand-set fallback used only when no calibration file exists.
-        return cls(weights=(3.0, 3.0, 2.0, 1.0, 2.0, 1.0, 0.3, 1.0), bias=-6.0)
+        return cls(weights=(3.0, 3.0, 2.0, 1.0, 2.0, 1.0, 0.3, 1.0, 0.0, 0.0), bias=-6.0)
 
     @classmethod
     def load(cls, path: Path) -> Calibration:
@@ -60,7 +73,8 @@ class Calibration:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
             weights = data["weights"]
             calibration = cls(
-                weights=tuple(float(weights[name]) for name in FEATURES),
+                # A calibration fitted before the linear model existed gives it no weight.
+                weights=tuple(float(weights.get(name, 0.0)) for name in FEATURES),
                 bias=float(data["bias"]),
                 fitted_on=str(data.get("fitted_on", "")),
             )
@@ -80,6 +94,15 @@ class Calibration:
         return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Intents best first; when the primary is ``other``, its reason and the best procedure candidates."""
+
+    intents: tuple[IntentScore, ...]
+    other_reason: str | None = None
+    candidates: tuple[IntentScore, ...] = ()
+
+
 @dataclass(frozen=True)
 class _Cue:
     pattern: re.Pattern[str] | None
@@ -93,7 +116,15 @@ class _Cue:
 class Classifier:
     """Load once (:meth:`load`), then call :meth:`classify` per message; thread-safe and read-only."""
 
-    def __init__(self, knowledge: Knowledge, calibration: Calibration, *, threshold: float, max_intents: int):
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        calibration: Calibration,
+        *,
+        threshold: float,
+        max_intents: int,
+        linear: LinearModel | None = None,
+    ):
         self.knowledge = knowledge
         self.calibration = calibration
         self.threshold = threshold
@@ -113,6 +144,30 @@ class Classifier:
                 vec[i] = 1.0
         self._build_examples()
         self._build_ngrams()
+        self.linear = linear
+
+    @property
+    def linear(self) -> LinearModel | None:
+        return self._linear
+
+    @linear.setter
+    def linear(self, model: LinearModel | None) -> None:
+        """Use ``model`` for the ``lin`` evidence (None: no linear evidence); its labels are mapped once."""
+        self._linear = model
+        if model is None:
+            self._lin_intents = np.zeros(0, dtype=int)
+            self._lin_reasons: list[tuple[int, str]] = []
+            return
+        where = {label: n for n, label in enumerate(model.labels)}
+        missing = [i for i in self.intent_ids if i not in where]
+        if missing:
+            raise InputError(f"線形モデルに意図がありません: {', '.join(missing)}")
+        self._lin_intents = np.asarray([where[i] for i in self.intent_ids])
+        self._lin_reasons = [
+            (n, label.removeprefix(REASON_PREFIX))
+            for label, n in where.items()
+            if label.startswith(REASON_PREFIX)
+        ]
 
     @property
     def calibration(self) -> Calibration:
@@ -144,7 +199,10 @@ class Classifier:
             )
         if not 0.0 <= threshold <= 1.0:
             raise InputError(f"しきい値は0から1の間で指定してください（{threshold}）")
-        return cls(knowledge, calibration, threshold=threshold, max_intents=max_intents)
+        base = knowledge.source_dir
+        model_path = base / MODEL_FILE if base is not None else None
+        linear = LinearModel.load(model_path) if model_path is not None and model_path.exists() else None
+        return cls(knowledge, calibration, threshold=threshold, max_intents=max_intents, linear=linear)
 
     def canon(self, text: str) -> str:
         """Normalise and rewrite synonyms to their canonical terms."""
@@ -211,7 +269,16 @@ class Classifier:
 
     def features(self, text: str, *, subject: str = "", form_category: str | None = None) -> np.ndarray:
         """The evidence matrix (intents x ``FEATURES``) for one message body (already cleaned) and subject."""
+        return self.evidence(text, subject=subject, form_category=form_category)[0]
+
+    def evidence(
+        self, text: str, *, subject: str = "", form_category: str | None = None
+    ) -> tuple[np.ndarray, dict[str, float]]:
+        """:meth:`features` and the linear model's probability of each ``other`` reason."""
         canon = self.canon(f"{subject}\n{text}" if subject else text)
+        return self._lexical(canon, form_category)
+
+    def _lexical(self, canon: str, form_category: str | None) -> tuple[np.ndarray, dict[str, float]]:
         out = np.zeros((len(self.intent_ids), len(FEATURES)))
         kw_sat, fz, cos = out[:, 0], out[:, 2], out[:, 4]
         kw = self._keyword_scores(canon)
@@ -239,7 +306,16 @@ class Classifier:
         top = _MAX(total)
         if top > 0:
             np.greater_equal(total, top - 1e-9, out=out[:, 7])
-        return out
+        reasons: dict[str, float] = {}
+        if self._linear is not None:
+            probs = self._linear.probabilities(canon)
+            lin = probs[self._lin_intents]
+            out[:, 8] = lin
+            best = float(lin.max())
+            if best > 0:
+                np.divide(lin, best, out=out[:, 9])
+            reasons = {reason: float(probs[n]) for n, reason in self._lin_reasons}
+        return out, reasons
 
     def _keyword_scores(self, canon: str) -> np.ndarray:
         # Literal cues: one `in` test per distinct literal, then one matrix product spreads the weights.
@@ -362,6 +438,35 @@ class Classifier:
         probs = self.probabilities(self.features(text, subject=subject, form_category=form_category))
         return self.decide(probs)
 
+    def decide_full(
+        self,
+        text: str,
+        *,
+        subject: str = "",
+        channel: str = "email",
+        form_category: str | None = None,
+    ) -> Decision:
+        """:meth:`classify` plus why the answer is ``other`` and the candidates it hesitated between."""
+        del channel
+        features, reasons = self.evidence(text, subject=subject, form_category=form_category)
+        probs = self.probabilities(features)
+        intents = self.decide(probs)
+        if intents[0].intent != OTHER:
+            return Decision(intents)
+        order = (-probs).argsort(kind="stable").tolist()
+        values = probs.tolist()
+        other = self.intent_ids.index(OTHER) if OTHER in self.intent_ids else -1
+        ranked = [IntentScore(self.intent_ids[i], round(values[i], 4)) for i in order if i != other]
+        # A named reason needs the evidence for "other" itself to clear the threshold and one reason to be
+        # likely; otherwise the classifier abstained (nothing was strong enough) and staff get "unclear".
+        reason = "unclear"
+        if values[other] >= self.threshold and reasons:
+            best = max(reasons, key=reasons.__getitem__)
+            if reasons[best] >= REASON_THRESHOLD:
+                reason = best
+        candidates = tuple(ranked[: self.max_intents]) if reason == "unclear" else ()
+        return Decision(intents, other_reason=reason, candidates=candidates)
+
     def decide(self, probs: np.ndarray) -> tuple[IntentScore, ...]:
         order = (-probs).argsort(kind="stable").tolist()
         values = probs.tolist()
@@ -370,6 +475,10 @@ class Classifier:
             for i in order[: self.max_intents]
             if values[i] >= self.threshold
         ]
+        # "other" is a whole answer (a non-inquiry) when it leads, and no extra topic when it follows.
+        if chosen and chosen[0].intent == OTHER:
+            return (chosen[0],)
+        chosen = [c for c in chosen if c.intent != OTHER]
         if not chosen:
             top = values[order[0]]
             return (IntentScore(OTHER, round(max(1.0 - top, values[self.intent_ids.index(OTHER)]), 4)),)

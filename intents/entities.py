@@ -15,7 +15,9 @@ from datetime import date
 
 from intents.cleanup import fold_width, split_quoted
 from intents.dates import DateMention, resolve_dates
+from intents.entity_dates_en import english_date
 from intents.form import parse_form
+from intents.language import detect_language
 
 MAX_CHARS = (
     50_000  # longer texts are cut: identifiers live in the first pages, and speed must not depend on size
@@ -129,8 +131,17 @@ def _phone_candidates(text: str, matches: list[re.Match[str]]) -> list[tuple[flo
     return out
 
 
+_CUSTOMER_LABELLED = re.compile(
+    r"(?:お客(?:さま|様)番号|顧客番号|[Cc]ustomer\s*(?:[Nn]o\.?|[Nn]umber|ID|#)|[Cc]ustomer\s+[Nn]o)\s*[:：は#]?\s*"
+    r"(?P<n>\d(?:[- \t.ー]{0,2}\d){7})(?![\d])"
+)
+
+
 def _customer_candidates(text: str) -> list[tuple[float, int, str]]:
     out: list[tuple[float, int, str]] = []
+    # A label names the number however its digits are grouped ("30 22 71 45", "72-11-5530").
+    for m in _CUSTOMER_LABELLED.finditer(text):
+        out.append((3.5, m.start("n"), _digits(m.group("n"))))
     for m in _CUSTOMER.finditer(text):
         digits = _digits(m.group("n"))
         before = text[max(0, m.start() - 20) : m.start()]
@@ -308,15 +319,32 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 
 # --- cancellation reason -------------------------------------------------------------------------------
 
-_REASON_OTHER = re.compile(r"低圧|自家発電|自家発|自家消費|特別高圧(?:に|へ)|オンサイト|受電方式")
+# Each reason in the ways customers write it, Japanese and English (English text is matched lower-cased):
+# "other" is a change of supply type (low voltage, own generation), "switch" another retailer or a group-wide
+# purchase, "removal" the facility closing, moving or coming down.
+_REASON_OTHER = re.compile(
+    r"低圧|自家発電|自家発|自家消費|特別高圧(?:に|へ)|オンサイト|受電方式|太陽光.{0,12}(?:蓄電|自給|まかな|賄)|"
+    r"電気を買う必要|low[- ]voltage|self[- ]generat|own generat|on-?site (?:solar|generation)|"
+    r"no longer need(?:s)? (?:the )?high[- ]voltage|extra[- ]high[- ]voltage"
+)
 _REASON_SWITCH = re.compile(
-    r"他社|他の電力|別の電力|他の小売|別の小売|新電力|乗り換え|乗換え|のりかえ|電力会社を(?:変え|変更|切り替え|見直)|"
-    r"別の会社(?:から|に|へ|と)|他の会社(?:から|に|へ|と)|相見積|安い(?:単価|料金|ところ|会社)|他社の提案|(?:電力|電気)の?調達.{0,6}一本化"
+    r"他社|他の電力|別の電力|他の小売|別の小売|新電力|乗り換え|乗換え|のりかえ|乗りかえ|電力会社を(?:変え|変更|切り替え|見直)|"
+    r"別の会社(?:から|に|へ|と)|他の会社(?:から|に|へ|と)|相見積|安い(?:単価|料金|ところ|会社|とこ)|他社の提案|"
+    r"(?:電力|電気)の?調達.{0,6}(?:一本化|一括|まとめ)|一括して電力|電力会社に(?:まとめ|戻|一本化|切り替|移)|"
+    r"(?:地元|元|前)の電力会社|切替先|切り替え先|乗り換え先|移ろう|移る予定の電力|pps|競合|別の?小売|"
+    r"(?:市場連動|他の?プラン).{0,10}(?:会社|事業者)|他の電力会社|別会社の電気|電気.{0,6}(?:会社|事業者)(?:を|に)(?:変|替|移)|"
+    r"switch\w*|another (?:electricity |power |energy )?(?:supplier|retailer|provider|company|utility)|"
+    r"(?:new|different|cheaper|other) (?:electricity |power |energy )?(?:supplier|retailer|provider)|"
+    r"competitor|group[- ]wide|(?:central|joint|bulk) (?:procurement|purchas)|change (?:of )?supplier"
 )
 _REASON_REMOVAL = re.compile(
     r"閉鎖|閉店|閉所|閉院|閉園|廃業|廃止|撤退|撤去|取り壊|取壊|解体|建て替え|建替|移転|引っ越|引越|移設|"
     r"閉め(?:る|て|ます|ること)|閉じ(?:る|て|ます|ること)|たたむ|店じまい|売却|事業所を?(?:移|統合)|倉庫を(?:移|閉)|"
-    r"営業(?:を)?終了|事業(?:を)?終了"
+    r"営業(?:を)?終了|事業(?:を)?終了|(?:工場|事業所|店舗|拠点|倉庫|事務所|ビル|施設)を.{0,8}(?:移す|移し|畳|たた|統合|集約)|"
+    r"close (?:down )?(?:our|the)|closing|closure|shut(?:ting)? down (?:for good|permanently|the (?:site|plant|factory))|"
+    r"demolish|demolition|torn down|tear(?:ing)? down|relocat|move out|moving out|moving (?:our|the) (?:office|factory|plant|site)|"
+    r"vacat|handed back|hand(?:ing)? back|sold (?:the|our) (?:building|site|plant)|selling (?:the|our)|cease operations|"
+    r"wind(?:ing)? (?:up|down)|go(?:ing)? out of business|business (?:is )?closing"
 )
 _REASON_WEAK_REMOVAL = re.compile(r"退去|撤収|移る|移ります")
 _CANCEL_WORDS = re.compile(r"解約|やめ|辞め|止め|終了|終わら|切り替え|切替")
@@ -388,6 +416,10 @@ def _extract(
             if key in _QUOTED_KINDS:
                 found.setdefault(key, value)
     if form:
+        # The form's お客さま番号 field is the customer's own statement of it.
+        customer = _digits(fold_width(form.get("customer_no", "")))
+        if len(customer) == 8:
+            found["customer_no"] = customer
         phone = _digits(fold_width(form.get("phone", "")))
         if len(phone) in (10, 11) and phone not in DESK_PHONES:
             found["phone"] = phone
@@ -396,14 +428,17 @@ def _extract(
     if email:
         found["email"] = email
 
-    day = _choose_date(parts.own, received, intents)
+    english = detect_language(parts.own) == "en"
+    day = english_date(parts.own, received) if english else None
+    if day is None:
+        day = _choose_date(parts.own, received, intents)
     if day is None and parts.quoted:
         day = _choose_date(parts.quoted, received, intents)
     if day:
         found["date"] = day
 
     if "cancellation" in intents:
-        reason = _cancel_reason(parts.own)
+        reason = _cancel_reason(parts.own.lower() if english else parts.own)
         if reason:
             found["cancel_reason"] = reason
     return found

@@ -15,11 +15,13 @@ FORM_KEYS: tuple[str, ...] = (
     "contact_hours",
     "category",
     "body",
+    "customer_no",
 )
 
 # Label spellings → key. Matched after width folding and with spaces removed; "様/さま" and "問い合わせ /
 # 問合せ / 問い合せ" variants are folded by the patterns themselves.
 _LABELS: tuple[tuple[str, str], ...] = (
+    ("customer_no", r"(?:お客(?:様|さま)番号|顧客番号|お客(?:様|さま)ID)"),
     ("email_confirm", r"(?:ご登録)?メール(?:アドレス)?[(（]?(?:確認|再入力|確認用)(?:用)?[)）]?"),
     ("email", r"(?:ご登録)?(?:メールアドレス|Eメール|E-?mail|メール)"),
     (

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from desk.errors import InputError
-from intents.model import INTENT_IDS
+from intents.model import INTENT_IDS, OTHER_REASONS
 
 
 class Cue(BaseModel):
@@ -67,6 +67,17 @@ class IntentKnowledge(BaseModel):
     faq: list[FaqEntry] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
     needs: list[Need] = Field(default_factory=list)
+    # Only in other.toml: examples of each reason a message is not an inquiry (sales, phishing, thanks, ...);
+    # the linear model learns the reasons from them and from the labelled corpus.
+    reason_examples: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("reason_examples")
+    @classmethod
+    def _known_reasons(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = [k for k in value if k not in OTHER_REASONS]
+        if unknown:
+            raise ValueError(f"未知の理由です: {', '.join(unknown)}（使えるのは {', '.join(OTHER_REASONS)}）")
+        return value
 
     @field_validator("keywords", "negative", mode="before")
     @classmethod

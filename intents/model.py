@@ -28,6 +28,10 @@ INTENT_IDS: tuple[str, ...] = (
     "other",
 )
 
+# Why an ``other`` message is not an inquiry about a procedure; each has its own staff handling.
+OTHER_REASONS: tuple[str, ...] = ("sales", "phishing", "thanks", "complaint", "misdirected", "unclear")
+LANGUAGES: tuple[str, ...] = ("ja", "en")
+
 ENTITY_KEYS: tuple[str, ...] = (
     "customer_no",
     "contract_no",
@@ -59,7 +63,12 @@ class Question:
 class Understanding:
     """Intents sorted by score (at least one; ``other`` when nothing clears the threshold), the entities
     found (keys from ``ENTITY_KEYS``, values normalised: digits only, ``EG`` + 8 digits, ISO dates,
-    ``switch|removal|other``), and the cleaned body the classifier read (quotes, greeting, signature gone)."""
+    ``switch|removal|other``), and the cleaned body the classifier read (quotes, greeting, signature gone).
+
+    ``language`` is ``ja`` or ``en`` (what the reply should be written in); ``other_reason`` (one of
+    ``OTHER_REASONS``) says why the primary intent is ``other`` and is None otherwise; ``candidates`` are the
+    best procedure intents kept when the classifier abstained (primary ``other``, reason ``unclear``), so staff
+    see what it hesitated between."""
 
     intents: tuple[IntentScore, ...]
     entities: dict[str, str] = field(default_factory=dict)
@@ -70,6 +79,8 @@ class Understanding:
     # the signer. Keys of ``said`` are ``intents.questions.SAID_KEYS``.
     questions: tuple[Question, ...] = ()
     said: dict[str, str] = field(default_factory=dict)
+    other_reason: str | None = None
+    candidates: tuple[IntentScore, ...] = ()
 
     @property
     def intent_ids(self) -> list[str]:

@@ -3,10 +3,12 @@ used by ``madoguchi eval``."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from intents.classifier import Classifier, LabelledExample
 from intents.cleanup import body_for_classification, clean_body
@@ -15,6 +17,7 @@ from intents.dates_en import english_dates, requested_date
 from intents.entities import extract_entities
 from intents.form import parse_form
 from intents.knowledge import Knowledge
+from intents.language import detect_language
 from intents.model import Understanding
 from intents.questions import extract_questions
 
@@ -59,9 +62,10 @@ class Understander:
     ) -> Understanding:
         prepared = prepare(text, channel=channel)
         category = prepared.form.get("category") if prepared.form else None
-        intents = self.classifier.classify(
+        decision = self.classifier.decide_full(
             prepared.body, subject=subject, channel=channel, form_category=category or None
         )
+        intents = decision.intents
         # An empty form tells the extractor the text was already found not to be one (no second parse).
         form = {} if prepared.form_checked else prepared.form
         entities = extract_entities(text, received=received, intents=[i.intent for i in intents], form=form)
@@ -77,7 +81,14 @@ class Understander:
         if said.get("notice_sent_on") and entities.get("date"):
             entities = _date_other_than_notice(entities, said["notice_sent_on"], prepared.body, received)
         return Understanding(
-            intents=intents, entities=entities, body=prepared.body, questions=questions, said=said
+            intents=intents,
+            entities=entities,
+            body=prepared.body,
+            language=detect_language(f"{subject}\n{prepared.body}" if subject else prepared.body),
+            other_reason=decision.other_reason,
+            candidates=decision.candidates,
+            questions=questions,
+            said=said,
         )
 
 
@@ -156,6 +167,12 @@ class Case:
     predicted: tuple[str, ...]
     gold_entities: dict[str, str] = field(default_factory=dict)
     predicted_entities: dict[str, str] = field(default_factory=dict)
+    channel: str = ""
+    language: str = ""  # the gold language when the line states one, else the detected one
+    gold_reason: str | None = None
+    predicted_reason: str | None = None
+    confidence: float = 0.0  # the primary intent's score
+    predicted_language: str = ""
 
     @property
     def top1_correct(self) -> bool:
@@ -164,6 +181,25 @@ class Case:
         if self.gold == ("other",):
             return self.predicted[0] == "other"
         return self.predicted[0] in self.gold
+
+
+RELIABILITY_BUCKETS: tuple[float, ...] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
+
+
+@dataclass
+class Slice:
+    """Top-1 and micro F1 of a subset of the cases (one channel, one language)."""
+
+    count: int = 0
+    correct: int = 0
+    micro: Tally = field(default_factory=Tally)
+
+    @property
+    def top1(self) -> float:
+        return self.correct / self.count if self.count else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"count": self.count, "top1": round(self.top1, 4), "f1": round(self.micro.f1, 4)}
 
 
 @dataclass
@@ -175,6 +211,13 @@ class Report:
     confusions: list[tuple[str, str, int]]
     entities: dict[str, Tally]
     misses: list[Case]
+    per_channel: dict[str, Slice] = field(default_factory=dict)
+    per_language: dict[str, Slice] = field(default_factory=dict)
+    # gold reason -> predicted reason ("-" when the prediction was not other) -> count
+    reasons: dict[str, Counter[str]] = field(default_factory=dict)
+    # (low, high, cases, top-1 correct) per confidence bucket of the primary intent's score
+    reliability: list[tuple[float, float, int, int]] = field(default_factory=list)
+    language_accuracy: float = 1.0
 
     @property
     def other_precision(self) -> float:
@@ -199,6 +242,14 @@ class Report:
             "confusions": [{"gold": g, "predicted": p, "count": n} for g, p, n in self.confusions],
             "entities": {k: v.as_dict() for k, v in self.entities.items()},
             "entity_micro": self.entity_micro.as_dict(),
+            "per_channel": {k: v.as_dict() for k, v in sorted(self.per_channel.items())},
+            "per_language": {k: v.as_dict() for k, v in sorted(self.per_language.items())},
+            "language_accuracy": round(self.language_accuracy, 4),
+            "other_reasons": {k: dict(v) for k, v in sorted(self.reasons.items())},
+            "reliability": [
+                {"low": lo, "high": min(hi, 1.0), "count": n, "top1": round(c / n, 4) if n else None}
+                for lo, hi, n, c in self.reliability
+            ],
             "misses": [
                 {
                     "id": c.id,
@@ -242,7 +293,70 @@ def evaluate(cases: Sequence[Case]) -> Report:
             misses.append(case)
     top1 = sum(c.top1_correct for c in cases) / len(cases) if cases else 0.0
     pairs = sorted(((g, p, n) for (g, p), n in confusions.items()), key=lambda t: (-t[2], t[0], t[1]))
-    return Report(len(cases), top1, micro, per_intent, pairs, entities, misses)
+    report = Report(len(cases), top1, micro, per_intent, pairs, entities, misses)
+    _slices(cases, report)
+    return report
+
+
+def _slices(cases: Sequence[Case], report: Report) -> None:
+    """Per-channel and per-language scores, other reasons and the reliability table."""
+    buckets = [[lo, hi, 0, 0] for lo, hi in itertools.pairwise(RELIABILITY_BUCKETS)]
+    languages_right = languages_known = 0
+    for case in cases:
+        gold, pred = set(case.gold), set(case.predicted)
+        for key, table in ((case.channel, report.per_channel), (case.language, report.per_language)):
+            if not key:
+                continue
+            part = table.setdefault(key, Slice())
+            part.count += 1
+            part.correct += case.top1_correct
+            part.micro.tp += len(gold & pred)
+            part.micro.fp += len(pred - gold)
+            part.micro.fn += len(gold - pred)
+        if case.gold_reason is not None:
+            predicted = case.predicted_reason if case.predicted[:1] == ("other",) else None
+            report.reasons.setdefault(case.gold_reason, Counter())[predicted or "-"] += 1
+        elif case.predicted_reason is not None and case.gold == ("other",):
+            report.reasons.setdefault("(none)", Counter())[case.predicted_reason] += 1
+        for bucket in buckets:
+            if bucket[0] <= case.confidence < bucket[1]:
+                bucket[2] += 1
+                bucket[3] += case.top1_correct
+                break
+        if case.language and case.predicted_language:
+            languages_known += 1
+            languages_right += case.language == case.predicted_language
+    report.reliability = [(float(lo), float(hi), int(n), int(c)) for lo, hi, n, c in buckets]
+    report.language_accuracy = languages_right / languages_known if languages_known else 1.0
+
+
+def run_cases(understander: Understander, rows: Iterable[dict[str, Any]]) -> list[Case]:
+    """Understand labelled rows (the dev-set format: text, subject, channel, received as a date in
+    ``received_date``, intents, entities, optional language and other_reason) into :class:`Case`s."""
+    cases = []
+    for row in rows:
+        result = understander.understand(
+            row["text"],
+            subject=str(row.get("subject") or ""),
+            channel=str(row.get("channel") or "email"),
+            received=row["received_date"],
+        )
+        cases.append(
+            Case(
+                id=str(row.get("id", "")),
+                gold=tuple(row["intents"]),
+                predicted=tuple(result.intent_ids),
+                gold_entities=dict(row.get("entities") or {}),
+                predicted_entities=dict(result.entities),
+                channel=str(row.get("channel") or "email"),
+                language=str(row.get("language") or result.language),
+                gold_reason=row.get("other_reason") or None,
+                predicted_reason=result.other_reason,
+                confidence=result.intents[0].score if result.intents else 0.0,
+                predicted_language=result.language,
+            )
+        )
+    return cases
 
 
 def _score_entities(case: Case, tallies: dict[str, Tally]) -> bool:

@@ -276,6 +276,10 @@ class Inquiry(SQLModel, table=True):
     # What the customer already said in the thread (intents.questions: metering day, notice sent, reason…),
     # so a later reply is not asked again. None before the first draft.
     said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # What the reply is written in ("ja" | "en"), and why the primary intent is "other" (intents.model
+    # OTHER_REASONS: sales, phishing, thanks, complaint, misdirected, unclear); None for a procedure.
+    language: str = Field(default="ja", max_length=8)
+    other_reason: str | None = Field(default=None, max_length=16)
     form: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     attachments: list[dict[str, Any]] = Field(
         default_factory=new_list, sa_column=Column(JSON, nullable=False)

@@ -82,6 +82,9 @@ def _classify_stream(understander: Understander, lines: TextIO) -> int:
                 # What exactly is asked and what the customer already said (intents.questions).
                 "questions": [{"kind": q.kind, "value": q.value} for q in result.questions],
                 "said": result.said,
+                "language": result.language,
+                "other_reason": result.other_reason,
+                "candidates": [{"intent": s.intent, "score": s.score} for s in result.candidates],
             }
         )
     return bad
@@ -136,26 +139,9 @@ def _load_labelled(path: Path) -> list[dict[str, Any]]:
 
 
 def _run_eval(understander: Understander, rows: list[dict[str, Any]]) -> Report:
-    from intents.understand import Case, evaluate
+    from intents.understand import evaluate, run_cases
 
-    cases = []
-    for row in rows:
-        result = understander.understand(
-            row["text"],
-            subject=str(row.get("subject") or ""),
-            channel=str(row.get("channel") or "email"),
-            received=row["received_date"],
-        )
-        cases.append(
-            Case(
-                id=str(row.get("id", "")),
-                gold=tuple(row["intents"]),
-                predicted=tuple(result.intent_ids),
-                gold_entities=dict(row.get("entities") or {}),
-                predicted_entities=dict(result.entities),
-            )
-        )
-    return evaluate(cases)
+    return evaluate(run_cases(understander, rows))
 
 
 def _fit(
@@ -205,6 +191,30 @@ def _print_report(report: Report, show_misses: int) -> None:
     for kind, t in report.entities.items():
         ents.add_row(kind, f"{t.precision:.3f}", f"{t.recall:.3f}", str(t.tp), str(t.fp), str(t.fn))
     console.print(ents)
+
+    for title, table in (("チャネル別", report.per_channel), ("言語別", report.per_language)):
+        part = Table(title=title, show_header=True)
+        for col in ("区分", "件数", "Top-1", "F1"):
+            part.add_column(col, justify="left" if col == "区分" else "right")
+        for key, value in sorted(table.items()):
+            part.add_row(key, str(value.count), f"{value.top1:.3f}", f"{value.micro.f1:.3f}")
+        console.print(part)
+
+    if report.reasons:
+        reasons = Table(title="その他の理由（正解 → 予測、- は other 以外と予測）", show_header=True)
+        reasons.add_column("正解")
+        reasons.add_column("予測（件数）")
+        for gold, predicted in sorted(report.reasons.items()):
+            reasons.add_row(gold, ", ".join(f"{p} {n}" for p, n in predicted.most_common()))
+        console.print(reasons)
+
+    reliability = Table(title="信頼度と正解率（主意図のスコア帯ごと）", show_header=True)
+    for col in ("スコア帯", "件数", "Top-1 正解率"):
+        reliability.add_column(col, justify="right")
+    for low, high, count, correct in report.reliability:
+        rate = f"{correct / count:.3f}" if count else "—"
+        reliability.add_row(f"{low:.1f}–{min(high, 1.0):.1f}", str(count), rate)
+    console.print(reliability)
 
     if report.confusions:
         conf = Table(title="取り違え（正解 → 誤って予測）", show_header=True)

@@ -651,3 +651,21 @@ def test_a_message_whose_processor_died_after_storing_it_is_drafted_when_it_come
     assert _inquiry(pipeline, stored.id).status == InquiryStatus.DRAFTED
     again = asyncio.run(pipeline.process(message))  # and a third delivery changes nothing
     assert again.draft_id == result.draft_id and len(_drafts(pipeline, stored.id)) == 1
+
+
+def test_the_inquiry_records_its_language_and_why_it_is_other(pipeline: Pipeline) -> None:
+    english, _ = _draft(
+        pipeline,
+        _email(
+            "Hello, we would like to change the bank account for the monthly direct debit. Please advise.",
+            sender=STRANGER,
+            subject="Direct debit",
+        ),
+    )
+    assert english.language == "en"
+    japanese, _ = _draft(pipeline, _email("工場の周波数は50Hzですか60Hzですか。", sender=STRANGER))
+    assert japanese.language == "ja"
+    assert japanese.primary_intent == "voltage_frequency" and japanese.other_reason is None
+    vague, _ = _draft(pipeline, _email("先日の件、どうなりましたでしょうか。", sender=STRANGER))
+    assert vague.primary_intent == "other"
+    assert vague.other_reason is not None

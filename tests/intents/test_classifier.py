@@ -1,6 +1,6 @@
 import pytest
 
-from intents.classifier import Calibration, Classifier, LabelledExample, fit_calibration
+from intents.classifier import FEATURES, Calibration, Classifier, LabelledExample, fit_calibration
 from intents.model import INTENT_IDS
 
 
@@ -75,7 +75,7 @@ def test_threshold_outside_unit_interval_is_refused():
 
 
 def test_every_intent_has_a_feature_row(classifier: Classifier):
-    assert classifier.features("テスト").shape == (len(INTENT_IDS), 8)
+    assert classifier.features("テスト").shape == (len(INTENT_IDS), len(FEATURES))
 
 
 def test_fitted_calibration_separates_the_training_labels(classifier: Classifier):
@@ -94,8 +94,15 @@ def test_fitted_calibration_separates_the_training_labels(classifier: Classifier
 
 def test_calibration_round_trips_through_its_file(tmp_path):
     calibration = Calibration(
-        weights=(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.3, 7.0), bias=-2.5, fitted_on="x.jsonl"
+        weights=(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.3, 7.0, 8.0, 9.0), bias=-2.5, fitted_on="x.jsonl"
     )
     path = tmp_path / "calibration.toml"
     path.write_text(calibration.dump(), encoding="utf-8")
     assert Calibration.load(path) == calibration
+
+
+def test_a_calibration_without_the_linear_weights_gives_them_none(tmp_path):
+    old = "bias = -1.0\n[weights]\n" + "".join(f"{n} = 1.0\n" for n in FEATURES[:8])
+    path = tmp_path / "calibration.toml"
+    path.write_text(old, encoding="utf-8")
+    assert Calibration.load(path).weights == (1.0,) * 8 + (0.0, 0.0)

@@ -318,3 +318,37 @@ def test_huge_and_control_character_input_is_handled():
     text = ("\x00\x07\ufffe お客さま番号：3001-2345 " + "あ" * 1000 + "\n") * 2000
     found = extract_entities(text, received=RECEIVED)
     assert found["customer_no"] == "30012345"
+
+
+def test_a_forms_customer_number_field_and_spaced_labelled_numbers_are_found():
+    form = "お名前：森川 昭\nお客さま番号：３３１０ ７７４５\nお電話番号：0561-73-2285\nお問い合わせ区分：解約について\nお問い合わせ内容：\n解約したいです。"
+    assert extract_entities(form, received=date(2026, 4, 1))["customer_no"] == "33107745"
+    text = "お客さま番号 30 22 71 45 の9月分請求額について教えてください"
+    assert extract_entities(text, received=date(2026, 10, 1))["customer_no"] == "30227145"
+    english = "Please change the contract holder name for customer no. 4410-6628 as of April 1, 2027."
+    assert extract_entities(english, received=date(2026, 12, 10))["customer_no"] == "44106628"
+
+
+def test_english_dates_are_read_day_first_and_by_month_name():
+    cases = {
+        "We need to terminate the contract for the old site on 31/3/2027.": "2027-03-31",
+        "To confirm: we will close our Kobe office on March 31, 2027. Our contract started on 1 October 2025.": "2027-03-31",
+        "We want to end the contract at the end of next month as the store is closing.": "2026-05-31",
+        "We would like to terminate contract EG-2024-3307 at the end of February 2027.": "2027-02-28",
+        "We lost power at the plant at about 06:40 today.": "2026-04-28",
+        "Our contract started on 1 October 2025, as you know.": None,
+    }
+    for text, expected in cases.items():
+        assert extract_entities(text, received=date(2026, 4, 28)).get("date") == expected, text
+
+
+def test_english_cancel_reasons():
+    cases = {
+        "We are switching to another supplier and want to terminate the contract.": "switch",
+        "The building is being demolished so we need to end the supply contract.": "removal",
+        "We will move to a low-voltage contract and no longer need this one, please cancel.": "other",
+        "グループ会社で一括して電力を調達することになり、解約したいです。": "switch",
+    }
+    for text, expected in cases.items():
+        found = extract_entities(text, received=date(2026, 4, 1), intents=["cancellation"])
+        assert found.get("cancel_reason") == expected, text

@@ -33,6 +33,7 @@ def test_colon_form_is_parsed_into_every_key():
         "contact_hours": "平日 9時～17時",
         "category": "マイページについて",
         "body": "請求書の裏の番号を入れると\n「該当する情報が存在しません」と表示されます。",
+        "customer_no": "",
     }
 
 
@@ -138,3 +139,11 @@ def test_parse_form_never_raises(text: str):
 def test_parse_form_never_raises_on_label_soup(parts: list[str]):
     result = parse_form("".join(parts))
     assert result is None or tuple(result) == FORM_KEYS
+
+
+def test_the_forms_customer_number_field_is_read():
+    text = "お名前：森川 昭\nお客さま番号：３３１０ ７７４５\nお電話番号：0561-73-2285\nお問い合わせ区分：解約について\nお問い合わせ内容：\n解約したいです。"
+    form = parse_form(text)
+    assert form is not None
+    assert form["customer_no"] == "３３１０ ７７４５"
+    assert form["body"] == "解約したいです。"

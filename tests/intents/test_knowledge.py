@@ -118,3 +118,20 @@ def test_one_variant_for_two_canonical_terms_is_rejected(faq_copy: Path):
         load_knowledge(faq_copy)
     assert "lexicon.toml" in str(info.value)
     assert "引落" in str(info.value)
+
+
+def test_packaged_knowledge_has_english_examples_and_examples_of_every_other_reason():
+    from intents.model import OTHER_REASONS
+
+    knowledge = load_knowledge()
+    for intent in knowledge.intents.values():
+        assert any(example.isascii() for example in intent.examples), intent.id
+    assert set(knowledge.intents["other"].reason_examples) == set(OTHER_REASONS)
+
+
+def test_an_unknown_other_reason_is_named(faq_copy: Path):
+    _write(faq_copy / "intents" / "terms.toml", MINIMAL + '\n[reason_examples]\nspam = ["x"]\n')
+    with pytest.raises(InputError) as info:
+        load_knowledge(faq_copy)
+    assert "terms.toml" in str(info.value)
+    assert "spam" in str(info.value)

@@ -113,3 +113,58 @@ def test_perfect_cases_have_no_misses():
     assert report.top1 == 1.0
     assert report.micro.f1 == 1.0
     assert report.misses == []
+
+
+def test_a_sales_pitch_about_electricity_costs_is_other_sales_not_a_procedure(understander: Understander):
+    text = (
+        "突然のご連絡失礼いたします。株式会社エネコストラボの営業担当です。\n"
+        "弊社では高圧受電の事業者様向けに、契約電力とデマンドの見直しで基本料金を削減するコンサルティングを"
+        "行っております。30分ほどオンラインでご説明の機会をいただけないでしょうか。"
+    )
+    result = understander.understand(
+        text, subject="電気代削減のご提案", channel="email", received=date(2026, 2, 1)
+    )
+    assert result.primary == "other"
+    assert result.other_reason == "sales"
+
+
+def test_a_link_asking_for_credentials_is_phishing(understander: Understander):
+    text = (
+        "【重要】お客さまのマイページアカウントが一時停止されました。\n"
+        "24時間以内に下記URLからログインし、IDとパスワードを入力して本人確認を完了してください。\n"
+        "http://mypage-verify.example.net/login"
+    )
+    result = understander.understand(
+        text, subject="アカウント停止のお知らせ", channel="email", received=date(2026, 2, 1)
+    )
+    assert result.primary == "other"
+    assert result.other_reason == "phishing"
+
+
+def test_a_thank_you_that_closes_the_thread_is_other_thanks(understander: Understander):
+    text = "ご回答ありがとうございました。内容承知いたしました。特に追加の質問はございません。"
+    result = understander.understand(text, channel="email", received=date(2026, 2, 1))
+    assert result.primary == "other"
+    assert result.other_reason == "thanks"
+
+
+def test_an_english_inquiry_is_classified_and_marked_english(understander: Understander):
+    text = (
+        "Dear Sir or Madam,\n\nOur electricity bill for January is about 30% higher than December although "
+        "production was flat. Could you explain what caused the increase?\n\nBest regards,\nAnna Schmidt"
+    )
+    result = understander.understand(
+        text, subject="Question about our invoice", channel="email", received=date(2026, 2, 1)
+    )
+    assert result.language == "en"
+    assert result.primary == "bill_inquiry"
+    assert result.other_reason is None
+
+
+def test_weak_evidence_abstains_as_unclear_with_candidates(understander: Understander):
+    result = understander.understand(
+        "先日の件、その後いかがでしょうか。", channel="slack", received=date(2026, 2, 1)
+    )
+    assert result.primary == "other"
+    assert result.other_reason == "unclear"
+    assert result.candidates and all(c.intent != "other" for c in result.candidates)

@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = "0003_trust"
-down_revision: str | None = "0006_slack_states"  # chained after main's migrations when merging main
+down_revision: str | None = "0006_slack_states"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

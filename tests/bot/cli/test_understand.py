@@ -38,6 +38,7 @@ def test_classify_writes_one_json_line_per_input_line():
     assert out[0]["entities"]["customer_no"] == "30012345"
     assert out[1]["intents"][0]["intent"] == "voltage_frequency"
     assert out[1]["entities"] == {}
+    assert out[0]["language"] == "ja" and out[0]["other_reason"] is None
     scores = [i["score"] for i in out[0]["intents"]]
     assert scores == sorted(scores, reverse=True)
 
@@ -98,3 +99,56 @@ def test_eval_missing_file_is_a_clear_error(tmp_path: Path):
     result = runner.invoke(app, ["eval", str(tmp_path / "nope.jsonl"), "--json"])
     assert result.exit_code == 2
     assert "評価ファイルを読み込めません" in json.loads(result.stdout)["error"]
+
+
+def test_eval_reports_channels_languages_other_reasons_and_reliability(tmp_path: Path):
+    rows = [
+        dict(LINES[0], intents=["payment_method"], entities={"customer_no": "30012345"}),
+        dict(LINES[1], intents=["voltage_frequency"], entities={}),
+        {
+            "id": "e1",
+            "channel": "email",
+            "subject": "Invoice",
+            "received": "2026-02-01",
+            "language": "en",
+            "text": "Hello, why is our electricity bill for January so much higher than December? Please explain.",
+            "intents": ["bill_inquiry"],
+            "entities": {},
+        },
+        {
+            "id": "s1",
+            "channel": "email",
+            "subject": "電気代削減のご提案",
+            "received": "2026-02-01",
+            "text": "突然のご連絡失礼いたします。弊社は電気料金の削減コンサルティングを行っております。"
+            "オンラインで30分ほどご説明のお時間をいただけないでしょうか。",
+            "intents": ["other"],
+            "other_reason": "sales",
+            "entities": {},
+        },
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(_jsonl(rows), encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["per_channel"]["slack"]["count"] == 1 and report["per_channel"]["email"]["count"] == 3
+    assert report["per_language"]["en"] == {"count": 1, "top1": 1.0, "f1": 1.0}
+    assert report["other_reasons"] == {"sales": {"sales": 1}}
+    assert sum(b["count"] for b in report["reliability"]) == 4
+    tables = runner.invoke(app, ["eval", str(path)])
+    assert "言語別" in tables.stdout and "信頼度" in tables.stdout
+
+
+def test_classify_names_the_reason_and_candidates_when_it_abstains():
+    line = {
+        "id": "v",
+        "channel": "slack",
+        "received": "2026-02-01",
+        "text": "先日の件、その後いかがでしょうか。",
+    }
+    result = runner.invoke(app, ["classify"], input=_jsonl([line]))
+    out = json.loads(result.stdout)
+    assert out["intents"][0]["intent"] == "other"
+    assert out["other_reason"] == "unclear"
+    assert out["candidates"] and all(c["intent"] != "other" for c in out["candidates"])

@@ -3,7 +3,7 @@ report_dirty queue and the triggers that fill it (store.rollups folds the marked
 the edited answered drafts for the reports' edit-distance sample
 
 Revision ID: 0005_rollups
-Revises: 0003_questions
+Revises: 0003_understanding
 Create Date: 2026-12-06 08:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 revision: str = "0005_rollups"
 # The head on main: file 0004_questions.py holds revision "0003_questions".
-down_revision: str | None = "0003_questions"
+down_revision: str | None = "0003_understanding"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

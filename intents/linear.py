@@ -1,0 +1,187 @@
+"""A linear text model fitted on labelled messages: the evidence that generalises beyond the examples' words.
+
+Features of a message (normalised and synonym-canonicalised, as everywhere in :mod:`intents.classifier`):
+character 2/3-grams (digit runs collapsed, the same integer keys as the classifier's n-gram cosine) plus
+Latin-script words and word pairs (for English mail), each present or not, the row scaled to unit length.
+One logistic output per label, fitted one-vs-rest with L2 by :func:`fit`: the 21 intents and, for ``other``
+messages, the reason (``reason:sales`` …). Reason outputs learn only from rows whose reason is known.
+
+The fitted model is data, like the calibration: ``faq/linear_model.npz`` (vocabulary keys, weights, biases,
+label names), written by ``python -m benchmarks.cross_style --write-model`` from the knowledge files'
+examples and the labelled corpus in ``tests/intents/corpus``. Scoring a message is a vocabulary look-up and
+a sum of a few hundred weight rows: a few tens of microseconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from desk.errors import InputError
+
+MODEL_FILE = "linear_model.npz"
+REASON_PREFIX = "reason:"
+_WORD_FLAG = np.uint64(1 << 62)
+_PAIR_FLAG = np.uint64(1 << 61)
+_TRIGRAM = np.uint64(1 << 63)
+_SHIFT = np.uint64(21)
+_DIGITS_RE = re.compile(r"\d+")
+_WORD_RE = re.compile(r"[a-z][a-z']+")
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+
+
+def feature_keys(canon: str) -> np.ndarray:
+    """Sorted distinct feature keys of a canonicalised text (see module doc)."""
+    flat = _DIGITS_RE.sub("0", canon)
+    parts: list[np.ndarray] = []
+    cp = _code_points(flat.replace(" ", ""))
+    if len(cp) >= 2:
+        bigrams = (cp[:-1] << _SHIFT) | cp[1:]
+        trigrams = (bigrams[:-1] << _SHIFT) | cp[2:]
+        trigrams |= _TRIGRAM
+        parts += [bigrams, trigrams]
+    if any("a" <= ch <= "z" for ch in flat[:200]) or flat.isascii():
+        words = _WORD_RE.findall(flat)
+        if words:
+            hashed = [zlib.crc32(w.encode()) for w in words]
+            parts.append(np.asarray(hashed, dtype=np.uint64) | _WORD_FLAG)
+            if len(words) > 1:
+                pairs = [zlib.crc32(f"{a} {b}".encode()) for a, b in itertools.pairwise(words)]
+                parts.append(np.asarray(pairs, dtype=np.uint64) | _PAIR_FLAG)
+    if not parts:
+        return np.zeros(0, dtype=np.uint64)
+    return np.unique(np.concatenate(parts))
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Vocabulary (sorted keys plus a sentinel), weights (vocabulary x labels), biases and label names."""
+
+    keys: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+    labels: tuple[str, ...]
+
+    @classmethod
+    def load(cls, path: Path) -> LinearModel:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                keys = data["keys"].astype(np.uint64)
+                weights = data["weights"].astype(np.float64)
+                bias = data["bias"].astype(np.float64)
+                labels = tuple(str(x) for x in data["labels"].tolist())
+        except (OSError, KeyError, ValueError) as exc:
+            raise InputError(f"{path.name}: 線形モデルを読み込めません（{exc}）") from exc
+        if weights.shape != (len(keys), len(labels)) or bias.shape != (len(labels),):
+            raise InputError(f"{path.name}: 線形モデルの形が不正です")
+        return cls(np.append(keys, np.uint64(2**64 - 1)), weights, bias, labels)
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            keys=self.keys[:-1],
+            weights=self.weights.astype(np.float16),
+            bias=self.bias.astype(np.float32),
+            labels=np.asarray(self.labels),
+        )
+
+    def logits(self, canon: str) -> np.ndarray:
+        keys = feature_keys(canon)
+        pos = self.keys.searchsorted(keys)
+        pos = pos[self.keys[pos] == keys]
+        if not len(pos):
+            return self.bias.copy()
+        result: np.ndarray = np.add.reduce(self.weights[pos], axis=0)
+        result *= 1.0 / np.sqrt(len(keys))
+        result += self.bias
+        return result
+
+    def probabilities(self, canon: str) -> np.ndarray:
+        result: np.ndarray = 1.0 / (1.0 + np.exp(-self.logits(canon)))
+        return result
+
+
+def fit(
+    texts: Sequence[str],
+    targets: Sequence[Sequence[str]],
+    labels: Sequence[str],
+    *,
+    known: Sequence[Sequence[str]] | None = None,
+    min_df: int = 2,
+    l2: float = 1e-4,
+    steps: int = 120,
+) -> LinearModel:
+    """One-vs-rest L2 logistic regression on canonicalised ``texts``; ``targets[i]`` are the labels of row
+    i. ``known[i]`` names the labels whose outcome row i teaches (default: all); the others ignore it (an
+    ``other`` message with no stated reason says nothing about the reasons)."""
+    rows = [feature_keys(t) for t in texts]
+    all_keys, counts = np.unique(np.concatenate(rows), return_counts=True)
+    vocab = all_keys[counts >= min_df]
+    index = {label: k for k, label in enumerate(labels)}
+    n, k = len(rows), len(labels)
+    y = np.zeros((n, k))
+    mask = np.ones((n, k))
+    for i, tags in enumerate(targets):
+        for tag in tags:
+            if tag in index:
+                y[i, index[tag]] = 1.0
+        if known is not None:
+            mask[i] = 0.0
+            for tag in known[i]:
+                if tag in index:
+                    mask[i, index[tag]] = 1.0
+    # Sparse rows as flat (row, column, value) arrays; products with the weights use reduceat both ways.
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    row_ids: list[np.ndarray] = []
+    for i, keys in enumerate(rows):
+        pos = vocab.searchsorted(keys)
+        pos = pos[(pos < len(vocab)) & (vocab[np.minimum(pos, len(vocab) - 1)] == keys)]
+        cols.append(pos)
+        vals.append(np.full(len(pos), 1.0 / np.sqrt(max(len(keys), 1)), dtype=np.float32))
+        row_ids.append(np.full(len(pos), i))
+    col = np.concatenate(cols)
+    val = np.concatenate(vals)
+    row = np.concatenate(row_ids)
+    by_col = np.argsort(col, kind="stable")
+    col_sorted, row_by_col, val_by_col = col[by_col], row[by_col], val[by_col]
+    col_starts = np.flatnonzero(np.r_[True, col_sorted[1:] != col_sorted[:-1]])
+    present = col_sorted[col_starts]
+    row_starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else np.zeros(0, int)
+    rows_present = row[row_starts]
+    w = np.zeros((len(vocab), k), dtype=np.float32)
+    b = np.zeros(k)
+    # Adam on the mean masked log-loss: a few hundred full-batch steps converge on a few thousand rows.
+    m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros(k), np.zeros(k)
+    rate, beta1, beta2, eps = 0.15, 0.9, 0.999, 1e-8
+    weight_rows = mask.sum(axis=0)
+    weight_rows[weight_rows == 0] = 1.0
+    for step in range(1, steps + 1):
+        z = np.zeros((n, k))
+        if len(row):
+            z[rows_present] = np.add.reduceat(w[col] * val[:, None], row_starts, axis=0)
+        z += b
+        p = 1.0 / (1.0 + np.exp(-z))
+        g = ((p - y) * mask / weight_rows).astype(np.float32)
+        grad_w = np.zeros_like(w)
+        if len(col):
+            grad_w[present] = np.add.reduceat(g[row_by_col] * val_by_col[:, None], col_starts, axis=0)
+        grad_w += l2 * w
+        grad_b = g.sum(axis=0)
+        m_w = beta1 * m_w + (1 - beta1) * grad_w
+        v_w = beta2 * v_w + (1 - beta2) * grad_w**2
+        m_b = beta1 * m_b + (1 - beta1) * grad_b
+        v_b = beta2 * v_b + (1 - beta2) * grad_b**2
+        c1, c2 = 1 - beta1**step, 1 - beta2**step
+        w -= rate * (m_w / c1) / (np.sqrt(v_w / c2) + eps)
+        b -= rate * (m_b / c1) / (np.sqrt(v_b / c2) + eps)
+    return LinearModel(np.append(vocab, np.uint64(2**64 - 1)), w, b, tuple(labels))
