@@ -150,7 +150,9 @@ def _print_draft(pipeline: Pipeline, inquiry_id: int) -> None:
     if draft is None:
         return
     verified = "本人確認済み" if inquiry.identity_verified else "本人確認未了"
-    intents = "、".join(draft.intents)
+    from desk.drafting import INTENT_LABELS
+
+    intents = "、".join(INTENT_LABELS.get(i, i) for i in draft.intents)  # staff read names, never raw ids
     title = f"#{inquiry_id:06d} {inquiry.sender}（{verified}） 区分: {intents}"
     console.print(Panel(draft.text, title=title, title_align="left"))
     for note in draft.notes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlmodel import Session, func, select
@@ -20,6 +21,9 @@ def test_demo_seeds_processes_every_sample_and_prints_three_drafts(tmp_path: Pat
     assert "承認待ち" in result.output
     assert result.output.count("何卒よろしくお願い申し上げます。") == 3
     assert "本人確認未了" in result.output and "本人確認済み" in result.output
+    # Staff read intent names, never raw ids, in the draft titles.
+    titles = [line for line in result.output.splitlines() if "区分:" in line]
+    assert titles and not any(re.search(r"区分: .*[a-z]+_?[a-z]*", t) for t in titles)
     with Session(make_engine(url)) as session:
         statuses = dict(session.exec(select(Inquiry.status, func.count()).group_by(Inquiry.status)).all())
         messages = session.exec(select(func.count()).select_from(InquiryMessage)).one()
