@@ -115,3 +115,27 @@ def configure(level: str, fmt: LogFormat = "text", stream: TextIO | None = None)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler
+
+
+class FailureLog:
+    """A loop that retries (a sender round, a card sweep) logs its failure's traceback once, then one line per
+    round while the failure lasts — not a traceback every few seconds — and says when it recovers."""
+
+    def __init__(self, logger: logging.Logger, what: str) -> None:
+        self.logger = logger
+        self.what = what
+        self.failures = 0
+
+    def failed(self, exc: BaseException) -> None:
+        self.failures += 1
+        if self.failures == 1:
+            self.logger.error("%s failed", self.what, exc_info=exc)
+        else:
+            self.logger.error(
+                "%s failed again (%s, %d in a row)", self.what, type(exc).__name__, self.failures
+            )
+
+    def ok(self) -> None:
+        if self.failures:
+            self.logger.info("%s works again after %d failed rounds", self.what, self.failures)
+        self.failures = 0

@@ -39,6 +39,7 @@ from bot.backoff import Backoff
 from bot.email.compose import Envelope, build, new_message_id, render_ack, reply_subject, ticket_token
 from bot.email.intake import Handle
 from bot.email.parse import clean_address
+from bot.logs import FailureLog
 from bot.settings import DeskSettings, LimitSettings, SmtpSettings
 from desk import actions, trust
 from desk.errors import PermanentError
@@ -85,18 +86,14 @@ class EmailOutbox:
     # -- loop -----------------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 2.0) -> None:
         """Send due rows until ``stop`` is set, recovering rows whose sender died on the way."""
-        failures = 0
+        failures = FailureLog(log, "outbox round")
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.recover_stuck)
                 await self.send_due()
-                failures = 0
+                failures.ok()
             except Exception as exc:  # a database hiccup must not end the sender
-                failures += 1
-                if failures == 1:  # the traceback once; while it lasts, one line per round
-                    log.exception("outbox round failed")
-                else:
-                    log.error("outbox round failed again (%s, %d in a row)", type(exc).__name__, failures)
+                failures.failed(exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
 

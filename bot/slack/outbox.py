@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.backoff import Backoff
+from bot.logs import FailureLog
 from bot.slack.blockkit import escape_mrkdwn
 from bot.slack.poster import parse_ref, wait_any
 from bot.slack.staff import slack_error
@@ -151,12 +152,14 @@ class SlackOutboxSender:
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
+        failures = FailureLog(log, "slack outbox pass")
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.recover_stale)
                 await self.send_due()
-            except Exception:
-                log.exception("slack outbox pass failed")
+                failures.ok()
+            except Exception as exc:
+                failures.failed(exc)
                 self.state = "degraded"
             self._wake.clear()
             await wait_any(stop, self._wake, timeout=self.poll_seconds)

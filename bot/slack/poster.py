@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from bot.logs import FailureLog
 from bot.slack import cards
 from bot.slack.staff import slack_error
 from desk import actions, sla, trust
@@ -541,13 +542,15 @@ class CardPoster:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Post cards when woken and on a periodic sweep, until ``stop`` is set."""
+        failures = FailureLog(log, "card sweep")
         while not stop.is_set():
             try:
                 await self.post_pending()
                 await self.refresh_changed()
                 await self.remind_due()
-            except Exception:  # a bug or the store being down must not end the runtime
-                log.exception("card sweep failed")
+                failures.ok()
+            except Exception as exc:  # a bug or the store being down must not end the runtime
+                failures.failed(exc)
                 self.state = "degraded"
             self._wake.clear()
             await wait_any(stop, self._wake, timeout=self.sweep_seconds)

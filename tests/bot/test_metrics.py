@@ -303,3 +303,27 @@ async def test_a_failing_component_logs_its_traceback_once_then_one_line_per_ret
     assert len(failures) == 4
     assert [r.exc_info is not None for r in failures] == [True, False, False, False]
     assert "ConnectionError" in failures[-1].getMessage()
+
+
+def test_a_retrying_loop_logs_the_traceback_once_then_one_line_per_round(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.logs import FailureLog
+
+    logger = logging.getLogger("madoguchi.test.loop")
+    failures = FailureLog(logger, "card sweep")
+    with caplog.at_level(logging.INFO, logger="madoguchi.test.loop"):
+        for _ in range(3):
+            try:
+                raise ConnectionError("database is down")
+            except ConnectionError as exc:
+                failures.failed(exc)
+        failures.ok()
+        failures.ok()
+    messages = [(r.getMessage(), r.exc_info is not None) for r in caplog.records]
+    assert messages == [
+        ("card sweep failed", True),
+        ("card sweep failed again (ConnectionError, 2 in a row)", False),
+        ("card sweep failed again (ConnectionError, 3 in a row)", False),
+        ("card sweep works again after 3 failed rounds", False),
+    ]
