@@ -61,6 +61,10 @@ class Calibration:
     weights: tuple[float, ...]
     bias: float
     fitted_on: str = ""
+    # When no intent clears the reporting threshold, the best procedure is still reported alone from this
+    # probability up (below it the classifier abstains: ``other``, "unclear", with candidates). Chosen on
+    # held-out writing batches by ``benchmarks/cross_style.py``; None: abstain below the threshold.
+    primary_threshold: float | None = None
 
     @classmethod
     def default(cls) -> Calibration:
@@ -77,6 +81,7 @@ class Calibration:
                 weights=tuple(float(weights.get(name, 0.0)) for name in FEATURES),
                 bias=float(data["bias"]),
                 fitted_on=str(data.get("fitted_on", "")),
+                primary_threshold=(float(data["primary_threshold"]) if "primary_threshold" in data else None),
             )
         except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
             raise InputError(f"{path.name}: 較正ファイルを読み込めません（{exc}）") from exc
@@ -87,6 +92,11 @@ class Calibration:
             "# Fitted by `madoguchi eval FILE --fit-calibration faq/calibration.toml`; do not edit by hand.",
             f'fitted_on = "{self.fitted_on}"',
             f"bias = {self.bias:.6f}",
+            *(
+                [f"primary_threshold = {self.primary_threshold:.3f}"]
+                if self.primary_threshold is not None
+                else []
+            ),
             "",
             "[weights]",
         ]
@@ -479,6 +489,11 @@ class Classifier:
         if chosen and chosen[0].intent == OTHER:
             return (chosen[0],)
         chosen = [c for c in chosen if c.intent != OTHER]
+        floor = self.calibration.primary_threshold
+        if not chosen and floor is not None:
+            best = next(i for i in order if self.intent_ids[i] != OTHER)
+            if values[best] >= floor and values[best] >= values[self.intent_ids.index(OTHER)]:
+                return (IntentScore(self.intent_ids[best], round(values[best], 4)),)
         if not chosen:
             top = values[order[0]]
             return (IntentScore(OTHER, round(max(1.0 - top, values[self.intent_ids.index(OTHER)]), 4)),)

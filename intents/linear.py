@@ -2,7 +2,10 @@
 
 Features of a message (normalised and synonym-canonicalised, as everywhere in :mod:`intents.classifier`):
 character 2/3-grams (digit runs collapsed, the same integer keys as the classifier's n-gram cosine) plus
-Latin-script words and word pairs (for English mail), each present or not, the row scaled to unit length.
+Latin-script words and word pairs (for English mail), and a few facts about the message's shape (how many
+question or request markers it has, whether it is only thanks, its length band: an additive model cannot
+otherwise tell "thanks and nothing else" from "thanks, and a question"), each present or not, the row scaled
+to unit length.
 One logistic output per label, fitted one-vs-rest with L2 by :func:`fit`: the 21 intents and, for ``other``
 messages, the reason (``reason:sales`` …). Reason outputs learn only from rows whose reason is known.
 
@@ -19,17 +22,21 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from desk.errors import InputError
+from intents.closing import fold, load_closing_words
 
 MODEL_FILE = "linear_model.npz"
 REASON_PREFIX = "reason:"
 _WORD_FLAG = np.uint64(1 << 62)
 _PAIR_FLAG = np.uint64(1 << 61)
 _TRIGRAM = np.uint64(1 << 63)
+_SHAPE_FLAG = 1 << 60
+_LENGTH_BANDS = (15, 40, 100, 250, 10**9)
 _SHIFT = np.uint64(21)
 _DIGITS_RE = re.compile(r"\d+")
 _WORD_RE = re.compile(r"[a-z][a-z']+")
@@ -37,6 +44,39 @@ _WORD_RE = re.compile(r"[a-z][a-z']+")
 
 def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+
+
+@lru_cache(maxsize=1)
+def _shape_words() -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...], frozenset[str]]:
+    """Question markers and thanks phrases of ``faq/closing.toml``: Japanese ones as substrings, Latin ones
+    as whole words (plain membership tests: a regular expression over them costs ~10x more per message)."""
+    words = load_closing_words()
+
+    def split(items: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+        folded = [fold(w) for w in items]
+        return tuple(w for w in folded if not w.isascii()) or ("?",), frozenset(
+            w for w in folded if w.isascii()
+        )
+
+    questions, question_words = split(words.questions)
+    thanks, thanks_words = split(words.closing)
+    return questions, question_words | {"?"}, thanks, thanks_words
+
+
+def shape_keys(canon: str) -> list[int]:
+    """Keys for the message's shape: question/request markers (``faq/closing.toml``) counted 0, 1, 2, 3+;
+    a thanks phrase with or without a marker; length band. ``canon`` is normalised text (folded already)."""
+    if not canon:
+        return []
+    questions, question_words, thanks, thanks_words = _shape_words()
+    latin = set(_WORD_RE.findall(canon)) if any("a" <= ch <= "z" for ch in canon[:200]) else set()
+    markers = sum(canon.count(m) for m in questions) + len(latin & question_words) + canon.count("?")
+    markers = min(markers, 3)
+    band = next(n for n, top in enumerate(_LENGTH_BANDS) if len(canon) <= top)
+    names = [f"questions:{markers}", f"length:{band}"]
+    if latin & thanks_words or any(t in canon for t in thanks):
+        names.append("thanks-phrase" if markers else "thanks-phrase:no-question")
+    return [zlib.crc32(name.encode()) | _SHAPE_FLAG for name in names]
 
 
 def feature_keys(canon: str) -> np.ndarray:
@@ -57,6 +97,7 @@ def feature_keys(canon: str) -> np.ndarray:
             if len(words) > 1:
                 pairs = [zlib.crc32(f"{a} {b}".encode()) for a, b in itertools.pairwise(words)]
                 parts.append(np.asarray(pairs, dtype=np.uint64) | _PAIR_FLAG)
+    parts.append(np.asarray(shape_keys(flat), dtype=np.uint64))
     if not parts:
         return np.zeros(0, dtype=np.uint64)
     return np.unique(np.concatenate(parts))
@@ -139,7 +180,9 @@ def fit(
             for tag in known[i]:
                 if tag in index:
                     mask[i, index[tag]] = 1.0
-    # Sparse rows as flat (row, column, value) arrays; products with the weights use reduceat both ways.
+    # Only fitting needs scipy (benchmarks and tests install it); serving reads the fitted arrays.
+    from scipy import sparse
+
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
     row_ids: list[np.ndarray] = []
@@ -149,15 +192,12 @@ def fit(
         cols.append(pos)
         vals.append(np.full(len(pos), 1.0 / np.sqrt(max(len(keys), 1)), dtype=np.float32))
         row_ids.append(np.full(len(pos), i))
-    col = np.concatenate(cols)
-    val = np.concatenate(vals)
-    row = np.concatenate(row_ids)
-    by_col = np.argsort(col, kind="stable")
-    col_sorted, row_by_col, val_by_col = col[by_col], row[by_col], val[by_col]
-    col_starts = np.flatnonzero(np.r_[True, col_sorted[1:] != col_sorted[:-1]])
-    present = col_sorted[col_starts]
-    row_starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else np.zeros(0, int)
-    rows_present = row[row_starts]
+    x = sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(row_ids), np.concatenate(cols))),
+        shape=(n, len(vocab)),
+        dtype=np.float32,
+    )
+    x_t = x.T.tocsr()
     w = np.zeros((len(vocab), k), dtype=np.float32)
     b = np.zeros(k)
     # Adam on the mean masked log-loss: a few hundred full-batch steps converge on a few thousand rows.
@@ -166,16 +206,10 @@ def fit(
     weight_rows = mask.sum(axis=0)
     weight_rows[weight_rows == 0] = 1.0
     for step in range(1, steps + 1):
-        z = np.zeros((n, k))
-        if len(row):
-            z[rows_present] = np.add.reduceat(w[col] * val[:, None], row_starts, axis=0)
-        z += b
+        z = x @ w + b
         p = 1.0 / (1.0 + np.exp(-z))
         g = ((p - y) * mask / weight_rows).astype(np.float32)
-        grad_w = np.zeros_like(w)
-        if len(col):
-            grad_w[present] = np.add.reduceat(g[row_by_col] * val_by_col[:, None], col_starts, axis=0)
-        grad_w += l2 * w
+        grad_w = x_t @ g + l2 * w
         grad_b = g.sum(axis=0)
         m_w = beta1 * m_w + (1 - beta1) * grad_w
         v_w = beta2 * v_w + (1 - beta2) * grad_w**2

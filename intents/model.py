@@ -29,7 +29,15 @@ INTENT_IDS: tuple[str, ...] = (
 )
 
 # Why an ``other`` message is not an inquiry about a procedure; each has its own staff handling.
-OTHER_REASONS: tuple[str, ...] = ("sales", "phishing", "thanks", "complaint", "misdirected", "unclear")
+OTHER_REASONS: tuple[str, ...] = (
+    "sales",
+    "phishing",
+    "thanks",
+    "complaint",
+    "misdirected",
+    "out_of_scope",
+    "unclear",
+)
 LANGUAGES: tuple[str, ...] = ("ja", "en")
 
 ENTITY_KEYS: tuple[str, ...] = (

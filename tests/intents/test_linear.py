@@ -2,7 +2,7 @@ from pathlib import Path
 
 import numpy as np
 
-from intents.linear import LinearModel, feature_keys, fit
+from intents.linear import LinearModel, feature_keys, fit, shape_keys
 
 TEXTS = [
     "解約したいです",
@@ -34,8 +34,25 @@ def test_fitted_model_separates_the_training_labels_and_reads_new_wording():
 def test_rows_teach_only_the_labels_they_know():
     known = [["cancel", "pw"]] * 6 + [["cancel"], ["cancel"]]
     model = fit(TEXTS, TARGETS, ["cancel", "pw"], known=known, min_df=1, steps=150)
-    # the English rows said nothing about "pw", so English words carry no weight for it
-    assert abs(model.logits("i forgot my password")[1] - model.bias[1]) < 1e-6
+    # the English rows said nothing about "pw", so keys only English rows have carry no weight for it
+    english_only = set(feature_keys("i forgot my password").tolist()) - {
+        k for text in TEXTS[:6] for k in feature_keys(text).tolist()
+    }
+    rows = [int(np.searchsorted(model.keys, np.uint64(k))) for k in english_only]
+    assert rows and np.all(model.weights[rows, 1] == 0.0)
+    assert np.any(model.weights[rows, 0] != 0.0)
+
+
+def test_shape_keys_tell_thanks_alone_from_thanks_and_a_question():
+    thanks = set(shape_keys("ありがとうございました。無事ログインできました"))
+    thanks_then_question = set(shape_keys("ありがとうございました。ところで引落日はいつですか"))
+    question = set(shape_keys("引落日はいつですか"))
+    assert thanks != thanks_then_question
+    assert thanks_then_question != question
+    # the same shape in English
+    assert set(shape_keys("thanks, all sorted")) & thanks
+    assert set(shape_keys("thanks, but when is the debit date?")) & thanks_then_question
+    assert shape_keys("") == []
 
 
 def test_model_round_trips_through_its_file(tmp_path: Path):
