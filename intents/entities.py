@@ -9,10 +9,15 @@ missing from the new text (customers often answer "see below").
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
+from desk.errors import InputError
+from faq import FAQ_DIR
 from intents.cleanup import fold_width, split_quoted
 from intents.dates import DateMention, resolve_dates
 from intents.entity_dates_en import english_date
@@ -319,51 +324,107 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 
 # --- cancellation reason -------------------------------------------------------------------------------
 
-# Each reason in the ways customers write it, Japanese and English (English text is matched lower-cased):
-# "other" is a change of supply type (low voltage, own generation), "switch" another retailer or a group-wide
-# purchase, "removal" the facility closing, moving or coming down.
-_REASON_OTHER = re.compile(
-    r"低圧|自家発電|自家発|自家消費|特別高圧(?:に|へ)|オンサイト|受電方式|太陽光.{0,12}(?:蓄電|自給|まかな|賄)|"
-    r"電気を買う必要|low[- ]voltage|self[- ]generat|own generat|on-?site (?:solar|generation)|"
-    r"no longer need(?:s)? (?:the )?high[- ]voltage|extra[- ]high[- ]voltage"
-)
-_REASON_SWITCH = re.compile(
-    r"他社|他の電力|別の電力|他の小売|別の小売|新電力|乗り換え|乗換え|のりかえ|乗りかえ|電力会社を(?:変え|変更|切り替え|見直)|"
-    r"別の会社(?:から|に|へ|と)|他の会社(?:から|に|へ|と)|相見積|安い(?:単価|料金|ところ|会社|とこ)|他社の提案|"
-    r"(?:電力|電気)の?調達.{0,6}(?:一本化|一括|まとめ)|一括して電力|電力会社に(?:まとめ|戻|一本化|切り替|移)|"
-    r"(?:地元|元|前)の電力会社|切替先|切り替え先|乗り換え先|移ろう|移る予定の電力|pps|競合|別の?小売|"
-    r"(?:市場連動|他の?プラン).{0,10}(?:会社|事業者)|他の電力会社|別会社の電気|電気.{0,6}(?:会社|事業者)(?:を|に)(?:変|替|移)|"
-    r"switch\w*|another (?:electricity |power |energy )?(?:supplier|retailer|provider|company|utility)|"
-    r"(?:new|different|cheaper|other) (?:electricity |power |energy )?(?:supplier|retailer|provider)|"
-    r"competitor|group[- ]wide|(?:central|joint|bulk) (?:procurement|purchas)|change (?:of )?supplier"
-)
-_REASON_REMOVAL = re.compile(
-    r"閉鎖|閉店|閉所|閉院|閉園|廃業|廃止|撤退|撤去|取り壊|取壊|解体|建て替え|建替|移転|引っ越|引越|移設|"
-    r"閉め(?:る|て|ます|ること)|閉じ(?:る|て|ます|ること)|たたむ|店じまい|売却|事業所を?(?:移|統合)|倉庫を(?:移|閉)|"
-    r"営業(?:を)?終了|事業(?:を)?終了|(?:工場|事業所|店舗|拠点|倉庫|事務所|ビル|施設)を.{0,8}(?:移す|移し|畳|たた|統合|集約)|"
-    r"close (?:down )?(?:our|the)|closing|closure|shut(?:ting)? down (?:for good|permanently|the (?:site|plant|factory))|"
-    r"demolish|demolition|torn down|tear(?:ing)? down|relocat|move out|moving out|moving (?:our|the) (?:office|factory|plant|site)|"
-    r"vacat|handed back|hand(?:ing)? back|sold (?:the|our) (?:building|site|plant)|selling (?:the|our)|cease operations|"
-    r"wind(?:ing)? (?:up|down)|go(?:ing)? out of business|business (?:is )?closing"
-)
-_REASON_WEAK_REMOVAL = re.compile(r"退去|撤収|移る|移ります")
-_CANCEL_WORDS = re.compile(r"解約|やめ|辞め|止め|終了|終わら|切り替え|切替")
+CANCEL_REASONS = ("switch", "removal", "other")
+ENTITY_RULES_FILE = FAQ_DIR / "entities.toml"
 
 
-def _cancel_reason(text: str) -> str | None:
-    if _REASON_OTHER.search(text):
-        return "other"
-    switch = _REASON_SWITCH.search(text)
-    removal = _REASON_REMOVAL.search(text)
-    if switch and removal:
-        return "switch" if switch.start() > removal.start() else "removal"
-    if switch:
-        return "switch"
-    if removal:
-        return "removal"
-    for m in _REASON_WEAK_REMOVAL.finditer(text):
-        if _CANCEL_WORDS.search(_sentence_around(text, m.start(), m.end())):
-            return "removal"
+@dataclass(frozen=True, slots=True)
+class ReasonRule:
+    """One ``[[cancel_reason]]`` rule of ``faq/entities.toml`` (see the comments there)."""
+
+    reason: str
+    rank: int
+    pattern: re.Pattern[str]
+    needs: re.Pattern[str] | None = None
+    unless: re.Pattern[str] | None = None
+
+
+def _compile_rule_pattern(path: Path, number: int, field: str, value: object) -> re.Pattern[str]:
+    raw = value if isinstance(value, list) else [value]
+    items = [item for item in raw if isinstance(item, str) and item]
+    if not items or len(items) != len(raw):
+        raise InputError(
+            f"{path.name}: cancel_reason の{number}番目の規則: {field} は空でない文字列で書いてください"
+        )
+    for item in items:
+        try:
+            re.compile(item)
+        except re.error as exc:
+            raise InputError(
+                f"{path.name}: cancel_reason の{number}番目の規則: {field} のパターン「{item}」は正規表現として"
+                f"読めません（{exc.msg}、{exc.pos}文字目）"
+            ) from exc
+    return re.compile("|".join(f"(?:{item})" for item in items))
+
+
+@lru_cache(maxsize=4)
+def load_reason_rules(path: Path = ENTITY_RULES_FILE) -> tuple[ReasonRule, ...]:
+    """The cancellation-reason rules of ``path``, compiled once; a bad rule is an :class:`InputError` that
+    says which rule and why in plain words."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path.name}: ファイルを読めません（{exc}）") from exc
+    rules: list[ReasonRule] = []
+    for number, item in enumerate(data.get("cancel_reason", []), start=1):
+        unknown = set(item) - {"reason", "rank", "patterns", "needs", "unless"}
+        if unknown:
+            raise InputError(f"{path.name}: cancel_reason の{number}番目の規則: 未知の項目 {sorted(unknown)}")
+        if item.get("reason") not in CANCEL_REASONS:
+            raise InputError(
+                f"{path.name}: cancel_reason の{number}番目の規則: reason は {'/'.join(CANCEL_REASONS)} の"
+                f"どれかです（「{item.get('reason')}」）"
+            )
+        rank = item.get("rank", 1)
+        if not isinstance(rank, int):
+            raise InputError(f"{path.name}: cancel_reason の{number}番目の規則: rank は整数です")
+        rules.append(
+            ReasonRule(
+                reason=item["reason"],
+                rank=rank,
+                pattern=_compile_rule_pattern(path, number, "patterns", item.get("patterns")),
+                needs=_compile_rule_pattern(path, number, "needs", item["needs"])
+                if "needs" in item
+                else None,
+                unless=(
+                    _compile_rule_pattern(path, number, "unless", item["unless"])
+                    if "unless" in item
+                    else None
+                ),
+            )
+        )
+    if not rules:
+        raise InputError(f"{path.name}: cancel_reason の規則がありません")
+    return tuple(sorted(rules, key=lambda r: r.rank))
+
+
+def _first_mention(rule: ReasonRule, text: str) -> int | None:
+    """Where ``rule`` first applies in ``text`` (its needs met and no unless in the sentence), or None."""
+    for m in rule.pattern.finditer(text):
+        if rule.needs is None and rule.unless is None:
+            return m.start()
+        sentence = _sentence_around(text, m.start(), m.end())
+        if rule.needs is not None and not rule.needs.search(sentence):
+            continue
+        if rule.unless is not None and rule.unless.search(sentence):
+            continue
+        return m.start()
+    return None
+
+
+def _cancel_reason(text: str, rules: tuple[ReasonRule, ...] | None = None) -> str | None:
+    rules = rules if rules is not None else load_reason_rules()
+    for rank in sorted({r.rank for r in rules}):
+        first: dict[str, int] = {}
+        for rule in rules:
+            if rule.rank != rank:
+                continue
+            at = _first_mention(rule, text)
+            if at is not None and (rule.reason not in first or at < first[rule.reason]):
+                first[rule.reason] = at
+        if first:
+            # The reason first mentioned last is the one the message ends up on (background, then reason).
+            return max(first, key=lambda reason: first[reason])
     return None
 
 

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intents.entities import extract_entities
+from desk.errors import InputError
+from intents.entities import _cancel_reason, extract_entities, load_reason_rules
 from intents.form import parse_form
 
 RECEIVED = date(2026, 6, 4)
@@ -352,3 +353,43 @@ def test_english_cancel_reasons():
     for text, expected in cases.items():
         found = extract_entities(text, received=date(2026, 4, 1), intents=["cancellation"])
         assert found.get("cancel_reason") == expected, text
+
+
+# --- cancellation-reason rules as data -----------------------------------------------------------------
+
+
+def _rules_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "entities.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_a_bad_reason_pattern_is_reported_in_plain_words_with_the_pattern(tmp_path: Path):
+    path = _rules_file(tmp_path, '[[cancel_reason]]\nreason = "switch"\npatterns = ["他社(?:へ"]\n')
+    with pytest.raises(InputError) as caught:
+        load_reason_rules(path)
+    assert "他社(?:へ" in str(caught.value)
+    assert "正規表現" in str(caught.value)
+    assert "1番目" in str(caught.value)
+
+
+def test_an_unknown_reason_is_refused(tmp_path: Path):
+    path = _rules_file(tmp_path, '[[cancel_reason]]\nreason = "moving"\npatterns = ["移転"]\n')
+    with pytest.raises(InputError, match="switch/removal/other"):
+        load_reason_rules(path)
+
+
+def test_reason_rules_come_from_the_data_file(tmp_path: Path):
+    path = _rules_file(
+        tmp_path,
+        '[[cancel_reason]]\nreason = "other"\nrank = 1\npatterns = ["蓄電池"]\n'
+        '[[cancel_reason]]\nreason = "switch"\nrank = 2\npatterns = ["他社"]\n',
+    )
+    rules = load_reason_rules(path)
+    assert _cancel_reason("蓄電池を入れるので解約します", rules) == "other"
+    assert _cancel_reason("他社に替えます。蓄電池も入れます", rules) == "other"  # a lower rank decides first
+    assert _cancel_reason("閉店するので解約します", rules) is None
+
+
+def test_the_shipped_reason_rules_load():
+    assert {rule.reason for rule in load_reason_rules()} == {"switch", "removal", "other"}
