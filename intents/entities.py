@@ -20,7 +20,7 @@ from desk.errors import InputError
 from faq import FAQ_DIR
 from intents.cleanup import fold_width, split_quoted
 from intents.dates import DateMention, resolve_dates
-from intents.entity_dates_en import english_date
+from intents.dates_en import requested_date
 from intents.form import parse_form
 from intents.language import detect_language
 
@@ -490,7 +490,8 @@ def _extract(
         found["email"] = email
 
     english = detect_language(parts.own) == "en"
-    day = english_date(parts.own, received) if english else None
+    written = requested_date(parts.own, received=received) if english else None
+    day = written.isoformat() if written else None
     if day is None:
         day = _choose_date(parts.own, received, intents)
     if day is None and parts.quoted:
