@@ -4,7 +4,7 @@
 
 Files default to the new writers' batches (``/work/corpus_new/*.jsonl``). Each message goes through
 :func:`intents.understand.read_entities`, the pipeline's own entity path (the extractor, the English date
-fallback and the question reader's cancel reason), with its labelled intents, so a classifier error never
+fallback and the question reader's cancel reason), with its labelled intents (and other reason), so a classifier error never
 shows up as an entity error. A kind counts a true positive when the value is exactly the label; a wrong value
 counts both a false positive and a false negative. ``email`` is not labelled and not scored.
 """
@@ -42,6 +42,7 @@ def score(path: Path, misses: list[str], kinds: tuple[str, ...]) -> dict[str, Co
             channel=row.get("channel", "email"),
             received=date.fromisoformat(row["received"]),
             intents=row["intents"],
+            other_reason=row.get("other_reason"),
         )
         for kind in kinds:
             want, got = row["entities"].get(kind), predicted.get(kind)

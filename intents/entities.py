@@ -23,6 +23,7 @@ from intents.dates import DateMention, resolve_dates
 from intents.dates_en import requested_date
 from intents.form import parse_form
 from intents.language import detect_language
+from intents.model import OTHER_REASONS
 
 MAX_CHARS = (
     50_000  # longer texts are cut: identifiers live in the first pages, and speed must not depend on size
@@ -238,13 +239,18 @@ _TOPIC_WORDS = re.compile(
     r"譲渡|工事|作業|点検|更新|交換|PAS|開閉器|受電|停電|止ま|落ち|使用量|データ|予定|希望|確定|実施|行い|行う|"
     r"期日|期限|締め|引き?落と|振込|支払|打ち合わせ|打合せ|訪問|返送|提出|使えなく"
 )
-_INCIDENTAL_BEFORE = re.compile(
-    r"(?:開始日|契約開始|契約日|適用日|送信日時|受信日時|日時|作成日|発行日|設立|創業)\s*(?:は|:|：)?\s*$"
-)
+_INCIDENTAL_BEFORE = re.compile(r"(?:送信日時|受信日時|日時|作成日|発行日|設立|創業)\s*(?:は|:|：)?\s*$")
+# A start day is background when it lies in the past (「契約開始日は2024年4月1日」), the request when ahead
+# (「新会社での契約開始は12月1日から」).
+_STARTED_BEFORE = re.compile(r"(?:開始日|契約開始|契約日|適用日)\s*(?:は|が|:|：)?\s*$")
 # "解約日は", "工事予定日：" just before a date name it as the day the request is about.
 _KEY_DAY_BEFORE = re.compile(
-    r"(?:解約|変更|工事|停電|作業|実施|予定|希望|合併|移転|閉店|閉鎖|廃止|切替|切り替え|開始|再開|点検|期限|期日|締切|締め切り)"
-    r"(?:日|日時|予定日|希望日)\s*(?:は|を|が|:|：)?\s*$"
+    r"(?:(?:解約|変更|工事|停電|作業|実施|予定|希望|合併|移転|閉店|閉鎖|廃止|切替|切り替え|開始|再開|点検|期限|期日|締切|締め切り)"
+    r"(?:日|日時|予定日|希望日)|期限|期日|締切|締め切り|〆切)\s*(?:は|を|が|:|：)?\s*$"
+)
+# 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request.
+_CHANGED_TO_AFTER = re.compile(
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|移)"
 )
 _SENTENCE_END = re.compile(r"[。！!？?\n]")
 
@@ -272,8 +278,10 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
         score += 0.5
     if _KEY_DAY_BEFORE.search(before):
         score += 2.5
-    if _INCIDENTAL_BEFORE.search(before):
+    if _INCIDENTAL_BEFORE.search(before) or (mention.date < received and _STARTED_BEFORE.search(before)):
         score -= 5.0
+    if _CHANGED_TO_AFTER.match(after):
+        score += 1.5
     if _alone_on_line(text, mention):
         score -= 2.0  # a dated letterhead or a date stamp, not the subject
     if mention.date < received and not past_ok:
@@ -293,11 +301,11 @@ def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | Non
     if not mentions:
         return None
     # The end of a range ("12/27から1/4まで") is not the day the request is about: its start is.
-    range_ends = {
-        i + 1
-        for i in range(len(mentions) - 1)
-        if _RANGE_JOIN.match(text[mentions[i].end : mentions[i + 1].start])
-    }
+    range_ends: set[int] = set()
+    for i in range(len(mentions) - 1):
+        if _RANGE_JOIN.match(text[mentions[i].end : mentions[i + 1].start]):
+            changed = _CHANGED_TO_AFTER.match(text, mentions[i + 1].end)
+            range_ends.add(i if changed else i + 1)
     past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
@@ -398,6 +406,28 @@ def load_reason_rules(path: Path = ENTITY_RULES_FILE) -> tuple[ReasonRule, ...]:
     return tuple(sorted(rules, key=lambda r: r.rank))
 
 
+@lru_cache(maxsize=4)
+def load_no_date_reasons(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
+    """The ``other`` reasons whose messages have no requested day (``[date] no_date_when_other``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path.name}: ファイルを読めません（{exc}）") from exc
+    reasons = data.get("date", {}).get("no_date_when_other", [])
+    unknown = [r for r in reasons if r not in OTHER_REASONS]
+    if unknown:
+        raise InputError(
+            f"{path.name}: [date] no_date_when_other の「{'、'.join(map(str, unknown))}」は"
+            f"その他の理由（{'/'.join(OTHER_REASONS)}）ではありません"
+        )
+    return frozenset(reasons)
+
+
+def may_have_a_date(intents: Sequence[str], other_reason: str | None) -> bool:
+    """False for a message that asks nothing of the desk (see ``[date]`` in ``faq/entities.toml``)."""
+    return not (list(intents)[:1] == ["other"] and other_reason in load_no_date_reasons())
+
+
 def _first_mention(rule: ReasonRule, text: str) -> int | None:
     """Where ``rule`` first applies in ``text`` (its needs met and no unless in the sentence), or None."""
     for m in rule.pattern.finditer(text):
@@ -444,6 +474,7 @@ def extract_entities(
     received: date,
     intents: Sequence[str] = (),
     form: dict[str, str] | None = None,
+    other_reason: str | None = None,
 ) -> dict[str, str]:
     """Entities found in ``text`` (keys from ``intents.model.ENTITY_KEYS``, only those found, normalised).
 
@@ -451,16 +482,22 @@ def extract_entities(
     the text was already parsed and is no form); its
     お電話番号 and メールアドレス are the customer's own, and only its お問い合わせ内容 is searched for the
     rest. ``intents`` (main first) decide whether ``cancel_reason`` applies and whether a past date can be
-    the one the request is about. Never raises: malformed text yields fewer entities, not an error.
+    the one the request is about; ``other_reason`` (why the main intent is ``other``) whether a date can be
+    one at all. Never raises: malformed text yields fewer entities, not an error.
     """
     try:
-        return _extract(text, received=received, intents=intents, form=form)
+        return _extract(text, received=received, intents=intents, form=form, other_reason=other_reason)
     except Exception:
         return {}
 
 
 def _extract(
-    text: str, *, received: date, intents: Sequence[str], form: dict[str, str] | None
+    text: str,
+    *,
+    received: date,
+    intents: Sequence[str],
+    form: dict[str, str] | None,
+    other_reason: str | None,
 ) -> dict[str, str]:
     text = text[:MAX_CHARS] if isinstance(text, str) else ""
     if form is None:
@@ -496,7 +533,7 @@ def _extract(
         day = _choose_date(parts.own, received, intents)
     if day is None and parts.quoted:
         day = _choose_date(parts.quoted, received, intents)
-    if day:
+    if day and may_have_a_date(intents, other_reason):
         found["date"] = day
 
     if "cancellation" in intents:

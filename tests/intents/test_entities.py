@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from desk.errors import InputError
 from intents.entities import _cancel_reason, extract_entities, load_reason_rules
 from intents.form import parse_form
+from intents.understand import read_entities
 
 RECEIVED = date(2026, 6, 4)
 MESSAGES = Path(__file__).parent / "messages"
@@ -197,6 +198,46 @@ def test_a_letterhead_date_alone_on_its_line_is_not_the_date():
 def test_phone_numbers_in_quoted_mail_are_not_taken():
     text = "承知しました。\n\n> サポートデスク\n> TEL 03-9876-5432"
     assert "phone" not in ents(text)
+
+
+def test_the_day_a_change_goes_to_beats_the_day_it_comes_from():
+    text = "受電設備の工事ですが、5月16日から5月23日（土）に変更となりました。"
+    assert ents(text, ("equipment_work",), date(2026, 4, 17))["date"] == "2026-05-23"
+    text = "作業は7月3日から7月10日に延期します。"
+    assert ents(text, ("pas_open",), date(2026, 6, 1))["date"] == "2026-07-10"
+
+
+def test_a_range_still_gives_its_first_day():
+    assert ents("8月10日から8月12日まで休業します。停電作業の件です", ("pas_open",))["date"] == "2026-08-10"
+
+
+def test_a_due_day_named_by_its_word_beats_the_customers_own_plan():
+    text = "1/4に振込予定だけど、振込期限は12/31だっけ？"
+    assert ents(text, ("payment_due_date",), date(2026, 12, 28))["date"] == "2026-12-31"
+    text = "合併期日が2026年10月1日。名義変更の書類は9/1までに出せばいい？"
+    assert ents(text, ("name_change",), date(2026, 6, 9))["date"] == "2026-10-01"
+
+
+def test_a_start_day_ahead_is_the_request_and_one_behind_is_background():
+    text = "新会社での契約開始は12月1日からにしたいです（名義変更）"
+    assert ents(text, ("name_change",), date(2026, 9, 16))["date"] == "2026-12-01"
+    text = "契約開始日は2025年4月1日です。パスワードを忘れました"
+    assert "date" not in ents(text, ("password_reset",))
+
+
+def test_a_message_that_asks_nothing_has_no_date():
+    phishing = "【重要】2026年6月30日までにアカウントを更新しないと停止されます。こちらから手続き"
+    found = extract_entities(phishing, received=RECEIVED, intents=["other"], other_reason="phishing")
+    assert "date" not in found
+    misdirected = "来週水曜の打ち合わせ、15時からに変えてもらうことってできますか？"
+    found = extract_entities(misdirected, received=RECEIVED, intents=["other"], other_reason="misdirected")
+    assert found["date"] == "2026-06-10"
+
+
+def test_the_pipeline_path_adds_no_english_date_to_a_sales_pitch():
+    pitch = "Cut your electricity bill by 20% — book a free audit before 31 July 2026!"
+    assert "date" not in read_entities(pitch, received=RECEIVED, intents=["other"], other_reason="sales")
+    assert read_entities(pitch, received=RECEIVED, intents=["other"])["date"] == "2026-07-31"
 
 
 def test_month_only_reference_gives_no_date():
