@@ -537,7 +537,7 @@ def _extract(
         found["date"] = day
 
     if "cancellation" in intents:
-        reason = _cancel_reason(parts.own.lower() if english else parts.own)
+        reason = _cancel_reason(parts.own.lower())  # 「PPS」 and "PPA" as the rules write them
         if reason:
             found["cancel_reason"] = reason
     return found

@@ -265,6 +265,45 @@ def test_cancel_reason(text: str, expected: str):
     assert ents(text, ("cancellation",))["cancel_reason"] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # switch: tenders, group purchasing, quotes, a bare 切替 in a cancellation, English phrasing
+        ("入札の結果、来年度から別の事業者に決まりました。解約の手続きをお願いします。", "switch"),
+        ("グループ全体で電力を一括調達することになり、当社分は解約となります。", "switch"),
+        ("PPSへ変更するため、解約したいです。", "switch"),
+        ("切替の件ですが、違約金はどのくらいになりますか。", "switch"),
+        ("We are going with another provider from April, so please cancel our contract.", "switch"),
+        ("Head office will procure power centrally from next year; we need to end this contract.", "switch"),
+        # removal: closing in other verbs, handing the building back, selling it, English passives and leases
+        ("旅館を閉館することになったので、電気の契約も解約します。", "removal"),
+        ("店しめるので電気もやめたいです", "removal"),
+        ("工場を他社に売却するため、今の契約は解約します。", "removal"),
+        ("テナント契約が満了するので、建物を明け渡して解約します。", "removal"),
+        ("The depot is being closed, so we have to terminate the supply contract.", "removal"),
+        ("Our lease ends in March and the unit goes back to the landlord; please cancel.", "removal"),
+        # other: own generation and private supply
+        ("コージェネを導入するので、解約について相談したいです。", "other"),
+        ("隣の工場の自営線から受電することになり、解約を検討しています。", "other"),
+        ("電気を購入する必要がなくなったため、契約を終了したいです。", "other"),
+        ("Our new cogeneration plant will cover our entire demand, so please cancel.", "other"),
+    ],
+)
+def test_cancel_reason_categories(text: str, expected: str):
+    assert ents(text, ("cancellation",)).get("cancel_reason") == expected
+
+
+def test_changing_the_contract_holders_name_is_no_switch():
+    text = "テナントが替わるので、契約者の名前を切り替える形になりますか、それとも解約ですか。"
+    assert "cancel_reason" not in ents(text, ("name_change", "cancellation"))
+
+
+def test_low_voltage_with_the_cubicle_removed_stays_other_through_the_pipeline():
+    text = "低圧での受電に切り替える予定です。キュービクルは撤去します。高圧の解約手続きを教えてください。"
+    found = read_entities(text, received=RECEIVED, intents=["cancellation"])
+    assert found["cancel_reason"] == "other"
+
+
 def test_cancel_reason_needs_the_cancellation_intent():
     assert "cancel_reason" not in ents("店舗を閉店するため解約します。", ("other",))
 
