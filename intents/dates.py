@@ -102,7 +102,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "nth_weekday",
             ("曜",),
-            rf"(?:(?P<rel>再来月|来月|今月|翌月)|{_NOT_AFTER_DIGIT}{_MO}\s*月)\s*の?\s*"
+            rf"(?:(?P<rel>再来月|来月|今月|翌月)|(?:(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*|{_NOT_AFTER_DIGIT}){_MO}\s*月)\s*の?\s*"
             rf"(?P<nth>最初|初め|はじめ|第\s*[1-5一二三四五]|最後|最終)\s*の?\s*{_WEEKDAY_RE}",
         ),
         (
@@ -130,7 +130,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             _DAY_GATE,
             r"(?P<word>明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう)",
         ),
-        ("year_end", ("年内", "年末"), r"年内|年末(?=\s*(?:で|まで|付|いっぱい))"),
+        ("year_end", ("年内", "年末"), r"年内|年末(?=\s*(?:まで|付))"),
         ("same_month_end", ("同月", "その月", "同じ月"), r"(?:同月|その月|同じ月)の?末日?"),
         ("month_end_bare", ("月末",), r"(?<![\d月今来先前毎翌再末])月末(?:日)?"),
     )
@@ -246,6 +246,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
     if kind == "nth_weekday":
         if g.get("rel"):
             year, month = _add_months(received.year, received.month, _REL_MONTH[g["rel"]])
+        elif g.get("y"):
+            year = int(g["y"])
         else:
             year = received.year if month >= received.month else received.year + 1
         return _nth_weekday(year, month, g["nth"], _WEEKDAYS.index(g["wd"])), False, kind

@@ -2,7 +2,8 @@
 
 The Japanese reader (:mod:`intents.dates`) knows no month names. This module reads "31 March 2027",
 "March 31st, 2027", "31/3/2027" (day first, as the desk's English-writing customers write; month first only
-when the first number cannot be a day-of-month reading), "2027-03-31", "the end of September", "end of next
+when the first number cannot be a day-of-month reading), "30/9" and "7/31" (without a year only when one number
+cannot be a month), "next Monday"/"last Saturday"/"on Friday", "2027-03-31", "the end of September", "end of next
 month" and "today"/"yesterday"/"tomorrow". A date without a year is the first such day from 31 days before
 the message on, like the Japanese reader: an outage "on 3 June" written on 10 June is that past day.
 
@@ -38,7 +39,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "mdy",
         re.compile(
             rf"\b{_MONTH.format(g='mo')} {_DAY.format(g='d')}\b(?:,? {_YEAR.format(g='y')})?"
-            r"(?!\s*(?:kw|kwh|%|yen|hours|days))"
+            r"(?!\s*(?:kw|kwh|%|yen|hours|days)|-?min)"
         ),
     ),
     (
@@ -52,12 +53,27 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("num", re.compile(r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>20\d\d)(?![\d/])")),
+    # Without a year only when one number cannot be a month: 30/9 is day first, 7/31 month first.
+    (
+        "num_short",
+        re.compile(r"(?<![\d/.\-])(?!24/7\b)(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]|\s*(?:-|–|~|to)\s*\d)"),
+    ),
+    (
+        "weekday",
+        re.compile(
+            r"\b(?P<rel>this coming|coming|next|this|last|on)\s+(?P<wd>"
+            + "|".join(calendar.day_name[n].lower() for n in range(7))
+            + r")\b(?![,\s]+(?:the\s+)?(?:\d|"  # "on Tuesday June 16": the date itself says which day
+            + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
+            + r"))"
+        ),
+    ),
     ("rel_day", re.compile(r"\b(?P<rel>today|this morning|this afternoon|tonight|yesterday|tomorrow)\b")),
 )
 # Words right before a date that make it the day something ends or takes effect: the strongest sign.
 _EFFECT_BEFORE = re.compile(
     r"(?:\bas of|\beffective(?: from| on)?|\bwith effect from|\bterminat\w*|\bcancel\w*|\bend(?:s|ing)?|\bclos\w*|"
-    r"\bscheduled for|\bdate is|\bdate:|\bdate of)\b[^.?!\n]{0,25}$"
+    r"\bscheduled for|\bdate is|\bdate:|\bdate of|\blast day|\bfinal day)\b[^.?!\n]{0,25}$"
 )
 # Plain prepositions of a requested day.
 _REQUEST_BEFORE = re.compile(
@@ -67,11 +83,11 @@ _BACKGROUND_BEFORE = re.compile(
     r"(?:started|start(?:ed)? on|applied from|signed|since|began|joined)\s*(?:on\s*)?$"
 )
 _HAPPENED = re.compile(
-    r"outage|blackout|power cut|lost power|no power|power (?:went|was) (?:out|off)|tripped|usage|consumption|"
-    r"data|reading|spike|was due|debit"
+    r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
+    r"without power|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown"
 )
 _GATE = re.compile(
-    r"\d/\d|\d-\d|end of|today|yesterday|tomorrow|this morning|this afternoon|tonight|"
+    r"\d/\d|\d-\d|end of|today|yesterday|tomorrow|this morning|this afternoon|tonight|day\b|"
     + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
 )
 
@@ -84,6 +100,20 @@ class EnglishDate:
     end: int
     date: date
     kind: str
+
+
+_DAY_NAMES = [calendar.day_name[n].lower() for n in range(7)]
+
+
+def _weekday(rel: str, wanted: int, received: date) -> date:
+    """ "last Saturday" is the latest one before the day received; "next/this coming/on/by Friday" the first
+    one after it ("this Friday" may be the day itself)."""
+    if rel == "last":
+        return received - timedelta(days=(received.weekday() - wanted - 1) % 7 + 1)
+    ahead = (wanted - received.weekday()) % 7
+    if ahead == 0 and rel != "this":
+        ahead = 7
+    return received + timedelta(days=ahead)
 
 
 def _year_for(month: int, day: int, received: date) -> date | None:
@@ -123,6 +153,14 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         a, b, year = int(groups["a"]), int(groups["b"]), int(groups["y"])
         day, month = (b, a) if a <= 12 < b else (a, b)
         return _safe(year, month, day)
+    if kind == "num_short":
+        a, b = int(groups["a"]), int(groups["b"])
+        if (a <= 12) == (b <= 12):
+            return None  # 4/5 could be either; 40/50 is no date
+        day, month = (b, a) if a <= 12 else (a, b)
+        return _year_for(month, day, received)
+    if kind == "weekday":
+        return _weekday(groups["rel"], _DAY_NAMES.index(groups["wd"]), received)
     month = _MONTHS[groups["mo"]] if kind != "ymd" else int(groups["mo"])
     day = int(groups["d"])
     if groups.get("y"):
@@ -130,13 +168,20 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
     return _year_for(month, day, received)
 
 
-def english_mentions(text: str, *, received: date) -> list[EnglishDate]:
-    """Every English date in ``text`` in order of appearance (positions in ``text``; matching ignores case)."""
+_NUMERIC = frozenset({"ymd", "num", "num_short"})
+
+
+def english_mentions(text: str, *, received: date, words_only: bool = False) -> list[EnglishDate]:
+    """Every English date in ``text`` in order of appearance (positions in ``text``; matching ignores case).
+    ``words_only`` leaves out dates written in digits alone (2027-03-31, 30/9), which the Japanese reader
+    also reads."""
     lowered = text.lower()
     if not _GATE.search(lowered):
         return []
     mentions: list[EnglishDate] = []
     for kind, pattern in _PATTERNS:
+        if words_only and kind in _NUMERIC:
+            continue
         for m in pattern.finditer(lowered):
             if any(x.start < m.end() and m.start() < x.end for x in mentions):
                 continue
@@ -151,9 +196,10 @@ def english_dates(text: str, *, received: date) -> list[date]:
     return [m.date for m in english_mentions(text, received=received)]
 
 
-def requested_date(text: str, *, received: date) -> date | None:
-    """The day the request in ``text`` is about, or None when no date written there can be it."""
-    mentions = english_mentions(text, received=received)
+def requested_date(text: str, *, received: date, words_only: bool = False) -> date | None:
+    """The day the request in ``text`` is about, or None when no date written there can be it
+    (``words_only``: see :func:`english_mentions`)."""
+    mentions = english_mentions(text, received=received, words_only=words_only)
     if not mentions:
         return None
     lowered = text.lower()

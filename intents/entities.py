@@ -8,6 +8,7 @@ missing from the new text (customers often answer "see below").
 
 from __future__ import annotations
 
+import calendar
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -239,13 +240,28 @@ _TOPIC_WORDS = re.compile(
     r"譲渡|工事|作業|点検|更新|交換|PAS|開閉器|受電|停電|止ま|落ち|使用量|データ|予定|希望|確定|実施|行い|行う|"
     r"期日|期限|締め|引き?落と|振込|支払|打ち合わせ|打合せ|訪問|返送|提出|使えなく"
 )
-_INCIDENTAL_BEFORE = re.compile(r"(?:送信日時|受信日時|日時|作成日|発行日|設立|創業)\s*(?:は|:|：)?\s*$")
+_INCIDENTAL_BEFORE = re.compile(
+    r"(?:送信日時|受信日時|作成日|発行日|設立|創業)\s*(?:は|:|：)?\s*$|"
+    r"】\s*$"  # 「【電話メモ】9/18」: a note's heading dates the note, not the request
+)
+# 「日時:」「日付:」 name a mail header only beside the header's other lines; alone they name a schedule.
+_HEADER_LABEL_BEFORE = re.compile(r"(?:日時|日付|Date|Sent)\s*[:：]\s*$")
+_HEADER_LINES = re.compile(r"差出人|件名|送信者|宛先|From:|Subject:|To:")
+# A day that dates a staff change (「8月末で前任者が退職」「4月1日付の人事異動」) is background to an account change.
+_STAFF_CHANGE_AFTER = re.compile(r"[^。\n]{0,12}?(?:人事異動|異動|退職|組織変更|着任|入社|退社|転勤)")
+# 「使用期間4/15~5/14」「10月15日から11月14日までの分」: a billing or metering period, neither end a day.
+_PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
+_PERIOD_AFTER = re.compile(r"\s*(?:まで)?の?分")
+# A day without a year that would lie this far ahead is a past day written without its year (「7/3の請求」):
+# it is read as that past day, which counts only where a past day can (an outage, data asked for).
+_FAR_AHEAD_DAYS = 300
 # A start day is background when it lies in the past (「契約開始日は2024年4月1日」), the request when ahead
 # (「新会社での契約開始は12月1日から」).
 _STARTED_BEFORE = re.compile(r"(?:開始日|契約開始|契約日|適用日)\s*(?:は|が|:|：)?\s*$")
 # "解約日は", "工事予定日：" just before a date name it as the day the request is about.
 _KEY_DAY_BEFORE = re.compile(
-    r"(?:(?:解約|変更|工事|停電|作業|実施|予定|希望|合併|移転|閉店|閉鎖|廃止|切替|切り替え|開始|再開|点検|期限|期日|締切|締め切り)"
+    r"(?:(?:解約|変更|工事|停電|作業|実施|予定|希望|合併|移転|閉店|閉鎖|廃止|切替|切り替え|開始|再開|点検|期限|期日|締切|締め切り|"
+    r"開放|投入|送電|復電|引き?渡し|明け渡し)"
     r"(?:日|日時|予定日|希望日)|期限|期日|締切|締め切り|〆切)\s*(?:は|を|が|:|：)?\s*$"
 )
 # 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request.
@@ -264,7 +280,8 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
     after = text[mention.end : mention.end + 12]
     before = text[max(0, mention.start - 10) : mention.start]
     score = 1.0
-    if mention.kind == "relative_day" and mention.date == received:
+    today = mention.kind == "relative_day" and mention.date == received
+    if today:
         score = 0.2  # 本日/今日 is mostly "today I write", seldom the day the request is about
     if _STRONG_AFTER.match(after):
         score += 3.0
@@ -278,15 +295,29 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
         score += 0.5
     if _KEY_DAY_BEFORE.search(before):
         score += 2.5
-    if _INCIDENTAL_BEFORE.search(before) or (mention.date < received and _STARTED_BEFORE.search(before)):
+    if _dates_something_else(mention, text, before, received):
         score -= 5.0
+    if _STAFF_CHANGE_AFTER.match(text, mention.end):
+        score -= 3.0
     if _CHANGED_TO_AFTER.match(after):
         score += 1.5
     if _alone_on_line(text, mention):
         score -= 2.0  # a dated letterhead or a date stamp, not the subject
     if mention.date < received and not past_ok:
         score -= 3.0
+    if today and not past_ok and not (_STRONG_AFTER.match(after) or _DEADLINE.match(after)):
+        score = min(score, 0.2)  # 「本日マイページで変更しました」: the day of writing, not of the request
     return score
+
+
+def _dates_something_else(mention: DateMention, text: str, before: str, received: date) -> bool:
+    """A mail header, a note's heading, a past start day: the label before the date says it is background."""
+    if _INCIDENTAL_BEFORE.search(before) or (mention.date < received and _STARTED_BEFORE.search(before)):
+        return True
+    return bool(
+        _HEADER_LABEL_BEFORE.search(before)
+        and _HEADER_LINES.search(text, max(0, mention.start - 200), mention.end + 200)
+    )
 
 
 def _alone_on_line(text: str, mention: DateMention) -> bool:
@@ -304,6 +335,11 @@ def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | Non
     range_ends: set[int] = set()
     for i in range(len(mentions) - 1):
         if _RANGE_JOIN.match(text[mentions[i].end : mentions[i + 1].start]):
+            if _PERIOD_BEFORE.search(text, max(0, mentions[i].start - 12), mentions[i].start) or (
+                _PERIOD_AFTER.match(text, mentions[i + 1].end)
+            ):
+                range_ends.update((i, i + 1))
+                continue
             changed = _CHANGED_TO_AFTER.match(text, mentions[i + 1].end)
             range_ends.add(i if changed else i + 1)
     past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
@@ -312,6 +348,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | Non
     for i, mention in enumerate(mentions):
         if i in range_ends:
             continue
+        if _far_ahead_without_year(mention, received):
+            mention = _a_year_earlier(mention)
         sentence = _sentence_around(text, mention.start, mention.end)
         past_ok = past_ok_by_intent or bool(_PAST_WORDS.search(sentence))
         if not intents and mention.date < received:
@@ -322,6 +360,25 @@ def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | Non
     if chosen is None or best is None or best[0] < 0.5:
         return None
     return chosen.date.isoformat()
+
+
+def _far_ahead_without_year(mention: DateMention, received: date) -> bool:
+    written_without_year = mention.kind == "month_day" or (
+        mention.kind == "month_end"
+        and "年" not in mention.text
+        and not mention.text.startswith(("今", "来", "再"))
+    )
+    return written_without_year and (mention.date - received).days > _FAR_AHEAD_DAYS
+
+
+def _a_year_earlier(mention: DateMention) -> DateMention:
+    day = mention.date
+    earlier = date(day.year - 1, day.month, min(day.day, 28 if day.month == 2 else day.day))
+    if mention.kind == "month_end":
+        earlier = date(day.year - 1, day.month, calendar.monthrange(day.year - 1, day.month)[1])
+    return DateMention(
+        earlier, mention.start, mention.end, mention.kind, mention.text, mention.weekday_checked
+    )
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:

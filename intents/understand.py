@@ -112,8 +112,9 @@ def _entities(
         text, received=received, intents=intents, form=form, other_reason=other_reason
     )
     if "date" not in entities and may_have_a_date(intents, other_reason):
-        # An English date ("31 March 2027"), which the Japanese date reader does not know.
-        written = requested_date(prepared.body, received=received)
+        # An English date ("31 March 2027"), which the Japanese date reader does not know; dates in digits
+        # alone it has read and judged already.
+        written = requested_date(prepared.body, received=received, words_only=True)
         if written is not None:
             entities["date"] = written.isoformat()
     if said.get("cancel_reason") and entities.get("cancel_reason") not in (None, "other"):

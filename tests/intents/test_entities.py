@@ -240,6 +240,66 @@ def test_the_pipeline_path_adds_no_english_date_to_a_sales_pitch():
     assert read_entities(pitch, received=RECEIVED, intents=["other"])["date"] == "2026-07-31"
 
 
+def test_a_notes_heading_date_is_when_it_was_written():
+    text = "【電話メモ】3/12 10:40 株式会社ミナモト化成 総務\n・マイページのパスワードを忘れたとのこと"
+    assert "date" not in ents(text, ("password_reset",), date(2026, 3, 12))
+
+
+def test_a_billing_period_is_no_day():
+    text = "使用期間が8/5~9/4となっていますが、請求年月はどれを選べばいいですか"
+    assert "date" not in ents(text, ("invoice_download",), date(2026, 9, 20))
+    text = "9月5日から10月4日までの分の請求書をダウンロードしたいです。"
+    assert "date" not in ents(text, ("invoice_download",), date(2026, 10, 20))
+
+
+def test_a_date_without_year_far_ahead_is_the_past_day_it_meant():
+    # On 2026-11-03 「9/14」 would be next year's; the usage question is about the past one.
+    text = "9/14の30分値だけ欲しいです"
+    assert ents(text, ("usage_data",), date(2026, 11, 3))["date"] == "2026-09-14"
+    text = "7/3に届いた請求書の金額が高い気がします"
+    assert "date" not in ents(text, ("bill_inquiry",), date(2026, 8, 6))
+
+
+def test_a_staff_change_day_is_background():
+    text = "8月末で前任の担当者が退職しました。マイページのログイン用メールアドレスを変えたいです。"
+    assert "date" not in ents(text, ("account_info_change",), date(2026, 9, 14))
+
+
+def test_today_is_the_day_only_for_something_that_happened_or_a_deadline():
+    text = "本日マイページでメールアドレスを変更しましたが、反映されているか確認したいです。"
+    assert "date" not in ents(text, ("account_info_change",))
+    assert ents("本日、工場が停電しました。", ("outage",))["date"] == RECEIVED.isoformat()
+
+
+def test_a_schedule_labelled_date_is_no_mail_header():
+    text = "PAS開放のご連絡\n日時：2026年3月15日（日）7:00～17:00\n場所：第2工場"
+    assert ents(text, ("pas_open",), date(2026, 2, 20))["date"] == "2026-03-15"
+    forwarded = "-------- 転送メッセージ --------\n差出人: 松葉\n日付: 2026年6月16日 17:42\n件名: 解約\n契約は9/30で止めたい"
+    assert ents(forwarded, ("cancellation",), date(2026, 6, 17))["date"] == "2026-09-30"
+
+
+def test_the_nth_weekday_of_a_month_with_its_year():
+    text = "工事は2026年7月の第1日曜日（全停電）を予定しております。"
+    assert ents(text, ("equipment_work",), date(2026, 3, 23))["date"] == "2026-07-05"
+
+
+def test_english_weekdays_and_short_numeric_dates():
+    wednesday = date(2026, 10, 7)
+    assert (
+        ents("We need to open the PAS this coming Sunday.", ("pas_open",), wednesday)["date"] == "2026-10-11"
+    )
+    found = ents("Please send the 30-minute data for last Saturday.", ("usage_data",), wednesday)
+    assert found["date"] == "2026-10-03"
+    assert ents("We plan to pay on 30/9, is that late?", ("payment_due_date",), date(2026, 9, 8))["date"] == (
+        "2026-09-30"
+    )
+    text = "We'd like the last day to be 7/31. Must the form reach you by the end of April?"
+    assert ents(text, ("cancellation",), date(2026, 4, 2))["date"] == "2026-07-31"
+    assert "date" not in ents("Our furnace runs 24/7, is the voltage stable?", ("voltage_frequency",))
+    text = "Our facility lost power on Tuesday June 16 for about 3 hours."
+    assert ents(text, ("outage",), date(2026, 6, 17))["date"] == "2026-06-16"
+
+
 def test_month_only_reference_gives_no_date():
     assert "date" not in ents("来年3月ごろに更新を計画しております。", ("equipment_work",))
 
