@@ -65,6 +65,11 @@ _PHONE_LABEL = re.compile(
 _FAX_LABEL = re.compile(r"(?:FAX|Fax|fax|ファクス|ファックス|ＦＡＸ)[^\d\n]{0,8}$")
 
 
+_RELAYED = re.compile(
+    r"転送(?:いた)?(?:します|しました|いたします)|(?i:\bforwarding (?:you|below|the)\b|\bforwarded below\b)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Text:
     """The searched text, width-folded, split into the sender's own words and the quoted rest."""
@@ -119,8 +124,8 @@ def _phone_candidates(text: str, matches: list[re.Match[str]]) -> list[tuple[flo
         digits = _digits(m.group("n"))
         if len(digits) not in (10, 11) or digits in DESK_PHONES:
             continue
-        if digits.startswith("0120") or digits.startswith("0800"):
-            continue  # toll-free lines are businesses' service numbers, not a customer's contact line
+        if not _could_be_a_contact(digits):
+            continue
         before = text[max(0, m.start() - 16) : m.start()]
         if _FAX_LABEL.search(before):
             continue
@@ -144,6 +149,18 @@ _CUSTOMER_LABELLED = re.compile(
 )
 
 
+_THOUSANDS_BEFORE = re.compile(r"\d[,，]$")
+_THOUSANDS_AFTER = re.compile(r"[,，]\d")
+
+
+def _could_be_a_contact(digits: str) -> bool:
+    """Toll-free lines are businesses' service numbers, and 03-0000-0000 is a placeholder typed into a form
+    (the last six digits all alike): neither is a customer's contact line."""
+    if digits.startswith(("0120", "0800")):
+        return False
+    return len(set(digits[-6:])) > 1
+
+
 def _customer_candidates(text: str) -> list[tuple[float, int, str]]:
     out: list[tuple[float, int, str]] = []
     # A label names the number however its digits are grouped ("30 22 71 45", "72-11-5530").
@@ -154,8 +171,8 @@ def _customer_candidates(text: str) -> list[tuple[float, int, str]]:
         before = text[max(0, m.start() - 20) : m.start()]
         if _NOT_CUSTOMER_BEFORE.search(before) or _NOT_CUSTOMER_AFTER.match(text, m.end()):
             continue
-        if (m.start() > 0 and text[m.start() - 1] in ",，") or text[m.end() : m.end() + 1] in (",", "，"):
-            continue
+        if _THOUSANDS_BEFORE.search(text, 0, m.start()) or _THOUSANDS_AFTER.match(text, m.end()):
+            continue  # 「12,345,678円」: a comma between digits groups thousands; ", " separates a list
         labelled = bool(_CUSTOMER_LABEL.search(before))
         if not labelled and (digits.startswith("0") or _looks_like_date(digits)):
             continue
@@ -561,9 +578,19 @@ def _extract(
         form = parse_form(text)
     source = form["body"] if form and form.get("body") else text
     own, quoted = split_quoted(source)
+    if quoted and _RELAYED.search(own):
+        # A partner or colleague relays a customer's mail: the customer's own words are the forwarded part.
+        own, quoted = f"{own}\n{quoted}", ""
     parts = _Text(fold_width(own), fold_width(quoted))
 
     found = _identifiers(parts.own)
+    if form and form.get("body") and source is not text:
+        # A form's extra lines above お問い合わせ内容 (契約番号：, 供給地点特定番号：) name the customer's
+        # contract as the body would.
+        head = fold_width(text[: text.find(form["body"])] if form["body"] in text else "")
+        for key, value in _identifiers(head).items():
+            if key in _QUOTED_KINDS:
+                found.setdefault(key, value)
     if parts.quoted:
         # Quoted mail is often the desk's own reply: its numbers can be ours, so only identifiers of a
         # contract are taken from it, and only when the new text lacks them.
@@ -576,7 +603,7 @@ def _extract(
         if len(customer) == 8:
             found["customer_no"] = customer
         phone = _digits(fold_width(form.get("phone", "")))
-        if len(phone) in (10, 11) and phone not in DESK_PHONES:
+        if len(phone) in (10, 11) and phone not in DESK_PHONES and _could_be_a_contact(phone):
             found["phone"] = phone
     email = _email(fold_width(form["email"])) if form and form.get("email") else None
     email = email or _email(parts.own)

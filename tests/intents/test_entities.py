@@ -300,6 +300,44 @@ def test_english_weekdays_and_short_numeric_dates():
     assert ents(text, ("outage",), date(2026, 6, 17))["date"] == "2026-06-16"
 
 
+def test_the_first_of_a_list_of_customer_numbers_is_taken():
+    text = "Please merge the invoices for customer numbers 41207781, 41207782 and 41207783."
+    assert ents(text, ("consolidated_billing",))["customer_no"] == "41207781"
+    assert "customer_no" not in ents("請求額が12,345,678円になっていました", ("bill_inquiry",))
+
+
+def test_a_forms_extra_lines_above_the_body_give_the_contract():
+    form = (
+        "お名前：木下 進\nメールアドレス：k@kinoshita.example.jp\nご住所：〒100-0001 東京都千代田区1-1\n"
+        "お電話番号：03-5511-2290\n契約番号：EG20250312\n供給地点特定番号：０４００１１２２３３４４５５６６７７８８９９\n"
+        "ご連絡方法：メール\nお問い合わせ区分：ご契約について\nお問い合わせ内容：\n名義変更の書類を送ってください。"
+    )
+    found = ents(form, ("name_change",))
+    assert found["contract_no"] == "EG20250312"
+    assert found["supply_point_id"] == "0400112233445566778899"
+
+
+def test_a_placeholder_or_toll_free_number_in_the_form_is_no_phone():
+    form = (
+        "お名前：Security Center\nメールアドレス：a@check.example\nご住所：〒100-0001 東京都千代田区\n"
+        "お電話番号：03-0000-0000\nご連絡方法：メール\nお問い合わせ区分：その他\nお問い合わせ内容：\n確認してください"
+    )
+    assert "phone" not in ents(form, ("other",))
+    assert "phone" not in ents(form.replace("03-0000-0000", "0120-345-678"), ("other",))
+
+
+def test_a_relayed_customer_mail_is_read_as_the_customers_words():
+    text = (
+        "ご担当者様\n販売代理店の山口です。お客さまからの連絡を転送いたします。\n\n"
+        "-------- 転送メッセージ --------\n差出人: 有限会社森田鉄工 森田\n件名: 解約\n\n"
+        "工場を閉鎖するので、電気の契約は10月31日で止めたいです。\n森田鉄工 森田\nTEL 0258-33-2211"
+    )
+    found = ents(text, ("cancellation",), date(2026, 6, 17))
+    assert found["phone"] == "0258332211"
+    assert found["cancel_reason"] == "removal"
+    assert found["date"] == "2026-10-31"
+
+
 def test_month_only_reference_gives_no_date():
     assert "date" not in ents("来年3月ごろに更新を計画しております。", ("equipment_work",))
 
