@@ -516,8 +516,29 @@ def _first_mention(rule: ReasonRule, text: str) -> int | None:
     return None
 
 
-def _cancel_reason(text: str, rules: tuple[ReasonRule, ...] | None = None) -> str | None:
-    rules = rules if rules is not None else load_reason_rules()
+@lru_cache(maxsize=4)
+def load_options_marker(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[cancel_reason_options] marker``: words that make two reasons in one sentence a comparison."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    marker = data.get("cancel_reason_options", {}).get("marker")
+    return _compile_rule_pattern(path, 0, "cancel_reason_options.marker", marker) if marker else None
+
+
+def _compares_cases(text: str, first: dict[str, int], marker: re.Pattern[str] | None) -> bool:
+    """Two reasons first named in one sentence that has a comparing word (「だと」, "if")."""
+    if marker is None or len(first) < 2:
+        return False
+    low, high = min(first.values()), max(first.values())
+    if _SENTENCE_END.search(text, low, high):
+        return False
+    return bool(marker.search(_sentence_around(text, low, high)))
+
+
+def _cancel_reason(
+    text: str, rules: tuple[ReasonRule, ...] | None = None, marker: re.Pattern[str] | None = None
+) -> str | None:
+    if rules is None:
+        rules, marker = load_reason_rules(), load_options_marker()
     for rank in sorted({r.rank for r in rules}):
         first: dict[str, int] = {}
         for rule in rules:
@@ -527,8 +548,11 @@ def _cancel_reason(text: str, rules: tuple[ReasonRule, ...] | None = None) -> st
             if at is not None and (rule.reason not in first or at < first[rule.reason]):
                 first[rule.reason] = at
         if first:
-            # The reason first mentioned last is the one the message ends up on (background, then reason).
-            return max(first, key=lambda reason: first[reason])
+            if _compares_cases(text, first, marker):
+                return None
+            # Power bought from another retailer is the reason even beside a move or a closure; otherwise
+            # the reason first mentioned last is the one the message ends up on (background, then reason).
+            return "switch" if "switch" in first else max(first, key=lambda reason: first[reason])
     return None
 
 

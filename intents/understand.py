@@ -117,10 +117,6 @@ def _entities(
         written = requested_date(prepared.body, received=received, words_only=True)
         if written is not None:
             entities["date"] = written.isoformat()
-    if said.get("cancel_reason") and entities.get("cancel_reason") not in (None, "other"):
-        # The question reader knows negations (「移転ではなく他社への切り替え」): its reading wins. It knows only
-        # switch and removal, so a change of supply type (「低圧に切り替え、キュービクルは撤去」) stays "other".
-        entities["cancel_reason"] = said["cancel_reason"]
     if said.get("notice_sent_on") and entities.get("date"):
         entities = _date_other_than_notice(entities, said["notice_sent_on"], prepared.body, received)
     return entities

@@ -391,6 +391,35 @@ def test_cancel_reason_categories(text: str, expected: str):
     assert ents(text, ("cancellation",)).get("cancel_reason") == expected
 
 
+def test_a_negated_switch_or_a_company_name_is_no_reason():
+    text = (
+        "A firm called BrightSwitch Energy says it can lower our bill. We are not interested in switching, "
+        "but when does our term end and what notice would a cancellation need?"
+    )
+    assert "cancel_reason" not in ents(text, ("cancellation",))
+
+
+def test_two_reasons_compared_in_a_rule_question_give_none_but_one_case_stands():
+    assert "cancel_reason" not in ents(
+        "違約金は他社へ切替だと3倍、閉鎖だと1.5倍でしたっけ？", ("cancellation",)
+    )
+    text = "Rule check: for a customer switching supplier it is 3x and for closure 1.5x, right?"
+    assert "cancel_reason" not in ents(text, ("cancellation",))
+    assert ents("閉店で解約の場合は1.5倍でしたよね？", ("cancellation",))["cancel_reason"] == "removal"
+
+
+def test_a_business_transfer_is_other():
+    text = "工場は10月1日付で株式会社ミドリ物流へ事業譲渡されます。名義変更できない場合は解約したいです。"
+    assert ents(text, ("name_change", "cancellation"))["cancel_reason"] == "other"
+
+
+def test_a_switch_wins_over_a_move_named_beside_it_through_the_pipeline():
+    text = "We are switching to another supplier from January. We are also moving our office, so send the last invoice there."
+    assert read_entities(text, received=RECEIVED, intents=["cancellation"])["cancel_reason"] == "switch"
+    text = "工場を9月末で閉鎖し、土地建物は他社に売却いたします。解約をお願いします。"
+    assert read_entities(text, received=RECEIVED, intents=["cancellation"])["cancel_reason"] == "removal"
+
+
 def test_changing_the_contract_holders_name_is_no_switch():
     text = "テナントが替わるので、契約者の名前を切り替える形になりますか、それとも解約ですか。"
     assert "cancel_reason" not in ents(text, ("name_change", "cancellation"))
