@@ -102,7 +102,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "nth_weekday",
             ("曜",),
-            rf"(?:(?P<rel>再来月|来月|今月|翌月)|(?:(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*|{_NOT_AFTER_DIGIT}){_MO}\s*月)\s*の?\s*"
+            rf"(?:(?P<rel>再来月|来月|今月|翌月)|(?:(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*|(?P<ry>再来年|来年|今年)の?\s*|{_NOT_AFTER_DIGIT}){_MO}\s*月)\s*の?\s*"
             rf"(?P<nth>最初|初め|はじめ|第\s*[1-5一二三四五]|最後|最終)\s*の?\s*{_WEEKDAY_RE}",
         ),
         (
@@ -130,7 +130,6 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             _DAY_GATE,
             r"(?P<word>明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう)",
         ),
-        ("year_end", ("年内", "年末"), r"年内|年末(?=\s*(?:まで|付))"),
         ("same_month_end", ("同月", "その月", "同じ月"), r"(?:同月|その月|同じ月)の?末日?"),
         ("month_end_bare", ("月末",), r"(?<![\d月今来先前毎翌再末])月末(?:日)?"),
     )
@@ -248,6 +247,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
             year, month = _add_months(received.year, received.month, _REL_MONTH[g["rel"]])
         elif g.get("y"):
             year = int(g["y"])
+        elif g.get("ry"):
+            year = received.year + _REL_YEAR[g["ry"]]
         else:
             year = received.year if month >= received.month else received.year + 1
         return _nth_weekday(year, month, g["nth"], _WEEKDAYS.index(g["wd"])), False, kind
@@ -281,8 +282,6 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
         return monday + timedelta(days=wanted), False, kind
     if kind == "relative_day":
         return received + timedelta(days=_REL_DAY[g["word"]]), False, kind
-    if kind == "year_end":
-        return date(received.year, 12, 31), False, "month_end"
     if kind == "same_month_end":
         # Resolved against the date written before it in _mentions; alone, it is this month's end.
         return _month_end(received.year, received.month), False, kind

@@ -147,8 +147,13 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         return _month_end(year, (month - 1) % 12 + 1)
     if kind == "end_named":
         month = _MONTHS[groups["mo"]]
-        year = int(groups["y"]) if groups.get("y") else received.year + (month < received.month)
-        return _month_end(year, month)
+        if groups.get("y"):
+            return _month_end(int(groups["y"]), month)
+        # Like a day without a year: a month end up to 31 days back is that past one.
+        for year in (received.year - 1, received.year, received.year + 1):
+            if _month_end(year, month) >= received - timedelta(days=31):
+                return _month_end(year, month)
+        return _month_end(received.year + 1, month)
     if kind == "num":
         a, b, year = int(groups["a"]), int(groups["b"]), int(groups["y"])
         day, month = (b, a) if a <= 12 < b else (a, b)
@@ -196,6 +201,11 @@ def english_dates(text: str, *, received: date) -> list[date]:
     return [m.date for m in english_mentions(text, received=received)]
 
 
+_SPAN_AFTER = re.compile(
+    r"\s*(?:-|–|—|~)\s*(?:\d|[a-z]{3})"
+)  # "Aug 19-20", "15 Sept - 14 Oct": a stretch of days
+
+
 def requested_date(text: str, *, received: date, words_only: bool = False) -> date | None:
     """The day the request in ``text`` is about, or None when no date written there can be it
     (``words_only``: see :func:`english_mentions`)."""
@@ -203,9 +213,13 @@ def requested_date(text: str, *, received: date, words_only: bool = False) -> da
     if not mentions:
         return None
     lowered = text.lower()
+    spans = {i + 1 for i, m in enumerate(mentions[:-1]) if _SPAN_AFTER.match(lowered, m.end)}
+    spans |= {i for i, m in enumerate(mentions) if _SPAN_AFTER.match(lowered, m.end)}
     best: tuple[float, int] | None = None
     chosen: date | None = None
-    for mention in mentions:
+    for i, mention in enumerate(mentions):
+        if i in spans:
+            continue  # a billing period or a stretch of days names no one day
         start, end, day, kind = mention.start, mention.end, mention.date, mention.kind
         left = max(lowered.rfind(".", 0, start), lowered.rfind("\n", 0, start)) + 1
         stop = min(

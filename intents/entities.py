@@ -252,6 +252,9 @@ _WITH_DE = re.compile(r"^\s*(?:で|に)(?!は|も)")
 _DEADLINE = re.compile(r"^\s*(?:まで(?:に)?|までの|迄)")
 _FROM = re.compile(r"^\s*(?:から|より|以降)")
 _RANGE_JOIN = re.compile(r"^\s*(?:から|~|-|より)\s*$")
+_SPAN_JOIN = re.compile(r"^\s*[~\-]\s*$")  # 「5/2~6/1」 written as a span, not 「…から…まで」
+# A span is a stretch of days: only for work on the site (a shut-down, an outage) does its first day count.
+_SPAN_START_INTENTS = frozenset({"pas_open", "equipment_work", "outage"})
 _TOPIC_WORDS = re.compile(
     r"解約|やめ|止め|停止|終了|終わら|閉店|閉鎖|閉め|移転|取り壊|解体|変更|変わり|変わる|名義|社名|商号|合併|承継|"
     r"譲渡|工事|作業|点検|更新|交換|PAS|開閉器|受電|停電|止ま|落ち|使用量|データ|予定|希望|確定|実施|行い|行う|"
@@ -265,7 +268,9 @@ _INCIDENTAL_BEFORE = re.compile(
 _HEADER_LABEL_BEFORE = re.compile(r"(?:日時|日付|Date|Sent)\s*[:：]\s*$")
 _HEADER_LINES = re.compile(r"差出人|件名|送信者|宛先|From:|Subject:|To:")
 # A day that dates a staff change (「8月末で前任者が退職」「4月1日付の人事異動」) is background to an account change.
-_STAFF_CHANGE_AFTER = re.compile(r"[^。\n]{0,12}?(?:人事異動|異動|退職|組織変更|着任|入社|退社|転勤)")
+_STAFF_CHANGE_AFTER = re.compile(
+    r"[^。\n]{0,12}?(?:人事異動|異動|退職|組織変更|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代))"
+)
 # 「使用期間4/15~5/14」「10月15日から11月14日までの分」: a billing or metering period, neither end a day.
 _PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
 _PERIOD_AFTER = re.compile(r"\s*(?:まで)?の?分")
@@ -352,8 +357,11 @@ def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | Non
     range_ends: set[int] = set()
     for i in range(len(mentions) - 1):
         if _RANGE_JOIN.match(text[mentions[i].end : mentions[i + 1].start]):
-            if _PERIOD_BEFORE.search(text, max(0, mentions[i].start - 12), mentions[i].start) or (
-                _PERIOD_AFTER.match(text, mentions[i + 1].end)
+            between = text[mentions[i].end : mentions[i + 1].start]
+            if (
+                _PERIOD_BEFORE.search(text, max(0, mentions[i].start - 12), mentions[i].start)
+                or _PERIOD_AFTER.match(text, mentions[i + 1].end)
+                or (_SPAN_JOIN.match(between) and not _SPAN_START_INTENTS & set(intents))
             ):
                 range_ends.update((i, i + 1))
                 continue

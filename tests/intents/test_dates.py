@@ -226,14 +226,15 @@ def test_a_day_with_its_weekday_written_without_brackets():
     assert only("24日の木曜日でお願いします", received=date(2026, 9, 21)) == "2026-09-24"
 
 
-def test_within_the_year_is_the_last_day_of_the_year():
-    assert only("年内で契約を終わらせたい", received=date(2026, 8, 13)) == "2026-12-31"
-    assert only("年末までに出します", received=date(2026, 8, 13)) == "2026-12-31"
-
-
-def test_the_year_end_season_is_no_day():
+def test_within_the_year_and_the_year_end_season_are_no_day():
+    # Like a month-only reference: 「年内に」 names no one day.
+    assert resolve_dates("年内にキュービクルの変圧器を更新したい", received=RECEIVED) == []
     assert resolve_dates("年末の締め作業で忙しい", received=RECEIVED) == []
     assert resolve_dates("年末年始の窓口は", received=RECEIVED) == []
+
+
+def test_the_nth_weekday_of_next_years_month():
+    assert only("工事は来年1月の第3土曜日の予定です", received=date(2026, 10, 8)) == "2027-01-16"
 
 
 def test_that_months_end_follows_the_month_written_before_it():

@@ -338,6 +338,24 @@ def test_a_relayed_customer_mail_is_read_as_the_customers_words():
     assert found["date"] == "2026-10-31"
 
 
+def test_a_span_is_a_period_except_for_work_on_the_site():
+    assert "date" not in ents("追加で3月1日~3月10日の30分値をください", ("usage_data",), date(2026, 3, 16))
+    text = "お盆休み(8/12~8/16)は工場を止めるのでPASを開放します"
+    assert ents(text, ("pas_open",), date(2026, 7, 20))["date"] == "2026-08-12"
+    text = "Our meters showed nothing for Aug 19-20 after the storm; is the bill right?"
+    assert "date" not in ents(text, ("bill_inquiry", "outage"), date(2026, 9, 10))
+
+
+def test_a_change_of_the_person_in_charge_is_background():
+    text = "4月1日付で佐々木から私に担当が替わりました。マイページの登録メールを変更したいです。"
+    assert "date" not in ents(text, ("account_info_change",), date(2026, 4, 2))
+
+
+def test_an_english_month_end_just_past_is_that_past_day():
+    text = "Our contact left the company at the end of March. Please change the My Page e-mail."
+    assert "date" not in ents(text, ("account_info_change",), date(2026, 4, 2))
+
+
 def test_month_only_reference_gives_no_date():
     assert "date" not in ents("来年3月ごろに更新を計画しております。", ("equipment_work",))
 
@@ -385,6 +403,9 @@ def test_cancel_reason(text: str, expected: str):
         ("隣の工場の自営線から受電することになり、解約を検討しています。", "other"),
         ("電気を購入する必要がなくなったため、契約を終了したいです。", "other"),
         ("Our new cogeneration plant will cover our entire demand, so please cancel.", "other"),
+        ("Our new solar and battery system makes us fully self-supplied; please end the contract.", "other"),
+        ("Plant 2 closes at the end of June and production moves to Plant 1, so cancel Plant 2.", "removal"),
+        ("We close the shop because the rental contract of the building ends, so please cancel.", "removal"),
     ],
 )
 def test_cancel_reason_categories(text: str, expected: str):
