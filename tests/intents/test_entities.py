@@ -232,6 +232,9 @@ def test_a_message_that_asks_nothing_has_no_date():
     misdirected = "来週水曜の打ち合わせ、15時からに変えてもらうことってできますか？"
     found = extract_entities(misdirected, received=RECEIVED, intents=["other"], other_reason="misdirected")
     assert found["date"] == "2026-06-10"
+    # "unclear" is also the classifier's "not sure": the request may be real and its day is kept.
+    found = extract_entities(misdirected, received=RECEIVED, intents=["other"], other_reason="unclear")
+    assert found["date"] == "2026-06-10"
 
 
 def test_the_pipeline_path_adds_no_english_date_to_a_sales_pitch():
