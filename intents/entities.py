@@ -60,9 +60,12 @@ _NOT_CUSTOMER_BEFORE = re.compile(
 )
 _NOT_CUSTOMER_AFTER = re.compile(r"\s*(?:円|kWh|kW|kVA|V|件|個|人|名|枚|本|時間|分|秒|%|％)")
 _PHONE_LABEL = re.compile(
-    r"(?:TEL|Tel|tel|電話|携帯|ケータイ|直通|代表|連絡先|折り?返し|内線|Phone|phone|☎|📞|番号)[^\d\n]{0,12}$"
+    r"(?:TEL|Tel|tel|電話|携帯|ケータイ|直通|代表|連絡先|折り?返し|内線|Phone|phone|☎|📞|番号|(?<![A-Za-z])T\s*[:：])[^\d\n]{0,12}$"
 )
-_FAX_LABEL = re.compile(r"(?:FAX|Fax|fax|ファクス|ファックス|ＦＡＸ)[^\d\n]{0,8}$")
+_FAX_LABEL = re.compile(r"(?:FAX|Fax|fax|ファクス|ファックス|ＦＡＸ)[^\d\n]{0,8}$|(?<![A-Za-z])F\s*[:：]\s*$")
+# 「TEL 0572-22-8803（携帯 080-…）」: a number in brackets after the first is a second line, not the contact.
+_OLD_NUMBER_BEFORE = re.compile(r"(?:旧|(?i:\bold\b|\bprevious\b|\bformer\b))[^\d\n]{0,12}$")
+_BRACKETED_BEFORE = re.compile(r"[(（][^\d\n()（）]{0,10}$")
 
 
 _RELAYED = re.compile(
@@ -135,10 +138,14 @@ def _phone_candidates(text: str, matches: list[re.Match[str]]) -> list[tuple[flo
         score = 1.0
         if _PHONE_LABEL.search(before):
             score += 2.0
+        if _BRACKETED_BEFORE.search(before):
+            score -= 1.0
         if line.strip() == m.group("n").strip():
             score += 1.5  # a bare number on its own line: a signature
-        if "新" in before[-8:]:
+        if "新" in before[-8:] or "new" in before[-16:].lower():
             score += 0.5  # the new number in a change notice
+        if _OLD_NUMBER_BEFORE.search(before):
+            score -= 2.0  # 「旧番号」 "Old number:": no longer reachable
         out.append((score, m.start(), digits))
     return out
 

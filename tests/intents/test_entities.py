@@ -95,6 +95,16 @@ def test_signature_tel_is_the_phone_and_fax_is_ignored():
     assert ents(text)["phone"] == "0263552100"
 
 
+def test_short_t_and_f_labels_and_a_bracketed_second_number():
+    assert ents("Martin Schulz\nT: 053-468-2210  F: 053-468-2211")["phone"] == "0534682210"
+    assert ents("株式会社中部ロジ 斉藤\nTEL 0572-22-8803（携帯 080-4412-5590）")["phone"] == "0572228803"
+
+
+def test_the_old_number_in_a_change_notice_is_not_the_contact():
+    text = "Please update our number.\nNew number: 03-6804-2231\nOld number: 03-6804-1100 (no longer in use)"
+    assert ents(text, ("account_info_change",))["phone"] == "0368042231"
+
+
 def test_fax_alone_is_not_a_phone():
     assert "phone" not in ents("株式会社A\nFAX：03-1234-5679")
 
