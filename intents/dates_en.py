@@ -206,9 +206,10 @@ _SPAN_AFTER = re.compile(
 )  # "Aug 19-20", "15 Sept - 14 Oct": a stretch of days
 
 
-def requested_date(text: str, *, received: date, words_only: bool = False) -> date | None:
+def requested_date(text: str, *, received: date, words_only: bool = False, least: float = 0.5) -> date | None:
     """The day the request in ``text`` is about, or None when no date written there can be it
-    (``words_only``: see :func:`english_mentions`)."""
+    (``words_only``: see :func:`english_mentions`; ``least``: the score a date needs, 2.5 and up only for
+    a date after "as of"/"effective"/"cancel…" or a deadline word)."""
     mentions = english_mentions(text, received=received, words_only=words_only)
     if not mentions:
         return None
@@ -240,6 +241,6 @@ def requested_date(text: str, *, received: date, words_only: bool = False) -> da
             score -= 1.2
         if best is None or score > best[0]:
             best, chosen = (score, -start), day
-    if chosen is None or best is None or best[0] < 0.5:
+    if chosen is None or best is None or best[0] < least:
         return None
     return chosen

@@ -24,7 +24,7 @@ from intents.dates import DateMention, resolve_dates
 from intents.dates_en import requested_date
 from intents.form import parse_form
 from intents.language import detect_language
-from intents.model import OTHER_REASONS
+from intents.model import INTENT_IDS, OTHER_REASONS
 
 MAX_CHARS = (
     50_000  # longer texts are cut: identifiers live in the first pages, and speed must not depend on size
@@ -356,7 +356,7 @@ def _alone_on_line(text: str, mention: DateMention) -> bool:
     return line.strip(" \t:：") == text[mention.start : mention.end].strip()
 
 
-def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | None:
+def _choose_date(text: str, received: date, intents: Sequence[str], least: float = 0.5) -> str | None:
     mentions = resolve_dates(text, received=received, folded=True)
     if not mentions:
         return None
@@ -389,7 +389,7 @@ def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | Non
         score = _date_score(mention, text, received, past_ok)
         if best is None or score > best[0]:
             best, chosen = (score, mention.start), mention
-    if chosen is None or best is None or best[0] < 0.5:
+    if chosen is None or best is None or best[0] < least:
         return None
     return chosen.date.isoformat()
 
@@ -510,6 +510,32 @@ def load_no_date_reasons(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
             f"その他の理由（{'/'.join(OTHER_REASONS)}）ではありません"
         )
     return frozenset(reasons)
+
+
+_STRONG_SCORE = 3.0  # a date with a strong mark scores at least this (see _date_score)
+
+
+@lru_cache(maxsize=4)
+def load_dayless_intents(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
+    """``[date] dayless_intents``: intents whose procedure has no day of its own."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    intents = data.get("date", {}).get("dayless_intents", [])
+    unknown = [i for i in intents if i not in INTENT_IDS]
+    if unknown:
+        raise InputError(
+            f"{path.name}: [date] dayless_intents の「{'、'.join(map(str, unknown))}」は意図IDではありません"
+        )
+    return frozenset(intents)
+
+
+def _dayless(intents: Sequence[str]) -> bool:
+    return bool(intents) and set(intents) <= load_dayless_intents()
+
+
+def english_least(intents: Sequence[str]) -> float:
+    """The score :func:`intents.dates_en.requested_date` must reach for ``intents``: for dayless intents
+    2.5, a date right after "as of", "effective", "cancel…" (the English reader scores lower)."""
+    return 2.5 if _dayless(intents) else 0.5
 
 
 def may_have_a_date(intents: Sequence[str], other_reason: str | None) -> bool:
@@ -650,12 +676,15 @@ def _extract(
         found["email"] = email
 
     english = detect_language(parts.own) == "en"
-    written = requested_date(parts.own, received=received) if english else None
+    # Intents with no day of their own (a login, a bill) name one only with a strong mark (付で, まで, a
+    # labelled day, "effective"); a date merely mentioned there is background.
+    least = _STRONG_SCORE if _dayless(intents) else 0.5
+    written = requested_date(parts.own, received=received, least=english_least(intents)) if english else None
     day = written.isoformat() if written else None
     if day is None:
-        day = _choose_date(parts.own, received, intents)
+        day = _choose_date(parts.own, received, intents, least)
     if day is None and parts.quoted:
-        day = _choose_date(parts.quoted, received, intents)
+        day = _choose_date(parts.quoted, received, intents, least)
     if day and may_have_a_date(intents, other_reason):
         found["date"] = day
 

@@ -14,7 +14,7 @@ from intents.classifier import Classifier, LabelledExample
 from intents.cleanup import body_for_classification, clean_body
 from intents.dates import resolve_dates
 from intents.dates_en import english_dates, requested_date
-from intents.entities import extract_entities, may_have_a_date
+from intents.entities import english_least, extract_entities, may_have_a_date
 from intents.form import parse_form
 from intents.knowledge import Knowledge
 from intents.language import detect_language
@@ -114,7 +114,9 @@ def _entities(
     if "date" not in entities and may_have_a_date(intents, other_reason):
         # An English date ("31 March 2027"), which the Japanese date reader does not know; dates in digits
         # alone it has read and judged already.
-        written = requested_date(prepared.body, received=received, words_only=True)
+        written = requested_date(
+            prepared.body, received=received, words_only=True, least=english_least(intents)
+        )
         if written is not None:
             entities["date"] = written.isoformat()
     if said.get("notice_sent_on") and entities.get("date"):

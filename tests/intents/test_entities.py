@@ -369,6 +369,21 @@ def test_an_english_month_end_just_past_is_that_past_day():
     assert "date" not in ents(text, ("account_info_change",), date(2026, 4, 2))
 
 
+def test_a_dayless_request_names_its_day_only_with_a_strong_mark():
+    text = "供給開始が4/1なので、今のうちにマイページに登録できますか？"
+    assert "date" not in ents(text, ("mypage_login",), date(2026, 3, 24))
+    text = "月末の資金繰りの関係で、引き落とし日を教えてください"
+    assert "date" not in ents(text, ("payment_method",), date(2026, 5, 12))
+    text = "4月20日付で本社を移転しますので、請求書の送付先を変更してください。"
+    assert ents(text, ("billing_address_change",), date(2026, 4, 7))["date"] == "2026-04-20"
+    text = "Please send invoices to our new office effective 1 November 2026."
+    assert read_entities(text, received=date(2026, 10, 19), intents=["billing_address_change"])["date"] == (
+        "2026-11-01"
+    )
+    text = "We moved in on 1 September. How do I log in to My Page?"
+    assert "date" not in read_entities(text, received=date(2026, 9, 8), intents=["mypage_login"])
+
+
 def test_month_only_reference_gives_no_date():
     assert "date" not in ents("来年3月ごろに更新を計画しております。", ("equipment_work",))
 
