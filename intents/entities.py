@@ -378,7 +378,7 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
-        if i in range_ends:
+        if i in range_ends or _any_months_end(mention, text):
             continue
         if _far_ahead_without_year(mention, received):
             mention = _a_year_earlier(mention)
@@ -401,6 +401,15 @@ def _far_ahead_without_year(mention: DateMention, received: date) -> bool:
         and not mention.text.startswith(("今", "来", "再"))
     )
     return written_without_year and (mention.date - received).days > _FAR_AHEAD_DAYS
+
+
+_BARE_MONTH_END_TAKEN = re.compile(r"\s*(?:で|付|まで|を?もって|限り)")
+
+
+def _any_months_end(mention: DateMention, text: str) -> bool:
+    """Bare 「月末」 is this month's end only when something ends then (「月末で解約」); 「月末は土日」
+    「月末の資金繰り」「引落日を月末に」 speak of any month's end."""
+    return mention.text.strip() in ("月末", "月末日") and not _BARE_MONTH_END_TAKEN.match(text, mention.end)
 
 
 def _a_year_earlier(mention: DateMention) -> DateMention:

@@ -384,6 +384,11 @@ def test_a_dayless_request_names_its_day_only_with_a_strong_mark():
     assert "date" not in read_entities(text, received=date(2026, 9, 8), intents=["mypage_login"])
 
 
+def test_a_bare_month_end_is_a_day_only_when_something_ends_then():
+    assert "date" not in ents("月末は土日が絡むので、引き落としはいつになりますか", ("payment_due_date",))
+    assert ents("月末で解約、他社に切り替えです", ("cancellation",), date(2026, 9, 9))["date"] == "2026-09-30"
+
+
 def test_month_only_reference_gives_no_date():
     assert "date" not in ents("来年3月ごろに更新を計画しております。", ("equipment_work",))
 
