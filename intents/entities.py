@@ -161,11 +161,13 @@ _THOUSANDS_AFTER = re.compile(r"[,，]\d")
 
 
 def _could_be_a_contact(digits: str) -> bool:
-    """Toll-free lines are businesses' service numbers, and 03-0000-0000 is a placeholder typed into a form
-    (the last six digits all alike): neither is a customer's contact line."""
-    if digits.startswith(("0120", "0800")):
-        return False
-    return len(set(digits[-6:])) > 1
+    """Toll-free lines in a text are businesses' service numbers, not a customer's contact line."""
+    return not digits.startswith(("0120", "0800")) and not _placeholder(digits)
+
+
+def _placeholder(digits: str) -> bool:
+    """03-0000-0000, 000-0000-0000: the last six digits all alike is a number typed to fill a form."""
+    return len(set(digits[-6:])) == 1
 
 
 def _customer_candidates(text: str) -> list[tuple[float, int, str]]:
@@ -677,7 +679,8 @@ def _extract(
         if len(customer) == 8:
             found["customer_no"] = customer
         phone = _digits(fold_width(form.get("phone", "")))
-        if len(phone) in (10, 11) and phone not in DESK_PHONES and _could_be_a_contact(phone):
+        # The field is the sender's own statement (even a toll-free line); only a placeholder is refused.
+        if len(phone) in (10, 11) and phone not in DESK_PHONES and not _placeholder(phone):
             found["phone"] = phone
     email = _email(fold_width(form["email"])) if form and form.get("email") else None
     email = email or _email(parts.own)

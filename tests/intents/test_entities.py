@@ -330,13 +330,14 @@ def test_a_forms_extra_lines_above_the_body_give_the_contract():
     assert found["supply_point_id"] == "0400112233445566778899"
 
 
-def test_a_placeholder_or_toll_free_number_in_the_form_is_no_phone():
+def test_a_placeholder_number_in_the_form_is_no_phone():
     form = (
         "お名前：Security Center\nメールアドレス：a@check.example\nご住所：〒100-0001 東京都千代田区\n"
         "お電話番号：03-0000-0000\nご連絡方法：メール\nお問い合わせ区分：その他\nお問い合わせ内容：\n確認してください"
     )
     assert "phone" not in ents(form, ("other",))
-    assert "phone" not in ents(form.replace("03-0000-0000", "0120-345-678"), ("other",))
+    assert "phone" not in ents(form.replace("03-0000-0000", "0120-000-000"), ("other",))
+    assert ents(form.replace("03-0000-0000", "0120-44-2217"), ("other",))["phone"] == "0120442217"
 
 
 def test_a_relayed_customer_mail_is_read_as_the_customers_words():
