@@ -37,7 +37,8 @@ _QUOTED_KINDS = frozenset({"customer_no", "contract_no", "supply_point_id"})
 _SEP = r"[- \t.ー]?"  # one separator a customer may put between digit groups
 _D = r"\d"
 
-_SUPPLY_POINT = re.compile(rf"(?<![\d-])(?P<n>(?:0[1-9]|10)(?:{_SEP}{_D}){{20}})(?!{_SEP}?\d)")
+# 「0 2 0 0 3 5 …」: a separator may fall between any two digits, the area code's too.
+_SUPPLY_POINT = re.compile(rf"(?<![\d-])(?P<n>(?:0{_SEP}[1-9]|1{_SEP}0)(?:{_SEP}{_D}){{20}})(?!{_SEP}?\d)")
 _CONTRACT = re.compile(rf"(?<![A-Za-z])[Ee][Gg]\s*[-ー:]?\s*(?P<n>{_D}(?:{_SEP}{_D}){{7}})(?![\d])")
 _CONTRACT_LABELLED = re.compile(rf"契約番号\s*(?:は|:|：)?\s*(?P<n>\d{{4}}{_SEP}\d{{4}}|\d{{8}})(?![\d])")
 _PHONE = re.compile(
@@ -56,7 +57,7 @@ _CUSTOMER_LABEL = re.compile(
 )
 _NOT_CUSTOMER_BEFORE = re.compile(
     r"(?:口座番号|口座|登録番号|受付番号|伝票番号|注文番号|郵便番号|〒|No\.\s*T|FAX|Fax|fax|ファクス|ファックス|"
-    r"¥|￥|\$)[^\d\n]{0,6}$"
+    r"¥|￥|\$)[^\d\n]{0,6}$|\+\s?81[\d \-]{0,6}$"  # "+81 50 5555 0192" is a phone
 )
 _NOT_CUSTOMER_AFTER = re.compile(r"\s*(?:円|kWh|kW|kVA|V|件|個|人|名|枚|本|時間|分|秒|%|％)")
 _PHONE_LABEL = re.compile(
@@ -152,7 +153,7 @@ def _phone_candidates(text: str, matches: list[re.Match[str]]) -> list[tuple[flo
 
 _CUSTOMER_LABELLED = re.compile(
     r"(?:お客(?:さま|様)番号|顧客番号|[Cc]ustomer\s*(?:[Nn]o\.?|[Nn]umber|ID|#)|[Cc]ustomer\s+[Nn]o)\s*[:：は#]?\s*"
-    r"(?P<n>\d(?:[- \t.ー]{0,2}\d){7})(?![\d])"
+    r"(?P<n>\d(?:[- \t.ー]{0,2}\d){7})(?![\d]|[-.ー]\d)"  # 「7712-0345-88」 is a longer number
 )
 
 

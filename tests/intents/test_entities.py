@@ -313,6 +313,16 @@ def test_english_weekdays_and_short_numeric_dates():
     assert ents(text, ("outage",), date(2026, 6, 17))["date"] == "2026-06-16"
 
 
+def test_a_supply_point_spaced_digit_by_digit():
+    text = "供給地点特定番号：0 4 0 0 1 1 2 2 3 3 4 4 5 5 6 6 7 7 8 8 9 9"
+    assert ents(text, ("cancellation",))["supply_point_id"] == "0400112233445566778899"
+
+
+def test_a_longer_labelled_number_or_an_international_phone_is_no_customer_number():
+    assert "customer_no" not in ents("ガスのお客さま番号は 7712-0345-88 です。", ("other",))
+    assert "customer_no" not in ents("PeakShave Energy Solutions\n+81 50 5555 0192", ("other",))
+
+
 def test_the_first_of_a_list_of_customer_numbers_is_taken():
     text = "Please merge the invoices for customer numbers 41207781, 41207782 and 41207783."
     assert ents(text, ("consolidated_billing",))["customer_no"] == "41207781"
