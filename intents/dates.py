@@ -79,7 +79,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "era",
             _ERA_GATE,
-            rf"(?P<era>{_ERA_KANJI})\s*(?P<y>\d{{1,2}}|元)\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}",
+            rf"(?P<era>{_ERA_KANJI})\s*(?P<y>\d{{1,2}}|元|[{_KNUM}]{{1,3}})\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}",
         ),
         (
             "era",
@@ -102,7 +102,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "nth_weekday",
             ("曜",),
-            rf"(?:(?P<rel>再来月|来月|今月|翌月)|{_NOT_AFTER_DIGIT}{_MO}\s*月)\s*の?\s*"
+            rf"(?:(?P<rel>再来月|来月|今月|翌月)|(?:(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*|(?P<ry>再来年|来年|今年)の?\s*|{_NOT_AFTER_DIGIT}){_MO}\s*月)\s*の?\s*"
             rf"(?P<nth>最初|初め|はじめ|第\s*[1-5一二三四五]|最後|最終)\s*の?\s*{_WEEKDAY_RE}",
         ),
         (
@@ -120,7 +120,8 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "day_weekday",
             ("日",),
-            rf"(?<![\d/.\-月年])(?P<da>\d{{1,2}})\s*日\s*[(（]\s*(?P<wd>[{_WEEKDAYS}])(?:曜日?)?\s*[)）]",
+            rf"(?<![\d/.\-月年])(?P<da>\d{{1,2}})\s*日\s*(?:[(（]\s*(?P<wd>[{_WEEKDAYS}])(?:曜日?)?\s*[)）]"
+            rf"|の?(?P<wd2>[{_WEEKDAYS}])曜日?)",
         ),
         ("fiscal_year_end", ("年度末",), r"(?:(?P<rel>再来年度|来年度|今年度|本年度|当年度)|年度)末"),
         ("weekday", ("曜",), rf"(?P<rel>再来週|来週|今週|先週|次の|今度の)\s*の?\s*{_WEEKDAY_RE}"),
@@ -129,6 +130,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             _DAY_GATE,
             r"(?P<word>明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう)",
         ),
+        ("same_month_end", ("同月", "その月", "同じ月"), r"(?:同月|その月|同じ月)の?末日?"),
         ("month_end_bare", ("月末",), r"(?<![\d月今来先前毎翌再末])月末(?:日)?"),
     )
 )
@@ -230,7 +232,7 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
         return None, False, kind
     if kind in ("era", "absolute", "relative_year"):
         if kind == "era":
-            year = _ERAS[g["era"]].relative_year_to_absolute_year(1 if g["y"] == "元" else int(g["y"]))
+            year = _ERAS[g["era"]].relative_year_to_absolute_year(1 if g["y"] == "元" else _num(g["y"]))
         elif kind == "absolute":
             year = int(g["y"])
         else:
@@ -243,6 +245,10 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
     if kind == "nth_weekday":
         if g.get("rel"):
             year, month = _add_months(received.year, received.month, _REL_MONTH[g["rel"]])
+        elif g.get("y"):
+            year = int(g["y"])
+        elif g.get("ry"):
+            year = received.year + _REL_YEAR[g["ry"]]
         else:
             year = received.year if month >= received.month else received.year + 1
         return _nth_weekday(year, month, g["nth"], _WEEKDAYS.index(g["wd"])), False, kind
@@ -260,7 +266,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
         resolved, checked = _year_for(month, day, received, g.get("wd"))
         return resolved, checked, kind
     if kind == "day_weekday":
-        return _day_with_weekday(int(g["da"]), _WEEKDAYS.index(g["wd"]), received), True, "month_day"
+        weekday = g.get("wd") or g["wd2"]
+        return _day_with_weekday(int(g["da"]), _WEEKDAYS.index(weekday), received), True, "month_day"
     if kind == "fiscal_year_end":
         end = date(received.year, 3, 31)
         if end < received:
@@ -275,6 +282,9 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
         return monday + timedelta(days=wanted), False, kind
     if kind == "relative_day":
         return received + timedelta(days=_REL_DAY[g["word"]]), False, kind
+    if kind == "same_month_end":
+        # Resolved against the date written before it in _mentions; alone, it is this month's end.
+        return _month_end(received.year, received.month), False, kind
     # month_end_bare: this month's end
     return _month_end(received.year, received.month), False, "month_end"
 
@@ -321,7 +331,18 @@ def _mentions(text: str, folded: str, received: date) -> list[DateMention]:
             taken.append((start, end))
             found.append(DateMention(day, start, end, public, text[start:end], checked))
     found.sort(key=lambda d: d.start)
-    return found
+    return _same_month_ends(found)
+
+
+def _same_month_ends(found: list[DateMention]) -> list[DateMention]:
+    """「同月末」「その月末」 is the end of the month of the date written just before it."""
+    out: list[DateMention] = []
+    for mention in found:
+        if mention.kind == "same_month_end":
+            day = _month_end(out[-1].date.year, out[-1].date.month) if out else mention.date
+            mention = DateMention(day, mention.start, mention.end, "month_end", mention.text)
+        out.append(mention)
+    return out
 
 
 IMPLAUSIBLE_YEARS = 30  # a date further than this from the day received is a typo, not a plan

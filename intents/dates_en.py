@@ -1,82 +1,246 @@
-"""Dates written in English ("31 March 2027", "March 31st, 2027", "20 May", "the end of September").
+"""Dates written in English, and the one an English request is about.
 
-The Japanese reader (:mod:`intents.dates`) knows no month names; an English inquiry writes its cancellation
-date or the day it sent a notice this way. A date without a year is read forward from the day received
-(the next such day), like the Japanese reader does.
+The Japanese reader (:mod:`intents.dates`) knows no month names. This module reads "31 March 2027",
+"March 31st, 2027", "31/3/2027" (day first, as the desk's English-writing customers write; month first only
+when the first number cannot be a day-of-month reading), "30/9" and "7/31" (without a year only when one number
+cannot be a month), "next Monday"/"last Saturday"/"on Friday", "2027-03-31", "the end of September", "end of next
+month" and "today"/"yesterday"/"tomorrow". A date without a year is the first such day from 31 days before
+the message on, like the Japanese reader: an outage "on 3 June" written on 10 June is that past day.
+
+- :func:`english_dates` — every date, in order (the question reader looks for the day a notice was sent);
+- :func:`requested_date` — the day the request is about (the ``date`` entity), chosen by the words around
+  each date: a day after "as of"/"effective"/"cancel…" beats one after "from"/"on", background dates ("our
+  contract started on …") lose, and a past day counts only in a sentence about something that happened.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-__all__ = ["english_dates", "requested_date"]
+__all__ = ["EnglishDate", "english_dates", "english_mentions", "requested_date"]
 
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+_MONTHS = {
+    name: n for n in range(1, 13) for name in (calendar.month_name[n].lower(), calendar.month_abbr[n].lower())
+}
 _MONTHS["sept"] = 9
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?:,?\s+(?P<year>20\d\d))?"
-
-_PATTERNS = (
-    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}\b", re.IGNORECASE),
-    re.compile(rf"\b{_MONTH}\s+{_DAY}{_YEAR}\b", re.IGNORECASE),
-    re.compile(rf"\b(?:the\s+)?end\s+of\s+{_MONTH}{_YEAR}\b", re.IGNORECASE),
+_MONTH = r"(?P<{g}>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
+_DAY = r"(?P<{g}>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?P<{g}>20\d\d)"
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "end_named",
+        re.compile(rf"\bend of (?:the month of )?{_MONTH.format(g='mo')}(?:,? {_YEAR.format(g='y')})?\b"),
+    ),
+    ("end_rel", re.compile(r"\bend of (?P<rel>this|next|the|the following|the next) month\b")),
+    (
+        "mdy",
+        re.compile(
+            rf"\b{_MONTH.format(g='mo')} {_DAY.format(g='d')}\b(?:,? {_YEAR.format(g='y')})?"
+            r"(?!\s*(?:kw|kwh|%|yen|hours|days)|-?min)"
+        ),
+    ),
+    (
+        "dmy",
+        re.compile(rf"\b{_DAY.format(g='d')} (?:of )?{_MONTH.format(g='mo')}(?:,? {_YEAR.format(g='y')})?"),
+    ),
+    (
+        "ymd",
+        re.compile(
+            r"(?<![\d/])(?P<y>20\d\d)[/-](?P<mo>1[0-2]|0?[1-9])[/-](?P<d>3[01]|[12]\d|0?[1-9])(?![\d/])"
+        ),
+    ),
+    ("num", re.compile(r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>20\d\d)(?![\d/])")),
+    # Without a year only when one number cannot be a month: 30/9 is day first, 7/31 month first.
+    (
+        "num_short",
+        re.compile(r"(?<![\d/.\-])(?!24/7\b)(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]|\s*(?:-|–|~|to)\s*\d)"),
+    ),
+    (
+        "weekday",
+        re.compile(
+            r"\b(?P<rel>this coming|coming|next|this|last|on)\s+(?P<wd>"
+            + "|".join(calendar.day_name[n].lower() for n in range(7))
+            + r")\b(?![,\s]+(?:the\s+)?(?:\d|"  # "on Tuesday June 16": the date itself says which day
+            + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
+            + r"))"
+        ),
+    ),
+    ("rel_day", re.compile(r"\b(?P<rel>today|this morning|this afternoon|tonight|yesterday|tomorrow)\b")),
+)
+# Words right before a date that make it the day something ends or takes effect: the strongest sign.
+_EFFECT_BEFORE = re.compile(
+    r"(?:\bas of|\beffective(?: from| on)?|\bwith effect from|\bterminat\w*|\bcancel\w*|\bend(?:s|ing)?|\bclos\w*|"
+    r"\bscheduled for|\bdate is|\bdate:|\bdate of|\blast day|\bfinal day)\b[^.?!\n]{0,25}$"
+)
+# Plain prepositions of a requested day.
+_REQUEST_BEFORE = re.compile(
+    r"(?:\bfrom|\bon|\bby|\buntil|\bthrough|\bbefore|\bon or before|\bdue|\bno later than)\s*(?:the\s*)?$"
+)
+_BACKGROUND_BEFORE = re.compile(
+    r"(?:started|start(?:ed)? on|applied from|signed|since|began|joined)\s*(?:on\s*)?$"
+)
+_HAPPENED = re.compile(
+    r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
+    r"without power|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown"
+)
+_GATE = re.compile(
+    r"\d/\d|\d-\d|end of|today|yesterday|tomorrow|this morning|this afternoon|tonight|day\b|"
+    + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
 )
 
 
-def _forward(year: int | None, month: int, day: int | None, received: date) -> date | None:
-    def build(y: int) -> date | None:
-        last = calendar.monthrange(y, month)[1]
-        d = last if day is None else day
-        return date(y, month, d) if 1 <= d <= last else None
+@dataclass(frozen=True, slots=True)
+class EnglishDate:
+    """One date written in English: where it is in the (lower-cased) text, the day, and which form it had."""
 
-    if year is not None:
-        return build(year)
-    this_year = build(received.year)
-    if this_year is not None and this_year >= received:
-        return this_year
-    return build(received.year + 1)
+    start: int
+    end: int
+    date: date
+    kind: str
+
+
+_DAY_NAMES = [calendar.day_name[n].lower() for n in range(7)]
+
+
+def _weekday(rel: str, wanted: int, received: date) -> date:
+    """ "last Saturday" is the latest one before the day received; "next/this coming/on/by Friday" the first
+    one after it ("this Friday" may be the day itself)."""
+    if rel == "last":
+        return received - timedelta(days=(received.weekday() - wanted - 1) % 7 + 1)
+    ahead = (wanted - received.weekday()) % 7
+    if ahead == 0 and rel != "this":
+        ahead = 7
+    return received + timedelta(days=ahead)
+
+
+def _year_for(month: int, day: int, received: date) -> date | None:
+    for year in (received.year - 1, received.year, received.year + 1):
+        found = _safe(year, month, day)
+        if found is not None and found >= received - timedelta(days=31):
+            return found
+    return None
+
+
+def _safe(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
+    groups = m.groupdict()
+    if kind == "rel_day":
+        rel = groups["rel"]
+        return received + timedelta(days={"yesterday": -1, "tomorrow": 1}.get(rel, 0))
+    if kind == "end_rel":
+        offset = 1 if groups["rel"] in ("next", "the following", "the next") else 0
+        month = received.month + offset
+        year = received.year + (month - 1) // 12
+        return _month_end(year, (month - 1) % 12 + 1)
+    if kind == "end_named":
+        month = _MONTHS[groups["mo"]]
+        if groups.get("y"):
+            return _month_end(int(groups["y"]), month)
+        # Like a day without a year: a month end up to 31 days back is that past one.
+        for year in (received.year - 1, received.year, received.year + 1):
+            if _month_end(year, month) >= received - timedelta(days=31):
+                return _month_end(year, month)
+        return _month_end(received.year + 1, month)
+    if kind == "num":
+        a, b, year = int(groups["a"]), int(groups["b"]), int(groups["y"])
+        day, month = (b, a) if a <= 12 < b else (a, b)
+        return _safe(year, month, day)
+    if kind == "num_short":
+        a, b = int(groups["a"]), int(groups["b"])
+        if (a <= 12) == (b <= 12):
+            return None  # 4/5 could be either; 40/50 is no date
+        day, month = (b, a) if a <= 12 else (a, b)
+        return _year_for(month, day, received)
+    if kind == "weekday":
+        return _weekday(groups["rel"], _DAY_NAMES.index(groups["wd"]), received)
+    month = _MONTHS[groups["mo"]] if kind != "ymd" else int(groups["mo"])
+    day = int(groups["d"])
+    if groups.get("y"):
+        return _safe(int(groups["y"]), month, day)
+    return _year_for(month, day, received)
+
+
+_NUMERIC = frozenset({"ymd", "num", "num_short"})
+
+
+def english_mentions(text: str, *, received: date, words_only: bool = False) -> list[EnglishDate]:
+    """Every English date in ``text`` in order of appearance (positions in ``text``; matching ignores case).
+    ``words_only`` leaves out dates written in digits alone (2027-03-31, 30/9), which the Japanese reader
+    also reads."""
+    lowered = text.lower()
+    if not _GATE.search(lowered):
+        return []
+    mentions: list[EnglishDate] = []
+    for kind, pattern in _PATTERNS:
+        if words_only and kind in _NUMERIC:
+            continue
+        for m in pattern.finditer(lowered):
+            if any(x.start < m.end() and m.start() < x.end for x in mentions):
+                continue
+            day = _resolve(kind, m, received)
+            if day is not None:
+                mentions.append(EnglishDate(m.start(), m.end(), day, kind))
+    return sorted(mentions, key=lambda x: x.start)
 
 
 def english_dates(text: str, *, received: date) -> list[date]:
     """Every English date in ``text``, in order of appearance."""
-    return [d for _, d in _found(text, received)]
+    return [m.date for m in english_mentions(text, received=received)]
 
 
-# Words that introduce the date a cancellation or change takes effect ("cancel as of 31 Dec", "effective 1 May").
-_EFFECT = re.compile(
-    r"\b(?:as of|effective|with effect from|cancel\w*|terminat\w*|end\w*|until|through)\b[^.?!\n]{0,25}$",
-    re.IGNORECASE,
-)
+_SPAN_AFTER = re.compile(
+    r"\s*(?:-|–|—|~)\s*(?:\d|[a-z]{3})"
+)  # "Aug 19-20", "15 Sept - 14 Oct": a stretch of days
 
 
-def requested_date(text: str, *, received: date) -> date | None:
-    """The date a request is for: the first one written right after "as of", "effective", "cancel…",
-    "terminate…", "end…" ("we move to a new provider from 1 Jan; cancel as of 31 Dec" → 31 December), else the
-    first date in the text."""
-    found = _found(text, received)
-    for start, day in found:
-        if _EFFECT.search(text, max(0, start - 40), start):
-            return day
-    return found[0][1] if found else None
-
-
-def _found(text: str, received: date) -> list[tuple[int, date]]:
-    found: list[tuple[int, date]] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in _PATTERNS:
-        for m in pattern.finditer(text):
-            start, end = m.span()
-            if any(start < e and s < end for s, e in taken):
-                continue
-            groups = m.groupdict()
-            day = int(groups["day"]) if groups.get("day") else None
-            year = int(groups["year"]) if groups.get("year") else None
-            resolved = _forward(year, _MONTHS[groups["month"].lower().rstrip(".")], day, received)
-            if resolved is not None:
-                taken.append((start, end))
-                found.append((start, resolved))
-    return sorted(found)
+def requested_date(text: str, *, received: date, words_only: bool = False, least: float = 0.5) -> date | None:
+    """The day the request in ``text`` is about, or None when no date written there can be it
+    (``words_only``: see :func:`english_mentions`; ``least``: the score a date needs, 2.5 and up only for
+    a date after "as of"/"effective"/"cancel…" or a deadline word)."""
+    mentions = english_mentions(text, received=received, words_only=words_only)
+    if not mentions:
+        return None
+    lowered = text.lower()
+    spans = {i + 1 for i, m in enumerate(mentions[:-1]) if _SPAN_AFTER.match(lowered, m.end)}
+    spans |= {i for i, m in enumerate(mentions) if _SPAN_AFTER.match(lowered, m.end)}
+    best: tuple[float, int] | None = None
+    chosen: date | None = None
+    for i, mention in enumerate(mentions):
+        if i in spans:
+            continue  # a billing period or a stretch of days names no one day
+        start, end, day, kind = mention.start, mention.end, mention.date, mention.kind
+        left = max(lowered.rfind(".", 0, start), lowered.rfind("\n", 0, start)) + 1
+        stop = min(
+            (i for i in (lowered.find(".", end), lowered.find("\n", end)) if i >= 0), default=len(lowered)
+        )
+        sentence = lowered[left:stop]
+        before = lowered[max(0, start - 40) : start]
+        score = 1.0
+        if _EFFECT_BEFORE.search(before):
+            score += 1.5
+        elif _REQUEST_BEFORE.search(before[-24:]):
+            score += 1.0
+        if _BACKGROUND_BEFORE.search(before[-24:]):
+            score -= 2.0
+        if day < received and not _HAPPENED.search(sentence) and kind != "rel_day":
+            score -= 1.5
+        if kind == "rel_day" and not _HAPPENED.search(sentence):
+            score -= 1.2
+        if best is None or score > best[0]:
+            best, chosen = (score, -start), day
+    if chosen is None or best is None or best[0] < least:
+        return None
+    return chosen

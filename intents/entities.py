@@ -8,16 +8,23 @@ missing from the new text (customers often answer "see below").
 
 from __future__ import annotations
 
+import calendar
 import re
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
+from desk.errors import InputError
+from faq import FAQ_DIR
 from intents.cleanup import fold_width, split_quoted
 from intents.dates import DateMention, resolve_dates
-from intents.entity_dates_en import english_date
+from intents.dates_en import requested_date
 from intents.form import parse_form
 from intents.language import detect_language
+from intents.model import INTENT_IDS, OTHER_REASONS
 
 MAX_CHARS = (
     50_000  # longer texts are cut: identifiers live in the first pages, and speed must not depend on size
@@ -30,7 +37,8 @@ _QUOTED_KINDS = frozenset({"customer_no", "contract_no", "supply_point_id"})
 _SEP = r"[- \t.ー]?"  # one separator a customer may put between digit groups
 _D = r"\d"
 
-_SUPPLY_POINT = re.compile(rf"(?<![\d-])(?P<n>(?:0[1-9]|10)(?:{_SEP}{_D}){{20}})(?!{_SEP}?\d)")
+# 「0 2 0 0 3 5 …」: a separator may fall between any two digits, the area code's too.
+_SUPPLY_POINT = re.compile(rf"(?<![\d-])(?P<n>(?:0{_SEP}[1-9]|1{_SEP}0)(?:{_SEP}{_D}){{20}})(?!{_SEP}?\d)")
 _CONTRACT = re.compile(rf"(?<![A-Za-z])[Ee][Gg]\s*[-ー:]?\s*(?P<n>{_D}(?:{_SEP}{_D}){{7}})(?![\d])")
 _CONTRACT_LABELLED = re.compile(rf"契約番号\s*(?:は|:|：)?\s*(?P<n>\d{{4}}{_SEP}\d{{4}}|\d{{8}})(?![\d])")
 _PHONE = re.compile(
@@ -49,13 +57,21 @@ _CUSTOMER_LABEL = re.compile(
 )
 _NOT_CUSTOMER_BEFORE = re.compile(
     r"(?:口座番号|口座|登録番号|受付番号|伝票番号|注文番号|郵便番号|〒|No\.\s*T|FAX|Fax|fax|ファクス|ファックス|"
-    r"¥|￥|\$)[^\d\n]{0,6}$"
+    r"¥|￥|\$)[^\d\n]{0,6}$|\+\s?81[\d \-]{0,6}$"  # "+81 50 5555 0192" is a phone
 )
 _NOT_CUSTOMER_AFTER = re.compile(r"\s*(?:円|kWh|kW|kVA|V|件|個|人|名|枚|本|時間|分|秒|%|％)")
 _PHONE_LABEL = re.compile(
-    r"(?:TEL|Tel|tel|電話|携帯|ケータイ|直通|代表|連絡先|折り?返し|内線|Phone|phone|☎|📞|番号)[^\d\n]{0,12}$"
+    r"(?:TEL|Tel|tel|電話|携帯|ケータイ|直通|代表|連絡先|折り?返し|内線|Phone|phone|☎|📞|番号|(?<![A-Za-z])T\s*[:：])[^\d\n]{0,12}$"
 )
-_FAX_LABEL = re.compile(r"(?:FAX|Fax|fax|ファクス|ファックス|ＦＡＸ)[^\d\n]{0,8}$")
+_FAX_LABEL = re.compile(r"(?:FAX|Fax|fax|ファクス|ファックス|ＦＡＸ)[^\d\n]{0,8}$|(?<![A-Za-z])F\s*[:：]\s*$")
+# 「TEL 0572-22-8803（携帯 080-…）」: a number in brackets after the first is a second line, not the contact.
+_OLD_NUMBER_BEFORE = re.compile(r"(?:旧|(?i:\bold\b|\bprevious\b|\bformer\b))[^\d\n]{0,12}$")
+_BRACKETED_BEFORE = re.compile(r"[(（][^\d\n()（）]{0,10}$")
+
+
+_RELAYED = re.compile(
+    r"転送(?:いた)?(?:します|しました|いたします)|(?i:\bforwarding (?:you|below|the)\b|\bforwarded below\b)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +128,8 @@ def _phone_candidates(text: str, matches: list[re.Match[str]]) -> list[tuple[flo
         digits = _digits(m.group("n"))
         if len(digits) not in (10, 11) or digits in DESK_PHONES:
             continue
-        if digits.startswith("0120") or digits.startswith("0800"):
-            continue  # toll-free lines are businesses' service numbers, not a customer's contact line
+        if not _could_be_a_contact(digits):
+            continue
         before = text[max(0, m.start() - 16) : m.start()]
         if _FAX_LABEL.search(before):
             continue
@@ -123,18 +139,36 @@ def _phone_candidates(text: str, matches: list[re.Match[str]]) -> list[tuple[flo
         score = 1.0
         if _PHONE_LABEL.search(before):
             score += 2.0
+        if _BRACKETED_BEFORE.search(before):
+            score -= 1.0
         if line.strip() == m.group("n").strip():
             score += 1.5  # a bare number on its own line: a signature
-        if "新" in before[-8:]:
+        if "新" in before[-8:] or "new" in before[-16:].lower():
             score += 0.5  # the new number in a change notice
+        if _OLD_NUMBER_BEFORE.search(before):
+            score -= 2.0  # 「旧番号」 "Old number:": no longer reachable
         out.append((score, m.start(), digits))
     return out
 
 
 _CUSTOMER_LABELLED = re.compile(
     r"(?:お客(?:さま|様)番号|顧客番号|[Cc]ustomer\s*(?:[Nn]o\.?|[Nn]umber|ID|#)|[Cc]ustomer\s+[Nn]o)\s*[:：は#]?\s*"
-    r"(?P<n>\d(?:[- \t.ー]{0,2}\d){7})(?![\d])"
+    r"(?P<n>\d(?:[- \t.ー]{0,2}\d){7})(?![\d]|[-.ー]\d)"  # 「7712-0345-88」 is a longer number
 )
+
+
+_THOUSANDS_BEFORE = re.compile(r"\d[,，]$")
+_THOUSANDS_AFTER = re.compile(r"[,，]\d")
+
+
+def _could_be_a_contact(digits: str) -> bool:
+    """Toll-free lines in a text are businesses' service numbers, not a customer's contact line."""
+    return not digits.startswith(("0120", "0800")) and not _placeholder(digits)
+
+
+def _placeholder(digits: str) -> bool:
+    """03-0000-0000, 000-0000-0000: the last six digits all alike is a number typed to fill a form."""
+    return len(set(digits[-6:])) == 1
 
 
 def _customer_candidates(text: str) -> list[tuple[float, int, str]]:
@@ -147,8 +181,8 @@ def _customer_candidates(text: str) -> list[tuple[float, int, str]]:
         before = text[max(0, m.start() - 20) : m.start()]
         if _NOT_CUSTOMER_BEFORE.search(before) or _NOT_CUSTOMER_AFTER.match(text, m.end()):
             continue
-        if (m.start() > 0 and text[m.start() - 1] in ",，") or text[m.end() : m.end() + 1] in (",", "，"):
-            continue
+        if _THOUSANDS_BEFORE.search(text, 0, m.start()) or _THOUSANDS_AFTER.match(text, m.end()):
+            continue  # 「12,345,678円」: a comma between digits groups thousands; ", " separates a list
         labelled = bool(_CUSTOMER_LABEL.search(before))
         if not labelled and (digits.startswith("0") or _looks_like_date(digits)):
             continue
@@ -228,18 +262,43 @@ _WITH_DE = re.compile(r"^\s*(?:で|に)(?!は|も)")
 _DEADLINE = re.compile(r"^\s*(?:まで(?:に)?|までの|迄)")
 _FROM = re.compile(r"^\s*(?:から|より|以降)")
 _RANGE_JOIN = re.compile(r"^\s*(?:から|~|-|より)\s*$")
+_SPAN_JOIN = re.compile(r"^\s*[~\-]\s*$")  # 「5/2~6/1」 written as a span, not 「…から…まで」
+# A span is a stretch of days: only for work on the site (a shut-down, an outage) does its first day count.
+_SPAN_START_INTENTS = frozenset({"pas_open", "equipment_work", "outage"})
 _TOPIC_WORDS = re.compile(
     r"解約|やめ|止め|停止|終了|終わら|閉店|閉鎖|閉め|移転|取り壊|解体|変更|変わり|変わる|名義|社名|商号|合併|承継|"
     r"譲渡|工事|作業|点検|更新|交換|PAS|開閉器|受電|停電|止ま|落ち|使用量|データ|予定|希望|確定|実施|行い|行う|"
     r"期日|期限|締め|引き?落と|振込|支払|打ち合わせ|打合せ|訪問|返送|提出|使えなく"
 )
 _INCIDENTAL_BEFORE = re.compile(
-    r"(?:開始日|契約開始|契約日|適用日|送信日時|受信日時|日時|作成日|発行日|設立|創業)\s*(?:は|:|：)?\s*$"
+    r"(?:送信日時|受信日時|作成日|発行日|設立|創業)\s*(?:は|:|：)?\s*$|"
+    r"】\s*$"  # 「【電話メモ】9/18」: a note's heading dates the note, not the request
 )
+# 「日時:」「日付:」 name a mail header only beside the header's other lines; alone they name a schedule.
+_HEADER_LABEL_BEFORE = re.compile(r"(?:日時|日付|Date|Sent)\s*[:：]\s*$")
+_HEADER_LINES = re.compile(r"差出人|件名|送信者|宛先|From:|Subject:|To:")
+# A day that dates a staff change (「8月末で前任者が退職」「4月1日付の人事異動」) is background to an account change.
+_STAFF_CHANGE_AFTER = re.compile(
+    r"[^。\n]{0,12}?(?:人事異動|異動|退職|組織変更|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代))"
+)
+# 「使用期間4/15~5/14」「10月15日から11月14日までの分」: a billing or metering period, neither end a day.
+_PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
+_PERIOD_AFTER = re.compile(r"\s*(?:まで)?の?分")
+# A day without a year that would lie this far ahead is a past day written without its year (「7/3の請求」):
+# it is read as that past day, which counts only where a past day can (an outage, data asked for).
+_FAR_AHEAD_DAYS = 300
+# A start day is background when it lies in the past (「契約開始日は2024年4月1日」), the request when ahead
+# (「新会社での契約開始は12月1日から」).
+_STARTED_BEFORE = re.compile(r"(?:開始日|契約開始|契約日|適用日)\s*(?:は|が|:|：)?\s*$")
 # "解約日は", "工事予定日：" just before a date name it as the day the request is about.
 _KEY_DAY_BEFORE = re.compile(
-    r"(?:解約|変更|工事|停電|作業|実施|予定|希望|合併|移転|閉店|閉鎖|廃止|切替|切り替え|開始|再開|点検|期限|期日|締切|締め切り)"
-    r"(?:日|日時|予定日|希望日)\s*(?:は|を|が|:|：)?\s*$"
+    r"(?:(?:解約|変更|工事|停電|作業|実施|予定|希望|合併|移転|閉店|閉鎖|廃止|切替|切り替え|開始|再開|点検|期限|期日|締切|締め切り|"
+    r"開放|投入|送電|復電|引き?渡し|明け渡し)"
+    r"(?:日|日時|予定日|希望日)|期限|期日|締切|締め切り|〆切)\s*(?:は|を|が|:|：)?\s*$"
+)
+# 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request.
+_CHANGED_TO_AFTER = re.compile(
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|移)"
 )
 _SENTENCE_END = re.compile(r"[。！!？?\n]")
 
@@ -253,7 +312,8 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
     after = text[mention.end : mention.end + 12]
     before = text[max(0, mention.start - 10) : mention.start]
     score = 1.0
-    if mention.kind == "relative_day" and mention.date == received:
+    today = mention.kind == "relative_day" and mention.date == received
+    if today:
         score = 0.2  # 本日/今日 is mostly "today I write", seldom the day the request is about
     if _STRONG_AFTER.match(after):
         score += 3.0
@@ -267,13 +327,29 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
         score += 0.5
     if _KEY_DAY_BEFORE.search(before):
         score += 2.5
-    if _INCIDENTAL_BEFORE.search(before):
+    if _dates_something_else(mention, text, before, received):
         score -= 5.0
+    if _STAFF_CHANGE_AFTER.match(text, mention.end):
+        score -= 3.0
+    if _CHANGED_TO_AFTER.match(after):
+        score += 1.5
     if _alone_on_line(text, mention):
         score -= 2.0  # a dated letterhead or a date stamp, not the subject
     if mention.date < received and not past_ok:
         score -= 3.0
+    if today and not past_ok and not (_STRONG_AFTER.match(after) or _DEADLINE.match(after)):
+        score = min(score, 0.2)  # 「本日マイページで変更しました」: the day of writing, not of the request
     return score
+
+
+def _dates_something_else(mention: DateMention, text: str, before: str, received: date) -> bool:
+    """A mail header, a note's heading, a past start day: the label before the date says it is background."""
+    if _INCIDENTAL_BEFORE.search(before) or (mention.date < received and _STARTED_BEFORE.search(before)):
+        return True
+    return bool(
+        _HEADER_LABEL_BEFORE.search(before)
+        and _HEADER_LINES.search(text, max(0, mention.start - 200), mention.end + 200)
+    )
 
 
 def _alone_on_line(text: str, mention: DateMention) -> bool:
@@ -283,22 +359,32 @@ def _alone_on_line(text: str, mention: DateMention) -> bool:
     return line.strip(" \t:：") == text[mention.start : mention.end].strip()
 
 
-def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | None:
+def _choose_date(text: str, received: date, intents: Sequence[str], least: float = 0.5) -> str | None:
     mentions = resolve_dates(text, received=received, folded=True)
     if not mentions:
         return None
     # The end of a range ("12/27から1/4まで") is not the day the request is about: its start is.
-    range_ends = {
-        i + 1
-        for i in range(len(mentions) - 1)
-        if _RANGE_JOIN.match(text[mentions[i].end : mentions[i + 1].start])
-    }
+    range_ends: set[int] = set()
+    for i in range(len(mentions) - 1):
+        if _RANGE_JOIN.match(text[mentions[i].end : mentions[i + 1].start]):
+            between = text[mentions[i].end : mentions[i + 1].start]
+            if (
+                _PERIOD_BEFORE.search(text, max(0, mentions[i].start - 12), mentions[i].start)
+                or _PERIOD_AFTER.match(text, mentions[i + 1].end)
+                or (_SPAN_JOIN.match(between) and not _SPAN_START_INTENTS & set(intents))
+            ):
+                range_ends.update((i, i + 1))
+                continue
+            changed = _CHANGED_TO_AFTER.match(text, mentions[i + 1].end)
+            range_ends.add(i if changed else i + 1)
     past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
-        if i in range_ends:
+        if i in range_ends or _any_months_end(mention, text):
             continue
+        if _far_ahead_without_year(mention, received):
+            mention = _a_year_earlier(mention)
         sentence = _sentence_around(text, mention.start, mention.end)
         past_ok = past_ok_by_intent or bool(_PAST_WORDS.search(sentence))
         if not intents and mention.date < received:
@@ -306,9 +392,37 @@ def _choose_date(text: str, received: date, intents: Sequence[str]) -> str | Non
         score = _date_score(mention, text, received, past_ok)
         if best is None or score > best[0]:
             best, chosen = (score, mention.start), mention
-    if chosen is None or best is None or best[0] < 0.5:
+    if chosen is None or best is None or best[0] < least:
         return None
     return chosen.date.isoformat()
+
+
+def _far_ahead_without_year(mention: DateMention, received: date) -> bool:
+    written_without_year = mention.kind == "month_day" or (
+        mention.kind == "month_end"
+        and "年" not in mention.text
+        and not mention.text.startswith(("今", "来", "再"))
+    )
+    return written_without_year and (mention.date - received).days > _FAR_AHEAD_DAYS
+
+
+_BARE_MONTH_END_TAKEN = re.compile(r"\s*(?:で|付|まで|を?もって|限り)")
+
+
+def _any_months_end(mention: DateMention, text: str) -> bool:
+    """Bare 「月末」 is this month's end only when something ends then (「月末で解約」); 「月末は土日」
+    「月末の資金繰り」「引落日を月末に」 speak of any month's end."""
+    return mention.text.strip() in ("月末", "月末日") and not _BARE_MONTH_END_TAKEN.match(text, mention.end)
+
+
+def _a_year_earlier(mention: DateMention) -> DateMention:
+    day = mention.date
+    earlier = date(day.year - 1, day.month, min(day.day, 28 if day.month == 2 else day.day))
+    if mention.kind == "month_end":
+        earlier = date(day.year - 1, day.month, calendar.monthrange(day.year - 1, day.month)[1])
+    return DateMention(
+        earlier, mention.start, mention.end, mention.kind, mention.text, mention.weekday_checked
+    )
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
@@ -319,51 +433,179 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 
 # --- cancellation reason -------------------------------------------------------------------------------
 
-# Each reason in the ways customers write it, Japanese and English (English text is matched lower-cased):
-# "other" is a change of supply type (low voltage, own generation), "switch" another retailer or a group-wide
-# purchase, "removal" the facility closing, moving or coming down.
-_REASON_OTHER = re.compile(
-    r"低圧|自家発電|自家発|自家消費|特別高圧(?:に|へ)|オンサイト|受電方式|太陽光.{0,12}(?:蓄電|自給|まかな|賄)|"
-    r"電気を買う必要|low[- ]voltage|self[- ]generat|own generat|on-?site (?:solar|generation)|"
-    r"no longer need(?:s)? (?:the )?high[- ]voltage|extra[- ]high[- ]voltage"
-)
-_REASON_SWITCH = re.compile(
-    r"他社|他の電力|別の電力|他の小売|別の小売|新電力|乗り換え|乗換え|のりかえ|乗りかえ|電力会社を(?:変え|変更|切り替え|見直)|"
-    r"別の会社(?:から|に|へ|と)|他の会社(?:から|に|へ|と)|相見積|安い(?:単価|料金|ところ|会社|とこ)|他社の提案|"
-    r"(?:電力|電気)の?調達.{0,6}(?:一本化|一括|まとめ)|一括して電力|電力会社に(?:まとめ|戻|一本化|切り替|移)|"
-    r"(?:地元|元|前)の電力会社|切替先|切り替え先|乗り換え先|移ろう|移る予定の電力|pps|競合|別の?小売|"
-    r"(?:市場連動|他の?プラン).{0,10}(?:会社|事業者)|他の電力会社|別会社の電気|電気.{0,6}(?:会社|事業者)(?:を|に)(?:変|替|移)|"
-    r"switch\w*|another (?:electricity |power |energy )?(?:supplier|retailer|provider|company|utility)|"
-    r"(?:new|different|cheaper|other) (?:electricity |power |energy )?(?:supplier|retailer|provider)|"
-    r"competitor|group[- ]wide|(?:central|joint|bulk) (?:procurement|purchas)|change (?:of )?supplier"
-)
-_REASON_REMOVAL = re.compile(
-    r"閉鎖|閉店|閉所|閉院|閉園|廃業|廃止|撤退|撤去|取り壊|取壊|解体|建て替え|建替|移転|引っ越|引越|移設|"
-    r"閉め(?:る|て|ます|ること)|閉じ(?:る|て|ます|ること)|たたむ|店じまい|売却|事業所を?(?:移|統合)|倉庫を(?:移|閉)|"
-    r"営業(?:を)?終了|事業(?:を)?終了|(?:工場|事業所|店舗|拠点|倉庫|事務所|ビル|施設)を.{0,8}(?:移す|移し|畳|たた|統合|集約)|"
-    r"close (?:down )?(?:our|the)|closing|closure|shut(?:ting)? down (?:for good|permanently|the (?:site|plant|factory))|"
-    r"demolish|demolition|torn down|tear(?:ing)? down|relocat|move out|moving out|moving (?:our|the) (?:office|factory|plant|site)|"
-    r"vacat|handed back|hand(?:ing)? back|sold (?:the|our) (?:building|site|plant)|selling (?:the|our)|cease operations|"
-    r"wind(?:ing)? (?:up|down)|go(?:ing)? out of business|business (?:is )?closing"
-)
-_REASON_WEAK_REMOVAL = re.compile(r"退去|撤収|移る|移ります")
-_CANCEL_WORDS = re.compile(r"解約|やめ|辞め|止め|終了|終わら|切り替え|切替")
+CANCEL_REASONS = ("switch", "removal", "other")
+ENTITY_RULES_FILE = FAQ_DIR / "entities.toml"
 
 
-def _cancel_reason(text: str) -> str | None:
-    if _REASON_OTHER.search(text):
-        return "other"
-    switch = _REASON_SWITCH.search(text)
-    removal = _REASON_REMOVAL.search(text)
-    if switch and removal:
-        return "switch" if switch.start() > removal.start() else "removal"
-    if switch:
-        return "switch"
-    if removal:
-        return "removal"
-    for m in _REASON_WEAK_REMOVAL.finditer(text):
-        if _CANCEL_WORDS.search(_sentence_around(text, m.start(), m.end())):
-            return "removal"
+@dataclass(frozen=True, slots=True)
+class ReasonRule:
+    """One ``[[cancel_reason]]`` rule of ``faq/entities.toml`` (see the comments there)."""
+
+    reason: str
+    rank: int
+    pattern: re.Pattern[str]
+    needs: re.Pattern[str] | None = None
+    unless: re.Pattern[str] | None = None
+
+
+def _compile_rule_pattern(path: Path, number: int, field: str, value: object) -> re.Pattern[str]:
+    raw = value if isinstance(value, list) else [value]
+    items = [item for item in raw if isinstance(item, str) and item]
+    if not items or len(items) != len(raw):
+        raise InputError(
+            f"{path.name}: cancel_reason の{number}番目の規則: {field} は空でない文字列で書いてください"
+        )
+    for item in items:
+        try:
+            re.compile(item)
+        except re.error as exc:
+            raise InputError(
+                f"{path.name}: cancel_reason の{number}番目の規則: {field} のパターン「{item}」は正規表現として"
+                f"読めません（{exc.msg}、{exc.pos}文字目）"
+            ) from exc
+    return re.compile("|".join(f"(?:{item})" for item in items))
+
+
+@lru_cache(maxsize=4)
+def load_reason_rules(path: Path = ENTITY_RULES_FILE) -> tuple[ReasonRule, ...]:
+    """The cancellation-reason rules of ``path``, compiled once; a bad rule is an :class:`InputError` that
+    says which rule and why in plain words."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path.name}: ファイルを読めません（{exc}）") from exc
+    rules: list[ReasonRule] = []
+    for number, item in enumerate(data.get("cancel_reason", []), start=1):
+        unknown = set(item) - {"reason", "rank", "patterns", "needs", "unless"}
+        if unknown:
+            raise InputError(f"{path.name}: cancel_reason の{number}番目の規則: 未知の項目 {sorted(unknown)}")
+        if item.get("reason") not in CANCEL_REASONS:
+            raise InputError(
+                f"{path.name}: cancel_reason の{number}番目の規則: reason は {'/'.join(CANCEL_REASONS)} の"
+                f"どれかです（「{item.get('reason')}」）"
+            )
+        rank = item.get("rank", 1)
+        if not isinstance(rank, int):
+            raise InputError(f"{path.name}: cancel_reason の{number}番目の規則: rank は整数です")
+        rules.append(
+            ReasonRule(
+                reason=item["reason"],
+                rank=rank,
+                pattern=_compile_rule_pattern(path, number, "patterns", item.get("patterns")),
+                needs=_compile_rule_pattern(path, number, "needs", item["needs"])
+                if "needs" in item
+                else None,
+                unless=(
+                    _compile_rule_pattern(path, number, "unless", item["unless"])
+                    if "unless" in item
+                    else None
+                ),
+            )
+        )
+    if not rules:
+        raise InputError(f"{path.name}: cancel_reason の規則がありません")
+    return tuple(sorted(rules, key=lambda r: r.rank))
+
+
+@lru_cache(maxsize=4)
+def load_no_date_reasons(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
+    """The ``other`` reasons whose messages have no requested day (``[date] no_date_when_other``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path.name}: ファイルを読めません（{exc}）") from exc
+    reasons = data.get("date", {}).get("no_date_when_other", [])
+    unknown = [r for r in reasons if r not in OTHER_REASONS]
+    if unknown:
+        raise InputError(
+            f"{path.name}: [date] no_date_when_other の「{'、'.join(map(str, unknown))}」は"
+            f"その他の理由（{'/'.join(OTHER_REASONS)}）ではありません"
+        )
+    return frozenset(reasons)
+
+
+_STRONG_SCORE = 3.0  # a date with a strong mark scores at least this (see _date_score)
+
+
+@lru_cache(maxsize=4)
+def load_dayless_intents(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
+    """``[date] dayless_intents``: intents whose procedure has no day of its own."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    intents = data.get("date", {}).get("dayless_intents", [])
+    unknown = [i for i in intents if i not in INTENT_IDS]
+    if unknown:
+        raise InputError(
+            f"{path.name}: [date] dayless_intents の「{'、'.join(map(str, unknown))}」は意図IDではありません"
+        )
+    return frozenset(intents)
+
+
+def _dayless(intents: Sequence[str]) -> bool:
+    return bool(intents) and set(intents) <= load_dayless_intents()
+
+
+def english_least(intents: Sequence[str]) -> float:
+    """The score :func:`intents.dates_en.requested_date` must reach for ``intents``: for dayless intents
+    2.5, a date right after "as of", "effective", "cancel…" (the English reader scores lower)."""
+    return 2.5 if _dayless(intents) else 0.5
+
+
+def may_have_a_date(intents: Sequence[str], other_reason: str | None) -> bool:
+    """False for a message that asks nothing of the desk (see ``[date]`` in ``faq/entities.toml``)."""
+    return not (list(intents)[:1] == ["other"] and other_reason in load_no_date_reasons())
+
+
+def _first_mention(rule: ReasonRule, text: str) -> int | None:
+    """Where ``rule`` first applies in ``text`` (its needs met and no unless in the sentence), or None."""
+    for m in rule.pattern.finditer(text):
+        if rule.needs is None and rule.unless is None:
+            return m.start()
+        sentence = _sentence_around(text, m.start(), m.end())
+        if rule.needs is not None and not rule.needs.search(sentence):
+            continue
+        if rule.unless is not None and rule.unless.search(sentence):
+            continue
+        return m.start()
+    return None
+
+
+@lru_cache(maxsize=4)
+def load_options_marker(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[cancel_reason_options] marker``: words that make two reasons in one sentence a comparison."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    marker = data.get("cancel_reason_options", {}).get("marker")
+    return _compile_rule_pattern(path, 0, "cancel_reason_options.marker", marker) if marker else None
+
+
+def _compares_cases(text: str, first: dict[str, int], marker: re.Pattern[str] | None) -> bool:
+    """Two reasons first named in one sentence that has a comparing word (「だと」, "if")."""
+    if marker is None or len(first) < 2:
+        return False
+    low, high = min(first.values()), max(first.values())
+    if _SENTENCE_END.search(text, low, high):
+        return False
+    return bool(marker.search(_sentence_around(text, low, high)))
+
+
+def _cancel_reason(
+    text: str, rules: tuple[ReasonRule, ...] | None = None, marker: re.Pattern[str] | None = None
+) -> str | None:
+    if rules is None:
+        rules, marker = load_reason_rules(), load_options_marker()
+    for rank in sorted({r.rank for r in rules}):
+        first: dict[str, int] = {}
+        for rule in rules:
+            if rule.rank != rank:
+                continue
+            at = _first_mention(rule, text)
+            if at is not None and (rule.reason not in first or at < first[rule.reason]):
+                first[rule.reason] = at
+        if first:
+            if _compares_cases(text, first, marker):
+                return None
+            # Power bought from another retailer is the reason even beside a move or a closure; otherwise
+            # the reason first mentioned last is the one the message ends up on (background, then reason).
+            return "switch" if "switch" in first else max(first, key=lambda reason: first[reason])
     return None
 
 
@@ -383,6 +625,7 @@ def extract_entities(
     received: date,
     intents: Sequence[str] = (),
     form: dict[str, str] | None = None,
+    other_reason: str | None = None,
 ) -> dict[str, str]:
     """Entities found in ``text`` (keys from ``intents.model.ENTITY_KEYS``, only those found, normalised).
 
@@ -390,25 +633,41 @@ def extract_entities(
     the text was already parsed and is no form); its
     お電話番号 and メールアドレス are the customer's own, and only its お問い合わせ内容 is searched for the
     rest. ``intents`` (main first) decide whether ``cancel_reason`` applies and whether a past date can be
-    the one the request is about. Never raises: malformed text yields fewer entities, not an error.
+    the one the request is about; ``other_reason`` (why the main intent is ``other``) whether a date can be
+    one at all. Never raises: malformed text yields fewer entities, not an error.
     """
     try:
-        return _extract(text, received=received, intents=intents, form=form)
+        return _extract(text, received=received, intents=intents, form=form, other_reason=other_reason)
     except Exception:
         return {}
 
 
 def _extract(
-    text: str, *, received: date, intents: Sequence[str], form: dict[str, str] | None
+    text: str,
+    *,
+    received: date,
+    intents: Sequence[str],
+    form: dict[str, str] | None,
+    other_reason: str | None,
 ) -> dict[str, str]:
     text = text[:MAX_CHARS] if isinstance(text, str) else ""
     if form is None:
         form = parse_form(text)
     source = form["body"] if form and form.get("body") else text
     own, quoted = split_quoted(source)
+    if quoted and _RELAYED.search(own):
+        # A partner or colleague relays a customer's mail: the customer's own words are the forwarded part.
+        own, quoted = f"{own}\n{quoted}", ""
     parts = _Text(fold_width(own), fold_width(quoted))
 
     found = _identifiers(parts.own)
+    if form and form.get("body") and source is not text:
+        # A form's extra lines above お問い合わせ内容 (契約番号：, 供給地点特定番号：) name the customer's
+        # contract as the body would.
+        head = fold_width(text[: text.find(form["body"])] if form["body"] in text else "")
+        for key, value in _identifiers(head).items():
+            if key in _QUOTED_KINDS:
+                found.setdefault(key, value)
     if parts.quoted:
         # Quoted mail is often the desk's own reply: its numbers can be ours, so only identifiers of a
         # contract are taken from it, and only when the new text lacks them.
@@ -421,7 +680,8 @@ def _extract(
         if len(customer) == 8:
             found["customer_no"] = customer
         phone = _digits(fold_width(form.get("phone", "")))
-        if len(phone) in (10, 11) and phone not in DESK_PHONES:
+        # The field is the sender's own statement (even a toll-free line); only a placeholder is refused.
+        if len(phone) in (10, 11) and phone not in DESK_PHONES and not _placeholder(phone):
             found["phone"] = phone
     email = _email(fold_width(form["email"])) if form and form.get("email") else None
     email = email or _email(parts.own)
@@ -429,16 +689,20 @@ def _extract(
         found["email"] = email
 
     english = detect_language(parts.own) == "en"
-    day = english_date(parts.own, received) if english else None
+    # Intents with no day of their own (a login, a bill) name one only with a strong mark (付で, まで, a
+    # labelled day, "effective"); a date merely mentioned there is background.
+    least = _STRONG_SCORE if _dayless(intents) else 0.5
+    written = requested_date(parts.own, received=received, least=english_least(intents)) if english else None
+    day = written.isoformat() if written else None
     if day is None:
-        day = _choose_date(parts.own, received, intents)
+        day = _choose_date(parts.own, received, intents, least)
     if day is None and parts.quoted:
-        day = _choose_date(parts.quoted, received, intents)
-    if day:
+        day = _choose_date(parts.quoted, received, intents, least)
+    if day and may_have_a_date(intents, other_reason):
         found["date"] = day
 
     if "cancellation" in intents:
-        reason = _cancel_reason(parts.own.lower() if english else parts.own)
+        reason = _cancel_reason(parts.own.lower())  # 「PPS」 and "PPA" as the rules write them
         if reason:
             found["cancel_reason"] = reason
     return found

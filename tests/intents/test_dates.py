@@ -210,3 +210,35 @@ def test_resolve_dates_never_raises(text: str, received: date):
 )
 def test_resolve_dates_never_raises_on_date_soup(parts: list[str], received: date):
     resolve_dates("".join(parts), received=received)
+
+
+# --- forms added for unseen writing styles (issue #11) ---------------------------------------------------
+
+
+def test_an_era_year_written_in_kanji_numerals():
+    assert only("令和九年一月三十一日に解約したい") == "2027-01-31"
+    assert only("平成三十一年四月一日") == "2019-04-01"
+
+
+def test_a_day_with_its_weekday_written_without_brackets():
+    # 2026-09-21 is a Monday: 「24日木曜」 is this week's Thursday.
+    assert only("連休明けの24日木曜に作業します", received=date(2026, 9, 21)) == "2026-09-24"
+    assert only("24日の木曜日でお願いします", received=date(2026, 9, 21)) == "2026-09-24"
+
+
+def test_within_the_year_and_the_year_end_season_are_no_day():
+    # Like a month-only reference: 「年内に」 names no one day.
+    assert resolve_dates("年内にキュービクルの変圧器を更新したい", received=RECEIVED) == []
+    assert resolve_dates("年末の締め作業で忙しい", received=RECEIVED) == []
+    assert resolve_dates("年末年始の窓口は", received=RECEIVED) == []
+
+
+def test_the_nth_weekday_of_next_years_month():
+    assert only("工事は来年1月の第3土曜日の予定です", received=date(2026, 10, 8)) == "2027-01-16"
+
+
+def test_that_months_end_follows_the_month_written_before_it():
+    mentions = resolve_dates("最終営業日が12月27日で、その月末で切りたい", received=date(2026, 10, 20))
+    assert [m.date.isoformat() for m in mentions] == ["2026-12-27", "2026-12-31"]
+    mentions = resolve_dates("工事は3月10日、請求は同月末です", received=date(2026, 1, 5))
+    assert mentions[-1].date.isoformat() == "2026-03-31"

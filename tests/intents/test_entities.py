@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intents.entities import extract_entities
+from desk.errors import InputError
+from intents.entities import _cancel_reason, extract_entities, load_reason_rules
 from intents.form import parse_form
+from intents.understand import read_entities
 
 RECEIVED = date(2026, 6, 4)
 MESSAGES = Path(__file__).parent / "messages"
@@ -91,6 +93,16 @@ def test_amounts_postcodes_and_dates_are_not_customer_numbers():
 def test_signature_tel_is_the_phone_and_fax_is_ignored():
     text = "よろしくお願いします。\n\n東和精機株式会社\n宮下 拓也\nTEL 0263-55-2100 / FAX 0263-55-2199"
     assert ents(text)["phone"] == "0263552100"
+
+
+def test_short_t_and_f_labels_and_a_bracketed_second_number():
+    assert ents("Martin Schulz\nT: 053-468-2210  F: 053-468-2211")["phone"] == "0534682210"
+    assert ents("株式会社中部ロジ 斉藤\nTEL 0572-22-8803（携帯 080-4412-5590）")["phone"] == "0572228803"
+
+
+def test_the_old_number_in_a_change_notice_is_not_the_contact():
+    text = "Please update our number.\nNew number: 03-6804-2231\nOld number: 03-6804-1100 (no longer in use)"
+    assert ents(text, ("account_info_change",))["phone"] == "0368042231"
 
 
 def test_fax_alone_is_not_a_phone():
@@ -198,6 +210,196 @@ def test_phone_numbers_in_quoted_mail_are_not_taken():
     assert "phone" not in ents(text)
 
 
+def test_the_day_a_change_goes_to_beats_the_day_it_comes_from():
+    text = "受電設備の工事ですが、5月16日から5月23日（土）に変更となりました。"
+    assert ents(text, ("equipment_work",), date(2026, 4, 17))["date"] == "2026-05-23"
+    text = "作業は7月3日から7月10日に延期します。"
+    assert ents(text, ("pas_open",), date(2026, 6, 1))["date"] == "2026-07-10"
+
+
+def test_a_range_still_gives_its_first_day():
+    assert ents("8月10日から8月12日まで休業します。停電作業の件です", ("pas_open",))["date"] == "2026-08-10"
+
+
+def test_a_due_day_named_by_its_word_beats_the_customers_own_plan():
+    text = "1/4に振込予定だけど、振込期限は12/31だっけ？"
+    assert ents(text, ("payment_due_date",), date(2026, 12, 28))["date"] == "2026-12-31"
+    text = "合併期日が2026年10月1日。名義変更の書類は9/1までに出せばいい？"
+    assert ents(text, ("name_change",), date(2026, 6, 9))["date"] == "2026-10-01"
+
+
+def test_a_start_day_ahead_is_the_request_and_one_behind_is_background():
+    text = "新会社での契約開始は12月1日からにしたいです（名義変更）"
+    assert ents(text, ("name_change",), date(2026, 9, 16))["date"] == "2026-12-01"
+    text = "契約開始日は2025年4月1日です。パスワードを忘れました"
+    assert "date" not in ents(text, ("password_reset",))
+
+
+def test_a_message_that_asks_nothing_has_no_date():
+    phishing = "【重要】2026年6月30日までにアカウントを更新しないと停止されます。こちらから手続き"
+    found = extract_entities(phishing, received=RECEIVED, intents=["other"], other_reason="phishing")
+    assert "date" not in found
+    misdirected = "来週水曜の打ち合わせ、15時からに変えてもらうことってできますか？"
+    found = extract_entities(misdirected, received=RECEIVED, intents=["other"], other_reason="misdirected")
+    assert found["date"] == "2026-06-10"
+    # "unclear" is also the classifier's "not sure": the request may be real and its day is kept.
+    found = extract_entities(misdirected, received=RECEIVED, intents=["other"], other_reason="unclear")
+    assert found["date"] == "2026-06-10"
+
+
+def test_the_pipeline_path_adds_no_english_date_to_a_sales_pitch():
+    pitch = "Cut your electricity bill by 20% — book a free audit before 31 July 2026!"
+    assert "date" not in read_entities(pitch, received=RECEIVED, intents=["other"], other_reason="sales")
+    assert read_entities(pitch, received=RECEIVED, intents=["other"])["date"] == "2026-07-31"
+
+
+def test_a_notes_heading_date_is_when_it_was_written():
+    text = "【電話メモ】3/12 10:40 株式会社ミナモト化成 総務\n・マイページのパスワードを忘れたとのこと"
+    assert "date" not in ents(text, ("password_reset",), date(2026, 3, 12))
+
+
+def test_a_billing_period_is_no_day():
+    text = "使用期間が8/5~9/4となっていますが、請求年月はどれを選べばいいですか"
+    assert "date" not in ents(text, ("invoice_download",), date(2026, 9, 20))
+    text = "9月5日から10月4日までの分の請求書をダウンロードしたいです。"
+    assert "date" not in ents(text, ("invoice_download",), date(2026, 10, 20))
+
+
+def test_a_date_without_year_far_ahead_is_the_past_day_it_meant():
+    # On 2026-11-03 「9/14」 would be next year's; the usage question is about the past one.
+    text = "9/14の30分値だけ欲しいです"
+    assert ents(text, ("usage_data",), date(2026, 11, 3))["date"] == "2026-09-14"
+    text = "7/3に届いた請求書の金額が高い気がします"
+    assert "date" not in ents(text, ("bill_inquiry",), date(2026, 8, 6))
+
+
+def test_a_staff_change_day_is_background():
+    text = "8月末で前任の担当者が退職しました。マイページのログイン用メールアドレスを変えたいです。"
+    assert "date" not in ents(text, ("account_info_change",), date(2026, 9, 14))
+
+
+def test_today_is_the_day_only_for_something_that_happened_or_a_deadline():
+    text = "本日マイページでメールアドレスを変更しましたが、反映されているか確認したいです。"
+    assert "date" not in ents(text, ("account_info_change",))
+    assert ents("本日、工場が停電しました。", ("outage",))["date"] == RECEIVED.isoformat()
+
+
+def test_a_schedule_labelled_date_is_no_mail_header():
+    text = "PAS開放のご連絡\n日時：2026年3月15日（日）7:00～17:00\n場所：第2工場"
+    assert ents(text, ("pas_open",), date(2026, 2, 20))["date"] == "2026-03-15"
+    forwarded = "-------- 転送メッセージ --------\n差出人: 松葉\n日付: 2026年6月16日 17:42\n件名: 解約\n契約は9/30で止めたい"
+    assert ents(forwarded, ("cancellation",), date(2026, 6, 17))["date"] == "2026-09-30"
+
+
+def test_the_nth_weekday_of_a_month_with_its_year():
+    text = "工事は2026年7月の第1日曜日（全停電）を予定しております。"
+    assert ents(text, ("equipment_work",), date(2026, 3, 23))["date"] == "2026-07-05"
+
+
+def test_english_weekdays_and_short_numeric_dates():
+    wednesday = date(2026, 10, 7)
+    assert (
+        ents("We need to open the PAS this coming Sunday.", ("pas_open",), wednesday)["date"] == "2026-10-11"
+    )
+    found = ents("Please send the 30-minute data for last Saturday.", ("usage_data",), wednesday)
+    assert found["date"] == "2026-10-03"
+    assert ents("We plan to pay on 30/9, is that late?", ("payment_due_date",), date(2026, 9, 8))["date"] == (
+        "2026-09-30"
+    )
+    text = "We'd like the last day to be 7/31. Must the form reach you by the end of April?"
+    assert ents(text, ("cancellation",), date(2026, 4, 2))["date"] == "2026-07-31"
+    assert "date" not in ents("Our furnace runs 24/7, is the voltage stable?", ("voltage_frequency",))
+    text = "Our facility lost power on Tuesday June 16 for about 3 hours."
+    assert ents(text, ("outage",), date(2026, 6, 17))["date"] == "2026-06-16"
+
+
+def test_a_supply_point_spaced_digit_by_digit():
+    text = "供給地点特定番号：0 4 0 0 1 1 2 2 3 3 4 4 5 5 6 6 7 7 8 8 9 9"
+    assert ents(text, ("cancellation",))["supply_point_id"] == "0400112233445566778899"
+
+
+def test_a_longer_labelled_number_or_an_international_phone_is_no_customer_number():
+    assert "customer_no" not in ents("ガスのお客さま番号は 7712-0345-88 です。", ("other",))
+    assert "customer_no" not in ents("PeakShave Energy Solutions\n+81 50 5555 0192", ("other",))
+
+
+def test_the_first_of_a_list_of_customer_numbers_is_taken():
+    text = "Please merge the invoices for customer numbers 41207781, 41207782 and 41207783."
+    assert ents(text, ("consolidated_billing",))["customer_no"] == "41207781"
+    assert "customer_no" not in ents("請求額が12,345,678円になっていました", ("bill_inquiry",))
+
+
+def test_a_forms_extra_lines_above_the_body_give_the_contract():
+    form = (
+        "お名前：木下 進\nメールアドレス：k@kinoshita.example.jp\nご住所：〒100-0001 東京都千代田区1-1\n"
+        "お電話番号：03-5511-2290\n契約番号：EG20250312\n供給地点特定番号：０４００１１２２３３４４５５６６７７８８９９\n"
+        "ご連絡方法：メール\nお問い合わせ区分：ご契約について\nお問い合わせ内容：\n名義変更の書類を送ってください。"
+    )
+    found = ents(form, ("name_change",))
+    assert found["contract_no"] == "EG20250312"
+    assert found["supply_point_id"] == "0400112233445566778899"
+
+
+def test_a_placeholder_number_in_the_form_is_no_phone():
+    form = (
+        "お名前：Security Center\nメールアドレス：a@check.example\nご住所：〒100-0001 東京都千代田区\n"
+        "お電話番号：03-0000-0000\nご連絡方法：メール\nお問い合わせ区分：その他\nお問い合わせ内容：\n確認してください"
+    )
+    assert "phone" not in ents(form, ("other",))
+    assert "phone" not in ents(form.replace("03-0000-0000", "0120-000-000"), ("other",))
+    assert ents(form.replace("03-0000-0000", "0120-44-2217"), ("other",))["phone"] == "0120442217"
+
+
+def test_a_relayed_customer_mail_is_read_as_the_customers_words():
+    text = (
+        "ご担当者様\n販売代理店の山口です。お客さまからの連絡を転送いたします。\n\n"
+        "-------- 転送メッセージ --------\n差出人: 有限会社森田鉄工 森田\n件名: 解約\n\n"
+        "工場を閉鎖するので、電気の契約は10月31日で止めたいです。\n森田鉄工 森田\nTEL 0258-33-2211"
+    )
+    found = ents(text, ("cancellation",), date(2026, 6, 17))
+    assert found["phone"] == "0258332211"
+    assert found["cancel_reason"] == "removal"
+    assert found["date"] == "2026-10-31"
+
+
+def test_a_span_is_a_period_except_for_work_on_the_site():
+    assert "date" not in ents("追加で3月1日~3月10日の30分値をください", ("usage_data",), date(2026, 3, 16))
+    text = "お盆休み(8/12~8/16)は工場を止めるのでPASを開放します"
+    assert ents(text, ("pas_open",), date(2026, 7, 20))["date"] == "2026-08-12"
+    text = "Our meters showed nothing for Aug 19-20 after the storm; is the bill right?"
+    assert "date" not in ents(text, ("bill_inquiry", "outage"), date(2026, 9, 10))
+
+
+def test_a_change_of_the_person_in_charge_is_background():
+    text = "4月1日付で佐々木から私に担当が替わりました。マイページの登録メールを変更したいです。"
+    assert "date" not in ents(text, ("account_info_change",), date(2026, 4, 2))
+
+
+def test_an_english_month_end_just_past_is_that_past_day():
+    text = "Our contact left the company at the end of March. Please change the My Page e-mail."
+    assert "date" not in ents(text, ("account_info_change",), date(2026, 4, 2))
+
+
+def test_a_dayless_request_names_its_day_only_with_a_strong_mark():
+    text = "供給開始が4/1なので、今のうちにマイページに登録できますか？"
+    assert "date" not in ents(text, ("mypage_login",), date(2026, 3, 24))
+    text = "月末の資金繰りの関係で、引き落とし日を教えてください"
+    assert "date" not in ents(text, ("payment_method",), date(2026, 5, 12))
+    text = "4月20日付で本社を移転しますので、請求書の送付先を変更してください。"
+    assert ents(text, ("billing_address_change",), date(2026, 4, 7))["date"] == "2026-04-20"
+    text = "Please send invoices to our new office effective 1 November 2026."
+    assert read_entities(text, received=date(2026, 10, 19), intents=["billing_address_change"])["date"] == (
+        "2026-11-01"
+    )
+    text = "We moved in on 1 September. How do I log in to My Page?"
+    assert "date" not in read_entities(text, received=date(2026, 9, 8), intents=["mypage_login"])
+
+
+def test_a_bare_month_end_is_a_day_only_when_something_ends_then():
+    assert "date" not in ents("月末は土日が絡むので、引き落としはいつになりますか", ("payment_due_date",))
+    assert ents("月末で解約、他社に切り替えです", ("cancellation",), date(2026, 9, 9))["date"] == "2026-09-30"
+
+
 def test_month_only_reference_gives_no_date():
     assert "date" not in ents("来年3月ごろに更新を計画しております。", ("equipment_work",))
 
@@ -221,6 +423,77 @@ def test_month_only_reference_gives_no_date():
 )
 def test_cancel_reason(text: str, expected: str):
     assert ents(text, ("cancellation",))["cancel_reason"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # switch: tenders, group purchasing, quotes, a bare 切替 in a cancellation, English phrasing
+        ("入札の結果、来年度から別の事業者に決まりました。解約の手続きをお願いします。", "switch"),
+        ("グループ全体で電力を一括調達することになり、当社分は解約となります。", "switch"),
+        ("PPSへ変更するため、解約したいです。", "switch"),
+        ("切替の件ですが、違約金はどのくらいになりますか。", "switch"),
+        ("We are going with another provider from April, so please cancel our contract.", "switch"),
+        ("Head office will procure power centrally from next year; we need to end this contract.", "switch"),
+        # removal: closing in other verbs, handing the building back, selling it, English passives and leases
+        ("旅館を閉館することになったので、電気の契約も解約します。", "removal"),
+        ("店しめるので電気もやめたいです", "removal"),
+        ("工場を他社に売却するため、今の契約は解約します。", "removal"),
+        ("テナント契約が満了するので、建物を明け渡して解約します。", "removal"),
+        ("The depot is being closed, so we have to terminate the supply contract.", "removal"),
+        ("Our lease ends in March and the unit goes back to the landlord; please cancel.", "removal"),
+        # other: own generation and private supply
+        ("コージェネを導入するので、解約について相談したいです。", "other"),
+        ("隣の工場の自営線から受電することになり、解約を検討しています。", "other"),
+        ("電気を購入する必要がなくなったため、契約を終了したいです。", "other"),
+        ("Our new cogeneration plant will cover our entire demand, so please cancel.", "other"),
+        ("Our new solar and battery system makes us fully self-supplied; please end the contract.", "other"),
+        ("Plant 2 closes at the end of June and production moves to Plant 1, so cancel Plant 2.", "removal"),
+        ("We close the shop because the rental contract of the building ends, so please cancel.", "removal"),
+    ],
+)
+def test_cancel_reason_categories(text: str, expected: str):
+    assert ents(text, ("cancellation",)).get("cancel_reason") == expected
+
+
+def test_a_negated_switch_or_a_company_name_is_no_reason():
+    text = (
+        "A firm called BrightSwitch Energy says it can lower our bill. We are not interested in switching, "
+        "but when does our term end and what notice would a cancellation need?"
+    )
+    assert "cancel_reason" not in ents(text, ("cancellation",))
+
+
+def test_two_reasons_compared_in_a_rule_question_give_none_but_one_case_stands():
+    assert "cancel_reason" not in ents(
+        "違約金は他社へ切替だと3倍、閉鎖だと1.5倍でしたっけ？", ("cancellation",)
+    )
+    text = "Rule check: for a customer switching supplier it is 3x and for closure 1.5x, right?"
+    assert "cancel_reason" not in ents(text, ("cancellation",))
+    assert ents("閉店で解約の場合は1.5倍でしたよね？", ("cancellation",))["cancel_reason"] == "removal"
+
+
+def test_a_business_transfer_is_other():
+    text = "工場は10月1日付で株式会社ミドリ物流へ事業譲渡されます。名義変更できない場合は解約したいです。"
+    assert ents(text, ("name_change", "cancellation"))["cancel_reason"] == "other"
+
+
+def test_a_switch_wins_over_a_move_named_beside_it_through_the_pipeline():
+    text = "We are switching to another supplier from January. We are also moving our office, so send the last invoice there."
+    assert read_entities(text, received=RECEIVED, intents=["cancellation"])["cancel_reason"] == "switch"
+    text = "工場を9月末で閉鎖し、土地建物は他社に売却いたします。解約をお願いします。"
+    assert read_entities(text, received=RECEIVED, intents=["cancellation"])["cancel_reason"] == "removal"
+
+
+def test_changing_the_contract_holders_name_is_no_switch():
+    text = "テナントが替わるので、契約者の名前を切り替える形になりますか、それとも解約ですか。"
+    assert "cancel_reason" not in ents(text, ("name_change", "cancellation"))
+
+
+def test_low_voltage_with_the_cubicle_removed_stays_other_through_the_pipeline():
+    text = "低圧での受電に切り替える予定です。キュービクルは撤去します。高圧の解約手続きを教えてください。"
+    found = read_entities(text, received=RECEIVED, intents=["cancellation"])
+    assert found["cancel_reason"] == "other"
 
 
 def test_cancel_reason_needs_the_cancellation_intent():
@@ -352,3 +625,43 @@ def test_english_cancel_reasons():
     for text, expected in cases.items():
         found = extract_entities(text, received=date(2026, 4, 1), intents=["cancellation"])
         assert found.get("cancel_reason") == expected, text
+
+
+# --- cancellation-reason rules as data -----------------------------------------------------------------
+
+
+def _rules_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "entities.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_a_bad_reason_pattern_is_reported_in_plain_words_with_the_pattern(tmp_path: Path):
+    path = _rules_file(tmp_path, '[[cancel_reason]]\nreason = "switch"\npatterns = ["他社(?:へ"]\n')
+    with pytest.raises(InputError) as caught:
+        load_reason_rules(path)
+    assert "他社(?:へ" in str(caught.value)
+    assert "正規表現" in str(caught.value)
+    assert "1番目" in str(caught.value)
+
+
+def test_an_unknown_reason_is_refused(tmp_path: Path):
+    path = _rules_file(tmp_path, '[[cancel_reason]]\nreason = "moving"\npatterns = ["移転"]\n')
+    with pytest.raises(InputError, match="switch/removal/other"):
+        load_reason_rules(path)
+
+
+def test_reason_rules_come_from_the_data_file(tmp_path: Path):
+    path = _rules_file(
+        tmp_path,
+        '[[cancel_reason]]\nreason = "other"\nrank = 1\npatterns = ["蓄電池"]\n'
+        '[[cancel_reason]]\nreason = "switch"\nrank = 2\npatterns = ["他社"]\n',
+    )
+    rules = load_reason_rules(path)
+    assert _cancel_reason("蓄電池を入れるので解約します", rules) == "other"
+    assert _cancel_reason("他社に替えます。蓄電池も入れます", rules) == "other"  # a lower rank decides first
+    assert _cancel_reason("閉店するので解約します", rules) is None
+
+
+def test_the_shipped_reason_rules_load():
+    assert {rule.reason for rule in load_reason_rules()} == {"switch", "removal", "other"}

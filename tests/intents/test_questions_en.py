@@ -150,13 +150,15 @@ def test_name_only_in_english() -> None:
     assert read("Only our company name is changing; it is the same legal entity.")[1]["name_only"] == "yes"
 
 
-def test_english_dates_read_forward_without_a_year() -> None:
+def test_english_dates_without_a_year_are_read_like_the_japanese_reader() -> None:
+    # The first such day from 31 days before the message on: 1 June is nine days ago, 1 May is next year.
     assert english_dates("cancel on 31 March 2027 or March 31st, 2027", received=TODAY) == [
         date(2027, 3, 31),
         date(2027, 3, 31),
     ]
     assert english_dates("at the end of September", received=TODAY) == [date(2026, 9, 30)]
-    assert english_dates("on 1 June", received=TODAY) == [date(2027, 6, 1)]
+    assert english_dates("on 1 June", received=TODAY) == [date(2026, 6, 1)]
+    assert english_dates("on 1 May", received=TODAY) == [date(2027, 5, 1)]
     assert english_dates("may I ask something", received=TODAY) == []
 
 
