@@ -35,6 +35,7 @@ __all__ = [
     "HANDLING",
     "REASON_LABELS",
     "Handling",
+    "defang_links",
     "handling_of",
     "link_domains",
     "reason_label",
@@ -139,3 +140,19 @@ def link_domains(text: str, limit: int = 5) -> list[str]:
         if len(found) >= limit:
             break
     return found
+
+
+def defang_links(text: str) -> str:
+    """``text`` with every link made unclickable (``hxxps://evil[.]example``), for showing a suspected
+    phishing mail to staff: Slack and mail clients turn bare addresses and host names into links."""
+
+    def one(match: re.Match[str]) -> str:
+        raw = match.group(0)
+        scheme, sep, rest = raw.partition("://")
+        if not sep:
+            scheme, rest = "", raw
+        host, slash, path = rest.partition("/")
+        safe = host.replace(".", "[.]") + slash + path
+        return f"{scheme.lower().replace('t', 'x')}[:]//{safe}" if scheme else safe
+
+    return _URL.sub(one, text)

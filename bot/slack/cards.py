@@ -380,6 +380,9 @@ def _reason_block(data: CardData, labels: Mapping[str, str], manager_usergroup: 
 
 def _body_blocks(data: CardData) -> list[dict[str, Any]]:
     text = data.text.strip()
+    handling = _reason(data)
+    if handling is not None and handling.warn_links:  # nothing on the card of a phishing mail is clickable
+        text = noninquiry.defang_links(text)
     excerpt = one_line(text, EXCERPT_ON_CARD) if text else "（本文なし）"
     more = "（全文はスレッド）" if len(text) > EXCERPT_CHARS else ""
     return [section(f"> {bk.escape_mrkdwn(excerpt)}{more}")]

@@ -418,7 +418,10 @@ class CardPoster:
         if data.other_reason and noninquiry.handling_of(data.other_reason).manager:
             await self._tell_managers(data, f"{channel}:{ts}")
         if len(data.text.strip()) > cards.EXCERPT_CHARS:
-            for piece in cards.thread_messages(data.text.strip()):
+            full = data.text.strip()
+            if data.link_domains:  # a suspected phishing mail: its links are not made clickable in the thread
+                full = noninquiry.defang_links(full)
+            for piece in cards.thread_messages(full):
                 await self.pacer.call(
                     "chat.postMessage",
                     self.client.chat_postMessage,
