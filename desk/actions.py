@@ -543,3 +543,62 @@ def wake_snoozed(session: Session, *, now: dt.datetime) -> list[tuple[int, str |
         audit(session, action="snooze_ended", actor="system", inquiry_id=inquiry.id)
         woken.append((inquiry.id or 0, inquiry.assignee))
     return woken
+
+
+# -- non-inquiries closed without a reply (desk/noninquiry.py) ---------------------------------------------
+def close_without_reply(session: Session, *, inquiry_id: int, actor: str) -> Inquiry:
+    """対応不要として完了: a non-inquiry (thanks, sales, phishing) needs no reply; staff close it in one click.
+
+    Only while it waits for staff and nothing is queued: a pending draft (there is none for these reasons,
+    unless staff re-routed) is set aside. The first response is the desk's decision, recorded now, so a
+    closed sales mail is not counted as an unanswered, late inquiry in the managers' report; the audit row
+    says whether this set it, so :func:`reopen` can take it back exactly."""
+    inquiry = get_inquiry(session, inquiry_id)
+    if inquiry.status not in (InquiryStatus.RECEIVED, InquiryStatus.DRAFTED, InquiryStatus.FAILED):
+        label = _INQUIRY_STATUS_JA.get(InquiryStatus(inquiry.status), inquiry.status)
+        raise AlreadyHandled(f"この問い合わせはすでに{label}です。操作は行いませんでした。")
+    superseded = supersede_pending(session, inquiry_id=inquiry_id)
+    now = utcnow()
+    set_first = inquiry.first_response_at is None
+    inquiry.status = InquiryStatus.CLOSED
+    inquiry.resolved_at = now
+    inquiry.first_response_at = inquiry.first_response_at or now
+    session.add(inquiry)
+    audit(
+        session,
+        action="closed_no_reply",
+        actor=actor,
+        inquiry_id=inquiry_id,
+        reason=inquiry.other_reason,
+        superseded=superseded,
+        set_first_response=set_first,
+    )
+    return inquiry
+
+
+def reopen(session: Session, *, inquiry_id: int, actor: str) -> Inquiry:
+    """Take back 対応不要として完了: the inquiry waits for staff again, with the times it had before."""
+    inquiry = get_inquiry(session, inquiry_id)
+    if inquiry.status != InquiryStatus.CLOSED:
+        raise InputError("この問い合わせは対応不要として完了していません。操作は行いませんでした。")
+    closed = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.inquiry_id == inquiry_id, AuditEvent.action == "closed_no_reply")
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+    ).first()
+    inquiry.status = InquiryStatus.DRAFTED
+    inquiry.resolved_at = None
+    if closed is not None and closed.detail.get("set_first_response"):
+        inquiry.first_response_at = None
+    session.add(inquiry)
+    audit(session, action="reopened", actor=actor, inquiry_id=inquiry_id)
+    return inquiry
+
+
+_INQUIRY_STATUS_JA = {
+    InquiryStatus.APPROVED: "承認済み（送信待ち）",
+    InquiryStatus.ANSWERED: "回答済み",
+    InquiryStatus.REJECTED: "却下済み",
+    InquiryStatus.CLOSED: "対応不要として完了済み",
+    InquiryStatus.IGNORED: "対応対象外",
+}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from desk import english
+from desk import english, noninquiry
 from desk.answers import Answer, answer_questions, closing_hour
 from desk.casefile import CaseFile
 from desk.errors import IdentityError, InputError
@@ -369,6 +369,10 @@ def draft_reply(
     asked (``desk.answers``); an intent whose question is answered there loses its general text. The opening
     and closing follow the situation (first inquiry, follow-up, complaint) in either language."""
     ids = order_intents(list(intents) if intents is not None else implied_intents(case))
+    if ids == ["other"]:
+        own = _non_inquiry_reply(case, desk=desk, original_subject=original_subject)
+        if own is not None:
+            return own
     all_results = [resolve(intent, case, knowledge) for intent in ids]
     _check_disclosure(case, all_results)
     language = english.normalise_language(case.understanding.language)
@@ -457,6 +461,68 @@ def draft_reply(
     )
 
 
+def _non_inquiry_reply(case: CaseFile, *, desk: DeskInfo, original_subject: str) -> DraftContent | None:
+    """The reply of its own that a non-inquiry's reason asks for (desk/noninquiry.py): a short template
+    (misdirected mail) or a blank frame a person fills in (a complaint); None for the generic ``other`` draft.
+
+    Neither takes a fact of the case file, so nothing of a contract can reach an unproven sender here."""
+    reason = case.understanding.other_reason
+    handling = noninquiry.handling_of(reason)
+    if handling.reply not in ("template", "blank"):
+        return None
+    language = english.normalise_language(case.understanding.language)
+    prefix = "en/" if language == "en" else ""
+    shown_desk = desk.in_english() if language == "en" else desk
+    if language == "en":
+        above, dear = _addressee_en(case) if case.channel != "slack" else ([], "")
+        layout: dict[str, Any] = {"addressee": above, "dear": dear}
+    else:
+        layout = {"addressee": _addressee(case) if case.channel != "slack" else []}
+    if handling.reply == "blank":
+        text = tidy(
+            render(
+                f"{prefix}other/blank.j2",
+                **layout,
+                blank=noninquiry.BLANK_MARK,
+                desk=shown_desk,
+                channel=case.channel,
+            )
+        )
+    else:
+        body = tidy(render(f"{prefix}other/{reason}.j2", desk=shown_desk, channel=case.channel)).rstrip("\n")
+        section = {"intent": "other", "label": handling.label, "body": body}
+        text = tidy(
+            render(
+                f"{prefix}layout.j2",
+                **layout,
+                answers=[],
+                situation="first",
+                sections=[section],
+                missing=[],
+                ask_identity=False,
+                identity_pending=False,
+                unknown_ids=[],
+                urgent=False,
+                desk=shown_desk,
+                channel=case.channel,
+                notice="",
+            )
+        )
+    label = english.intent_label("other") if language == "en" else INTENT_LABELS["other"]
+    return DraftContent(
+        intents=["other"],
+        subject=_subject(original_subject, label, shown_desk.company, language),
+        text=text,
+        preview=slack_escape(text),
+        facts={},
+        missing=[],
+        notes=[],
+        urgent=handling.urgent,
+        discloses_contract=False,
+        language=language,
+    )
+
+
 _LEFTOVERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\{\{|\}\}"), "差し込み記号（{{ }}）が残っています"),
     (re.compile(r"\{%|%\}"), "テンプレートの制御記号（{% %}）が残っています"),
@@ -466,6 +532,7 @@ _LEFTOVERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![A-Za-z])(nan|NaN)(?![A-Za-z])"), "数値でない値（nan）が表示されています"),
     (re.compile(r"TODO|FIXME|XXX"), "作業用の書き込み（TODO など）が残っています"),
     (re.compile(r"DEBUG"), "デバッグ用の書き込み（DEBUG）が残っています"),
+    (re.compile(re.escape(noninquiry.BLANK_MARK)), "記入欄（返信の本文）がまだ空のままです"),
     (re.compile(r"<class |<object |object at 0x"), "プログラムの内部表現（<class …>）が表示されています"),
     (re.compile(r"Traceback \(most recent call last\)"), "エラーの詳細（Traceback）が含まれています"),
     (

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from desk import actions, trust
+from desk import actions, noninquiry, trust
 from desk.casefile import CaseFile, ContractView, CustomerView
 from desk.limits import Limits, over_limit, sender_domain
 from desk.message import Channel, IncomingMessage, SenderKind
@@ -65,6 +65,8 @@ _FOR_STAFF: dict[str, str] = {
 DOMAIN_WATCH_SECONDS = 300.0  # how long the registered domains are cached for the look-alike check
 
 SYSTEM = "system"
+# ``_understand_and_draft``'s answer for a reply to an answered inquiry that is only thanks (no draft).
+_CLOSING = -1
 _INQUIRY = Inquiry.__table__  # type: ignore[attr-defined]
 _INQUIRY_INSERT = insert(_INQUIRY).returning(_INQUIRY.c.id)
 _MESSAGE_INSERT = insert(InquiryMessage.__table__)  # type: ignore[attr-defined]
@@ -211,8 +213,9 @@ class Pipeline:
         """Store, understand and draft one message (CPU and database work run in a worker thread)."""
         return await asyncio.to_thread(self.process_sync, message)
 
-    async def redraft(self, *, inquiry_id: int, intents: Sequence[str], actor: str) -> int:
-        """Staff changed the intents: draft again for those, superseding the pending draft."""
+    async def redraft(self, *, inquiry_id: int, intents: Sequence[str], actor: str) -> int | None:
+        """Staff changed the intents: draft again for those, superseding the pending draft (None: the new
+        reading is a non-inquiry that gets no draft, desk/noninquiry.py)."""
         return await asyncio.to_thread(self.redraft_sync, inquiry_id=inquiry_id, intents=intents, actor=actor)
 
     async def preview(self, message: IncomingMessage) -> Preview:
@@ -259,9 +262,10 @@ class Pipeline:
                 draft_id = self._understand_and_draft(
                     session, inquiry, message, attached=attached, follow_up=after_answer == "follow_up"
                 )
-                if draft_id is None:  # the classifier knew it for thanks: the inquiry is answered again
+                if draft_id == _CLOSING:  # the classifier knew it for thanks: the inquiry is answered again
                     self._close_again(session, inquiry.id, resolved_before)
                     after_answer = "closing"
+                    draft_id = None
             except Exception as exc:  # the message is kept; staff see what went wrong
                 session.rollback()
                 log.exception("pipeline failed for inquiry %s", inquiry.id)
@@ -289,6 +293,7 @@ class Pipeline:
         log.info("drafting inquiry %s, left unfinished by a stopped process", inquiry_id)
         try:
             draft_id = self._understand_and_draft(session, _Stored.of(inquiry), message, attached=attached)
+            draft_id = None if draft_id == _CLOSING else draft_id
         except Exception as exc:
             session.rollback()
             log.exception("pipeline failed for inquiry %s", inquiry_id)
@@ -296,7 +301,7 @@ class Pipeline:
             return self._result(session, inquiry_id, created=False, attached=attached)
         return ProcessResult(inquiry_id, draft_id, created=False, attached=attached, kind=inquiry.kind)
 
-    def redraft_sync(self, *, inquiry_id: int, intents: Sequence[str], actor: str) -> int:
+    def redraft_sync(self, *, inquiry_id: int, intents: Sequence[str], actor: str) -> int | None:
         unknown = [i for i in intents if i not in self.knowledge.intents]
         if not intents or unknown:
             from desk.errors import InputError
@@ -316,6 +321,9 @@ class Pipeline:
                 # staff chose the intents; the language and a non-inquiry's reason stay as understood
                 language=inquiry.language,
                 other_reason=inquiry.other_reason or "unclear",
+                candidates=tuple(
+                    IntentScore(str(c["intent"]), float(c["score"])) for c in inquiry.candidates or []
+                ),
                 questions=questions,
                 said=dict(inquiry.said or {}),
             )
@@ -382,7 +390,7 @@ class Pipeline:
         ).all():
             draft.status = DraftStatus.MERGED
             session.add(draft)
-        return self._draft(
+        draft_id = self._draft(
             session,
             _Stored.of(inquiry),
             understanding,
@@ -390,6 +398,8 @@ class Pipeline:
             actor=actor,
             notice=notice_en if language == "en" and notice_en else notice,
         )
+        assert draft_id is not None  # an outage is a procedure: always drafted
+        return draft_id
 
     def digest_now(self, session: Session, inquiry: Inquiry) -> str:
         """The digest of the inquiry's contracts as the store has them now (for the check before sending)."""
@@ -555,11 +565,13 @@ class Pipeline:
         attached: bool,
         follow_up: bool = False,
     ) -> int | None:
-        """Draft for the message; None (and no draft) when a reply to an answered inquiry is only thanks by
-        the classifier's reading (``other_reason == "thanks"``) though its words were not in the phrase list."""
+        """Draft for the message and return the draft's id; None when the message is a non-inquiry that gets
+        no draft (desk/noninquiry.py); :data:`_CLOSING` (and no draft) when a reply to an answered inquiry is
+        only thanks by the classifier's reading (``other_reason == "thanks"``) though its words were not in
+        the phrase list."""
         understanding = self._understand(message)
         if follow_up and is_closing_understanding(understanding, message.text):
-            return None
+            return _CLOSING
         if attached:  # a reply in an existing thread: what the customer said before still counts
             if inquiry.intents:
                 understanding = merge_thread(
@@ -587,15 +599,21 @@ class Pipeline:
         first: bool = False,
         follow_up: bool = False,
         notice: str | None = None,
-    ) -> int:
+    ) -> int | None:
         """Look up, resolve and render; store the draft (a Core insert) and return its id.
 
         An outage draft is then grouped into its area's incident (desk/incidents.py); ``notice`` is set for an
-        incident's own copies, which are already grouped."""
+        incident's own copies, which are already grouped. A non-inquiry whose reason gets no customer draft
+        (thanks, sales, phishing: desk/noninquiry.py) is recorded for staff, and None is returned."""
         from desk.drafting import draft_reply
 
         found = self._look_up(session, sender, understanding)
         self._check_dates(inquiry, understanding, found)
+        reason = understanding.other_reason if understanding.primary == "other" else None
+        handling = noninquiry.handling_of(reason) if reason is not None else None
+        if handling is not None and handling.reply == "none":
+            self._record_without_draft(session, inquiry, understanding, found, reason or "", actor)
+            return None
         case = self._case(
             inquiry.channel,
             inquiry.sender_name,
@@ -620,11 +638,12 @@ class Pipeline:
             "entities": dict(understanding.entities),
             "said": dict(understanding.said),
             "language": understanding.language,
-            "other_reason": understanding.other_reason if understanding.primary == "other" else None,
+            "other_reason": reason,
+            "candidates": _candidates(understanding, reason),
             "customer_id": found.linked_customer_id,
             "contract_ids": found.linked_contract_ids,
             "identity_verified": found.verified,
-            "urgent": content.urgent,
+            "urgent": content.urgent or (handling is not None and handling.urgent),
             "flags": _flags(
                 [*inquiry.flags, *found.flags], verified=found.verified, unknown=bool(found.unknown_ids)
             ),
@@ -673,6 +692,48 @@ class Pipeline:
         if notice is None and "outage" in content.intents:
             self._group_outage(session, inquiry, content, found)
         return draft_id
+
+    def _record_without_draft(
+        self,
+        session: Session,
+        inquiry: _Stored,
+        understanding: Understanding,
+        found: _LookUp,
+        reason: str,
+        actor: str,
+    ) -> None:
+        """Store what was understood of a non-inquiry that gets no customer draft; it waits for staff (status
+        drafted: processed, a person decides) with any pending draft of an earlier reading set aside."""
+        handling = noninquiry.handling_of(reason)
+        changes: dict[str, object] = {
+            "intents": [{"intent": i.intent, "score": round(i.score, 4)} for i in understanding.intents],
+            "primary_intent": understanding.primary,
+            "entities": dict(understanding.entities),
+            "said": dict(understanding.said),
+            "language": understanding.language,
+            "other_reason": reason,
+            "candidates": None,
+            "customer_id": found.linked_customer_id,
+            "contract_ids": found.linked_contract_ids,
+            "identity_verified": found.verified,
+            "urgent": handling.urgent,
+            "flags": _flags(
+                [*inquiry.flags, *found.flags], verified=found.verified, unknown=bool(found.unknown_ids)
+            ),
+            "status": InquiryStatus.DRAFTED,
+            "error": None,
+        }
+        actions.supersede_pending(session, inquiry_id=inquiry.id)
+        session.flush()
+        session.connection().execute(_INQUIRY_UPDATE, {**changes, "inquiry_id": inquiry.id})
+        actions.audit(
+            session,
+            action="triaged",
+            actor=actor,
+            inquiry_id=inquiry.id,
+            reason=reason,
+            verified=found.verified,
+        )
 
     def _check_dates(self, inquiry: _Stored, understanding: Understanding, found: _LookUp) -> None:
         """An impossible or implausible date the customer wrote is said to staff, never silently used or
@@ -904,6 +965,13 @@ def merge_thread(
     )
 
 
+def _candidates(understanding: Understanding, reason: str | None) -> list[dict[str, object]] | None:
+    """What an abstaining classifier hesitated between, stored for the card's one-click re-routes."""
+    if reason != "unclear" or not understanding.candidates:
+        return None
+    return [{"intent": c.intent, "score": round(c.score, 4)} for c in understanding.candidates]
+
+
 def _squash(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
@@ -954,7 +1022,7 @@ def _proven_customer(session: Session, sender: _Sender, notes: list[str]) -> int
 
 
 # Inquiry states in which the desk has finished: a reply then is either thanks or a follow-up question.
-_DONE = (InquiryStatus.ANSWERED, InquiryStatus.REJECTED)
+_DONE = (InquiryStatus.ANSWERED, InquiryStatus.REJECTED, InquiryStatus.CLOSED)
 
 
 def _after_answer(parent: Inquiry | None, message: IncomingMessage) -> str:

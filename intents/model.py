@@ -28,7 +28,9 @@ INTENT_IDS: tuple[str, ...] = (
     "other",
 )
 
-# Why an ``other`` message is not an inquiry about a procedure; each has its own staff handling.
+# Why an ``other`` message is not an inquiry about a procedure; each has its own staff handling
+# (desk/noninquiry.py). ``out_of_scope`` is a genuine request no procedure covers (a receipt, a certificate, a
+# quote for a new site): a person answers it.
 OTHER_REASONS: tuple[str, ...] = (
     "sales",
     "phishing",

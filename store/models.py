@@ -202,6 +202,7 @@ class InquiryStatus(StrEnum):
     APPROVED = "approved"  # queued for sending
     ANSWERED = "answered"  # reply sent / posted
     REJECTED = "rejected"  # staff decided not to send the draft
+    CLOSED = "closed"  # a non-inquiry (thanks, sales, phishing) staff closed as needing no reply
     IGNORED = "ignored"  # auto-replies, bounces, own mail: recorded, never answered
     FAILED = "failed"  # the pipeline could not process it; staff must look
 
@@ -277,9 +278,12 @@ class Inquiry(SQLModel, table=True):
     # so a later reply is not asked again. None before the first draft.
     said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     # What the reply is written in ("ja" | "en"), and why the primary intent is "other" (intents.model
-    # OTHER_REASONS: sales, phishing, thanks, complaint, misdirected, unclear); None for a procedure.
+    # OTHER_REASONS: sales, phishing, thanks, complaint, misdirected, out_of_scope, unclear); None for a
+    # procedure. ``candidates`` are the intents the classifier hesitated between when it abstained
+    # (reason "unclear"): [{"intent", "score"}], best first; None otherwise (migration 0010_other_reasons).
     language: str = Field(default="ja", max_length=8)
     other_reason: str | None = Field(default=None, max_length=16)
+    candidates: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
     form: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     attachments: list[dict[str, Any]] = Field(
         default_factory=new_list, sa_column=Column(JSON, nullable=False)

@@ -77,6 +77,7 @@ __all__ = [
     "corrections",
     "draft_quality",
     "intake",
+    "other_reasons",
     "queue",
     "reroutes",
     "response_times",
@@ -820,6 +821,31 @@ def _summary_text(subject: str | None, text: str | None) -> str:
     return f"{subject or ''} {body}".strip()
 
 
+# --- non-inquiries -------------------------------------------------------------------------------------
+
+NO_REASON = "_none"  # key of ``other`` inquiries without a recorded reason (before reasons, or not yet read)
+
+
+def other_reasons(conn: Connection, rng: ReportRange) -> list[VolumeRow]:
+    """``other`` inquiries per bucket per reason (sales, phishing, thanks, …), each with the previous
+    bucket's count, read from the raw rows: the per-day census has no reason dimension, and only the
+    ``other`` rows of the range are read (the ``primary_intent`` index)."""
+    bucket = _bucket_expr(conn, rng).label("bucket")
+    reason = func.coalesce(INQ.c.other_reason, NO_REASON).label("reason")
+    stmt = (
+        select(bucket, reason, func.count())
+        .where(_in_range(conn, rng, with_previous=True), _inquiries_only(), INQ.c.primary_intent == "other")
+        .group_by(bucket, reason)
+    )
+    starts = _bucket_starts(rng)
+    pg = conn.dialect.name == "postgresql"
+    counts: Counter[_Key] = Counter()
+    for b, key, n in conn.execute(stmt):
+        day = starts[int(b) - 1] if pg else _as_date(b)
+        counts[(day, str(key))] += int(n)
+    return _volume_rows(rng, counts)
+
+
 # --- intake hygiene -------------------------------------------------------------------------------------
 
 
@@ -947,6 +973,7 @@ class Report:
     queue: list[QueueRow]
     unmatched: list[Cluster]
     intake: Intake
+    other_reasons: list[VolumeRow] = field(default_factory=list)  # ``other`` inquiries per reason
 
 
 def build_report(
@@ -978,4 +1005,5 @@ def build_report(
             queue=queue(conn, hours=hours, now=now),
             unmatched=unmatched_clusters(conn, rng, threshold=cluster_threshold),
             intake=intake(conn, rng, counted=counted),
+            other_reasons=other_reasons(conn, rng),
         )

@@ -99,8 +99,12 @@ def _age(received: dt.datetime, now: dt.datetime) -> str:
 def _intents_text(inquiry: Inquiry) -> str:
     """Staff read the intents as the desk names them (the Japanese labels reports use), never raw ids."""
     from desk.drafting import INTENT_LABELS
+    from desk.noninquiry import reason_label
 
     labels = [INTENT_LABELS.get(str(i["intent"]), str(i["intent"])) for i in inquiry.intents]
+    if inquiry.primary_intent == "other" and inquiry.other_reason:
+        # A non-inquiry says why it is one (営業・勧誘, お礼・完了の連絡 …), never its raw id.
+        return f"その他：{reason_label(inquiry.other_reason)}"
     return "・".join(labels) or "（未分類）"
 
 
@@ -159,7 +163,7 @@ def _review_one(inquiry_id: int, *, pipeline: Pipeline, settings: Settings, acto
         inquiry = actions.get_inquiry(session, inquiry_id)
         draft = actions.current_draft(session, inquiry_id)
     if draft is None or draft.status != "pending":
-        console.print("この問い合わせには承認待ちの下書きがありません。")
+        _triage_one(inquiry, pipeline=pipeline, actor=actor)
         return
     _show(inquiry, draft)
     while True:
@@ -196,9 +200,45 @@ def _review_one(inquiry_id: int, *, pipeline: Pipeline, settings: Settings, acto
         console.print("[yellow]a / e / r / x / s / q のいずれかを入力してください。[/]")
 
 
+def _triage_one(inquiry: Inquiry, *, pipeline: Pipeline, actor: str) -> None:
+    """A non-inquiry without a draft (thanks, sales, phishing): close it as needing no reply, or re-route."""
+    from desk import actions, noninquiry
+    from store.db import session_scope
+
+    handling = noninquiry.handling_of(inquiry.other_reason)
+    if inquiry.primary_intent != "other" or inquiry.status != "drafted" or not handling.close_offer:
+        console.print("この問い合わせには承認待ちの下書きがありません。")
+        return
+    head = f"#{inquiry.id:06d}  {inquiry.subject or '（件名なし）'}  差出人: {inquiry.sender}"
+    console.print(Panel(inquiry.text, title=head, title_align="left"))
+    _print_reason(inquiry)
+    action = typer.prompt("c: 対応不要として完了 / r: 区分を変更 / s: スキップ", default="s").strip().lower()
+    if action == "c":
+        with session_scope(pipeline.engine) as session:
+            actions.close_without_reply(session, inquiry_id=inquiry.id or 0, actor=actor)
+        console.print("対応不要として完了しました。")
+    elif action == "r":
+        _reroute(pipeline, inquiry.id or 0, actor)
+
+
+def _print_reason(inquiry: Inquiry) -> None:
+    from desk import noninquiry
+
+    if inquiry.primary_intent != "other" or not inquiry.other_reason:
+        return
+    handling = noninquiry.handling_of(inquiry.other_reason)
+    console.print(f"[bold yellow]{escape(handling.label)}:[/] {escape(handling.card_line)}")
+    if handling.warn_links:
+        hosts = noninquiry.link_domains(inquiry.text)
+        console.print(
+            "リンク先（開かないでください）: " + ("、".join(h.replace(".", "[.]") for h in hosts) or "なし")
+        )
+
+
 def _show(inquiry: Inquiry, draft: Draft) -> None:
     head = f"#{inquiry.id:06d}  {inquiry.subject or '（件名なし）'}  差出人: {inquiry.sender}"
     console.print(Panel(inquiry.text, title=head, title_align="left"))
+    _print_reason(inquiry)
     if not inquiry.identity_verified:
         console.print("[bold red]⚠ 本人確認未了: 契約固有の情報は下書きに含めていません。[/]")
     for note in draft.notes:

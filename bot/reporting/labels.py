@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from store.reports import ALL
+from desk.noninquiry import REASON_LABELS, UNKNOWN_REASON_LABEL
+from store.reports import ALL, NO_REASON
 
 INTENT_LABELS: dict[str, str] = {
     "mypage_login": "マイページのログイン",
@@ -51,3 +52,10 @@ def channel_label(channel: str) -> str:
 
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
+
+
+def reason_label(reason: str) -> str:
+    """Why an ``other`` inquiry is not about a procedure, in Japanese (labels: desk/noninquiry.py)."""
+    if reason == NO_REASON:
+        return UNKNOWN_REASON_LABEL
+    return REASON_LABELS.get(reason, UNKNOWN_REASON_LABEL)

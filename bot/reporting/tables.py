@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.reporting.labels import BY_LABELS, channel_label, intent_label, kind_label
+from bot.reporting.labels import BY_LABELS, channel_label, intent_label, kind_label, reason_label
 from store.reports import ALL, Report, VolumeRow
 
 
@@ -162,6 +162,7 @@ def sections(r: Report) -> list[Section]:
         _most_edited(r),
         _reroutes(r),
         _queue(r),
+        _volume("other_reasons", "「その他」の内訳（理由別）", reason_label, r.other_reasons, by),
         _unmatched(r),
         _intake(r),
     ]
@@ -210,6 +211,7 @@ def report_data(r: Report) -> dict[str, Any]:
         "most_edited": [q.intent for q in r.most_edited],
         "reroutes": _rows(r.reroutes),
         "queue": _rows(r.queue),
+        "other_reasons": _rows(r.other_reasons),
         "unmatched": _rows(r.unmatched),
         "intake": {**_plain(_with_properties(r.intake)), "unverified_share": r.intake.unverified_share},
     }

@@ -157,6 +157,8 @@ class SlackDesk:
             hours=settings.desk_hours(),
             sla_hours=settings.desk.sla_target_business_hours,
             remind_before_minutes=slack.sla_reminder_minutes,
+            manager_usergroup=slack.manager_usergroup,
+            managers_channel=slack.managers_channel,
         )
         self.outbox = SlackOutboxSender(engine=engine, client=self.client, on_sent=self.poster.refresh)
         self._write_lock = asyncio.Lock()  # SQLite allows one writer; staff actions queue up here
@@ -190,6 +192,9 @@ class SlackDesk:
         app.action(cards.BULK_APPROVE)(self.on_bulk_approve)
         app.action(cards.MORE)(self.on_more)
         app.action(cards.REASSIGN)(self.on_reassign)
+        app.action(cards.CLOSE_NO_REPLY)(self.on_close_no_reply)
+        app.action(cards.REOPEN)(self.on_reopen)
+        app.action(re.compile(f"^{re.escape(cards.REROUTE_TO)}:"))(self.on_reroute_to)
         app.view(cards.EDIT_VIEW)(self.on_edit_submitted)
         app.view(cards.REJECT_VIEW)(self.on_reject_submitted)
         app.command("/madoguchi")(partial(commands.handle, self))
@@ -690,15 +695,71 @@ class SlackDesk:
             return
         inquiry_id, draft_id = self._ids(body)
         intent = str(body["actions"][0]["selected_option"]["value"])
+        await self._reroute(
+            client, user=user, channel=channel, inquiry_id=inquiry_id, draft_id=draft_id, intent=intent
+        )
 
-        async def reroute() -> int:
-            await self.check_pending(draft_id)
+    async def on_reroute_to(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """One click on a candidate of an unclear reading: the same re-route as the 区分を変更 menu."""
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        try:
+            raw_inquiry, raw_draft, intent = str(body["actions"][0].get("value") or "").split(":", 2)
+            inquiry_id, draft_id = int(raw_inquiry), int(raw_draft)
+        except ValueError:
+            await self.refused(user=user, what=cards.REROUTE_TO, reason="invalid_value")
+            return
+        await self._reroute(
+            client, user=user, channel=channel, inquiry_id=inquiry_id, draft_id=draft_id, intent=intent
+        )
+
+    async def _reroute(
+        self, client: AsyncWebClient, *, user: str, channel: str, inquiry_id: int, draft_id: int, intent: str
+    ) -> None:
+        async def reroute() -> int | None:
+            if draft_id:
+                await self.check_pending(draft_id)
+            else:  # a non-inquiry without a draft: only while it still waits for staff
+                await asyncio.to_thread(self.check_open, inquiry_id)
             async with self._write_lock:
                 return await self.pipeline.redraft(
                     inquiry_id=inquiry_id, intents=[intent], actor=f"slack:{user}"
                 )
 
         await self.guarded(client, channel=channel, user=user, work=reroute())
+        await self.poster.refresh(inquiry_id)
+
+    def check_open(self, inquiry_id: int) -> None:
+        """Raise AlreadyHandled unless the inquiry still waits for staff (a card without a draft)."""
+        from store.models import InquiryStatus
+
+        with Session(self.engine) as session:
+            inquiry = actions.get_inquiry(session, inquiry_id)
+            if inquiry.status not in (InquiryStatus.RECEIVED, InquiryStatus.DRAFTED, InquiryStatus.FAILED):
+                raise actions.AlreadyHandled("この問い合わせはすでに対応済みです。操作は行いませんでした。")
+
+    async def on_close_no_reply(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """対応不要として完了: a non-inquiry (thanks, sales, phishing) closed without a reply, audited."""
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        work = self.run_action(actions.close_without_reply, inquiry_id=inquiry_id, actor=f"slack:{user}")
+        await self.guarded(client, channel=channel, user=user, work=work)
+        await self.poster.refresh(inquiry_id)
+
+    async def on_reopen(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """完了を取り消す: the closed non-inquiry waits for staff again."""
+        await ack()
+        user, channel = self._where(body)
+        if not await self._staff_only(client, user, channel, body):
+            return
+        inquiry_id, _draft_id = self._ids(body)
+        work = self.run_action(actions.reopen, inquiry_id=inquiry_id, actor=f"slack:{user}")
+        await self.guarded(client, channel=channel, user=user, work=work)
         await self.poster.refresh(inquiry_id)
 
     async def _open_modal(self, body: dict[str, Any], client: AsyncWebClient, *, edit: bool) -> None:

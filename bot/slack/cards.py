@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.slack import blockkit as bk
 from bot.slack.factlines import fact_summary
-from desk import trust
+from desk import noninquiry, trust
 from intents.model import INTENT_IDS
 
 # action_id / callback_id values the app listens for
@@ -36,6 +36,11 @@ MORE_OPTIONS = {
     "unsnooze": "スヌーズを解除",
 }
 REASSIGN = "madoguchi_reassign"
+CLOSE_NO_REPLY = "madoguchi_close_no_reply"  # 対応不要として完了 (thanks, sales, phishing)
+REOPEN = "madoguchi_reopen"  # take the closing back
+# One button per candidate intent of an unclear inquiry; the intent follows the colon (action ids must differ
+# within a block), and the button's value is "inquiry id:draft id:intent".
+REROUTE_TO = "madoguchi_reroute_to"
 STAFF_REPLY = "madoguchi_staff_reply"
 EDIT_VIEW = "madoguchi_edit_view"
 REJECT_VIEW = "madoguchi_reject_view"
@@ -87,6 +92,9 @@ ACTION_LABELS = {
     "snoozed": "スヌーズしました",
     "snooze_ended": "スヌーズを終えました",
     "unassigned": "担当を外しました",
+    "closed_no_reply": "対応不要として完了しました",
+    "reopened": "完了を取り消しました",
+    "manager_notified": "管理者に確認を依頼しました",
 }
 
 
@@ -145,6 +153,11 @@ class CardData:
     waiting: bool = False  # staff wait for the customer's answer (no reminders)
     snoozed_until: dt.datetime | None = None
     language: str = "ja"  # of the inquiry and its draft ("ja" | "en")
+    # Why the primary intent is "other" (intents.model.OTHER_REASONS), None for a procedure; the intents an
+    # abstaining classifier hesitated between; the hosts the message's links point to (phishing warning).
+    other_reason: str | None = None
+    candidates: Sequence[tuple[str, float]] = ()
+    link_domains: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +248,10 @@ def business_span(seconds: float) -> str:
 
 def _title_line(data: CardData, labels: Mapping[str, str]) -> str:
     primary, *others = list(data.intents) or [("other", 0.0)]
-    title = f"*#{data.inquiry_id:06d} {bk.escape_mrkdwn(intent_label(primary[0], labels))}*"
+    label = intent_label(primary[0], labels)
+    if primary[0] == "other" and data.other_reason:
+        label += f"：{noninquiry.reason_label(data.other_reason)}"
+    title = f"*#{data.inquiry_id:06d} {bk.escape_mrkdwn(label)}*"
     title += f"（確度 {primary[1]:.0%}）"
     rest = [intent_label(i, labels) for i, _score in others if i != "other"]
     if rest:
@@ -283,7 +299,7 @@ def _deadline_line(data: CardData, tz: ZoneInfo) -> str:
     if data.deadline is None:
         return urgency
     due = f"⏰ 期限 {short_when(data.deadline, tz)}"
-    if data.inquiry_status in ("answered", "rejected", "ignored"):
+    if data.inquiry_status in ("answered", "rejected", "ignored", "closed"):
         return f"{urgency}　{due}　対応済み"
     left = data.business_seconds_left
     if left is None:
@@ -305,6 +321,10 @@ def _context_line(data: CardData, now: dt.datetime, tz: ZoneInfo) -> dict[str, A
             " ".join(p for p in (data.sender_name, f"<{data.sender}>") if p.strip("<>"))
         )
     status = STATUS_LABELS.get(data.draft_status or "", "返信案なし")
+    if data.inquiry_status == "closed":
+        status = "✅ 対応不要として完了"
+    elif data.draft_id is None and _reason(data) is not None:
+        status = "返信不要（返信案なし）"
     assignee = who(data.assignee) if data.assignee else "未割当"
     link = f"　<{data.permalink}|元のスレッド>" if data.permalink else ""
     return context(
@@ -317,8 +337,52 @@ def _summary_blocks(data: CardData, labels: Mapping[str, str], tz: ZoneInfo) -> 
     return [section("\n".join(lines))]
 
 
+def _reason(data: CardData) -> noninquiry.Handling | None:
+    """The handling of a non-inquiry's reason (desk/noninquiry.py); None for a procedure."""
+    primary = data.intents[0][0] if data.intents else "other"
+    if primary != "other" or not data.other_reason:
+        return None
+    return noninquiry.handling_of(data.other_reason)
+
+
+def slack_link(url: str | None, text: str) -> str:
+    return f"<{url}|{text}>" if url else ""
+
+
+def defanged(host: str) -> str:
+    """A host name staff can read but neither Slack nor a mail client turns into a link."""
+    return host.replace(".", "[.]")
+
+
+def _reason_block(data: CardData, labels: Mapping[str, str], manager_usergroup: str) -> list[dict[str, Any]]:
+    """What the reason means for staff: no reply needed, do not open links (and which hosts they point to),
+    a manager must look, or the candidates an unclear reading hesitated between."""
+    handling = _reason(data)
+    if handling is None:
+        return []
+    lines = [("⚠ " if handling.warn_links or handling.manager else "ℹ ") + handling.card_line]
+    if handling.manager:
+        group = f"<!subteam^{manager_usergroup}> " if manager_usergroup else ""
+        lines[0] = f"{group}🔺 *要マネージャー確認*　" + lines[0].removeprefix("⚠ ")
+    if handling.warn_links:
+        if data.link_domains:
+            hosts = "、".join(f"`{defanged(h)}`" for h in data.link_domains)
+            lines.append(f"本文のリンク先（開かないでください）: {hosts}")
+        else:
+            lines.append("本文にリンクはありません。")
+        if data.attachments:
+            lines.append(f"添付ファイル {len(data.attachments)}件（開かないでください）")
+    if data.other_reason == "unclear" and data.candidates:
+        shown = "、".join(f"{intent_label(i, labels)} {score:.0%}" for i, score in data.candidates)
+        lines.append(f"候補: {bk.escape_mrkdwn(shown)}")
+    return [section("\n".join(lines))]
+
+
 def _body_blocks(data: CardData) -> list[dict[str, Any]]:
     text = data.text.strip()
+    handling = _reason(data)
+    if handling is not None and handling.warn_links:  # nothing on the card of a phishing mail is clickable
+        text = noninquiry.defang_links(text)
     excerpt = one_line(text, EXCERPT_ON_CARD) if text else "（本文なし）"
     more = "（全文はスレッド）" if len(text) > EXCERPT_CHARS else ""
     return [section(f"> {bk.escape_mrkdwn(excerpt)}{more}")]
@@ -364,6 +428,74 @@ def intent_options(labels: Mapping[str, str]) -> list[dict[str, Any]]:
         {"text": plain(intent_label(i, labels), bk.OPTION_TEXT), "value": i}
         for i in INTENT_IDS[: bk.SELECT_OPTIONS]
     ]
+
+
+def _close_button(data: CardData) -> dict[str, Any]:
+    button = _button(
+        "対応不要として完了", CLOSE_NO_REPLY, f"{data.inquiry_id}:{data.draft_id or 0}", "primary"
+    )
+    button["confirm"] = {
+        "title": plain("対応不要として完了しますか？", bk.CONFIRM_TITLE),
+        "text": mrkdwn("お客さまには何も送信せずに完了します（あとで取り消せます）。", bk.CONFIRM_TEXT),
+        "confirm": plain("完了する", bk.CONFIRM_BUTTON),
+        "deny": plain("やめる", bk.CONFIRM_BUTTON),
+    }
+    return button
+
+
+def _triage_actions(data: CardData, labels: Mapping[str, str]) -> dict[str, Any] | None:
+    """The buttons of a card without a pending draft: a non-inquiry waiting for staff (close in one click,
+    re-route when the reading was wrong, take it) or one closed without a reply (take the closing back)."""
+    value = f"{data.inquiry_id}:{data.draft_id or 0}"
+    if data.inquiry_status == "closed":
+        return {
+            "type": "actions",
+            "block_id": f"card_closed_{data.inquiry_id}_{data.draft_id or 0}",
+            "elements": [_button("完了を取り消す", REOPEN, value)],
+        }
+    handling = _reason(data)
+    if handling is None or data.draft_id is not None or data.inquiry_status not in ("drafted", "received"):
+        return None  # a draft waits: the usual buttons
+    elements: list[dict[str, Any]] = [_close_button(data)] if handling.close_offer else []
+    elements.append(
+        {
+            "type": "static_select",
+            "action_id": REROUTE,
+            "placeholder": plain("区分を変更", bk.PLACEHOLDER),
+            "options": intent_options(labels),
+        }
+    )
+    take = _button("担当を外す", UNASSIGN, value) if data.assignee else _button("担当する", ASSIGN, value)
+    elements += [
+        take,
+        {"type": "users_select", "action_id": REASSIGN, "placeholder": plain("担当者を選ぶ", bk.PLACEHOLDER)},
+    ]
+    return {
+        "type": "actions",
+        "block_id": f"card_triage_{data.inquiry_id}_{data.draft_id or 0}",
+        "elements": elements,
+    }
+
+
+def _candidate_actions(data: CardData, labels: Mapping[str, str]) -> dict[str, Any] | None:
+    """One-click re-routes to each candidate of an unclear reading (while its draft is pending)."""
+    if data.other_reason != "unclear" or not data.candidates or _reason(data) is None:
+        return None
+    if data.draft_status not in ("pending", None) or data.inquiry_status not in ("drafted", "received"):
+        return None
+    buttons = [
+        _button(
+            f"「{intent_label(intent, labels)}」に変更",
+            f"{REROUTE_TO}:{intent}",
+            f"{data.inquiry_id}:{data.draft_id or 0}:{intent}",
+        )
+        for intent, _score in list(data.candidates)[: bk.ACTIONS_ELEMENTS]
+    ]
+    return {
+        "type": "actions",
+        "block_id": f"card_candidates_{data.inquiry_id}_{data.draft_id or 0}",
+        "elements": buttons,
+    }
 
 
 def _actions(data: CardData, labels: Mapping[str, str]) -> dict[str, Any]:
@@ -444,6 +576,7 @@ def triage_card(
     now: dt.datetime,
     tz: ZoneInfo,
     oncall_usergroup: str = "",
+    manager_usergroup: str = "",
 ) -> SlackMessage:
     """The card staff see in the triage channel, scannable at a glance.
 
@@ -452,14 +585,22 @@ def triage_card(
     what the customer or staff added in the thread, the buttons and the last actions. The draft itself is
     behind 下書きを表示 (shown only to whoever asks), so the card stays within 15 lines."""
     blocks: list[dict[str, Any]] = _summary_blocks(data, labels, tz)
-    if data.urgent:
+    handling = _reason(data)
+    blocks += _reason_block(data, labels, manager_usergroup)
+    if data.urgent and not (handling is not None and handling.manager):  # a complaint is the managers' call
         group = f"<!subteam^{oncall_usergroup}> " if oncall_usergroup else ""
         blocks.append(section(f"{group}🚨 停電・緊急のお問い合わせです。至急ご確認ください。"))
     blocks.append(_context_line(data, now, tz))
     blocks += _body_blocks(data)
     blocks += _facts_blocks(data, labels)
     blocks += _updates_block(data, tz)
-    if data.draft_id is not None:
+    candidates = _candidate_actions(data, labels)
+    if candidates is not None:
+        blocks.append(candidates)
+    triage = _triage_actions(data, labels)
+    if triage is not None:
+        blocks.append(triage)
+    elif data.draft_id is not None:
         blocks.append(_actions(data, labels))
     elif data.inquiry_status == "failed":
         blocks.append(context("返信案はまだありません。"))
@@ -468,7 +609,10 @@ def triage_card(
         blocks.append(history)
     blocks = blocks[: bk.MAX_MESSAGE_BLOCKS]
     primary = intent_label(data.intents[0][0], labels) if data.intents else intent_label("other", labels)
-    urgent = "【緊急】" if data.urgent else ""
+    if handling is not None:
+        primary += f"：{noninquiry.reason_label(data.other_reason)}"
+    urgent = "【要マネージャー確認】" if handling is not None and handling.manager else ""
+    urgent = urgent or ("【緊急】" if data.urgent else "")
     follow = "【フォローアップ】" if data.follow_up else ""
     text = f"{urgent}{follow}新しいお問い合わせ #{data.inquiry_id:06d}（{primary}）"
     return SlackMessage(text=text, blocks=blocks)

@@ -33,7 +33,7 @@ from sqlmodel import Session, col, func, select
 from bot.logs import FailureLog
 from bot.slack import cards
 from bot.slack.staff import slack_error
-from desk import actions, sla, trust
+from desk import actions, noninquiry, sla, trust
 from desk.business_hours import DeskHours
 from store.db import session_scope
 from store.leader import Leadership
@@ -54,7 +54,16 @@ CARD_STATUSES = (InquiryStatus.DRAFTED, InquiryStatus.FAILED)
 OPEN_STATUSES = (InquiryStatus.RECEIVED, InquiryStatus.DRAFTED, InquiryStatus.FAILED)
 # System events staff need on the card; the rest (received, drafted) would only crowd it.
 SYSTEM_HISTORY = frozenset(
-    {"sent", "send_failed", "failed", "send_blocked", "customer_replied", "closing", "follow_up"}
+    {
+        "sent",
+        "send_failed",
+        "failed",
+        "send_blocked",
+        "customer_replied",
+        "closing",
+        "follow_up",
+        "manager_notified",
+    }
 )
 DEFAULT_RETRY_AFTER = 1.0  # seconds, when a ``ratelimited`` answer carries no Retry-After header
 MAX_RETRY_AFTER = 120.0  # a longer wait is capped (the sweep tries again anyway)
@@ -191,6 +200,12 @@ def load_card(session: Session, inquiry_id: int) -> cards.CardData:
         snoozed_until=inquiry.snoozed_until,
         # The inquiry's detected language (a column the classifier work adds); Japanese until it exists.
         language=getattr(inquiry, "language", None) or "ja",
+        other_reason=inquiry.other_reason if inquiry.primary_intent == "other" else None,
+        candidates=[(str(c["intent"]), float(c["score"])) for c in inquiry.candidates or []],
+        # Only where staff are warned about links: the card names their hosts, never the addresses.
+        link_domains=noninquiry.link_domains(inquiry.text)
+        if inquiry.primary_intent == "other" and noninquiry.handling_of(inquiry.other_reason).warn_links
+        else [],
     )
 
 
@@ -252,6 +267,8 @@ class CardPoster:
         hours: DeskHours | None = None,
         sla_hours: float = 7.0,
         remind_before_minutes: float = 60.0,
+        manager_usergroup: str = "",
+        managers_channel: str = "",
     ) -> None:
         self.engine = engine
         self.client = client
@@ -259,6 +276,8 @@ class CardPoster:
         self.labels = labels
         self.tz = ZoneInfo(tz)
         self.oncall_usergroup = oncall_usergroup
+        self.manager_usergroup = manager_usergroup
+        self.managers_channel = managers_channel
         self.sweep_seconds = sweep_seconds
         self.hours = hours or DeskHours(timezone=tz)
         self.sla_seconds = sla_hours * 3600.0
@@ -278,7 +297,12 @@ class CardPoster:
             data, deadline=due, business_seconds_left=sla.remaining_seconds(now, due, self.hours)
         )
         return cards.triage_card(
-            data, labels=self.labels(), now=now, tz=self.tz, oncall_usergroup=self.oncall_usergroup
+            data,
+            labels=self.labels(),
+            now=now,
+            tz=self.tz,
+            oncall_usergroup=self.oncall_usergroup,
+            manager_usergroup=self.manager_usergroup,
         )
 
     def _pending_ids(self) -> list[int]:
@@ -391,8 +415,13 @@ class CardPoster:
         await asyncio.to_thread(self._store_ref, inquiry_id, f"{channel}:{ts}")
         self._shown[inquiry_id] = fingerprint(message)
         self.state = "ok"
+        if data.other_reason and noninquiry.handling_of(data.other_reason).manager:
+            await self._tell_managers(data, f"{channel}:{ts}")
         if len(data.text.strip()) > cards.EXCERPT_CHARS:
-            for piece in cards.thread_messages(data.text.strip()):
+            full = data.text.strip()
+            if data.link_domains:  # a suspected phishing mail: its links are not made clickable in the thread
+                full = noninquiry.defang_links(full)
+            for piece in cards.thread_messages(full):
                 await self.pacer.call(
                     "chat.postMessage",
                     self.client.chat_postMessage,
@@ -400,6 +429,39 @@ class CardPoster:
                     thread_ts=ts,
                     text=piece,
                 )
+
+    async def _tell_managers(self, data: cards.CardData, card_ref: str) -> None:
+        """要マネージャー確認 (a complaint about the desk): one message in the managers' channel, mentioning the
+        managers' group, with a link to the card; audited ``manager_notified``. The card itself mentions the
+        group too, so a desk without a managers' channel still reaches them."""
+        if not self.managers_channel:
+            return
+        group = f"<!subteam^{self.manager_usergroup}> " if self.manager_usergroup else ""
+        link = cards.slack_link(slack_permalink(card_ref), "カードを開く")
+        reason = noninquiry.reason_label(data.other_reason)
+        text = f"{group}🔺 要マネージャー確認: #{data.inquiry_id:06d}（{reason}）。定型文では返信しません。{link}"
+        try:
+            await self.pacer.call(
+                "chat.postMessage",
+                self.client.chat_postMessage,
+                channel=self.managers_channel,
+                text=text,
+                unfurl_links=False,
+            )
+        except SlackApiError as exc:
+            log.warning("telling the managers about card %s failed: %s", data.inquiry_id, slack_error(exc))
+            return
+        await asyncio.to_thread(self._audit_notified, data.inquiry_id)
+
+    def _audit_notified(self, inquiry_id: int) -> None:
+        with session_scope(self.engine) as session:
+            actions.audit(
+                session,
+                action="manager_notified",
+                actor="system",
+                inquiry_id=inquiry_id,
+                channel=self.managers_channel,
+            )
 
     async def refresh(self, inquiry_id: int) -> None:
         """Redraw the card of ``inquiry_id`` (``chat.update``); posts it first when it has none yet."""
