@@ -12,6 +12,8 @@ Each inquiry was written with the answer a senior agent would give, as checks on
 
 The grade of a draft, first match wins:
 
+0. **by_person** — the item says ``person_writes`` (a complaint about the desk): the draft must be the blank
+   frame a person fills in (``desk.noninquiry.BLANK_MARK``); any templated reply is ``wrong``.
 1. **wrong**  — a ``wrong`` text appears; an unverified case shows contract data of the fixture customer;
    template leftovers (``leftover_problems``); drafting raised an error.
 2. **major**  — a ``must`` text is missing (the question is not answered as asked), or a ``notes`` text is
@@ -39,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from desk.casefile import CaseFile  # noqa: E402
 from desk.drafting import DraftContent, draft_reply, leftover_problems  # noqa: E402
+from desk.noninquiry import BLANK_MARK  # noqa: E402
 from intents.knowledge import load_knowledge  # noqa: E402
 from intents.understand import Understander  # noqa: E402
 from tests.desk.resolvers.cases import CUSTOMER, DESK, OSAKA, TODAY, TOKYO  # noqa: E402
@@ -51,7 +54,7 @@ HELDOUT2_SET = ROOT / "tests" / "desk" / "review" / "inquiries_heldout2.toml"
 ENGLISH_HELDOUT_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en_heldout.toml"
 ENGLISH_HELDOUT2_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en_heldout2.toml"
 ENGLISH_SET = ROOT / "tests" / "desk" / "review" / "inquiries_en.toml"
-GRADES = ("send_unchanged", "minor", "major", "wrong")
+GRADES = ("send_unchanged", "by_person", "minor", "major", "wrong")
 # Contract data of the fixture customer that no unverified draft may show.
 PRIVATE = ("京橋第一工場", "堺第二倉庫", "216,943円", "33.3kW", "600.0kW", "京橋二丁目", "オオタ冷機")
 # The same data as English replies format it.
@@ -103,6 +106,11 @@ def grade(item: dict[str, object], understander: Understander, knowledge: object
     except Exception as exc:  # a crash is a wrong draft, reported with its reason
         return Graded(ident, "wrong", (f"error: {type(exc).__name__}: {exc}",), None)
     text = draft.text
+    if item.get("person_writes"):
+        # A complaint about the desk is answered by a person: the draft must be the blank frame, nothing more.
+        if BLANK_MARK not in text:
+            return Graded(ident, "wrong", ("templated reply where a person must write",), draft)
+        return Graded(ident, "by_person", (), draft)
     wrong = [f"wrong text: {w}" for w in item.get("wrong", []) if w in text]  # type: ignore[attr-defined]
     if not case.verified:
         wrong += [f"discloses: {p}" for p in (*PRIVATE, *PRIVATE_EN) if p in text]

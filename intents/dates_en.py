@@ -201,9 +201,11 @@ def english_dates(text: str, *, received: date) -> list[date]:
     return [m.date for m in english_mentions(text, received=received)]
 
 
+# "Aug 19-20", "15 Sept - 14 Oct": a stretch of days; a dash before words ("31 December - what will we owe")
+# is punctuation, so only a digit or a month may follow it.
 _SPAN_AFTER = re.compile(
-    r"\s*(?:-|–|—|~)\s*(?:\d|[a-z]{3})"
-)  # "Aug 19-20", "15 Sept - 14 Oct": a stretch of days
+    r"\s*(?:-|–|—|~)\s*(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
+)
 
 
 def requested_date(text: str, *, received: date, words_only: bool = False, least: float = 0.5) -> date | None:

@@ -242,3 +242,11 @@ def test_that_months_end_follows_the_month_written_before_it():
     assert [m.date.isoformat() for m in mentions] == ["2026-12-27", "2026-12-31"]
     mentions = resolve_dates("工事は3月10日、請求は同月末です", received=date(2026, 1, 5))
     assert mentions[-1].date.isoformat() == "2026-03-31"
+
+
+def test_an_english_dash_before_words_is_punctuation_not_a_span_of_days() -> None:
+    from intents.dates_en import requested_date
+
+    text = "Please cancel our contract effective 31 December 2026 - what will we owe you for leaving early?"
+    assert requested_date(text, received=date(2026, 6, 1)) == date(2026, 12, 31)
+    assert requested_date("PAS work Aug 19 - Aug 20, please advise", received=date(2026, 6, 1)) is None
