@@ -210,6 +210,32 @@ def sweep_primary(
     return best[0]
 
 
+def sweep_secondary(
+    classifier: Classifier, rows: Sequence[dict[str, Any]], probs: Sequence[np.ndarray], primary: float
+) -> None:
+    """Micro-F1 of the intent sets on held-out probabilities when a second or third intent is reported
+    from ``t`` up (the primary as :meth:`Classifier.decide` picks it). Printed as a curve."""
+    other = classifier.intent_ids.index("other")
+    curve = []
+    for t in (0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25):
+        tp = fp = fn = 0
+        for p, r in zip(probs, rows, strict=True):
+            order = [int(i) for i in np.argsort(-p, kind="stable")]
+            top = order[0]
+            if p[top] >= 0.5 or (top != other and p[top] >= primary):
+                chosen = (
+                    {top} if top == other else {top} | {i for i in order[1:3] if i != other and p[i] >= t}
+                )
+            else:
+                chosen = {other}
+            gold = {classifier.intent_ids.index(i) for i in r["intents"]}
+            tp += len(chosen & gold)
+            fp += len(chosen - gold)
+            fn += len(gold - chosen)
+        curve.append((t, round(2 * tp / max(2 * tp + fp + fn, 1), 3)))
+    print("second-intent line sweep on held-out batches (t, micro-F1):", curve)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write-model", action="store_true", help="store the model fitted on every batch")
@@ -218,6 +244,9 @@ def main() -> None:
         "--kind-folds", type=int, default=4, help="groups for the kind batches (0: each alone, slower)"
     )
     parser.add_argument("--jobs", type=int, default=2, help="folds fitted in parallel (processes)")
+    parser.add_argument(
+        "--dump", type=Path, help="write every held-out case (gold and predicted) as JSON lines"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     understander = Understander.load()
@@ -259,13 +288,16 @@ def main() -> None:
         keep = [n for n, r in enumerate(rows) if r["batch"] not in held]
         classifier.linear = model
         classifier.calibration = fit_calibration(
-            [features[n] for n in keep], [truth[n] for n in keep], f"corpus without {', '.join(held)}"
+            [features[n] for n in keep],
+            [truth[n] for n in keep],
+            f"corpus without {', '.join(held)}",
         )
         calibrations.append(classifier.calibration)
         for n, r in enumerate(rows):
             if r["batch"] in held:
                 held_probs[n] = classifier.probabilities(features[n])
     primary_threshold = sweep_primary(classifier, rows, held_probs, show=True)
+    sweep_secondary(classifier, rows, held_probs, primary_threshold)
     for (held, model), calibration in zip(fold_models, calibrations, strict=True):
         # the abstention line for a held-out batch is chosen on the other batches' held-out evidence only
         others = [n for n, r in enumerate(rows) if r["batch"] not in held]
@@ -280,10 +312,18 @@ def main() -> None:
                 writer_cases += cases
     cross = evaluate(cross_cases)
     per_batch = dict(sorted(per_batch.items()))
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as out:
+            for case in cross_cases:
+                out.write(json.dumps(dataclasses.asdict(case), ensure_ascii=False) + "\n")
 
     final = fit_linear(classifier, prep, knowledge)
     calibration = dataclasses.replace(
-        fit_calibration(features, truth, f"tests/intents/corpus ({len(rows)} messages, out-of-batch)"),
+        fit_calibration(
+            features,
+            truth,
+            f"tests/intents/corpus ({len(rows)} messages, out-of-batch)",
+        ),
         primary_threshold=primary_threshold,
     )
     classifier.linear = final

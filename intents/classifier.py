@@ -44,6 +44,7 @@ FEATURES: tuple[str, ...] = (
     "is_top",
     "lin",
     "lin_rel",
+    "lin_sent",
 )
 CALIBRATION_FILE = "calibration.toml"
 OTHER = "other"
@@ -69,7 +70,7 @@ class Calibration:
     @classmethod
     def default(cls) -> Calibration:
         # Hand-set fallback used only when no calibration file exists.
-        return cls(weights=(3.0, 3.0, 2.0, 1.0, 2.0, 1.0, 0.3, 1.0, 0.0, 0.0), bias=-6.0)
+        return cls(weights=(3.0, 3.0, 2.0, 1.0, 2.0, 1.0, 0.3, 1.0, 0.0, 0.0, 0.0), bias=-6.0)
 
     @classmethod
     def load(cls, path: Path) -> Calibration:
@@ -89,7 +90,7 @@ class Calibration:
 
     def dump(self) -> str:
         lines = [
-            "# Fitted by `madoguchi eval FILE --fit-calibration faq/calibration.toml`; do not edit by hand.",
+            "# Fitted by `benchmarks/cross_style.py --write-model` (out-of-batch evidence); do not edit by hand.",
             f'fitted_on = "{self.fitted_on}"',
             f"bias = {self.bias:.6f}",
             *(
@@ -136,10 +137,10 @@ class Classifier:
         linear: LinearModel | None = None,
     ):
         self.knowledge = knowledge
+        self.intent_ids: list[str] = list(knowledge.intents)
         self.calibration = calibration
         self.threshold = threshold
         self.max_intents = max_intents
-        self.intent_ids: list[str] = list(knowledge.intents)
         self._synonym_re = _synonym_pattern(knowledge.synonyms)
         self._cues: list[list[_Cue]] = []
         for intent in knowledge.intents.values():
@@ -324,6 +325,7 @@ class Classifier:
             best = float(lin.max())
             if best > 0:
                 np.divide(lin, best, out=out[:, 9])
+            out[:, 10] = self._linear.sentence_probabilities(canon)[self._lin_intents]
             reasons = {reason: float(probs[n]) for n, reason in self._lin_reasons}
         return out, reasons
 

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from intents.classifier import FEATURES, Calibration, Classifier, LabelledExample, fit_calibration
@@ -94,7 +95,10 @@ def test_fitted_calibration_separates_the_training_labels(classifier: Classifier
 
 def test_calibration_round_trips_through_its_file(tmp_path):
     calibration = Calibration(
-        weights=(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.3, 7.0, 8.0, 9.0), bias=-2.5, fitted_on="x.jsonl"
+        weights=(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.3, 7.0, 8.0, 9.0, 1.5),
+        bias=-2.5,
+        fitted_on="x.jsonl",
+        primary_threshold=0.35,
     )
     path = tmp_path / "calibration.toml"
     path.write_text(calibration.dump(), encoding="utf-8")
@@ -105,4 +109,25 @@ def test_a_calibration_without_the_linear_weights_gives_them_none(tmp_path):
     old = "bias = -1.0\n[weights]\n" + "".join(f"{n} = 1.0\n" for n in FEATURES[:8])
     path = tmp_path / "calibration.toml"
     path.write_text(old, encoding="utf-8")
-    assert Calibration.load(path).weights == (1.0,) * 8 + (0.0, 0.0)
+    assert Calibration.load(path).weights == (1.0,) * 8 + (0.0,) * (len(FEATURES) - 8)
+    assert Calibration.load(path).primary_threshold is None
+
+
+def test_below_the_threshold_the_best_procedure_is_reported_only_above_the_abstention_line(
+    classifier: Classifier,
+):
+    import dataclasses
+
+    probs = np.full(len(classifier.intent_ids), 0.01)
+    probs[classifier.intent_ids.index("cancellation")] = 0.4
+    abstaining = Classifier(classifier.knowledge, classifier.calibration, threshold=0.5, max_intents=3)
+    abstaining.calibration = dataclasses.replace(classifier.calibration, primary_threshold=None)
+    assert [s.intent for s in abstaining.decide(probs)] == ["other"]
+    abstaining.calibration = dataclasses.replace(classifier.calibration, primary_threshold=0.3)
+    assert [s.intent for s in abstaining.decide(probs)] == ["cancellation"]
+    abstaining.calibration = dataclasses.replace(classifier.calibration, primary_threshold=0.45)
+    assert [s.intent for s in abstaining.decide(probs)] == ["other"]
+    # "other" itself more likely than the best procedure: still other
+    probs[classifier.intent_ids.index("other")] = 0.45
+    abstaining.calibration = dataclasses.replace(classifier.calibration, primary_threshold=0.3)
+    assert [s.intent for s in abstaining.decide(probs)] == ["other"]

@@ -62,3 +62,14 @@ def test_model_round_trips_through_its_file(tmp_path: Path):
     loaded = LinearModel.load(path)
     assert loaded.labels == model.labels
     assert np.allclose(loaded.logits("解約したい"), model.logits("解約したい"), atol=1e-2)
+
+
+def test_a_topic_in_one_sentence_of_several_stands_out_when_sentences_are_read_alone():
+    model = fit(TEXTS, TARGETS, ["cancel", "pw"], min_df=1, steps=150)
+    text = "いつもお世話になっております。解約したいです。ほかにも確認したいことがいくつかあり、資料を見ながら社内で相談しています。よろしくお願いいたします。"
+    whole = model.probabilities(text)
+    by_sentence = model.sentence_probabilities(text)
+    assert by_sentence[0] > whole[0]
+    assert by_sentence[0] > 0.5
+    # one sentence: the same as the whole text
+    assert np.allclose(model.sentence_probabilities("解約したいです"), model.probabilities("解約したいです"))
