@@ -13,7 +13,8 @@ Each inquiry was written with the answer a senior agent would give, as checks on
 The grade of a draft, first match wins:
 
 0. **by_person** — the item says ``person_writes`` (a complaint about the desk): the draft must be the blank
-   frame a person fills in (``desk.noninquiry.BLANK_MARK``); any templated reply is ``wrong``.
+   frame a person fills in (``desk.noninquiry.BLANK_MARK``); any templated reply is ``wrong``. A blank frame
+   where the item expects an answer is ``major`` (nothing can be sent until a person writes it).
 1. **wrong**  — a ``wrong`` text appears; an unverified case shows contract data of the fixture customer;
    template leftovers (``leftover_problems``); drafting raised an error.
 2. **major**  — a ``must`` text is missing (the question is not answered as asked), or a ``notes`` text is
@@ -111,6 +112,10 @@ def grade(item: dict[str, object], understander: Understander, knowledge: object
         if BLANK_MARK not in text:
             return Graded(ident, "wrong", ("templated reply where a person must write",), draft)
         return Graded(ident, "by_person", (), draft)
+    if BLANK_MARK in text:
+        # read as a complaint about the desk although the set expects an answer: nothing can be sent until a
+        # person writes it (the send check refuses the blank), so the answer is missing, not wrong
+        return Graded(ident, "major", ("blank frame for a person instead of the answer",), draft)
     wrong = [f"wrong text: {w}" for w in item.get("wrong", []) if w in text]  # type: ignore[attr-defined]
     if not case.verified:
         wrong += [f"discloses: {p}" for p in (*PRIVATE, *PRIVATE_EN) if p in text]
