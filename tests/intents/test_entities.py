@@ -239,12 +239,24 @@ def test_a_message_that_asks_nothing_has_no_date():
     phishing = "【重要】2026年6月30日までにアカウントを更新しないと停止されます。こちらから手続き"
     found = extract_entities(phishing, received=RECEIVED, intents=["other"], other_reason="phishing")
     assert "date" not in found
-    misdirected = "来週水曜の打ち合わせ、15時からに変えてもらうことってできますか？"
-    found = extract_entities(misdirected, received=RECEIVED, intents=["other"], other_reason="misdirected")
+    meeting = "来週水曜の打ち合わせ、15時からに変えてもらうことってできますか？"
+    # Mail meant for someone else (a team dinner, a PTA notice) asks the desk for nothing on any day.
+    found = extract_entities(meeting, received=RECEIVED, intents=["other"], other_reason="misdirected")
+    assert "date" not in found
+    found = extract_entities(
+        "保護者各位\n6月13日（土）10時より役員会を開催します。欠席の方は前日までにご連絡ください。",
+        received=RECEIVED, intents=["other"], other_reason="misdirected",
+    )
+    assert "date" not in found
+    # "unclear" is also the classifier's "not sure": the request may be real and its day is kept; so is a
+    # form the desk is asked to return by a day (out_of_scope).
+    found = extract_entities(meeting, received=RECEIVED, intents=["other"], other_reason="unclear")
     assert found["date"] == "2026-06-10"
-    # "unclear" is also the classifier's "not sure": the request may be real and its day is kept.
-    found = extract_entities(misdirected, received=RECEIVED, intents=["other"], other_reason="unclear")
-    assert found["date"] == "2026-06-10"
+    found = extract_entities(
+        "添付の取引先登録票にご記入のうえ、6月26日までにご返送ください。",
+        received=RECEIVED, intents=["other"], other_reason="out_of_scope",
+    )
+    assert found["date"] == "2026-06-26"
 
 
 def test_the_pipeline_path_adds_no_english_date_to_a_sales_pitch():
