@@ -57,7 +57,7 @@ _CUSTOMER_LABEL = re.compile(
 )
 _NOT_CUSTOMER_BEFORE = re.compile(
     r"(?:口座番号|口座|登録番号|受付番号|伝票番号|注文番号|郵便番号|〒|No\.\s*T|FAX|Fax|fax|ファクス|ファックス|"
-    r"¥|￥|\$)[^\d\n]{0,6}$|\+\s?81[\d \-]{0,6}$"  # "+81 50 5555 0192" is a phone
+    r"¥|￥|\$)[^\d\n]{0,6}$|\+\s?\d{1,3}[\d \-()]{0,6}$"  # "+65 6123 4471": a phone with its country code
 )
 _NOT_CUSTOMER_AFTER = re.compile(r"\s*(?:円|kWh|kW|kVA|V|件|個|人|名|枚|本|時間|分|秒|%|％)")
 _PHONE_LABEL = re.compile(
@@ -202,9 +202,23 @@ def _best(candidates: list[tuple[float, int, str]], *, prefer_last: bool) -> str
     return max(candidates, key=key)[2]
 
 
+# 「090ー3318ー2270」: a long-vowel mark between digits is a dash typed with the kana keyboard.
+_KANA_DASH = re.compile(r"(?<=\d)ー(?=\d)")
+# 「+81 (0)3-5468-3320」「+81-264-22-8810」: Japan's country code stands for the leading 0 of the number.
+_JAPAN_PREFIX = re.compile(r"\+\s?81[ \t\-]?(?:\(0\)[ \t\-]?)?(?=[1-9])")
+
+
+def _domestic(match: re.Match[str]) -> str:
+    return " " * (len(match.group()) - 1) + "0"
+
+
 def _identifiers(text: str) -> dict[str, str]:
     """customer_no, contract_no, supply_point_id and phone found in one (folded) text."""
     result: dict[str, str] = {}
+    if "ー" in text:
+        text = _KANA_DASH.sub("-", text)
+    if "+" in text:
+        text = _JAPAN_PREFIX.sub(_domestic, text)
     # Every identifier has at least 8 digits, a phone number 10 and a supply point 22: counting them
     # first skips the patterns that cannot match (most messages carry a date or two and nothing else).
     digit_count = len(_ONE_DIGIT.findall(text))

@@ -677,3 +677,25 @@ def test_reason_rules_come_from_the_data_file(tmp_path: Path):
 
 def test_the_shipped_reason_rules_load():
     assert {rule.reason for rule in load_reason_rules()} == {"switch", "removal", "other"}
+
+
+# --- second round (issue 11): categories found on nine new writers' batches -------------------------------
+
+
+def test_a_phone_written_with_long_vowel_marks_is_a_phone_not_a_customer_number():
+    text = "お世話になります。マイページの連絡先を変えたいです。\n\n山本 薫\n０８０ー５５１２ー７７３４"
+    found = ents(text, ("account_info_change",))
+    assert found["phone"] == "08055127734"
+    assert "customer_no" not in found
+    form = "お名前：山本 薫\nお電話番号：06ー6612ー4407\nお問い合わせ内容：\n口座を変えたいです。"
+    assert "customer_no" not in ents(form, ("payment_method",))
+
+
+def test_a_number_after_a_country_code_is_a_phone():
+    text = "Please switch us to bank transfer.\n\nAnna Weiss\nNordlicht Cafe K.K.\n+81 (0)3-6805-1142"
+    found = ents(text, ("payment_method",))
+    assert found["phone"] == "0368051142"
+    assert "customer_no" not in found
+    text = "Kind regards,\nMarco Lee\nSenior Advisor\n+65 6777 2318"
+    assert "customer_no" not in ents(text, ("other",))
+    assert ents("Tel: +81-45-226-7781", ())["phone"] == "0452267781"
