@@ -152,7 +152,7 @@ def _phone_candidates(text: str, matches: list[re.Match[str]]) -> list[tuple[flo
 
 
 _CUSTOMER_LABELLED = re.compile(
-    r"(?:お客(?:さま|様)番号|顧客番号|[Cc]ustomer\s*(?:[Nn]o\.?|[Nn]umber|ID|#)|[Cc]ustomer\s+[Nn]o)\s*[:：は#]?\s*"
+    r"(?:お客(?:さま|様)番号|顧客番号|[Cc]ustomer\s*(?:[Nn]o\.?|[Nn]umber|ID|#)|[Cc]ustomer\s+[Nn]o)(?:\s+is|\s*[:：は#])?\s*"  # "the customer number is 30 085 512"
     r"(?P<n>\d(?:[- \t.ー]{0,2}\d){7})(?![\d]|[-.ー]\d)"  # 「7712-0345-88」 is a longer number
 )
 

@@ -699,3 +699,8 @@ def test_a_number_after_a_country_code_is_a_phone():
     text = "Kind regards,\nMarco Lee\nSenior Advisor\n+65 6777 2318"
     assert "customer_no" not in ents(text, ("other",))
     assert ents("Tel: +81-45-226-7781", ())["phone"] == "0452267781"
+
+
+def test_a_customer_number_after_is_in_any_grouping():
+    text = "We believe the customer number is 30 085 512, but cannot find the login ID."
+    assert ents(text, ("mypage_login",))["customer_no"] == "30085512"
