@@ -82,6 +82,11 @@ _REQUEST_BEFORE = re.compile(
 _BACKGROUND_BEFORE = re.compile(
     r"(?:started|start(?:ed)? on|applied from|signed|since|began|joined)\s*(?:on\s*)?$"
 )
+# "As of 1 April I have handed over responsibility to…": the day a person in charge changes is background.
+_STAFF_CHANGE = re.compile(
+    r"hand(?:ed|ing|s)? over (?:responsibility|my|the (?:energy|electricity|power|account)|to (?:my|our))|left the company|leaving the company|successor|retir(?:e|ed|ing)\b|"
+    r"tak(?:en|ing|es) over (?:from|responsibility)|new (?:contact|person in charge|point of contact)"
+)
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
     r"without power|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown"
@@ -237,6 +242,8 @@ def requested_date(text: str, *, received: date, words_only: bool = False, least
             score += 1.0
         if _BACKGROUND_BEFORE.search(before[-24:]):
             score -= 2.0
+        if _STAFF_CHANGE.search(sentence):
+            score -= 3.0
         if day < received and not _HAPPENED.search(sentence) and kind != "rel_day":
             score -= 1.5
         if kind == "rel_day" and not _HAPPENED.search(sentence):

@@ -344,7 +344,7 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
     if _dates_something_else(mention, text, before, received):
         score -= 5.0
     if _STAFF_CHANGE_AFTER.match(text, mention.end):
-        score -= 3.0
+        score -= 6.0  # even 「4月1日付の人事異動」: the day a person changes is no day of the customer's supply
     if _CHANGED_TO_AFTER.match(after):
         score += 1.5
     if _alone_on_line(text, mention):

@@ -704,3 +704,12 @@ def test_a_number_after_a_country_code_is_a_phone():
 def test_a_customer_number_after_is_in_any_grouping():
     text = "We believe the customer number is 30 085 512, but cannot find the login ID."
     assert ents(text, ("mypage_login",))["customer_no"] == "30085512"
+
+
+def test_the_day_of_a_staff_change_is_never_the_requested_day():
+    text = "7月1日付の人事異動で、電気の担当が私から経理課の森に変わります。チャンネルに森を追加してください。"
+    assert "date" not in ents(text, ("other",), date(2026, 6, 25))
+    text = "As of 1 July I have handed over the energy contracts to my colleague Mr. Ito. Please write to him."
+    assert "date" not in ents(text, ("account_info_change",), date(2026, 6, 25))
+    text = "Please note that as of 1 July I have handed over responsibility to Ms. Sato."
+    assert "date" not in read_entities(text, received=date(2026, 6, 25), intents=["other"])
