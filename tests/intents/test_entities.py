@@ -713,3 +713,19 @@ def test_the_day_of_a_staff_change_is_never_the_requested_day():
     assert "date" not in ents(text, ("account_info_change",), date(2026, 6, 25))
     text = "Please note that as of 1 July I have handed over responsibility to Ms. Sato."
     assert "date" not in read_entities(text, received=date(2026, 6, 25), intents=["other"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a penalty rule recited case by case is no reason; the customer's own case still is
+        ("工場閉鎖で来月解約したいお客様です。他社切替なら違約金3倍でしたよね？", "removal"),
+        ("違約金の倍率確認です。乗り換えだと3倍、撤去の場合は1.5倍？\n先方は「3月末で別の電力会社に移る」そうです", "switch"),
+        # another company being cheaper is a switch
+        ("解約したら違約金はかかりますか？別の会社の方が安いみたいなので", "switch"),
+        # "moving to another supplier" moves the power, not the site
+        ("We are moving to a new electricity supplier. What would the penalty be if we leave in May?", "switch"),
+    ],
+)
+def test_cancel_reason_second_round(text: str, expected: str):
+    assert _cancel_reason(text.lower()) == expected
