@@ -280,10 +280,11 @@ _SPAN_JOIN = re.compile(r"^\s*[~\-]\s*$")  # 「5/2~6/1」 written as a span, no
 # A span is a stretch of days: only for work on the site (a shut-down, an outage) does its first day count.
 _SPAN_START_INTENTS = frozenset({"pas_open", "equipment_work", "outage"})
 _TOPIC_WORDS = re.compile(
-    r"解約|やめ|止め|停止|終了|終わら|閉店|閉鎖|閉め|移転|取り壊|解体|変更|変わり|変わる|名義|社名|商号|合併|承継|"
+    r"解約|やめ|止め|停止|終了|終わら|閉店|閉鎖|閉め|移転|取り壊|解体|変更|変わり|変わる|名義|社名|商号|合併|承継|瞬停|"
     r"譲渡|工事|作業|点検|更新|交換|PAS|開閉器|受電|停電|止ま|落ち|使用量|データ|予定|希望|確定|実施|行い|行う|"
     r"期日|期限|締め|引き?落と|振込|支払|打ち合わせ|打合せ|訪問|返送|提出|使えなく"
 )
+_THANKED = re.compile(r"ありがとう|有難う|お礼申し上げ|感謝(?:いた)?し")
 _INCIDENTAL_BEFORE = re.compile(
     r"(?:送信日時|受信日時|作成日|発行日|設立|創業)\s*(?:は|:|：)?\s*$|"
     r"】\s*$"  # 「【電話メモ】9/18」: a note's heading dates the note, not the request
@@ -326,7 +327,8 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
     after = text[mention.end : mention.end + 12]
     before = text[max(0, mention.start - 10) : mention.start]
     score = 1.0
-    today = mention.kind == "relative_day" and mention.date == received
+    # 本日/今日 is mostly "today I write"; 今朝 ("this morning") only ever dates something that happened.
+    today = mention.kind == "relative_day" and mention.date == received and mention.text not in ("今朝", "けさ")
     if today:
         score = 0.2  # 本日/今日 is mostly "today I write", seldom the day the request is about
     if _STRONG_AFTER.match(after):
@@ -335,8 +337,11 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
         score += 1.5
     elif _FROM.match(after) or _WITH_DE.match(after):
         score += 1.0
-    if _TOPIC_WORDS.search(_sentence_after(text, mention.end)[:40]):
+    rest = _sentence_after(text, mention.end)
+    if _TOPIC_WORDS.search(rest[:40]):
         score += 1.0
+    if _THANKED.search(rest):
+        score -= 2.0  # 「昨日はデータの件ありがとうございました」: the day of an earlier contact
     if mention.weekday_checked:
         score += 0.5
     if _KEY_DAY_BEFORE.search(before):
@@ -554,6 +559,20 @@ def load_dayless_intents(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
     return frozenset(intents)
 
 
+@lru_cache(maxsize=4)
+def load_subject_pointer(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[subject] pointed_to``: words with which a body sends the reader to its subject line."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    cues = data.get("subject", {}).get("pointed_to")
+    return _compile_rule_pattern(path, 0, "subject.pointed_to", cues) if cues else None
+
+
+def points_to_subject(body: str) -> bool:
+    """True when ``body`` says its subject line is the message (「件名のとおりです」, "see subject")."""
+    pointer = load_subject_pointer()
+    return bool(pointer and pointer.search(body))
+
+
 def _dayless(intents: Sequence[str]) -> bool:
     return bool(intents) and set(intents) <= load_dayless_intents()
 
@@ -564,9 +583,40 @@ def english_least(intents: Sequence[str]) -> float:
     return 2.5 if _dayless(intents) else 0.5
 
 
-def may_have_a_date(intents: Sequence[str], other_reason: str | None) -> bool:
-    """False for a message that asks nothing of the desk (see ``[date]`` in ``faq/entities.toml``)."""
-    return not (list(intents)[:1] == ["other"] and other_reason in load_no_date_reasons())
+def may_have_a_date(intents: Sequence[str], other_reason: str | None, text: str = "") -> bool:
+    """False for a message that asks nothing of the desk, or that only reports an outage still going on
+    (``text``: the sender's own words); see ``[date]`` in ``faq/entities.toml``."""
+    if list(intents)[:1] == ["other"] and other_reason in load_no_date_reasons():
+        return False
+    return not (text and _outage_going_on(text, intents) and _only_outage(intents))
+
+
+def date_allowed(day: date, received: date, intents: Sequence[str], text: str) -> bool:
+    """While the power is still off, a day up to today is the outage's own, which has none: only a day
+    ahead (equipment work, a visit) can be another request's day."""
+    return day > received or not _outage_going_on(text, intents)
+
+
+def _only_outage(intents: Sequence[str]) -> bool:
+    return set(intents) <= {"outage"} | load_dayless_intents()
+
+
+@lru_cache(maxsize=4)
+def load_outage_cues(path: Path = ENTITY_RULES_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``[date] outage_ongoing`` and ``outage_over``, compiled."""
+    data = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {})
+    return (
+        _compile_rule_pattern(path, 0, "date.outage_ongoing", data.get("outage_ongoing")),
+        _compile_rule_pattern(path, 0, "date.outage_over", data.get("outage_over")),
+    )
+
+
+def _outage_going_on(text: str, intents: Sequence[str]) -> bool:
+    """An outage report that says the power is still off (and never that it came back)."""
+    if "outage" not in intents:
+        return False
+    ongoing, over = load_outage_cues()
+    return bool(ongoing.search(text)) and not over.search(text)
 
 
 def _first_mention(rule: ReasonRule, text: str) -> int | None:
@@ -712,7 +762,11 @@ def _extract(
         day = _choose_date(parts.own, received, intents, least)
     if day is None and parts.quoted:
         day = _choose_date(parts.quoted, received, intents, least)
-    if day and may_have_a_date(intents, other_reason):
+    if (
+        day
+        and may_have_a_date(intents, other_reason, parts.own)
+        and date_allowed(date.fromisoformat(day), received, intents, parts.own)
+    ):
         found["date"] = day
 
     if "cancellation" in intents:

@@ -729,3 +729,46 @@ def test_the_day_of_a_staff_change_is_never_the_requested_day():
 )
 def test_cancel_reason_second_round(text: str, expected: str):
     assert _cancel_reason(text.lower()) == expected
+
+
+def test_a_body_that_points_to_its_subject_takes_the_day_and_reason_from_it():
+    received = date(2026, 7, 1)
+    found = read_entities(
+        "件名の通りです。よろしくお願いします。", received=received, intents=["cancellation"],
+        subject="解約のお願い（9月末で閉店のため）",
+    )
+    assert found["date"] == "2026-09-30"
+    assert found["cancel_reason"] == "removal"
+    found = read_entities(
+        "see subject, thanks", received=received, intents=["cancellation"],
+        subject="Cancellation - end of October, we are switching to another supplier",
+    )
+    assert (found["date"], found["cancel_reason"]) == ("2026-10-31", "switch")
+    # A subject that the body does not point to is not read: it repeats the body or names a form category.
+    found = read_entities(
+        "解約の手続きを教えてください。", received=received, intents=["cancellation"], subject="9月末 閉店"
+    )
+    assert "date" not in found
+
+
+def test_an_outage_still_going_on_has_no_day_and_one_that_is_over_keeps_it():
+    received = date(2026, 7, 1)
+    assert "date" not in ents("本日14時ごろから工場全体が停電しています。復旧の見込みは？", ("outage",), received)
+    text = "昨夜の落雷でキュービクルが故障し、今は電気が来ていません。主任技術者は明日の朝来ます。"
+    assert "date" not in ents(text, ("outage",), received)
+    text = "The power at our Sendai plant has been out since 6am today. Who should we call?"
+    assert "date" not in read_entities(text, received=received, intents=["outage"])
+    # over: the day it happened, 今朝 and 昨夜 included
+    assert ents("今朝5時すぎに一瞬停電がありました。原因を知りたいです。", ("outage",), received)["date"] == "2026-07-01"
+    text = "昨晩、倉庫が1時間ほど停電しました。今は復旧しています。"
+    assert ents(text, ("outage",), received)["date"] == "2026-06-30"
+    # "during the outage" names no ongoing outage; a repair day ahead beside an ongoing one still counts
+    text = "6/29に停電がありました。停電中の30分値はどう記録されますか？"
+    assert ents(text, ("usage_data", "outage"), received)["date"] == "2026-06-29"
+    text = "現在、受電設備の故障で停電しています。7月3日に修理工事を行う予定です。"
+    assert ents(text, ("outage", "equipment_work"), received)["date"] == "2026-07-03"
+
+
+def test_a_day_thanked_for_is_the_earlier_contact_not_the_request():
+    text = "昨日は請求書の件ありがとうございました。別件ですが、今朝7時ごろ瞬停がありました。原因はわかりますか？"
+    assert ents(text, ("outage",), date(2026, 7, 1))["date"] == "2026-07-01"
