@@ -87,6 +87,7 @@ _STAFF_CHANGE = re.compile(
     r"hand(?:ed|ing|s)? over (?:responsibility|my|the (?:energy|electricity|power|account)|to (?:my|our))|left the company|leaving the company|successor|retir(?:e|ed|ing)\b|"
     r"tak(?:en|ing|es) over (?:from|responsibility)|new (?:contact|person in charge|point of contact)"
 )
+_THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{0,40}$")
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
     r"without power|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown"
@@ -213,10 +214,18 @@ _SPAN_AFTER = re.compile(
 )
 
 
-def requested_date(text: str, *, received: date, words_only: bool = False, least: float = 0.5) -> date | None:
+def requested_date(
+    text: str,
+    *,
+    received: date,
+    words_only: bool = False,
+    least: float = 0.5,
+    background: re.Pattern[str] | None = None,
+) -> date | None:
     """The day the request in ``text`` is about, or None when no date written there can be it
     (``words_only``: see :func:`english_mentions`; ``least``: the score a date needs, 2.5 and up only for
-    a date after "as of"/"effective"/"cancel…" or a deadline word)."""
+    a date after "as of"/"effective"/"cancel…" or a deadline word; ``background``: a sentence it matches
+    dates something else, such as an old bank account closing)."""
     mentions = english_mentions(text, received=received, words_only=words_only)
     if not mentions:
         return None
@@ -244,6 +253,13 @@ def requested_date(text: str, *, received: date, words_only: bool = False, least
             score -= 2.0
         if _STAFF_CHANGE.search(sentence):
             score -= 3.0
+        # the whole line: an address or "No." inside a sentence breaks it at its dots
+        line_end = lowered.find("\n", end)
+        line = lowered[lowered.rfind("\n", 0, start) + 1 : line_end if line_end >= 0 else len(lowered)]
+        if background is not None and background.search(line):
+            score -= 4.0
+        if _THANKED.search(before):
+            score -= 2.0  # "cheers for the quick reply yesterday": an earlier contact
         if day < received and not _HAPPENED.search(sentence) and kind != "rel_day":
             score -= 1.5
         if kind == "rel_day" and not _HAPPENED.search(sentence):

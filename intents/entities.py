@@ -352,6 +352,9 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
         score -= 6.0  # even 「4月1日付の人事異動」: the day a person changes is no day of the customer's supply
     if _CHANGED_TO_AFTER.match(after):
         score += 1.5
+    background = load_background_sentence()
+    if background is not None and background.search(_sentence_around(text, mention.start, mention.end)):
+        score -= 4.0
     if _alone_on_line(text, mention):
         score -= 2.0  # a dated letterhead or a date stamp, not the subject
     if mention.date < received and not past_ok:
@@ -591,6 +594,13 @@ def may_have_a_date(intents: Sequence[str], other_reason: str | None, text: str 
     return not (text and _outage_going_on(text, intents) and _only_outage(intents))
 
 
+@lru_cache(maxsize=4)
+def load_background_sentence(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[date] background_sentence``: sentences whose date is background (an old account closing)."""
+    cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("background_sentence")
+    return _compile_rule_pattern(path, 0, "date.background_sentence", cues) if cues else None
+
+
 def date_allowed(day: date, received: date, intents: Sequence[str], text: str) -> bool:
     """While the power is still off, a day up to today is the outage's own, which has none: only a day
     ahead (equipment work, a visit) can be another request's day."""
@@ -756,7 +766,13 @@ def _extract(
     # Intents with no day of their own (a login, a bill) name one only with a strong mark (付で, まで, a
     # labelled day, "effective"); a date merely mentioned there is background.
     least = _STRONG_SCORE if _dayless(intents) else 0.5
-    written = requested_date(parts.own, received=received, least=english_least(intents)) if english else None
+    written = (
+        requested_date(
+            parts.own, received=received, least=english_least(intents), background=load_background_sentence()
+        )
+        if english
+        else None
+    )
     day = written.isoformat() if written else None
     if day is None:
         day = _choose_date(parts.own, received, intents, least)

@@ -18,6 +18,7 @@ from intents.entities import (
     date_allowed,
     english_least,
     extract_entities,
+    load_background_sentence,
     may_have_a_date,
     points_to_subject,
 )
@@ -129,7 +130,11 @@ def _entities(
         # An English date ("31 March 2027"), which the Japanese date reader does not know; dates in digits
         # alone it has read and judged already.
         written = requested_date(
-            prepared.body, received=received, words_only=True, least=english_least(intents)
+            prepared.body,
+            received=received,
+            words_only=True,
+            least=english_least(intents),
+            background=load_background_sentence(),
         )
         if written is not None and date_allowed(written, received, intents, prepared.body):
             entities["date"] = written.isoformat()

@@ -772,3 +772,21 @@ def test_an_outage_still_going_on_has_no_day_and_one_that_is_over_keeps_it():
 def test_a_day_thanked_for_is_the_earlier_contact_not_the_request():
     text = "昨日は請求書の件ありがとうございました。別件ですが、今朝7時ごろ瞬停がありました。原因はわかりますか？"
     assert ents(text, ("outage",), date(2026, 7, 1))["date"] == "2026-07-01"
+
+
+def test_the_day_an_old_bank_account_or_mailbox_closes_is_background():
+    text = "引落口座を別の銀行に変えたいです。手続きを教えてください。旧口座は9月末で解約予定です。"
+    assert "date" not in ents(text, ("payment_method",), date(2026, 7, 1))
+    text = "We'd like to pay by bank transfer from next month. Our account at the old bank is closing end of August."
+    assert "date" not in read_entities(text, received=date(2026, 7, 1), intents=["payment_method"])
+    text = (
+        "Please change the portal e-mail. The old mailbox (a.b@old.example.com) will be closed at the end of"
+        " this month."
+    )
+    assert "date" not in read_entities(text, received=date(2026, 7, 1), intents=["account_info_change"])
+
+
+def test_an_english_day_thanked_for_is_an_earlier_contact():
+    text = "cheers for the quick reply yesterday 🙏 one more: will the debit date stay the same after the change?"
+    intents = ["payment_method", "payment_due_date"]
+    assert "date" not in read_entities(text, received=date(2026, 7, 1), intents=intents)
