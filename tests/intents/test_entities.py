@@ -790,3 +790,40 @@ def test_an_english_day_thanked_for_is_an_earlier_contact():
     text = "cheers for the quick reply yesterday 🙏 one more: will the debit date stay the same after the change?"
     intents = ["payment_method", "payment_due_date"]
     assert "date" not in read_entities(text, received=date(2026, 7, 1), intents=intents)
+
+
+@pytest.mark.parametrize(
+    ("text", "intents", "received", "expected"),
+    [
+        # EOM, "end of June next year"
+        ("We're replacing the VCB EOM - do you need notice?", ("equipment_work",), date(2026, 3, 10), "2026-03-31"),
+        ("We would like to end the contract at the end of May next year.", ("cancellation",), date(2026, 7, 1),
+         "2027-05-31"),
+        # "the 27th" in a sentence about this month
+        ("our debit is on the 25th but this month the 25th is a Sunday. Friday or Monday?",
+         ("payment_due_date",), date(2026, 10, 2), "2026-10-25"),
+        # a deadline: "by Friday", "until end of this month" (a dayless intent needs one)
+        ("Need the PDF invoice for March by Friday for our auditors.", ("invoice_download",),
+         date(2026, 4, 14), "2026-04-17"),
+        ("Please tell us the supply voltage. We need it until end of this month for the design review.",
+         ("voltage_frequency",), date(2026, 4, 14), "2026-04-30"),
+        # a label "the … date will be", and a correction "I mean"
+        ("The shop closes from 1 May. The PAS opening date will be 2 May 2026.", ("pas_open",),
+         date(2026, 4, 1), "2026-05-02"),
+        ("Please put the switch back on 1 June 2027 (sorry, typo - I mean 3 June 2026).", ("pas_open",),
+         date(2026, 4, 1), "2026-06-03"),
+        # the half-hourly values of yesterday: data of a past day
+        ("Can I get the half-hourly numbers for yesterday? I need the values for a report.", ("usage_data",),
+         date(2026, 4, 14), "2026-04-13"),
+    ],
+)
+def test_english_date_forms_second_round(text: str, intents: tuple[str, ...], received: date, expected: str):
+    assert read_entities(text, received=received, intents=list(intents)).get("date") == expected
+
+
+def test_english_recurring_days_and_weeks_are_no_day():
+    received = date(2026, 8, 7)
+    text = "Our metering day is the 2nd. On what date is the direct debit taken?"
+    assert "date" not in read_entities(text, received=received, intents=["payment_due_date"])
+    text = "Could we move the review meeting? Would any day in the week of Sept 7 work for your team?"
+    assert "date" not in read_entities(text, received=received, intents=["other"], other_reason="out_of_scope")
