@@ -84,8 +84,8 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "era",
             re.compile(rf"[{_ERA_LETTER}]\s?\d"),
-            rf"(?<![A-Za-z])(?P<era>[{_ERA_LETTER}])\s?(?P<y>\d{{1,2}})(?P<sep>[./\-])(?P<mo>\d{{1,2}})(?P=sep)"
-            rf"(?P<da>\d{{1,2}})(?!\d){_WD_NOTE}",
+            rf"(?<![A-Za-z])(?P<era>[{_ERA_LETTER}])\s?(?P<y>\d{{1,2}})(?P<sep>[./\-])(?P<mo>\d{{1,2}})"
+            rf"(?:(?P=sep)(?P<da>\d{{1,2}})(?!\d){_WD_NOTE}|(?P<end>末))",  # R8.4.1, and R8.9末 (a month's end)
         ),
         ("absolute", ("年",), rf"(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
         (

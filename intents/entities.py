@@ -274,7 +274,15 @@ _STRONG_AFTER = re.compile(
 )
 _WITH_DE = re.compile(r"^\s*(?:で|に)(?!は|も)")
 _DEADLINE = re.compile(r"^\s*(?:まで(?:に)?|までの|迄)")
-_FROM = re.compile(r"^\s*(?:から|より|以降)")
+# 「12月29日の朝から」: a time of day may stand between the day and から.
+_FROM = re.compile(
+    r"^\s*(?:の?(?:朝|午前中?|午後|夕方|夜|昼)\s*(?:\d{1,2}時(?:\d{1,2}分|半)?)?\s*)?(?:から|より|以降)"
+)
+# 「申請締切が9月18日のため、9月11日までに」: a day in a reason clause explains the request, it is not its day.
+# Unless the request then points back to it (「…第2土曜日なので、その日で解約」).
+_REASON_AFTER = re.compile(
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:のため|なので|ですので|につき)(?![、,]?\s*(?:その日|同日|当日|この日))"
+)
 _RANGE_JOIN = re.compile(r"^\s*(?:から|~|-|より)\s*$")
 _SPAN_JOIN = re.compile(r"^\s*[~\-]\s*$")  # 「5/2~6/1」 written as a span, not 「…から…まで」
 # A span is a stretch of days: only for work on the site (a shut-down, an outage) does its first day count.
@@ -313,7 +321,8 @@ _KEY_DAY_BEFORE = re.compile(
 )
 # 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request.
 _CHANGED_TO_AFTER = re.compile(
-    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|移)"
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}(?::\d{2}|時(?:\d{1,2}分|半)?)\s*(?:から|~)?\s*)?"  # 「14時からに変更」
+    r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|移)"
 )
 _SENTENCE_END = re.compile(r"[。！!？?\n]")
 
@@ -350,8 +359,10 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
         score -= 5.0
     if _STAFF_CHANGE_AFTER.match(text, mention.end):
         score -= 6.0  # even 「4月1日付の人事異動」: the day a person changes is no day of the customer's supply
-    if _CHANGED_TO_AFTER.match(after):
+    if _CHANGED_TO_AFTER.match(text, mention.end):
         score += 1.5
+    if _REASON_AFTER.match(text, mention.end):
+        score -= 2.0
     background = load_background_sentence()
     if background is not None and background.search(_sentence_around(text, mention.start, mention.end)):
         score -= 4.0

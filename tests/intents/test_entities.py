@@ -827,3 +827,25 @@ def test_english_recurring_days_and_weeks_are_no_day():
     assert "date" not in read_entities(text, received=received, intents=["payment_due_date"])
     text = "Could we move the review meeting? Would any day in the week of Sept 7 work for your team?"
     assert "date" not in read_entities(text, received=received, intents=["other"], other_reason="out_of_scope")
+
+
+@pytest.mark.parametrize(
+    ("text", "intents", "received", "expected"),
+    [
+        # an era month end written short
+        ("サクラ食品 解約 R8.11末 他社", ("cancellation",), date(2026, 7, 1), "2026-11-30"),
+        # the day a meeting is changed to, with its hour between
+        ("7月10日（金）の打合せですが、7月14日（火）15時からに変更できますか。", ("other",), date(2026, 7, 6),
+         "2026-07-14"),
+        # a time of day between the day and から
+        ("年末は7月30日の朝からPASを開放し、8月3日に投入する予定です。", ("pas_open",), date(2026, 7, 1),
+         "2026-07-30"),
+        # a day in a reason clause explains the request; one the request points back to is its day
+        ("補助金の締切が7月24日のため、7月17日までに証明書を発行いただけますか。", ("other",), date(2026, 7, 1),
+         "2026-07-17"),
+        ("工事業者が来るのが8月の第1土曜日なので、その日で解約できますか。", ("cancellation",), date(2026, 7, 1),
+         "2026-08-01"),
+    ],
+)
+def test_japanese_date_forms_second_round(text: str, intents: tuple[str, ...], received: date, expected: str):
+    assert ents(text, intents, received).get("date") == expected
