@@ -135,7 +135,8 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
     )
 )
 
-_GENERIC_BEFORE = re.compile(r"(?:毎月|毎年|毎週|毎|翌月|翌々月|例えば|例:|例：)\s*の?\s*$")
+# 「毎月5日」, and an example's day (「例えば4/1」「ガイドの例だと4/1変更で」): no day of this customer.
+_GENERIC_BEFORE = re.compile(r"(?:毎月|毎年|毎週|毎|翌月|翌々月|例えば|例:|例：|例だと|例では)\s*の?\s*$")
 
 
 def _num(token: str) -> int:

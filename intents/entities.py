@@ -66,7 +66,7 @@ _PHONE_LABEL = re.compile(
 _FAX_LABEL = re.compile(r"(?:FAX|Fax|fax|ファクス|ファックス|ＦＡＸ)[^\d\n]{0,8}$|(?<![A-Za-z])F\s*[:：]\s*$")
 # 「TEL 0572-22-8803（携帯 080-…）」: a number in brackets after the first is a second line, not the contact.
 _OLD_NUMBER_BEFORE = re.compile(r"(?:旧|(?i:\bold\b|\bprevious\b|\bformer\b))[^\d\n]{0,12}$")
-_BRACKETED_BEFORE = re.compile(r"[(（][^\d\n()（）]{0,10}$")
+_BRACKETED_BEFORE = re.compile(r"[(（][^\d\n()（）]{0,10}$|\d[ \t]*[/／][ \t]*[^\d\n/／]{0,8}$")  # and 「TEL … / 携帯 …」
 
 
 _RELAYED = re.compile(
@@ -293,6 +293,13 @@ _TOPIC_WORDS = re.compile(
     r"期日|期限|締め|引き?落と|振込|支払|打ち合わせ|打合せ|訪問|返送|提出|使えなく"
 )
 _THANKED = re.compile(r"ありがとう|有難う|お礼申し上げ|感謝(?:いた)?し")
+# 「昨日サポートダイヤルに電話したところ…」: the day the customer last contacted the desk.
+_CONTACTED = re.compile(r"(?:電話|問い?合わせ|問合せ|メール|連絡)(?:を)?(?:した|しました|差し上げ)(?:ところ|が|けど|のですが)")
+# 「来週火曜の打ち合わせですが…別の日に変更」: the day a meeting is moved away from, to a day not yet named.
+_MOVED_AWAY = re.compile(r"(?:別の日|他の日|別日|ほかの日|再来週|翌週|来月)(?:に|へ)?(?:変更|ずら|延期|変え)")
+_EXAMPLE = re.compile(r"例えば|例だと|例では|(?i:\bfor example\b|\be\.g\.)")
+# A day at the head of each row of a table (「6/8  41,220 kWh …」): a list of days, none the request's.
+_TABLE_ROW = re.compile(r"[ \t]+[\d,.]+")
 _INCIDENTAL_BEFORE = re.compile(
     r"(?:送信日時|受信日時|作成日|発行日|設立|創業)\s*(?:は|:|：)?\s*$|"
     r"】\s*$"  # 「【電話メモ】9/18」: a note's heading dates the note, not the request
@@ -349,8 +356,12 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
     rest = _sentence_after(text, mention.end)
     if _TOPIC_WORDS.search(rest[:40]):
         score += 1.0
-    if _THANKED.search(rest):
+    if _THANKED.search(rest) or (mention.date < received and _CONTACTED.search(rest)):
         score -= 2.0  # 「昨日はデータの件ありがとうございました」: the day of an earlier contact
+    if _MOVED_AWAY.search(rest) and not _CHANGED_TO_AFTER.match(text, mention.end):
+        score -= 3.0
+    if _EXAMPLE.search(_sentence_around(text, mention.start, mention.start)):
+        score -= 5.0  # 「ガイドの例だと10/1変更で8/14まで」: every day of an example
     if mention.weekday_checked:
         score += 0.5
     if _KEY_DAY_BEFORE.search(before):
@@ -410,6 +421,9 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
                 continue
             changed = _CHANGED_TO_AFTER.match(text, mentions[i + 1].end)
             range_ends.add(i if changed else i + 1)
+    rows = [i for i, m in enumerate(mentions) if _heads_a_row(text, m)]
+    if len(rows) >= 3:
+        range_ends.update(rows)
     past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
@@ -428,6 +442,12 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
     if chosen is None or best is None or best[0] < least:
         return None
     return chosen.date.isoformat()
+
+
+def _heads_a_row(text: str, mention: DateMention) -> bool:
+    """The date opens its line and numbers follow it (a row of a table)."""
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    return not text[line_start : mention.start].strip() and bool(_TABLE_ROW.match(text, mention.end))
 
 
 def _far_ahead_without_year(mention: DateMention, received: date) -> bool:

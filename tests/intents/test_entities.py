@@ -849,3 +849,24 @@ def test_english_recurring_days_and_weeks_are_no_day():
 )
 def test_japanese_date_forms_second_round(text: str, intents: tuple[str, ...], received: date, expected: str):
     assert ents(text, intents, received).get("date") == expected
+
+
+def test_background_days_second_round():
+    received = date(2026, 7, 1)
+    # a meeting moved away from a day to one not yet named has no day
+    text = "来週木曜の打ち合わせですが、出張が入ったので別の日に変更をお願いできますか。"
+    assert "date" not in ents(text, ("other",), received)
+    # the day the customer last called the desk
+    text = "昨日サポートに電話したところ繋がりませんでした。来年、変圧器を更新する予定です。何か月前に連絡が必要ですか。"
+    assert "date" not in ents(text, ("equipment_work",), received)
+    # the rows of a table
+    text = "速報値と構内計測の差です。\n  6/22   41,220 kWh   41,905 kWh\n  6/23   40,870 kWh   41,512 kWh\n  6/24   42,015 kWh   42,690 kWh\n確定値はいつ反映されますか。"
+    assert "date" not in ents(text, ("usage_data",), received)
+    # an example's day in a rule question
+    text = "名義変更の書類は変更日の1ヶ月前まででしたよね？ガイドの例だと10/1変更で8/14までになっていて…"
+    assert "date" not in ents(text, ("name_change",), received)
+
+
+def test_a_mobile_after_a_slash_on_the_tel_line_is_a_second_line():
+    text = "よろしくお願いします。\n\n小林 大輔\nTEL 052-951-7720 / 携帯 090-4412-7381"
+    assert ents(text, ("pas_open",))["phone"] == "0529517720"
