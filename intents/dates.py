@@ -67,7 +67,19 @@ _NOT_AFTER_DIGIT = r"(?<![\d./\-年])"
 _SLASH_MD = r"(?P<mo>1[0-2]|0?[1-9])/(?P<da>3[01]|[12]\d|0?[1-9])"
 
 _ERA_GATE = tuple(k for k in _ERAS if len(k) > 1)
-_DAY_GATE = ("日", "あした", "あさって", "おととい", "きのう", "きょう", "今朝", "けさ", "昨夜", "昨晩", "ゆうべ")
+_DAY_GATE = (
+    "日",
+    "あした",
+    "あさって",
+    "おととい",
+    "きのう",
+    "きょう",
+    "今朝",
+    "けさ",
+    "昨夜",
+    "昨晩",
+    "ゆうべ",
+)
 _WEEKDAY_RE = rf"(?P<wd>[{_WEEKDAYS}])曜日?"
 
 # (kind, gate, pattern): the gate is substrings of which one must occur for the pattern to be tried, or a

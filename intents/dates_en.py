@@ -36,7 +36,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"\bend of (?:the month of )?{_MONTH.format(g='mo')}(?:,? {_YEAR.format(g='y')}|(?P<next> next year))?\b"
         ),
     ),
-    ("end_rel", re.compile(r"\bend of (?P<rel>this|next|the|the following|the next) month\b|\b(?P<eom>eom)\b")),
+    (
+        "end_rel",
+        re.compile(r"\bend of (?P<rel>this|next|the|the following|the next) month\b|\b(?P<eom>eom)\b"),
+    ),
     (
         "mdy",
         re.compile(

@@ -66,7 +66,9 @@ _PHONE_LABEL = re.compile(
 _FAX_LABEL = re.compile(r"(?:FAX|Fax|fax|ファクス|ファックス|ＦＡＸ)[^\d\n]{0,8}$|(?<![A-Za-z])F\s*[:：]\s*$")
 # 「TEL 0572-22-8803（携帯 080-…）」: a number in brackets after the first is a second line, not the contact.
 _OLD_NUMBER_BEFORE = re.compile(r"(?:旧|(?i:\bold\b|\bprevious\b|\bformer\b))[^\d\n]{0,12}$")
-_BRACKETED_BEFORE = re.compile(r"[(（][^\d\n()（）]{0,10}$|\d[ \t]*[/／][ \t]*[^\d\n/／]{0,8}$")  # and 「TEL … / 携帯 …」
+_BRACKETED_BEFORE = re.compile(
+    r"[(（][^\d\n()（）]{0,10}$|\d[ \t]*[/／][ \t]*[^\d\n/／]{0,8}$"
+)  # and 「TEL … / 携帯 …」
 
 
 _RELAYED = re.compile(
@@ -294,7 +296,9 @@ _TOPIC_WORDS = re.compile(
 )
 _THANKED = re.compile(r"ありがとう|有難う|お礼申し上げ|感謝(?:いた)?し")
 # 「昨日サポートダイヤルに電話したところ…」: the day the customer last contacted the desk.
-_CONTACTED = re.compile(r"(?:電話|問い?合わせ|問合せ|メール|連絡)(?:を)?(?:した|しました|差し上げ)(?:ところ|が|けど|のですが)")
+_CONTACTED = re.compile(
+    r"(?:電話|問い?合わせ|問合せ|メール|連絡)(?:を)?(?:した|しました|差し上げ)(?:ところ|が|けど|のですが)"
+)
 # 「来週火曜の打ち合わせですが…別の日に変更」: the day a meeting is moved away from, to a day not yet named.
 _MOVED_AWAY = re.compile(r"(?:別の日|他の日|別日|ほかの日|再来週|翌週|来月)(?:に|へ)?(?:変更|ずら|延期|変え)")
 _EXAMPLE = re.compile(r"例えば|例だと|例では|(?i:\bfor example\b|\be\.g\.)")
@@ -344,7 +348,9 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
     before = text[max(0, mention.start - 10) : mention.start]
     score = 1.0
     # 本日/今日 is mostly "today I write"; 今朝 ("this morning") only ever dates something that happened.
-    today = mention.kind == "relative_day" and mention.date == received and mention.text not in ("今朝", "けさ")
+    today = (
+        mention.kind == "relative_day" and mention.date == received and mention.text not in ("今朝", "けさ")
+    )
     if today:
         score = 0.2  # 本日/今日 is mostly "today I write", seldom the day the request is about
     if _STRONG_AFTER.match(after):
@@ -369,7 +375,9 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
     if _dates_something_else(mention, text, before, received):
         score -= 5.0
     if _STAFF_CHANGE_AFTER.match(text, mention.end):
-        score -= 6.0  # even 「4月1日付の人事異動」: the day a person changes is no day of the customer's supply
+        score -= (
+            6.0  # even 「4月1日付の人事異動」: the day a person changes is no day of the customer's supply
+        )
     if _CHANGED_TO_AFTER.match(text, mention.end):
         score += 1.5
     if _REASON_AFTER.match(text, mention.end):

@@ -245,7 +245,9 @@ def test_a_message_that_asks_nothing_has_no_date():
     assert "date" not in found
     found = extract_entities(
         "保護者各位\n6月13日（土）10時より役員会を開催します。欠席の方は前日までにご連絡ください。",
-        received=RECEIVED, intents=["other"], other_reason="misdirected",
+        received=RECEIVED,
+        intents=["other"],
+        other_reason="misdirected",
     )
     assert "date" not in found
     # "unclear" is also the classifier's "not sure": the request may be real and its day is kept; so is a
@@ -254,7 +256,9 @@ def test_a_message_that_asks_nothing_has_no_date():
     assert found["date"] == "2026-06-10"
     found = extract_entities(
         "添付の取引先登録票にご記入のうえ、6月26日までにご返送ください。",
-        received=RECEIVED, intents=["other"], other_reason="out_of_scope",
+        received=RECEIVED,
+        intents=["other"],
+        other_reason="out_of_scope",
     )
     assert found["date"] == "2026-06-26"
 
@@ -707,9 +711,13 @@ def test_a_customer_number_after_is_in_any_grouping():
 
 
 def test_the_day_of_a_staff_change_is_never_the_requested_day():
-    text = "7月1日付の人事異動で、電気の担当が私から経理課の森に変わります。チャンネルに森を追加してください。"
+    text = (
+        "7月1日付の人事異動で、電気の担当が私から経理課の森に変わります。チャンネルに森を追加してください。"
+    )
     assert "date" not in ents(text, ("other",), date(2026, 6, 25))
-    text = "As of 1 July I have handed over the energy contracts to my colleague Mr. Ito. Please write to him."
+    text = (
+        "As of 1 July I have handed over the energy contracts to my colleague Mr. Ito. Please write to him."
+    )
     assert "date" not in ents(text, ("account_info_change",), date(2026, 6, 25))
     text = "Please note that as of 1 July I have handed over responsibility to Ms. Sato."
     assert "date" not in read_entities(text, received=date(2026, 6, 25), intents=["other"])
@@ -720,11 +728,17 @@ def test_the_day_of_a_staff_change_is_never_the_requested_day():
     [
         # a penalty rule recited case by case is no reason; the customer's own case still is
         ("工場閉鎖で来月解約したいお客様です。他社切替なら違約金3倍でしたよね？", "removal"),
-        ("違約金の倍率確認です。乗り換えだと3倍、撤去の場合は1.5倍？\n先方は「3月末で別の電力会社に移る」そうです", "switch"),
+        (
+            "違約金の倍率確認です。乗り換えだと3倍、撤去の場合は1.5倍？\n先方は「3月末で別の電力会社に移る」そうです",
+            "switch",
+        ),
         # another company being cheaper is a switch
         ("解約したら違約金はかかりますか？別の会社の方が安いみたいなので", "switch"),
         # "moving to another supplier" moves the power, not the site
-        ("We are moving to a new electricity supplier. What would the penalty be if we leave in May?", "switch"),
+        (
+            "We are moving to a new electricity supplier. What would the penalty be if we leave in May?",
+            "switch",
+        ),
     ],
 )
 def test_cancel_reason_second_round(text: str, expected: str):
@@ -734,13 +748,17 @@ def test_cancel_reason_second_round(text: str, expected: str):
 def test_a_body_that_points_to_its_subject_takes_the_day_and_reason_from_it():
     received = date(2026, 7, 1)
     found = read_entities(
-        "件名の通りです。よろしくお願いします。", received=received, intents=["cancellation"],
+        "件名の通りです。よろしくお願いします。",
+        received=received,
+        intents=["cancellation"],
         subject="解約のお願い（9月末で閉店のため）",
     )
     assert found["date"] == "2026-09-30"
     assert found["cancel_reason"] == "removal"
     found = read_entities(
-        "see subject, thanks", received=received, intents=["cancellation"],
+        "see subject, thanks",
+        received=received,
+        intents=["cancellation"],
         subject="Cancellation - end of October, we are switching to another supplier",
     )
     assert (found["date"], found["cancel_reason"]) == ("2026-10-31", "switch")
@@ -753,13 +771,18 @@ def test_a_body_that_points_to_its_subject_takes_the_day_and_reason_from_it():
 
 def test_an_outage_still_going_on_has_no_day_and_one_that_is_over_keeps_it():
     received = date(2026, 7, 1)
-    assert "date" not in ents("本日14時ごろから工場全体が停電しています。復旧の見込みは？", ("outage",), received)
+    assert "date" not in ents(
+        "本日14時ごろから工場全体が停電しています。復旧の見込みは？", ("outage",), received
+    )
     text = "昨夜の落雷でキュービクルが故障し、今は電気が来ていません。主任技術者は明日の朝来ます。"
     assert "date" not in ents(text, ("outage",), received)
     text = "The power at our Sendai plant has been out since 6am today. Who should we call?"
     assert "date" not in read_entities(text, received=received, intents=["outage"])
     # over: the day it happened, 今朝 and 昨夜 included
-    assert ents("今朝5時すぎに一瞬停電がありました。原因を知りたいです。", ("outage",), received)["date"] == "2026-07-01"
+    assert (
+        ents("今朝5時すぎに一瞬停電がありました。原因を知りたいです。", ("outage",), received)["date"]
+        == "2026-07-01"
+    )
     text = "昨晩、倉庫が1時間ほど停電しました。今は復旧しています。"
     assert ents(text, ("outage",), received)["date"] == "2026-06-30"
     # "during the outage" names no ongoing outage; a repair day ahead beside an ongoing one still counts
@@ -796,25 +819,58 @@ def test_an_english_day_thanked_for_is_an_earlier_contact():
     ("text", "intents", "received", "expected"),
     [
         # EOM, "end of June next year"
-        ("We're replacing the VCB EOM - do you need notice?", ("equipment_work",), date(2026, 3, 10), "2026-03-31"),
-        ("We would like to end the contract at the end of May next year.", ("cancellation",), date(2026, 7, 1),
-         "2027-05-31"),
+        (
+            "We're replacing the VCB EOM - do you need notice?",
+            ("equipment_work",),
+            date(2026, 3, 10),
+            "2026-03-31",
+        ),
+        (
+            "We would like to end the contract at the end of May next year.",
+            ("cancellation",),
+            date(2026, 7, 1),
+            "2027-05-31",
+        ),
         # "the 27th" in a sentence about this month
-        ("our debit is on the 25th but this month the 25th is a Sunday. Friday or Monday?",
-         ("payment_due_date",), date(2026, 10, 2), "2026-10-25"),
+        (
+            "our debit is on the 25th but this month the 25th is a Sunday. Friday or Monday?",
+            ("payment_due_date",),
+            date(2026, 10, 2),
+            "2026-10-25",
+        ),
         # a deadline: "by Friday", "until end of this month" (a dayless intent needs one)
-        ("Need the PDF invoice for March by Friday for our auditors.", ("invoice_download",),
-         date(2026, 4, 14), "2026-04-17"),
-        ("Please tell us the supply voltage. We need it until end of this month for the design review.",
-         ("voltage_frequency",), date(2026, 4, 14), "2026-04-30"),
+        (
+            "Need the PDF invoice for March by Friday for our auditors.",
+            ("invoice_download",),
+            date(2026, 4, 14),
+            "2026-04-17",
+        ),
+        (
+            "Please tell us the supply voltage. We need it until end of this month for the design review.",
+            ("voltage_frequency",),
+            date(2026, 4, 14),
+            "2026-04-30",
+        ),
         # a label "the … date will be", and a correction "I mean"
-        ("The shop closes from 1 May. The PAS opening date will be 2 May 2026.", ("pas_open",),
-         date(2026, 4, 1), "2026-05-02"),
-        ("Please put the switch back on 1 June 2027 (sorry, typo - I mean 3 June 2026).", ("pas_open",),
-         date(2026, 4, 1), "2026-06-03"),
+        (
+            "The shop closes from 1 May. The PAS opening date will be 2 May 2026.",
+            ("pas_open",),
+            date(2026, 4, 1),
+            "2026-05-02",
+        ),
+        (
+            "Please put the switch back on 1 June 2027 (sorry, typo - I mean 3 June 2026).",
+            ("pas_open",),
+            date(2026, 4, 1),
+            "2026-06-03",
+        ),
         # the half-hourly values of yesterday: data of a past day
-        ("Can I get the half-hourly numbers for yesterday? I need the values for a report.", ("usage_data",),
-         date(2026, 4, 14), "2026-04-13"),
+        (
+            "Can I get the half-hourly numbers for yesterday? I need the values for a report.",
+            ("usage_data",),
+            date(2026, 4, 14),
+            "2026-04-13",
+        ),
     ],
 )
 def test_english_date_forms_second_round(text: str, intents: tuple[str, ...], received: date, expected: str):
@@ -826,7 +882,9 @@ def test_english_recurring_days_and_weeks_are_no_day():
     text = "Our metering day is the 2nd. On what date is the direct debit taken?"
     assert "date" not in read_entities(text, received=received, intents=["payment_due_date"])
     text = "Could we move the review meeting? Would any day in the week of Sept 7 work for your team?"
-    assert "date" not in read_entities(text, received=received, intents=["other"], other_reason="out_of_scope")
+    assert "date" not in read_entities(
+        text, received=received, intents=["other"], other_reason="out_of_scope"
+    )
 
 
 @pytest.mark.parametrize(
@@ -835,16 +893,32 @@ def test_english_recurring_days_and_weeks_are_no_day():
         # an era month end written short
         ("サクラ食品 解約 R8.11末 他社", ("cancellation",), date(2026, 7, 1), "2026-11-30"),
         # the day a meeting is changed to, with its hour between
-        ("7月10日（金）の打合せですが、7月14日（火）15時からに変更できますか。", ("other",), date(2026, 7, 6),
-         "2026-07-14"),
+        (
+            "7月10日（金）の打合せですが、7月14日（火）15時からに変更できますか。",
+            ("other",),
+            date(2026, 7, 6),
+            "2026-07-14",
+        ),
         # a time of day between the day and から
-        ("年末は7月30日の朝からPASを開放し、8月3日に投入する予定です。", ("pas_open",), date(2026, 7, 1),
-         "2026-07-30"),
+        (
+            "年末は7月30日の朝からPASを開放し、8月3日に投入する予定です。",
+            ("pas_open",),
+            date(2026, 7, 1),
+            "2026-07-30",
+        ),
         # a day in a reason clause explains the request; one the request points back to is its day
-        ("補助金の締切が7月24日のため、7月17日までに証明書を発行いただけますか。", ("other",), date(2026, 7, 1),
-         "2026-07-17"),
-        ("工事業者が来るのが8月の第1土曜日なので、その日で解約できますか。", ("cancellation",), date(2026, 7, 1),
-         "2026-08-01"),
+        (
+            "補助金の締切が7月24日のため、7月17日までに証明書を発行いただけますか。",
+            ("other",),
+            date(2026, 7, 1),
+            "2026-07-17",
+        ),
+        (
+            "工事業者が来るのが8月の第1土曜日なので、その日で解約できますか。",
+            ("cancellation",),
+            date(2026, 7, 1),
+            "2026-08-01",
+        ),
     ],
 )
 def test_japanese_date_forms_second_round(text: str, intents: tuple[str, ...], received: date, expected: str):
