@@ -343,7 +343,16 @@ def _sentence_after(text: str, end: int) -> str:
     return text[end : m.start() if m else len(text)]
 
 
-def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) -> float:
+def _date_score(
+    mention: DateMention,
+    text: str,
+    received: date,
+    past_ok: bool,
+    background: re.Pattern[str] | None = None,
+    example: bool = False,
+) -> float:
+    """How likely ``mention`` is the requested day (``background``: the background-sentence cues;
+    ``example``: whether ``text`` cites an example anywhere, so most texts skip that sentence search)."""
     after = text[mention.end : mention.end + 12]
     before = text[max(0, mention.start - 10) : mention.start]
     score = 1.0
@@ -366,7 +375,7 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
         score -= 2.0  # 「昨日はデータの件ありがとうございました」: the day of an earlier contact
     if _MOVED_AWAY.search(rest) and not _CHANGED_TO_AFTER.match(text, mention.end):
         score -= 3.0
-    if _EXAMPLE.search(_sentence_around(text, mention.start, mention.start)):
+    if example and _EXAMPLE.search(_sentence_around(text, mention.start, mention.start)):
         score -= 5.0  # 「ガイドの例だと10/1変更で8/14まで」: every day of an example
     if mention.weekday_checked:
         score += 0.5
@@ -382,7 +391,6 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
         score += 1.5
     if _REASON_AFTER.match(text, mention.end):
         score -= 2.0
-    background = load_background_sentence()
     if background is not None and background.search(_sentence_around(text, mention.start, mention.end)):
         score -= 4.0
     if _alone_on_line(text, mention):
@@ -429,6 +437,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
                 continue
             changed = _CHANGED_TO_AFTER.match(text, mentions[i + 1].end)
             range_ends.add(i if changed else i + 1)
+    background = load_background_sentence()
+    example = bool(_EXAMPLE.search(text))
     rows = [i for i, m in enumerate(mentions) if _heads_a_row(text, m)]
     if len(rows) >= 3:
         range_ends.update(rows)
@@ -444,7 +454,7 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         past_ok = past_ok_by_intent or bool(_PAST_WORDS.search(sentence))
         if not intents and mention.date < received:
             past_ok = bool(re.search(r"停電|電気が(?:止ま|落ち|来)|使用量|データ", sentence))
-        score = _date_score(mention, text, received, past_ok)
+        score = _date_score(mention, text, received, past_ok, background, example)
         if best is None or score > best[0]:
             best, chosen = (score, mention.start), mention
     if chosen is None or best is None or best[0] < least:
