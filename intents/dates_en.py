@@ -219,7 +219,7 @@ def english_mentions(text: str, *, received: date, words_only: bool = False) -> 
         return []
     mentions: list[EnglishDate] = []
     for kind, pattern in _PATTERNS:
-        if words_only and kind in _NUMERIC:
+        if (words_only and kind in _NUMERIC) or (kind == "ordinal" and "this month" not in lowered):
             continue
         for m in pattern.finditer(lowered):
             if any(x.start < m.end() and m.start() < x.end for x in mentions):
