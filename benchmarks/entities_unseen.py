@@ -43,6 +43,7 @@ def score(path: Path, misses: list[str], kinds: tuple[str, ...]) -> dict[str, Co
             received=date.fromisoformat(row["received"]),
             intents=row["intents"],
             other_reason=row.get("other_reason"),
+            subject=row.get("subject") or "",
         )
         for kind in kinds:
             want, got = row["entities"].get(kind), predicted.get(kind)

@@ -67,7 +67,19 @@ _NOT_AFTER_DIGIT = r"(?<![\d./\-年])"
 _SLASH_MD = r"(?P<mo>1[0-2]|0?[1-9])/(?P<da>3[01]|[12]\d|0?[1-9])"
 
 _ERA_GATE = tuple(k for k in _ERAS if len(k) > 1)
-_DAY_GATE = ("日", "あした", "あさって", "おととい", "きのう", "きょう")
+_DAY_GATE = (
+    "日",
+    "あした",
+    "あさって",
+    "おととい",
+    "きのう",
+    "きょう",
+    "今朝",
+    "けさ",
+    "昨夜",
+    "昨晩",
+    "ゆうべ",
+)
 _WEEKDAY_RE = rf"(?P<wd>[{_WEEKDAYS}])曜日?"
 
 # (kind, gate, pattern): the gate is substrings of which one must occur for the pattern to be tried, or a
@@ -84,8 +96,8 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "era",
             re.compile(rf"[{_ERA_LETTER}]\s?\d"),
-            rf"(?<![A-Za-z])(?P<era>[{_ERA_LETTER}])\s?(?P<y>\d{{1,2}})(?P<sep>[./\-])(?P<mo>\d{{1,2}})(?P=sep)"
-            rf"(?P<da>\d{{1,2}})(?!\d){_WD_NOTE}",
+            rf"(?<![A-Za-z])(?P<era>[{_ERA_LETTER}])\s?(?P<y>\d{{1,2}})(?P<sep>[./\-])(?P<mo>\d{{1,2}})"
+            rf"(?:(?P=sep)(?P<da>\d{{1,2}})(?!\d){_WD_NOTE}|(?P<end>末))",  # R8.4.1, and R8.9末 (a month's end)
         ),
         ("absolute", ("年",), rf"(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}"),
         (
@@ -128,14 +140,15 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "relative_day",
             _DAY_GATE,
-            r"(?P<word>明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう)",
+            r"(?P<word>明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう|今朝|けさ|昨夜|昨晩|ゆうべ)",
         ),
         ("same_month_end", ("同月", "その月", "同じ月"), r"(?:同月|その月|同じ月)の?末日?"),
         ("month_end_bare", ("月末",), r"(?<![\d月今来先前毎翌再末])月末(?:日)?"),
     )
 )
 
-_GENERIC_BEFORE = re.compile(r"(?:毎月|毎年|毎週|毎|翌月|翌々月|例えば|例:|例：)\s*の?\s*$")
+# 「毎月5日」, and an example's day (「例えば4/1」「ガイドの例だと4/1変更で」): no day of this customer.
+_GENERIC_BEFORE = re.compile(r"(?:毎月|毎年|毎週|毎|翌月|翌々月|例えば|例:|例：|例だと|例では)\s*の?\s*$")
 
 
 def _num(token: str) -> int:
@@ -220,6 +233,7 @@ _REL_WEEK = {"今週": 0, "来週": 1, "再来週": 2, "先週": -1}
 _REL_DAY = {
     "本日": 0, "今日": 0, "きょう": 0, "明日": 1, "あした": 1, "あす": 1, "明後日": 2, "あさって": 2,
     "昨日": -1, "きのう": -1, "一昨日": -2, "おととい": -2,
+    "今朝": 0, "けさ": 0, "昨夜": -1, "昨晩": -1, "ゆうべ": -1,  # when something happened (an outage)
 }  # fmt: skip
 _FISCAL = {None: 0, "今年度": 0, "本年度": 0, "当年度": 0, "来年度": 1, "再来年度": 2}
 

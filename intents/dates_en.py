@@ -32,9 +32,14 @@ _YEAR = r"(?P<{g}>20\d\d)"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "end_named",
-        re.compile(rf"\bend of (?:the month of )?{_MONTH.format(g='mo')}(?:,? {_YEAR.format(g='y')})?\b"),
+        re.compile(
+            rf"\bend of (?:the month of )?{_MONTH.format(g='mo')}(?:,? {_YEAR.format(g='y')}|(?P<next> next year))?\b"
+        ),
     ),
-    ("end_rel", re.compile(r"\bend of (?P<rel>this|next|the|the following|the next) month\b")),
+    (
+        "end_rel",
+        re.compile(r"\bend of (?P<rel>this|next|the|the following|the next) month\b|\b(?P<eom>eom)\b"),
+    ),
     (
         "mdy",
         re.compile(
@@ -61,11 +66,20 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "weekday",
         re.compile(
-            r"\b(?P<rel>this coming|coming|next|this|last|on)\s+(?P<wd>"
+            r"\b(?P<rel>this coming|coming|next|this|last|on|by|until|before)\s+(?P<wd>"
             + "|".join(calendar.day_name[n].lower() for n in range(7))
             + r")\b(?![,\s]+(?:the\s+)?(?:\d|"  # "on Tuesday June 16": the date itself says which day
             + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
             + r"))"
+        ),
+    ),
+    # "the 27th" alone is a day of this month only in a sentence that says so ("this month the 27th is a
+    # Saturday"); elsewhere it is a recurring day ("our metering day is the 2nd").
+    (
+        "ordinal",
+        re.compile(
+            r"\bthe (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b(?! of\b)(?=[^.?!\n]{0,40}\bthis month\b)"
+            r"|(?<=\bthis month\b)[^.?!\n]{0,20}\bthe (?P<d2>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b"
         ),
     ),
     ("rel_day", re.compile(r"\b(?P<rel>today|this morning|this afternoon|tonight|yesterday|tomorrow)\b")),
@@ -73,8 +87,17 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Words right before a date that make it the day something ends or takes effect: the strongest sign.
 _EFFECT_BEFORE = re.compile(
     r"(?:\bas of|\beffective(?: from| on)?|\bwith effect from|\bterminat\w*|\bcancel\w*|\bend(?:s|ing)?|\bclos\w*|"
-    r"\bscheduled for|\bdate is|\bdate:|\bdate of|\blast day|\bfinal day)\b[^.?!\n]{0,25}$"
+    r"\bscheduled for|\bdate of|\blast day|\bfinal day)\b[^.?!\n]{0,25}$"
 )
+# "The PAS opening date will be …", "sorry, typo - I mean …": a label or a correction names the day itself.
+_LABEL_BEFORE = re.compile(
+    r"(?:\bdate is|\bdate will be|\bday will be|\bdate:|\bi mean|\bshould (?:be|read)|"
+    r"\bcorrect(?:ion|ed)?(?: date)?(?: is)?:?)\s*(?:the\s*)?$"
+)
+# "by Friday", "until end of this month": a deadline, as strong a mark as 「まで」 is in Japanese.
+_DEADLINE_BEFORE = re.compile(r"(?:\bby|\buntil|\bno later than|\bon or before)\s*(?:the\s*)?$")
+# "the week of Sept 7" names a week, not a day.
+_WEEK_OF_BEFORE = re.compile(r"\bweek (?:of|starting|beginning|commencing)\s*(?:the\s*)?$")
 # Plain prepositions of a requested day.
 _REQUEST_BEFORE = re.compile(
     r"(?:\bfrom|\bon|\bby|\buntil|\bthrough|\bbefore|\bon or before|\bdue|\bno later than)\s*(?:the\s*)?$"
@@ -82,12 +105,19 @@ _REQUEST_BEFORE = re.compile(
 _BACKGROUND_BEFORE = re.compile(
     r"(?:started|start(?:ed)? on|applied from|signed|since|began|joined)\s*(?:on\s*)?$"
 )
+# "As of 1 April I have handed over responsibility to…": the day a person in charge changes is background.
+_STAFF_CHANGE = re.compile(
+    r"hand(?:ed|ing|s)? over (?:responsibility|my|the (?:energy|electricity|power|account)|to (?:my|our))|left the company|leaving the company|successor|retir(?:e|ed|ing)\b|"
+    r"tak(?:en|ing|es) over (?:from|responsibility)|new (?:contact|person in charge|point of contact)"
+)
+_THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{0,40}$")
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
-    r"without power|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown"
+    r"without power|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|"
+    r"30-minute|interval|values"
 )
 _GATE = re.compile(
-    r"\d/\d|\d-\d|end of|today|yesterday|tomorrow|this morning|this afternoon|tonight|day\b|"
+    r"\d/\d|\d-\d|end of|\beom\b|\d(?:st|nd|rd|th)\b|today|yesterday|tomorrow|this morning|this afternoon|tonight|day\b|"
     + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
 )
 
@@ -141,7 +171,7 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         rel = groups["rel"]
         return received + timedelta(days={"yesterday": -1, "tomorrow": 1}.get(rel, 0))
     if kind == "end_rel":
-        offset = 1 if groups["rel"] in ("next", "the following", "the next") else 0
+        offset = 1 if groups.get("rel") in ("next", "the following", "the next") else 0
         month = received.month + offset
         year = received.year + (month - 1) // 12
         return _month_end(year, (month - 1) % 12 + 1)
@@ -149,6 +179,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         month = _MONTHS[groups["mo"]]
         if groups.get("y"):
             return _month_end(int(groups["y"]), month)
+        if groups.get("next"):
+            return _month_end(received.year + 1, month)
         # Like a day without a year: a month end up to 31 days back is that past one.
         for year in (received.year - 1, received.year, received.year + 1):
             if _month_end(year, month) >= received - timedelta(days=31):
@@ -164,6 +196,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
             return None  # 4/5 could be either; 40/50 is no date
         day, month = (b, a) if a <= 12 else (a, b)
         return _year_for(month, day, received)
+    if kind == "ordinal":
+        return _safe(received.year, received.month, int(groups["d"] or groups["d2"]))
     if kind == "weekday":
         return _weekday(groups["rel"], _DAY_NAMES.index(groups["wd"]), received)
     month = _MONTHS[groups["mo"]] if kind != "ymd" else int(groups["mo"])
@@ -185,7 +219,7 @@ def english_mentions(text: str, *, received: date, words_only: bool = False) -> 
         return []
     mentions: list[EnglishDate] = []
     for kind, pattern in _PATTERNS:
-        if words_only and kind in _NUMERIC:
+        if (words_only and kind in _NUMERIC) or (kind == "ordinal" and "this month" not in lowered):
             continue
         for m in pattern.finditer(lowered):
             if any(x.start < m.end() and m.start() < x.end for x in mentions):
@@ -208,10 +242,18 @@ _SPAN_AFTER = re.compile(
 )
 
 
-def requested_date(text: str, *, received: date, words_only: bool = False, least: float = 0.5) -> date | None:
+def requested_date(
+    text: str,
+    *,
+    received: date,
+    words_only: bool = False,
+    least: float = 0.5,
+    background: re.Pattern[str] | None = None,
+) -> date | None:
     """The day the request in ``text`` is about, or None when no date written there can be it
     (``words_only``: see :func:`english_mentions`; ``least``: the score a date needs, 2.5 and up only for
-    a date after "as of"/"effective"/"cancel…" or a deadline word)."""
+    a date after "as of"/"effective"/"cancel…" or a deadline word; ``background``: a sentence it matches
+    dates something else, such as an old bank account closing)."""
     mentions = english_mentions(text, received=received, words_only=words_only)
     if not mentions:
         return None
@@ -230,13 +272,30 @@ def requested_date(text: str, *, received: date, words_only: bool = False, least
         )
         sentence = lowered[left:stop]
         before = lowered[max(0, start - 40) : start]
+        if _WEEK_OF_BEFORE.search(before):
+            continue
         score = 1.0
-        if _EFFECT_BEFORE.search(before):
+        if _LABEL_BEFORE.search(before[-30:]):
+            score += 2.0
+        elif (
+            _EFFECT_BEFORE.search(before)
+            or _DEADLINE_BEFORE.search(before[-24:])
+            or lowered.startswith(("by ", "until ", "before "), start)  # "by Friday"
+        ):
             score += 1.5
         elif _REQUEST_BEFORE.search(before[-24:]):
             score += 1.0
         if _BACKGROUND_BEFORE.search(before[-24:]):
             score -= 2.0
+        if _STAFF_CHANGE.search(sentence):
+            score -= 3.0
+        # the whole line: an address or "No." inside a sentence breaks it at its dots
+        line_end = lowered.find("\n", end)
+        line = lowered[lowered.rfind("\n", 0, start) + 1 : line_end if line_end >= 0 else len(lowered)]
+        if background is not None and background.search(line):
+            score -= 4.0
+        if _THANKED.search(before):
+            score -= 2.0  # "cheers for the quick reply yesterday": an earlier contact
         if day < received and not _HAPPENED.search(sentence) and kind != "rel_day":
             score -= 1.5
         if kind == "rel_day" and not _HAPPENED.search(sentence):

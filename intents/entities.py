@@ -57,7 +57,7 @@ _CUSTOMER_LABEL = re.compile(
 )
 _NOT_CUSTOMER_BEFORE = re.compile(
     r"(?:口座番号|口座|登録番号|受付番号|伝票番号|注文番号|郵便番号|〒|No\.\s*T|FAX|Fax|fax|ファクス|ファックス|"
-    r"¥|￥|\$)[^\d\n]{0,6}$|\+\s?81[\d \-]{0,6}$"  # "+81 50 5555 0192" is a phone
+    r"¥|￥|\$)[^\d\n]{0,6}$|\+\s?\d{1,3}[\d \-()]{0,6}$"  # "+65 6123 4471": a phone with its country code
 )
 _NOT_CUSTOMER_AFTER = re.compile(r"\s*(?:円|kWh|kW|kVA|V|件|個|人|名|枚|本|時間|分|秒|%|％)")
 _PHONE_LABEL = re.compile(
@@ -66,7 +66,9 @@ _PHONE_LABEL = re.compile(
 _FAX_LABEL = re.compile(r"(?:FAX|Fax|fax|ファクス|ファックス|ＦＡＸ)[^\d\n]{0,8}$|(?<![A-Za-z])F\s*[:：]\s*$")
 # 「TEL 0572-22-8803（携帯 080-…）」: a number in brackets after the first is a second line, not the contact.
 _OLD_NUMBER_BEFORE = re.compile(r"(?:旧|(?i:\bold\b|\bprevious\b|\bformer\b))[^\d\n]{0,12}$")
-_BRACKETED_BEFORE = re.compile(r"[(（][^\d\n()（）]{0,10}$")
+_BRACKETED_BEFORE = re.compile(
+    r"[(（][^\d\n()（）]{0,10}$|\d[ \t]*[/／][ \t]*[^\d\n/／]{0,8}$"
+)  # and 「TEL … / 携帯 …」
 
 
 _RELAYED = re.compile(
@@ -152,7 +154,7 @@ def _phone_candidates(text: str, matches: list[re.Match[str]]) -> list[tuple[flo
 
 
 _CUSTOMER_LABELLED = re.compile(
-    r"(?:お客(?:さま|様)番号|顧客番号|[Cc]ustomer\s*(?:[Nn]o\.?|[Nn]umber|ID|#)|[Cc]ustomer\s+[Nn]o)\s*[:：は#]?\s*"
+    r"(?:お客(?:さま|様)番号|顧客番号|[Cc]ustomer\s*(?:[Nn]o\.?|[Nn]umber|ID|#)|[Cc]ustomer\s+[Nn]o)(?:\s+is|\s*[:：は#])?\s*"  # "the customer number is 30 085 512"
     r"(?P<n>\d(?:[- \t.ー]{0,2}\d){7})(?![\d]|[-.ー]\d)"  # 「7712-0345-88」 is a longer number
 )
 
@@ -202,9 +204,23 @@ def _best(candidates: list[tuple[float, int, str]], *, prefer_last: bool) -> str
     return max(candidates, key=key)[2]
 
 
+# 「090ー3318ー2270」: a long-vowel mark between digits is a dash typed with the kana keyboard.
+_KANA_DASH = re.compile(r"(?<=\d)ー(?=\d)")
+# 「+81 (0)3-5468-3320」「+81-264-22-8810」: Japan's country code stands for the leading 0 of the number.
+_JAPAN_PREFIX = re.compile(r"\+\s?81[ \t\-]?(?:\(0\)[ \t\-]?)?(?=[1-9])")
+
+
+def _domestic(match: re.Match[str]) -> str:
+    return " " * (len(match.group()) - 1) + "0"
+
+
 def _identifiers(text: str) -> dict[str, str]:
     """customer_no, contract_no, supply_point_id and phone found in one (folded) text."""
     result: dict[str, str] = {}
+    if "ー" in text:
+        text = _KANA_DASH.sub("-", text)
+    if "+" in text:
+        text = _JAPAN_PREFIX.sub(_domestic, text)
     # Every identifier has at least 8 digits, a phone number 10 and a supply point 22: counting them
     # first skips the patterns that cannot match (most messages carry a date or two and nothing else).
     digit_count = len(_ONE_DIGIT.findall(text))
@@ -260,16 +276,34 @@ _STRONG_AFTER = re.compile(
 )
 _WITH_DE = re.compile(r"^\s*(?:で|に)(?!は|も)")
 _DEADLINE = re.compile(r"^\s*(?:まで(?:に)?|までの|迄)")
-_FROM = re.compile(r"^\s*(?:から|より|以降)")
+# 「12月29日の朝から」: a time of day may stand between the day and から.
+_FROM = re.compile(
+    r"^\s*(?:の?(?:朝|午前中?|午後|夕方|夜|昼)\s*(?:\d{1,2}時(?:\d{1,2}分|半)?)?\s*)?(?:から|より|以降)"
+)
+# 「申請締切が9月18日のため、9月11日までに」: a day in a reason clause explains the request, it is not its day.
+# Unless the request then points back to it (「…第2土曜日なので、その日で解約」).
+_REASON_AFTER = re.compile(
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:のため|なので|ですので|につき)(?![、,]?\s*(?:その日|同日|当日|この日))"
+)
 _RANGE_JOIN = re.compile(r"^\s*(?:から|~|-|より)\s*$")
 _SPAN_JOIN = re.compile(r"^\s*[~\-]\s*$")  # 「5/2~6/1」 written as a span, not 「…から…まで」
 # A span is a stretch of days: only for work on the site (a shut-down, an outage) does its first day count.
 _SPAN_START_INTENTS = frozenset({"pas_open", "equipment_work", "outage"})
 _TOPIC_WORDS = re.compile(
-    r"解約|やめ|止め|停止|終了|終わら|閉店|閉鎖|閉め|移転|取り壊|解体|変更|変わり|変わる|名義|社名|商号|合併|承継|"
+    r"解約|やめ|止め|停止|終了|終わら|閉店|閉鎖|閉め|移転|取り壊|解体|変更|変わり|変わる|名義|社名|商号|合併|承継|瞬停|"
     r"譲渡|工事|作業|点検|更新|交換|PAS|開閉器|受電|停電|止ま|落ち|使用量|データ|予定|希望|確定|実施|行い|行う|"
     r"期日|期限|締め|引き?落と|振込|支払|打ち合わせ|打合せ|訪問|返送|提出|使えなく"
 )
+_THANKED = re.compile(r"ありがとう|有難う|お礼申し上げ|感謝(?:いた)?し")
+# 「昨日サポートダイヤルに電話したところ…」: the day the customer last contacted the desk.
+_CONTACTED = re.compile(
+    r"(?:電話|問い?合わせ|問合せ|メール|連絡)(?:を)?(?:した|しました|差し上げ)(?:ところ|が|けど|のですが)"
+)
+# 「来週火曜の打ち合わせですが…別の日に変更」: the day a meeting is moved away from, to a day not yet named.
+_MOVED_AWAY = re.compile(r"(?:別の日|他の日|別日|ほかの日|再来週|翌週|来月)(?:に|へ)?(?:変更|ずら|延期|変え)")
+_EXAMPLE = re.compile(r"例えば|例だと|例では|(?i:\bfor example\b|\be\.g\.)")
+# A day at the head of each row of a table (「6/8  41,220 kWh …」): a list of days, none the request's.
+_TABLE_ROW = re.compile(r"[ \t]+[\d,.]+")
 _INCIDENTAL_BEFORE = re.compile(
     r"(?:送信日時|受信日時|作成日|発行日|設立|創業)\s*(?:は|:|：)?\s*$|"
     r"】\s*$"  # 「【電話メモ】9/18」: a note's heading dates the note, not the request
@@ -298,7 +332,8 @@ _KEY_DAY_BEFORE = re.compile(
 )
 # 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request.
 _CHANGED_TO_AFTER = re.compile(
-    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|移)"
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}(?::\d{2}|時(?:\d{1,2}分|半)?)\s*(?:から|~)?\s*)?"  # 「14時からに変更」
+    r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|移)"
 )
 _SENTENCE_END = re.compile(r"[。！!？?\n]")
 
@@ -308,11 +343,23 @@ def _sentence_after(text: str, end: int) -> str:
     return text[end : m.start() if m else len(text)]
 
 
-def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) -> float:
+def _date_score(
+    mention: DateMention,
+    text: str,
+    received: date,
+    past_ok: bool,
+    background: re.Pattern[str] | None = None,
+    example: bool = False,
+) -> float:
+    """How likely ``mention`` is the requested day (``background``: the background-sentence cues;
+    ``example``: whether ``text`` cites an example anywhere, so most texts skip that sentence search)."""
     after = text[mention.end : mention.end + 12]
     before = text[max(0, mention.start - 10) : mention.start]
     score = 1.0
-    today = mention.kind == "relative_day" and mention.date == received
+    # 本日/今日 is mostly "today I write"; 今朝 ("this morning") only ever dates something that happened.
+    today = (
+        mention.kind == "relative_day" and mention.date == received and mention.text not in ("今朝", "けさ")
+    )
     if today:
         score = 0.2  # 本日/今日 is mostly "today I write", seldom the day the request is about
     if _STRONG_AFTER.match(after):
@@ -321,8 +368,15 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
         score += 1.5
     elif _FROM.match(after) or _WITH_DE.match(after):
         score += 1.0
-    if _TOPIC_WORDS.search(_sentence_after(text, mention.end)[:40]):
+    rest = _sentence_after(text, mention.end)
+    if _TOPIC_WORDS.search(rest[:40]):
         score += 1.0
+    if _THANKED.search(rest) or (mention.date < received and _CONTACTED.search(rest)):
+        score -= 2.0  # 「昨日はデータの件ありがとうございました」: the day of an earlier contact
+    if _MOVED_AWAY.search(rest) and not _CHANGED_TO_AFTER.match(text, mention.end):
+        score -= 3.0
+    if example and _EXAMPLE.search(_sentence_around(text, mention.start, mention.start)):
+        score -= 5.0  # 「ガイドの例だと10/1変更で8/14まで」: every day of an example
     if mention.weekday_checked:
         score += 0.5
     if _KEY_DAY_BEFORE.search(before):
@@ -330,9 +384,15 @@ def _date_score(mention: DateMention, text: str, received: date, past_ok: bool) 
     if _dates_something_else(mention, text, before, received):
         score -= 5.0
     if _STAFF_CHANGE_AFTER.match(text, mention.end):
-        score -= 3.0
-    if _CHANGED_TO_AFTER.match(after):
+        score -= (
+            6.0  # even 「4月1日付の人事異動」: the day a person changes is no day of the customer's supply
+        )
+    if _CHANGED_TO_AFTER.match(text, mention.end):
         score += 1.5
+    if _REASON_AFTER.match(text, mention.end):
+        score -= 2.0
+    if background is not None and background.search(_sentence_around(text, mention.start, mention.end)):
+        score -= 4.0
     if _alone_on_line(text, mention):
         score -= 2.0  # a dated letterhead or a date stamp, not the subject
     if mention.date < received and not past_ok:
@@ -377,6 +437,11 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
                 continue
             changed = _CHANGED_TO_AFTER.match(text, mentions[i + 1].end)
             range_ends.add(i if changed else i + 1)
+    background = load_background_sentence()
+    example = bool(_EXAMPLE.search(text))
+    rows = [i for i, m in enumerate(mentions) if _heads_a_row(text, m)]
+    if len(rows) >= 3:
+        range_ends.update(rows)
     past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
@@ -389,12 +454,18 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         past_ok = past_ok_by_intent or bool(_PAST_WORDS.search(sentence))
         if not intents and mention.date < received:
             past_ok = bool(re.search(r"停電|電気が(?:止ま|落ち|来)|使用量|データ", sentence))
-        score = _date_score(mention, text, received, past_ok)
+        score = _date_score(mention, text, received, past_ok, background, example)
         if best is None or score > best[0]:
             best, chosen = (score, mention.start), mention
     if chosen is None or best is None or best[0] < least:
         return None
     return chosen.date.isoformat()
+
+
+def _heads_a_row(text: str, mention: DateMention) -> bool:
+    """The date opens its line and numbers follow it (a row of a table)."""
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    return not text[line_start : mention.start].strip() and bool(_TABLE_ROW.match(text, mention.end))
 
 
 def _far_ahead_without_year(mention: DateMention, received: date) -> bool:
@@ -540,6 +611,20 @@ def load_dayless_intents(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
     return frozenset(intents)
 
 
+@lru_cache(maxsize=4)
+def load_subject_pointer(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[subject] pointed_to``: words with which a body sends the reader to its subject line."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    cues = data.get("subject", {}).get("pointed_to")
+    return _compile_rule_pattern(path, 0, "subject.pointed_to", cues) if cues else None
+
+
+def points_to_subject(body: str) -> bool:
+    """True when ``body`` says its subject line is the message (「件名のとおりです」, "see subject")."""
+    pointer = load_subject_pointer()
+    return bool(pointer and pointer.search(body))
+
+
 def _dayless(intents: Sequence[str]) -> bool:
     return bool(intents) and set(intents) <= load_dayless_intents()
 
@@ -550,9 +635,47 @@ def english_least(intents: Sequence[str]) -> float:
     return 2.5 if _dayless(intents) else 0.5
 
 
-def may_have_a_date(intents: Sequence[str], other_reason: str | None) -> bool:
-    """False for a message that asks nothing of the desk (see ``[date]`` in ``faq/entities.toml``)."""
-    return not (list(intents)[:1] == ["other"] and other_reason in load_no_date_reasons())
+def may_have_a_date(intents: Sequence[str], other_reason: str | None, text: str = "") -> bool:
+    """False for a message that asks nothing of the desk, or that only reports an outage still going on
+    (``text``: the sender's own words); see ``[date]`` in ``faq/entities.toml``."""
+    if list(intents)[:1] == ["other"] and other_reason in load_no_date_reasons():
+        return False
+    return not (text and _outage_going_on(text, intents) and _only_outage(intents))
+
+
+@lru_cache(maxsize=4)
+def load_background_sentence(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[date] background_sentence``: sentences whose date is background (an old account closing)."""
+    cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("background_sentence")
+    return _compile_rule_pattern(path, 0, "date.background_sentence", cues) if cues else None
+
+
+def date_allowed(day: date, received: date, intents: Sequence[str], text: str) -> bool:
+    """While the power is still off, a day up to today is the outage's own, which has none: only a day
+    ahead (equipment work, a visit) can be another request's day."""
+    return day > received or not _outage_going_on(text, intents)
+
+
+def _only_outage(intents: Sequence[str]) -> bool:
+    return set(intents) <= {"outage"} | load_dayless_intents()
+
+
+@lru_cache(maxsize=4)
+def load_outage_cues(path: Path = ENTITY_RULES_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``[date] outage_ongoing`` and ``outage_over``, compiled."""
+    data = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {})
+    return (
+        _compile_rule_pattern(path, 0, "date.outage_ongoing", data.get("outage_ongoing")),
+        _compile_rule_pattern(path, 0, "date.outage_over", data.get("outage_over")),
+    )
+
+
+def _outage_going_on(text: str, intents: Sequence[str]) -> bool:
+    """An outage report that says the power is still off (and never that it came back)."""
+    if "outage" not in intents:
+        return False
+    ongoing, over = load_outage_cues()
+    return bool(ongoing.search(text)) and not over.search(text)
 
 
 def _first_mention(rule: ReasonRule, text: str) -> int | None:
@@ -692,13 +815,23 @@ def _extract(
     # Intents with no day of their own (a login, a bill) name one only with a strong mark (付で, まで, a
     # labelled day, "effective"); a date merely mentioned there is background.
     least = _STRONG_SCORE if _dayless(intents) else 0.5
-    written = requested_date(parts.own, received=received, least=english_least(intents)) if english else None
+    written = (
+        requested_date(
+            parts.own, received=received, least=english_least(intents), background=load_background_sentence()
+        )
+        if english
+        else None
+    )
     day = written.isoformat() if written else None
     if day is None:
         day = _choose_date(parts.own, received, intents, least)
     if day is None and parts.quoted:
         day = _choose_date(parts.quoted, received, intents, least)
-    if day and may_have_a_date(intents, other_reason):
+    if (
+        day
+        and may_have_a_date(intents, other_reason, parts.own)
+        and date_allowed(date.fromisoformat(day), received, intents, parts.own)
+    ):
         found["date"] = day
 
     if "cancellation" in intents:

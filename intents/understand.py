@@ -14,7 +14,14 @@ from intents.classifier import Classifier, LabelledExample
 from intents.cleanup import body_for_classification, clean_body
 from intents.dates import resolve_dates
 from intents.dates_en import english_dates, requested_date
-from intents.entities import english_least, extract_entities, may_have_a_date
+from intents.entities import (
+    date_allowed,
+    english_least,
+    extract_entities,
+    load_background_sentence,
+    may_have_a_date,
+    points_to_subject,
+)
 from intents.form import parse_form
 from intents.knowledge import Knowledge
 from intents.language import detect_language
@@ -68,7 +75,7 @@ class Understander:
         intents = decision.intents
         questions, said = extract_questions(prepared.body, raw=text, received=received)
         entities = _entities(
-            text, prepared, [i.intent for i in intents], decision.other_reason, said, received
+            text, prepared, [i.intent for i in intents], decision.other_reason, said, received, subject
         )
         return Understanding(
             intents=intents,
@@ -89,13 +96,14 @@ def read_entities(
     received: date,
     intents: Sequence[str],
     other_reason: str | None = None,
+    subject: str = "",
 ) -> dict[str, str]:
-    """The entities :meth:`Understander.understand` reads from ``text`` when its intents are ``intents``
-    (and ``other_reason``): the entity benchmarks pass the gold labels, so an entity error is never a
-    classifier error."""
+    """The entities :meth:`Understander.understand` reads from ``text`` (and ``subject``) when its intents
+    are ``intents`` (and ``other_reason``): the entity benchmarks pass the gold labels, so an entity error is
+    never a classifier error."""
     prepared = prepare(text, channel=channel)
     _, said = extract_questions(prepared.body, raw=text, received=received)
-    return _entities(text, prepared, intents, other_reason, said, received)
+    return _entities(text, prepared, intents, other_reason, said, received, subject)
 
 
 def _entities(
@@ -105,19 +113,30 @@ def _entities(
     other_reason: str | None,
     said: dict[str, str],
     received: date,
+    subject: str = "",
 ) -> dict[str, str]:
     # An empty form tells the extractor the text was already found not to be one (no second parse).
     form = {} if prepared.form_checked else prepared.form
     entities = extract_entities(
         text, received=received, intents=intents, form=form, other_reason=other_reason
     )
-    if "date" not in entities and may_have_a_date(intents, other_reason):
+    if subject and points_to_subject(prepared.body):
+        # 「件名のとおりです」: the subject line is the request, so it gives what the body lacks.
+        named = extract_entities(
+            subject, received=received, intents=intents, form={}, other_reason=other_reason
+        )
+        entities = {**named, **entities}
+    if "date" not in entities and may_have_a_date(intents, other_reason, prepared.body):
         # An English date ("31 March 2027"), which the Japanese date reader does not know; dates in digits
         # alone it has read and judged already.
         written = requested_date(
-            prepared.body, received=received, words_only=True, least=english_least(intents)
+            prepared.body,
+            received=received,
+            words_only=True,
+            least=english_least(intents),
+            background=load_background_sentence(),
         )
-        if written is not None:
+        if written is not None and date_allowed(written, received, intents, prepared.body):
             entities["date"] = written.isoformat()
     if said.get("notice_sent_on") and entities.get("date"):
         entities = _date_other_than_notice(entities, said["notice_sent_on"], prepared.body, received)
