@@ -44,6 +44,7 @@ _MAX_SENTENCES = 8
 _SHIFT = np.uint64(21)
 _DIGITS_RE = re.compile(r"\d+")
 _WORD_RE = re.compile(r"[a-z][a-z']+")
+_LATIN_RE = re.compile(r"[a-z]")  # one C-level scan instead of a generator over characters
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -73,7 +74,7 @@ def shape_keys(canon: str) -> list[int]:
     if not canon:
         return []
     questions, question_words, thanks, thanks_words = _shape_words()
-    latin = set(_WORD_RE.findall(canon)) if any("a" <= ch <= "z" for ch in canon[:200]) else set()
+    latin = set(_WORD_RE.findall(canon)) if _LATIN_RE.search(canon, 0, 200) else set()
     markers = sum(canon.count(m) for m in questions) + len(latin & question_words) + canon.count("?")
     markers = min(markers, 3)
     band = next(n for n, top in enumerate(_LENGTH_BANDS) if len(canon) <= top)
@@ -94,7 +95,7 @@ def feature_keys(canon: str, *, shape: bool = True) -> np.ndarray:
         trigrams = (bigrams[:-1] << _SHIFT) | cp[2:]
         trigrams |= _TRIGRAM
         parts += [bigrams, trigrams]
-    if any("a" <= ch <= "z" for ch in flat[:200]) or flat.isascii():
+    if _LATIN_RE.search(flat, 0, 200) or flat.isascii():
         words = _WORD_RE.findall(flat)
         if words:
             hashed = [zlib.crc32(w.encode()) for w in words]
@@ -107,6 +108,42 @@ def feature_keys(canon: str, *, shape: bool = True) -> np.ndarray:
     if not parts:
         return np.zeros(0, dtype=np.uint64)
     return np.unique(np.concatenate(parts))
+
+
+def _sentence_keys(parts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct :func:`feature_keys` (without shape keys) of each part, concatenated, and each key's part."""
+    flats = [_DIGITS_RE.sub("0", p) for p in parts]
+    # one code-point array for all parts, NUL between them: a gram that touches a NUL belongs to no part
+    cp = _code_points("\x00".join(f.replace(" ", "") for f in flats))
+    part_at = np.cumsum(cp == 0)
+    keys: list[np.ndarray] = []
+    owner: list[np.ndarray] = []
+    if len(cp) >= 2:
+        live = cp != 0
+        bigrams = (cp[:-1] << _SHIFT) | cp[1:]
+        trigrams = ((bigrams[:-1] << _SHIFT) | cp[2:]) | _TRIGRAM
+        two = live[:-1] & live[1:]
+        three = two[:-1] & live[2:]
+        keys += [bigrams[two], trigrams[three]]
+        owner += [part_at[:-1][two], part_at[:-2][three]]
+    for n, flat in enumerate(flats):
+        if not (_LATIN_RE.search(flat, 0, 200) or flat.isascii()):
+            continue
+        words = _WORD_RE.findall(flat)
+        hashed = [zlib.crc32(w.encode()) for w in words]
+        hashed += [zlib.crc32(f"{a} {b}".encode()) | int(_PAIR_FLAG) for a, b in itertools.pairwise(words)]
+        if hashed:
+            found = np.asarray(hashed, dtype=np.uint64)
+            found[: len(words)] |= _WORD_FLAG
+            keys.append(found)
+            owner.append(np.full(len(found), n))
+    if not keys:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    every, parts_of = np.concatenate(keys), np.concatenate(owner)
+    order = np.lexsort((every, parts_of))
+    every, parts_of = every[order], parts_of[order]
+    first = np.r_[True, (every[1:] != every[:-1]) | (parts_of[1:] != parts_of[:-1])]
+    return every[first], parts_of[first]
 
 
 @dataclass(frozen=True)
@@ -123,7 +160,7 @@ class LinearModel:
         try:
             with np.load(path, allow_pickle=False) as data:
                 keys = data["keys"].astype(np.uint64)
-                weights = data["weights"].astype(np.float64)
+                weights = data["weights"].astype(np.float32)  # half the bytes to gather per message
                 bias = data["bias"].astype(np.float64)
                 labels = tuple(str(x) for x in data["labels"].tolist())
         except (OSError, KeyError, ValueError) as exc:
@@ -159,13 +196,13 @@ class LinearModel:
         parts = [p for p in _SENTENCE_RE.split(canon) if len(p.strip()) >= _MIN_SENTENCE][:limit]
         if len(parts) < 2:
             return self.probabilities(canon)
-        # one vocabulary look-up and one segment sum for all sentences
-        keys = [feature_keys(p, shape=False) for p in parts]
-        counts = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
-        flat = np.concatenate(keys)
-        pos = self.keys.searchsorted(flat)
-        hit = self.keys[pos] == flat
-        sentence = np.repeat(np.arange(len(parts)), counts)[hit]
+        # The keys of every sentence at once (what feature_keys(part, shape=False) gives each part), then one
+        # vocabulary look-up: per-part calls cost mostly their fixed overhead.
+        keys, sentence_of = _sentence_keys(parts)
+        counts = np.bincount(sentence_of, minlength=len(parts))
+        pos = self.keys.searchsorted(keys)
+        hit = self.keys[pos] == keys
+        sentence = sentence_of[hit]
         # the per-sentence sums as one product with a 0/1 membership matrix (cheaper than a segment sum)
         member = np.zeros((len(parts), len(sentence)))
         member[sentence, np.arange(len(sentence))] = 1.0 / np.sqrt(np.maximum(counts, 1))[sentence]

@@ -95,7 +95,7 @@ def test_fitted_calibration_separates_the_training_labels(classifier: Classifier
 
 def test_calibration_round_trips_through_its_file(tmp_path):
     calibration = Calibration(
-        weights=(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.3, 7.0, 8.0, 9.0, 1.5),
+        weights=(1.0, 2.0, 3.0, 4.0, 0.3, 6.0, 7.0, 8.0, 1.5),
         bias=-2.5,
         fitted_on="x.jsonl",
         primary_threshold=0.35,
@@ -106,10 +106,10 @@ def test_calibration_round_trips_through_its_file(tmp_path):
 
 
 def test_a_calibration_without_the_linear_weights_gives_them_none(tmp_path):
-    old = "bias = -1.0\n[weights]\n" + "".join(f"{n} = 1.0\n" for n in FEATURES[:8])
+    old = "bias = -1.0\n[weights]\n" + "".join(f"{n} = 1.0\n" for n in FEATURES[:6])
     path = tmp_path / "calibration.toml"
-    path.write_text(old, encoding="utf-8")
-    assert Calibration.load(path).weights == (1.0,) * 8 + (0.0,) * (len(FEATURES) - 8)
+    path.write_text(old + "fz = 2.0\n", encoding="utf-8")  # a retired feature is ignored
+    assert Calibration.load(path).weights == (1.0,) * 6 + (0.0,) * (len(FEATURES) - 6)
     assert Calibration.load(path).primary_threshold is None
 
 
