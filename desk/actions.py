@@ -273,6 +273,18 @@ def assigned_to(session: Session, *, assignee: str, limit: int = 50) -> Sequence
     return session.exec(stmt).all()
 
 
+def _finish(session: Session, inquiry: Inquiry, status: InquiryStatus, *, inquiry_id: int) -> list[int]:
+    """End an inquiry without a draft of ours: pending drafts superseded, resolved now, and now its first
+    response unless it had one. Returns the superseded draft ids."""
+    superseded = supersede_pending(session, inquiry_id=inquiry_id)
+    now = utcnow()
+    inquiry.status = status
+    inquiry.resolved_at = now
+    inquiry.first_response_at = inquiry.first_response_at or now
+    session.add(inquiry)
+    return superseded
+
+
 def supersede_pending(session: Session, *, inquiry_id: int) -> list[int]:
     """Mark every pending draft of an inquiry superseded (before a re-draft); returns their ids."""
     drafts = session.exec(
@@ -423,12 +435,7 @@ def record_staff_reply(session: Session, *, inquiry_id: int, actor: str, externa
     note = inquiry_of_message(session, channel=inquiry.channel, external_id=external_id)
     if note != inquiry_id:
         raise NotFound("記録するスレッドの書き込みが見つかりません。")
-    superseded = supersede_pending(session, inquiry_id=inquiry_id)
-    now = utcnow()
-    inquiry.status = InquiryStatus.ANSWERED
-    inquiry.resolved_at = now
-    inquiry.first_response_at = inquiry.first_response_at or now
-    session.add(inquiry)
+    superseded = _finish(session, inquiry, InquiryStatus.ANSWERED, inquiry_id=inquiry_id)
     audit(
         session,
         action="staff_replied",
@@ -557,13 +564,8 @@ def close_without_reply(session: Session, *, inquiry_id: int, actor: str) -> Inq
     if inquiry.status not in (InquiryStatus.RECEIVED, InquiryStatus.DRAFTED, InquiryStatus.FAILED):
         label = _INQUIRY_STATUS_JA.get(InquiryStatus(inquiry.status), inquiry.status)
         raise AlreadyHandled(f"この問い合わせはすでに{label}です。操作は行いませんでした。")
-    superseded = supersede_pending(session, inquiry_id=inquiry_id)
-    now = utcnow()
     set_first = inquiry.first_response_at is None
-    inquiry.status = InquiryStatus.CLOSED
-    inquiry.resolved_at = now
-    inquiry.first_response_at = inquiry.first_response_at or now
-    session.add(inquiry)
+    superseded = _finish(session, inquiry, InquiryStatus.CLOSED, inquiry_id=inquiry_id)
     audit(
         session,
         action="closed_no_reply",

@@ -31,7 +31,7 @@ import numpy as np
 
 from desk.errors import InputError
 from intents.knowledge import Knowledge, load_knowledge
-from intents.linear import MODEL_FILE, REASON_PREFIX, LinearModel
+from intents.linear import GRAM_SHIFT, MODEL_FILE, REASON_PREFIX, LinearModel, code_points, gram_keys
 from intents.model import IntentScore
 from intents.normalize import char_ngrams, normalize
 
@@ -258,7 +258,7 @@ class Classifier:
                 matrix[self._vocab[g], i] = (1 + math.log(c)) * self._idf[self._vocab[g]]
         norms = np.linalg.norm(matrix, axis=0)
         self._centroids = matrix / np.where(norms == 0, 1, norms)
-        # The same vocabulary as sorted integer keys (see _ngram_keys) for a vectorised lookup per message,
+        # The same vocabulary as sorted integer keys (see intents.linear.gram_keys) for a vectorised lookup per message,
         # with idf and centroid rows in that order and a sentinel key that no gram has.
         keys = np.asarray([_gram_key(g) for g in vocab], dtype=np.uint64)
         order = np.argsort(keys, kind="stable")
@@ -318,7 +318,7 @@ class Classifier:
             best = float(lin.max())
             if best > 0:
                 np.divide(lin, best, out=out[:, 7])
-            out[:, 8] = self._linear.sentence_probabilities(canon)[self._lin_intents]
+            out[:, 8] = self._linear.sentence_probabilities(canon, whole=probs)[self._lin_intents]
             reasons = {reason: float(probs[n]) for n, reason in self._lin_reasons}
         return out, reasons
 
@@ -365,7 +365,7 @@ class Classifier:
             self._literal_weights[row, i] += weight
 
     def _cosine(self, canon: str) -> np.ndarray:
-        keys = _ngram_keys(canon)
+        keys = gram_keys(canon)
         keys.sort()  # sorted needles search faster, and their positions come out sorted too
         # method calls, not np.searchsorted()/np.max(): their Python wrappers cost more than the work here
         pos = self._key_vocab.searchsorted(keys)  # the sentinel keeps pos in range
@@ -476,42 +476,20 @@ def _relative(values: np.ndarray) -> np.ndarray:
 
 
 _MAX = np.maximum.reduce
-_TRIGRAM = np.uint64(1 << 63)
-_SHIFT = np.uint64(21)  # code points are below 2**21: three of them and a trigram flag fit in 64 bits
 
 
 def _gram_key(gram: str) -> int:
-    """The integer :func:`_ngram_keys` gives a 2- or 3-character gram."""
+    """The integer :func:`intents.linear.gram_keys` gives a 2- or 3-character gram."""
     key = 0
     for ch in gram:
         key = (key << 21) | ord(ch)
     return key | (1 << 63) if len(gram) == 3 else key
 
 
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
-
-
 def _bigram_keys(text: str) -> np.ndarray:
-    cp = _code_points(text)
-    keys: np.ndarray = (cp[:-1] << _SHIFT) | cp[1:]
+    cp = code_points(text)
+    keys: np.ndarray = (cp[:-1] << GRAM_SHIFT) | cp[1:]
     return keys
-
-
-def _ngram_keys(normalized: str) -> np.ndarray:
-    """:func:`intents.normalize.char_ngrams` (sizes 2 and 3) as integer keys, computed without building strings:
-    digit runs collapsed to 0, spaces dropped. Grams across a line break are kept: no vocabulary gram has a
-    line break (char_ngrams splits on it) and keys are one-to-one, so they are never found, as if dropped."""
-    cp = _code_points(_DIGITS_RE.sub("0", normalized).replace(" ", ""))
-    if len(cp) < 2:
-        return np.zeros(0, dtype=np.uint64)
-    bigrams = (cp[:-1] << _SHIFT) | cp[1:]
-    trigrams = (bigrams[:-1] << _SHIFT) | cp[2:]
-    trigrams |= _TRIGRAM
-    return np.concatenate((bigrams, trigrams))
-
-
-_DIGITS_RE = re.compile(r"\d+")
 
 
 def _synonym_pattern(synonyms: dict[str, str]) -> re.Pattern[str] | None:

@@ -23,7 +23,7 @@ import jaconv
 
 from intents.cleanup import strip_quoted
 
-__all__ = ["ClosingWords", "fold", "is_closing", "is_closing_understanding", "load_closing_words", "patterns"]
+__all__ = ["ClosingWords", "fold", "is_closing", "is_closing_understanding", "load_closing_words"]
 
 SHORT_LINE = 20  # characters: a line this short without a verb of substance is a name or a greeting
 _SENTENCE_END = re.compile(r"[。．.!！\n]+")
@@ -67,11 +67,6 @@ def load_closing_words(path: str | None = None) -> ClosingWords:
         fillers=tuple(str(w) for w in data.get("fillers", [])),
         questions=tuple(str(w) for w in data.get("questions", [])),
     )
-
-
-def patterns(words: ClosingWords | None = None) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """Compiled (closing, fillers, questions) patterns; they match text folded like :func:`fold`."""
-    return _patterns(words or load_closing_words())
 
 
 def fold(text: str) -> str:

@@ -34,21 +34,45 @@ MODEL_FILE = "linear_model.npz"
 REASON_PREFIX = "reason:"
 _WORD_FLAG = np.uint64(1 << 62)
 _PAIR_FLAG = np.uint64(1 << 61)
-_TRIGRAM = np.uint64(1 << 63)
+TRIGRAM = np.uint64(1 << 63)
 _SHAPE_FLAG = 1 << 60
 _LENGTH_BANDS = (15, 40, 100, 250, 10**9)
 # Sentence ends in normalised text (NFKC turns ？ into ?); English sentences end with ". ".
 _SENTENCE_RE = re.compile(r"(?<=[。?!\n])|(?<=\.)\s")
 _MIN_SENTENCE = 4  # characters: shorter pieces are greetings or list marks
 _MAX_SENTENCES = 8
-_SHIFT = np.uint64(21)
+GRAM_SHIFT = np.uint64(21)  # code points are below 2**21: three of them and a trigram flag fit in 64 bits
 _DIGITS_RE = re.compile(r"\d+")
 _WORD_RE = re.compile(r"[a-z][a-z']+")
 _LATIN_RE = re.compile(r"[a-z]")  # one C-level scan instead of a generator over characters
 
 
-def _code_points(text: str) -> np.ndarray:
+def code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+
+
+def gram_keys(text: str) -> np.ndarray:
+    """Character 2- and 3-grams as integer keys, computed without building strings: digit runs collapsed to
+    0, spaces dropped, code points packed ``GRAM_SHIFT`` bits apart, trigrams flagged ``TRIGRAM``; in text
+    order, repeats kept (the classifier's cosine counts them). Shared with :mod:`intents.classifier`."""
+    cp = code_points(_DIGITS_RE.sub("0", text).replace(" ", ""))
+    if len(cp) < 2:
+        return np.zeros(0, dtype=np.uint64)
+    bigrams = (cp[:-1] << GRAM_SHIFT) | cp[1:]
+    trigrams = (bigrams[:-1] << GRAM_SHIFT) | cp[2:]
+    trigrams |= TRIGRAM
+    return np.concatenate((bigrams, trigrams))
+
+
+def _word_keys(flat: str) -> np.ndarray:
+    """Latin words (flagged ``_WORD_FLAG``) and neighbouring word pairs (``_PAIR_FLAG``) of an English or mixed
+    text; empty for Japanese."""
+    if not (_LATIN_RE.search(flat, 0, 200) or flat.isascii()):
+        return np.zeros(0, dtype=np.uint64)
+    words = _WORD_RE.findall(flat)
+    hashed = [zlib.crc32(w.encode()) | int(_WORD_FLAG) for w in words]
+    hashed += [zlib.crc32(f"{a} {b}".encode()) | int(_PAIR_FLAG) for a, b in itertools.pairwise(words)]
+    return np.asarray(hashed, dtype=np.uint64)
 
 
 @lru_cache(maxsize=1)
@@ -88,25 +112,9 @@ def feature_keys(canon: str, *, shape: bool = True) -> np.ndarray:
     """Sorted distinct feature keys of a canonicalised text (see module doc); ``shape=False`` leaves out the
     shape keys (a sentence read on its own: they describe whole messages and cost most of the time)."""
     flat = _DIGITS_RE.sub("0", canon)
-    parts: list[np.ndarray] = []
-    cp = _code_points(flat.replace(" ", ""))
-    if len(cp) >= 2:
-        bigrams = (cp[:-1] << _SHIFT) | cp[1:]
-        trigrams = (bigrams[:-1] << _SHIFT) | cp[2:]
-        trigrams |= _TRIGRAM
-        parts += [bigrams, trigrams]
-    if _LATIN_RE.search(flat, 0, 200) or flat.isascii():
-        words = _WORD_RE.findall(flat)
-        if words:
-            hashed = [zlib.crc32(w.encode()) for w in words]
-            parts.append(np.asarray(hashed, dtype=np.uint64) | _WORD_FLAG)
-            if len(words) > 1:
-                pairs = [zlib.crc32(f"{a} {b}".encode()) for a, b in itertools.pairwise(words)]
-                parts.append(np.asarray(pairs, dtype=np.uint64) | _PAIR_FLAG)
+    parts = [gram_keys(flat), _word_keys(flat)]
     if shape:
         parts.append(np.asarray(shape_keys(flat), dtype=np.uint64))
-    if not parts:
-        return np.zeros(0, dtype=np.uint64)
     return np.unique(np.concatenate(parts))
 
 
@@ -114,29 +122,23 @@ def _sentence_keys(parts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Distinct :func:`feature_keys` (without shape keys) of each part, concatenated, and each key's part."""
     flats = [_DIGITS_RE.sub("0", p) for p in parts]
     # one code-point array for all parts, NUL between them: a gram that touches a NUL belongs to no part
-    cp = _code_points("\x00".join(f.replace(" ", "") for f in flats))
+    cp = code_points("\x00".join(f.replace(" ", "") for f in flats))
     part_at = np.cumsum(cp == 0)
     keys: list[np.ndarray] = []
     owner: list[np.ndarray] = []
     if len(cp) >= 2:
         live = cp != 0
-        bigrams = (cp[:-1] << _SHIFT) | cp[1:]
-        trigrams = ((bigrams[:-1] << _SHIFT) | cp[2:]) | _TRIGRAM
+        bigrams = (cp[:-1] << GRAM_SHIFT) | cp[1:]
+        trigrams = ((bigrams[:-1] << GRAM_SHIFT) | cp[2:]) | TRIGRAM
         two = live[:-1] & live[1:]
         three = two[:-1] & live[2:]
         keys += [bigrams[two], trigrams[three]]
         owner += [part_at[:-1][two], part_at[:-2][three]]
     for n, flat in enumerate(flats):
-        if not (_LATIN_RE.search(flat, 0, 200) or flat.isascii()):
-            continue
-        words = _WORD_RE.findall(flat)
-        hashed = [zlib.crc32(w.encode()) for w in words]
-        hashed += [zlib.crc32(f"{a} {b}".encode()) | int(_PAIR_FLAG) for a, b in itertools.pairwise(words)]
-        if hashed:
-            found = np.asarray(hashed, dtype=np.uint64)
-            found[: len(words)] |= _WORD_FLAG
-            keys.append(found)
-            owner.append(np.full(len(found), n))
+        words = _word_keys(flat)
+        if len(words):
+            keys.append(words)
+            owner.append(np.full(len(words), n))
     if not keys:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     every, parts_of = np.concatenate(keys), np.concatenate(owner)
@@ -189,13 +191,15 @@ class LinearModel:
         result += self.bias
         return result
 
-    def sentence_probabilities(self, canon: str, *, limit: int = _MAX_SENTENCES) -> np.ndarray:
+    def sentence_probabilities(
+        self, canon: str, *, limit: int = _MAX_SENTENCES, whole: np.ndarray | None = None
+    ) -> np.ndarray:
         """Per label, the highest probability any one sentence of ``canon`` gets on its own (the whole text
-        when it has one sentence). A message that asks two things in two sentences dilutes each in the
+        when it has one sentence; pass its probabilities as ``whole`` when already computed). A message that asks two things in two sentences dilutes each in the
         whole-text features; read alone, the second topic stands out."""
         parts = [p for p in _SENTENCE_RE.split(canon) if len(p.strip()) >= _MIN_SENTENCE][:limit]
-        if len(parts) < 2:
-            return self.probabilities(canon)
+        if len(parts) < 2:  # ``whole``: the caller's :meth:`probabilities` of ``canon``, not computed again
+            return whole if whole is not None else self.probabilities(canon)
         # The keys of every sentence at once (what feature_keys(part, shape=False) gives each part), then one
         # vocabulary look-up: per-part calls cost mostly their fixed overhead.
         keys, sentence_of = _sentence_keys(parts)

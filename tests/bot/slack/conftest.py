@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from bot.settings import Settings, SlackSettings
 from bot.slack.app import SlackDesk, build_desk
-from desk.drafting import DeskInfo
+from bot.wiring import desk_info
 from desk.pipeline import Pipeline
 from store.db import session_scope
 from store.models import ContactEmail, Contract, Customer, Draft, Inquiry, InquiryStatus
@@ -79,16 +79,7 @@ def make_settings(fake: FakeSlack, **slack: Any) -> Settings:
 
 @pytest.fixture
 def pipeline(engine: Engine, understander: Any) -> Pipeline:
-    desk = Settings().desk
-    info = DeskInfo(
-        company=desk.company,
-        desk_name=desk.desk_name,
-        phone=desk.phone,
-        fax=desk.fax,
-        hours_text=desk.hours_text,
-        email=desk.email,
-        portal_url=desk.portal_url,
-    )
+    info = desk_info(Settings())
     return Pipeline(engine=engine, desk=info, understander=understander)
 
 

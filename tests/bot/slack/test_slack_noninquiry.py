@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.settings import Settings
 from bot.slack import cards
 from bot.slack.app import SlackDesk, build_desk
-from desk.drafting import DeskInfo
+from bot.wiring import desk_info
 from desk.pipeline import Pipeline
 from intents.model import IntentScore, Understanding
 from store.models import AuditEvent, Draft, Inquiry, InquiryStatus
@@ -65,16 +65,7 @@ class Reader:
 
 @pytest.fixture
 def pipeline(engine: Engine, understander: Any) -> Pipeline:
-    desk = Settings().desk
-    info = DeskInfo(
-        company=desk.company,
-        desk_name=desk.desk_name,
-        phone=desk.phone,
-        fax=desk.fax,
-        hours_text=desk.hours_text,
-        email=desk.email,
-        portal_url=desk.portal_url,
-    )
+    info = desk_info(Settings())
     return Pipeline(engine=engine, desk=info, understander=Reader(understander))  # type: ignore[arg-type]
 
 
