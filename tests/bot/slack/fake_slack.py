@@ -254,6 +254,13 @@ class FakeSlack:
         )
         return envelope_id
 
+    async def wait_posts(self, channel: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The posts to ``channel`` once there is one (a card is posted after the event is acked)."""
+        async with asyncio.timeout(timeout):
+            while not self.posts(channel):
+                await asyncio.sleep(0.02)
+        return self.posts(channel)
+
     async def wait_ack(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
         async with asyncio.timeout(timeout):
             while True:

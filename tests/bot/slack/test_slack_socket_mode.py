@@ -73,7 +73,8 @@ async def test_events_api_envelope_is_acked_and_becomes_an_inquiry(
     assert ack == {"envelope_id": envelope_id}
     inquiries = all_rows(engine, Inquiry)
     assert len(inquiries) == 1 and inquiries[0].external_id == f"{CUSTOMER_CHANNEL}:1763871000.000100"
-    assert fake_slack.posts(TRIAGE) and not fake_slack.posts(CUSTOMER_CHANNEL)
+    # the card goes out after the ack, from the poster: wait for it rather than race it
+    assert await fake_slack.wait_posts(TRIAGE) and not fake_slack.posts(CUSTOMER_CHANNEL)
 
 
 async def test_slash_command_envelope_is_answered_in_the_ack(runtime: Runtime, fake_slack: FakeSlack) -> None:
