@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from intents.classifier import FEATURES, Calibration, Classifier, LabelledExample, fit_calibration
+from intents.classifier import (
+    FEATURES,
+    Calibration,
+    Classifier,
+    LabelledExample,
+    fit_calibration,
+    other_reason,
+)
 from intents.model import INTENT_IDS
 
 
@@ -131,3 +138,13 @@ def test_below_the_threshold_the_best_procedure_is_reported_only_above_the_abste
     probs[classifier.intent_ids.index("other")] = 0.45
     abstaining.calibration = dataclasses.replace(classifier.calibration, primary_threshold=0.3)
     assert [s.intent for s in abstaining.decide(probs)] == ["other"]
+
+
+def test_a_sure_other_names_its_likeliest_reason_even_when_that_reason_is_weak():
+    weak = {"misdirected": 0.12, "out_of_scope": 0.05, "sales": 0.01, "unclear": 0.02}
+    assert other_reason(0.9, weak, threshold=0.5) == "misdirected"
+
+
+def test_an_unsure_other_is_unclear_whatever_the_reasons_say():
+    assert other_reason(0.3, {"thanks": 0.9, "unclear": 0.01}, threshold=0.5) == "unclear"
+    assert other_reason(0.9, {}, threshold=0.5) == "unclear"
