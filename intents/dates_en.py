@@ -102,6 +102,18 @@ _WEEK_OF_BEFORE = re.compile(r"\bweek (?:of|starting|beginning|commencing)\s*(?:
 _REQUEST_BEFORE = re.compile(
     r"(?:\bfrom|\bon|\bby|\buntil|\bthrough|\bbefore|\bon or before|\bdue|\bno later than)\s*(?:the\s*)?$"
 )
+# "From 1 October we will add a shift", "from April 1, please send…": a day ahead from which something is going
+# to change; for a request with no day of its own (``least`` of 2.5 and up) as strong as "effective". A month's
+# end ("from the end of next month") is a rough time, not such a day.
+_DAYLESS_LEAST = 2.5
+_FROM_BEFORE = re.compile(r"\b(?:from|starting|beginning|as from)\s*(?:the\s*)?$")
+_PLANNED = re.compile(r"\b(?:will|\x27ll|going to|please|plan to|are planning)\b")
+
+
+def _takes_effect(before: str, sentence: str, day: date, received: date) -> bool:
+    return day >= received and bool(_FROM_BEFORE.search(before) and _PLANNED.search(sentence))
+
+
 _BACKGROUND_BEFORE = re.compile(
     r"(?:started|start(?:ed)? on|applied from|signed|since|began|joined)\s*(?:on\s*)?$"
 )
@@ -284,6 +296,12 @@ def requested_date(
         ):
             score += 1.5
         elif _REQUEST_BEFORE.search(before[-24:]):
+            score += 1.0
+        if (
+            least >= _DAYLESS_LEAST
+            and kind.startswith(("mdy", "dmy", "ymd", "num"))
+            and _takes_effect(before, sentence, day, received)
+        ):
             score += 1.0
         if _BACKGROUND_BEFORE.search(before[-24:]):
             score -= 2.0

@@ -455,11 +455,30 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         if not intents and mention.date < received:
             past_ok = bool(re.search(r"停電|電気が(?:止ま|落ち|来)|使用量|データ", sentence))
         score = _date_score(mention, text, received, past_ok, background, example)
+        if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):
+            score += 1.0
         if best is None or score > best[0]:
             best, chosen = (score, mention.start), mention
     if chosen is None or best is None or best[0] < least:
         return None
     return chosen.date.isoformat()
+
+
+# 「10月1日から集約いたします」「以降に発行される請求書は…お送りください」: a plan or a request in the ます form.
+_PLANNED = re.compile(r"(?:ます|ください|下さい|たい)(?![^。\n]{0,3}(?:した|でした))")
+
+
+def _takes_effect(mention: DateMention, text: str, received: date, sentence: str) -> bool:
+    """A day ahead from which something is going to change (から/より/以降, and the sentence says what in the
+    present ます form or asks for it): for an intent with no day of its own, as strong as 付で. A month's end
+    (「月末から」) is a rough time, not such a day."""
+    return (
+        mention.date >= received
+        and mention.kind != "month_end"
+        and bool(_FROM.match(text[mention.end : mention.end + 16]))
+        and "ました" not in sentence
+        and bool(_PLANNED.search(sentence))
+    )
 
 
 def _heads_a_row(text: str, mention: DateMention) -> bool:

@@ -1,0 +1,54 @@
+"""Date rules of the third entity round (six more writers' batches), one test per category of writing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from intents.understand import read_entities
+
+
+def day(text: str, intents: list[str], received: date, other_reason: str | None = None) -> str | None:
+    return read_entities(text, received=received, intents=intents, other_reason=other_reason).get("date")
+
+
+@pytest.mark.parametrize(
+    ("text", "intents", "expected"),
+    [
+        # a dayless intent: the day ahead a change takes effect from, in a plan or a request
+        (
+            "11月1日から倉庫の冷凍機を2台増設します。契約の見直しは必要ですか。",
+            ["usage_change"],
+            "2026-11-01",
+        ),
+        (
+            "来月5日以降に発行される請求書は、新しい住所へお送りください。",
+            ["billing_address_change"],
+            "2026-11-05",
+        ),
+        (
+            "From 1 December we will run the plant on weekdays only. Can you re-estimate our rates?",
+            ["usage_change"],
+            "2026-12-01",
+        ),
+        # not in a self-introduction, not in a finished move, not from a rough month end
+        (
+            "12月1日から御社より電気の供給を受ける者です。マイページのIDはどこで分かりますか。",
+            ["mypage_login"],
+            None,
+        ),
+        (
+            "本社を移転しました（11月2日より営業開始）。請求書の送付先を変えてください。",
+            ["billing_address_change"],
+            None,
+        ),
+        (
+            "We will drop the night shift from the end of next month. Should the contract be reviewed?",
+            ["usage_change"],
+            None,
+        ),
+    ],
+)
+def test_a_day_a_change_takes_effect_from(text: str, intents: list[str], expected: str | None):
+    assert day(text, intents, date(2026, 10, 20)) == expected
