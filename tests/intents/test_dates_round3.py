@@ -52,3 +52,14 @@ def day(text: str, intents: list[str], received: date, other_reason: str | None 
 )
 def test_a_day_a_change_takes_effect_from(text: str, intents: list[str], expected: str | None):
     assert day(text, intents, date(2026, 10, 20)) == expected
+
+
+def test_outage_cues_third_round():
+    received = date(2026, 9, 8)
+    # still going on, written 継続中 or as the supply stopped: no day (a day of the past is the outage's own)
+    assert day("落雷で昨夜から停電継続中です。復旧の見込みを教えてください。", ["outage"], received) is None
+    text = "大雨で昨夜から変電室が浸水し、現在受電を停止しています。遮断器の交換が必要です。手続きは？"
+    assert day(text, ["outage", "equipment_work"], received) is None
+    # over, written in the humble form: the day it happened
+    text = "9月6日、昼前から停電しておりましたが、同日夕方に復旧いたしました。ご報告します。"
+    assert day(text, ["outage"], received) == "2026-09-06"
