@@ -126,7 +126,7 @@ _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
     r"without power|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|"
-    r"30-minute|interval|values"
+    r"30-minute|interval|values|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
 )
 _GATE = re.compile(
     r"\d/\d|\d-\d|end of|\beom\b|\d(?:st|nd|rd|th)\b|today|yesterday|tomorrow|this morning|this afternoon|tonight|day\b|"

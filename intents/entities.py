@@ -358,7 +358,10 @@ def _date_score(
     score = 1.0
     # 本日/今日 is mostly "today I write"; 今朝 ("this morning") only ever dates something that happened.
     today = (
-        mention.kind == "relative_day" and mention.date == received and mention.text not in ("今朝", "けさ")
+        mention.kind == "relative_day"
+        and mention.date == received
+        and mention.text not in ("今朝", "けさ")
+        and not _today_happened(text, mention)
     )
     if today:
         score = 0.2  # 本日/今日 is mostly "today I write", seldom the day the request is about
@@ -400,6 +403,12 @@ def _date_score(
     if today and not past_ok and not (_STRONG_AFTER.match(after) or _DEADLINE.match(after)):
         score = min(score, 0.2)  # 「本日マイページで変更しました」: the day of writing, not of the request
     return score
+
+
+def _today_happened(text: str, mention: DateMention) -> bool:
+    """本日 with a clock time or beside an operation reported done (``[date] today_happened``)."""
+    cues = load_today_happened()
+    return bool(cues and cues.search(_sentence_around(text, mention.start, mention.end)))
 
 
 def _dates_something_else(mention: DateMention, text: str, before: str, received: date) -> bool:
@@ -667,6 +676,13 @@ def load_background_sentence(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] 
     """``[date] background_sentence``: sentences whose date is background (an old account closing)."""
     cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("background_sentence")
     return _compile_rule_pattern(path, 0, "date.background_sentence", cues) if cues else None
+
+
+@lru_cache(maxsize=4)
+def load_today_happened(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[date] today_happened``: sentences in which 本日 is the day something happened."""
+    cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("today_happened")
+    return _compile_rule_pattern(path, 0, "date.today_happened", cues) if cues else None
 
 
 def date_allowed(day: date, received: date, intents: Sequence[str], text: str) -> bool:

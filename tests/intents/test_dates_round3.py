@@ -63,3 +63,27 @@ def test_outage_cues_third_round():
     # over, written in the humble form: the day it happened
     text = "9月6日、昼前から停電しておりましたが、同日夕方に復旧いたしました。ご報告します。"
     assert day(text, ["outage"], received) == "2026-09-06"
+
+
+@pytest.mark.parametrize(
+    ("text", "intents"),
+    [
+        ("本日9:30にPAS投入しました。送配電には連絡済みです。", ["pas_open"]),
+        ("本日、改修工事が終わりPAS投入完了しました。", ["pas_open"]),
+        ("本日14時に復電しました。設備に異常はありません。", ["outage"]),
+        ("Quick update: power came back at 05:10 this morning, no damage found.", ["outage"]),
+    ],
+)
+def test_today_with_a_clock_time_or_an_operation_done_is_that_day(text: str, intents: list[str]):
+    assert day(text, intents, date(2026, 9, 8)) == "2026-09-08"
+
+
+def test_today_as_the_day_of_writing_stays_no_day():
+    assert (
+        day(
+            "本日マイページで住所を変更しました。請求書にも反映されますか。",
+            ["account_info_change"],
+            date(2026, 9, 8),
+        )
+        is None
+    )
