@@ -87,3 +87,11 @@ def test_today_as_the_day_of_writing_stays_no_day():
         )
         is None
     )
+
+
+def test_a_day_with_its_weekday_written_with_ga_or_beside_a_holiday():
+    received = date(2026, 12, 1)
+    text = "今月の引落日なんですが、27日が日曜ですよね。実際は何日に落ちますか？"
+    assert day(text, ["payment_due_date"], received) == "2026-12-27"
+    text = "23日（水・祝）の30分値を見たいのですが、どこから出せますか。"
+    assert day(text, ["usage_data"], date(2026, 9, 30)) == "2026-09-23"
