@@ -73,6 +73,22 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             + r"))"
         ),
     ),
+    # "Saturday the 4th", "this Tuesday (the 17th)": the weekday says which month's 4th.
+    (
+        "weekday_ordinal",
+        re.compile(
+            r"\b(?:this|last|on)\s+(?P<wd>"
+            + "|".join(calendar.day_name[n].lower() for n in range(7))
+            + r"),?\s*\(?the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b\)?"
+        ),
+    ),
+    # "on the 15th of next month" (a rule's "the 6th of the following month" is any month's)
+    (
+        "ordinal_month",
+        re.compile(
+            r"\b(?:on|by|until|before) the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th) of (?P<rel>this|next) month\b"
+        ),
+    ),
     # "the 27th" alone is a day of this month only in a sentence that says so ("this month the 27th is a
     # Saturday"); elsewhere it is a recurring day ("our metering day is the 2nd").
     (
@@ -158,6 +174,17 @@ def _weekday(rel: str, wanted: int, received: date) -> date:
     return received + timedelta(days=ahead)
 
 
+def _day_on_weekday(day: int, weekday: int, received: date) -> date | None:
+    """ "Saturday the 4th": that day of the nearest month (the previous to two ahead) falling on that weekday."""
+    found = []
+    for delta in (-1, 0, 1, 2):
+        year, month = divmod(received.year * 12 + received.month - 1 + delta, 12)
+        candidate = _safe(year, month + 1, day)
+        if candidate is not None and candidate.weekday() == weekday:
+            found.append(candidate)
+    return min(found, key=lambda d: abs((d - received).days)) if found else None
+
+
 def _year_for(month: int, day: int, received: date) -> date | None:
     for year in (received.year - 1, received.year, received.year + 1):
         found = _safe(year, month, day)
@@ -210,6 +237,11 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         return _year_for(month, day, received)
     if kind == "ordinal":
         return _safe(received.year, received.month, int(groups["d"] or groups["d2"]))
+    if kind == "weekday_ordinal":
+        return _day_on_weekday(int(groups["d"]), _DAY_NAMES.index(groups["wd"]), received)
+    if kind == "ordinal_month":
+        year, month = divmod(received.year * 12 + received.month - 1 + (groups["rel"] != "this"), 12)
+        return _safe(year, month + 1, int(groups["d"]))
     if kind == "weekday":
         return _weekday(groups["rel"], _DAY_NAMES.index(groups["wd"]), received)
     month = _MONTHS[groups["mo"]] if kind != "ymd" else int(groups["mo"])

@@ -95,3 +95,16 @@ def test_a_day_with_its_weekday_written_with_ga_or_beside_a_holiday():
     assert day(text, ["payment_due_date"], received) == "2026-12-27"
     text = "23日（水・祝）の30分値を見たいのですが、どこから出せますか。"
     assert day(text, ["usage_data"], date(2026, 9, 30)) == "2026-09-23"
+
+
+def test_english_weekday_with_its_day_and_the_nth_of_next_month():
+    received = date(2026, 9, 10)  # a Thursday
+    text = "Could you send the half-hourly data for this Monday (the 7th)? We saw a spike."
+    assert day(text, ["usage_data"], received) == "2026-09-07"
+    text = "The outage started on Friday night and the supply was restored on Saturday the 5th."
+    assert day(text, ["outage"], received) == "2026-09-05"
+    text = "We are leaving the site. Please end our contract on the 20th of next month."
+    assert day(text, ["cancellation"], received) == "2026-10-20"
+    # a rule's "the 6th of the following month" is any month's
+    text = "Our metering day is the 2nd. Is the debit then on the 6th of the following month?"
+    assert day(text, ["payment_due_date"], received) is None
