@@ -63,16 +63,6 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "num_short",
         re.compile(r"(?<![\d/.\-])(?!24/7\b)(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]|\s*(?:-|–|~|to)\s*\d)"),
     ),
-    (
-        "weekday",
-        re.compile(
-            r"\b(?P<rel>this coming|coming|next|this|last|on|by|until|before)\s+(?P<wd>"
-            + "|".join(calendar.day_name[n].lower() for n in range(7))
-            + r")\b(?![,\s]+(?:the\s+)?(?:\d|"  # "on Tuesday June 16": the date itself says which day
-            + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
-            + r"))"
-        ),
-    ),
     # "Saturday the 4th", "this Tuesday (the 17th)": the weekday says which month's 4th.
     (
         "weekday_ordinal",
@@ -87,6 +77,16 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "ordinal_month",
         re.compile(
             r"\b(?:on|by|until|before) the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th) of (?P<rel>this|next) month\b"
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(
+            r"\b(?P<rel>this coming|coming|next|this|last|on|by|until|before)\s+(?P<wd>"
+            + "|".join(calendar.day_name[n].lower() for n in range(7))
+            + r")\b(?![,\s]+(?:the\s+)?(?:\d|"  # "on Tuesday June 16": the date itself says which day
+            + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
+            + r"))"
         ),
     ),
     # "the 27th" alone is a day of this month only in a sentence that says so ("this month the 27th is a
