@@ -60,7 +60,8 @@ def _n(name: str) -> str:
 
 
 _MO, _DA = _n("mo"), _n("da")
-_WD_NOTE = r"(?:\s*[(（]\s*(?P<wd>[" + _WEEKDAYS + r"])(?:曜日?)?\s*[)）])?"
+_HOLIDAY = r"(?:\s*[・･,、/]\s*祝日?)?"  # 「12日（月・祝）」: a weekday that is also a holiday
+_WD_NOTE = r"(?:\s*[(（]\s*(?P<wd>[" + _WEEKDAYS + r"])(?:曜日?)?" + _HOLIDAY + r"\s*[)）])?"
 _MONTH_END_TAIL = r"(?:末日?|の末日?|の最終日|の月末|いっぱい)"
 _DAY_OR_END = rf"(?:{_DA}\s*日(?!間|分|程度|ほど|前|後|以内)|(?P<end>{_MONTH_END_TAIL}))"
 _NOT_AFTER_DIGIT = r"(?<![\d./\-年])"
@@ -132,8 +133,8 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "day_weekday",
             ("日",),
-            rf"(?<![\d/.\-月年])(?P<da>\d{{1,2}})\s*日\s*(?:[(（]\s*(?P<wd>[{_WEEKDAYS}])(?:曜日?)?\s*[)）]"
-            rf"|の?(?P<wd2>[{_WEEKDAYS}])曜日?)",
+            rf"(?<![\d/.\-月年])(?P<da>\d{{1,2}})\s*日\s*(?:[(（]\s*(?P<wd>[{_WEEKDAYS}])(?:曜日?)?{_HOLIDAY}\s*[)）]"
+            rf"|(?:の|が|は)?(?P<wd2>[{_WEEKDAYS}])曜日?)",  # 「27日が日曜」 says which month's 27th
         ),
         ("fiscal_year_end", ("年度末",), r"(?:(?P<rel>再来年度|来年度|今年度|本年度|当年度)|年度)末"),
         ("weekday", ("曜",), rf"(?P<rel>再来週|来週|今週|先週|次の|今度の)\s*の?\s*{_WEEKDAY_RE}"),

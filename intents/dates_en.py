@@ -63,6 +63,22 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "num_short",
         re.compile(r"(?<![\d/.\-])(?!24/7\b)(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]|\s*(?:-|–|~|to)\s*\d)"),
     ),
+    # "Saturday the 4th", "this Tuesday (the 17th)": the weekday says which month's 4th.
+    (
+        "weekday_ordinal",
+        re.compile(
+            r"\b(?:this|last|on)\s+(?P<wd>"
+            + "|".join(calendar.day_name[n].lower() for n in range(7))
+            + r"),?\s*\(?the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b\)?"
+        ),
+    ),
+    # "on the 15th of next month" (a rule's "the 6th of the following month" is any month's)
+    (
+        "ordinal_month",
+        re.compile(
+            r"\b(?:on|by|until|before) the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th) of (?P<rel>this|next) month\b"
+        ),
+    ),
     (
         "weekday",
         re.compile(
@@ -102,6 +118,18 @@ _WEEK_OF_BEFORE = re.compile(r"\bweek (?:of|starting|beginning|commencing)\s*(?:
 _REQUEST_BEFORE = re.compile(
     r"(?:\bfrom|\bon|\bby|\buntil|\bthrough|\bbefore|\bon or before|\bdue|\bno later than)\s*(?:the\s*)?$"
 )
+# "From 1 October we will add a shift", "from April 1, please send…": a day ahead from which something is going
+# to change; for a request with no day of its own (``least`` of 2.5 and up) as strong as "effective". A month's
+# end ("from the end of next month") is a rough time, not such a day.
+_DAYLESS_LEAST = 2.5
+_FROM_BEFORE = re.compile(r"\b(?:from|starting|beginning|as from)\s*(?:the\s*)?$")
+_PLANNED = re.compile(r"\b(?:will|\x27ll|going to|please|plan to|are planning)\b")
+
+
+def _takes_effect(before: str, sentence: str, day: date, received: date) -> bool:
+    return day >= received and bool(_FROM_BEFORE.search(before) and _PLANNED.search(sentence))
+
+
 _BACKGROUND_BEFORE = re.compile(
     r"(?:started|start(?:ed)? on|applied from|signed|since|began|joined)\s*(?:on\s*)?$"
 )
@@ -114,7 +142,7 @@ _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
     r"without power|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|"
-    r"30-minute|interval|values"
+    r"30-minute|interval|values|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
 )
 _GATE = re.compile(
     r"\d/\d|\d-\d|end of|\beom\b|\d(?:st|nd|rd|th)\b|today|yesterday|tomorrow|this morning|this afternoon|tonight|day\b|"
@@ -144,6 +172,17 @@ def _weekday(rel: str, wanted: int, received: date) -> date:
     if ahead == 0 and rel != "this":
         ahead = 7
     return received + timedelta(days=ahead)
+
+
+def _day_on_weekday(day: int, weekday: int, received: date) -> date | None:
+    """ "Saturday the 4th": that day of the nearest month (the previous to two ahead) falling on that weekday."""
+    found = []
+    for delta in (-1, 0, 1, 2):
+        year, month = divmod(received.year * 12 + received.month - 1 + delta, 12)
+        candidate = _safe(year, month + 1, day)
+        if candidate is not None and candidate.weekday() == weekday:
+            found.append(candidate)
+    return min(found, key=lambda d: abs((d - received).days)) if found else None
 
 
 def _year_for(month: int, day: int, received: date) -> date | None:
@@ -198,6 +237,11 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         return _year_for(month, day, received)
     if kind == "ordinal":
         return _safe(received.year, received.month, int(groups["d"] or groups["d2"]))
+    if kind == "weekday_ordinal":
+        return _day_on_weekday(int(groups["d"]), _DAY_NAMES.index(groups["wd"]), received)
+    if kind == "ordinal_month":
+        year, month = divmod(received.year * 12 + received.month - 1 + (groups["rel"] != "this"), 12)
+        return _safe(year, month + 1, int(groups["d"]))
     if kind == "weekday":
         return _weekday(groups["rel"], _DAY_NAMES.index(groups["wd"]), received)
     month = _MONTHS[groups["mo"]] if kind != "ymd" else int(groups["mo"])
@@ -284,6 +328,12 @@ def requested_date(
         ):
             score += 1.5
         elif _REQUEST_BEFORE.search(before[-24:]):
+            score += 1.0
+        if (
+            least >= _DAYLESS_LEAST
+            and kind.startswith(("mdy", "dmy", "ymd", "num"))
+            and _takes_effect(before, sentence, day, received)
+        ):
             score += 1.0
         if _BACKGROUND_BEFORE.search(before[-24:]):
             score -= 2.0

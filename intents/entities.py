@@ -358,7 +358,10 @@ def _date_score(
     score = 1.0
     # 本日/今日 is mostly "today I write"; 今朝 ("this morning") only ever dates something that happened.
     today = (
-        mention.kind == "relative_day" and mention.date == received and mention.text not in ("今朝", "けさ")
+        mention.kind == "relative_day"
+        and mention.date == received
+        and mention.text not in ("今朝", "けさ")
+        and not _today_happened(text, mention)
     )
     if today:
         score = 0.2  # 本日/今日 is mostly "today I write", seldom the day the request is about
@@ -400,6 +403,12 @@ def _date_score(
     if today and not past_ok and not (_STRONG_AFTER.match(after) or _DEADLINE.match(after)):
         score = min(score, 0.2)  # 「本日マイページで変更しました」: the day of writing, not of the request
     return score
+
+
+def _today_happened(text: str, mention: DateMention) -> bool:
+    """本日 with a clock time or beside an operation reported done (``[date] today_happened``)."""
+    cues = load_today_happened()
+    return bool(cues and cues.search(_sentence_around(text, mention.start, mention.end)))
 
 
 def _dates_something_else(mention: DateMention, text: str, before: str, received: date) -> bool:
@@ -455,11 +464,30 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         if not intents and mention.date < received:
             past_ok = bool(re.search(r"停電|電気が(?:止ま|落ち|来)|使用量|データ", sentence))
         score = _date_score(mention, text, received, past_ok, background, example)
+        if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):
+            score += 1.0
         if best is None or score > best[0]:
             best, chosen = (score, mention.start), mention
     if chosen is None or best is None or best[0] < least:
         return None
     return chosen.date.isoformat()
+
+
+# 「10月1日から集約いたします」「以降に発行される請求書は…お送りください」: a plan or a request in the ます form.
+_PLANNED = re.compile(r"(?:ます|ください|下さい|たい)(?![^。\n]{0,3}(?:した|でした))")
+
+
+def _takes_effect(mention: DateMention, text: str, received: date, sentence: str) -> bool:
+    """A day ahead from which something is going to change (から/より/以降, and the sentence says what in the
+    present ます form or asks for it): for an intent with no day of its own, as strong as 付で. A month's end
+    (「月末から」) is a rough time, not such a day."""
+    return (
+        mention.date >= received
+        and mention.kind != "month_end"
+        and bool(_FROM.match(text[mention.end : mention.end + 16]))
+        and "ました" not in sentence
+        and bool(_PLANNED.search(sentence))
+    )
 
 
 def _heads_a_row(text: str, mention: DateMention) -> bool:
@@ -648,6 +676,13 @@ def load_background_sentence(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] 
     """``[date] background_sentence``: sentences whose date is background (an old account closing)."""
     cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("background_sentence")
     return _compile_rule_pattern(path, 0, "date.background_sentence", cues) if cues else None
+
+
+@lru_cache(maxsize=4)
+def load_today_happened(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[date] today_happened``: sentences in which 本日 is the day something happened."""
+    cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("today_happened")
+    return _compile_rule_pattern(path, 0, "date.today_happened", cues) if cues else None
 
 
 def date_allowed(day: date, received: date, intents: Sequence[str], text: str) -> bool:
