@@ -534,6 +534,16 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 
 CANCEL_REASONS = ("switch", "removal", "other")
 ENTITY_RULES_FILE = FAQ_DIR / "entities.toml"
+# A reason's sentence ends at Japanese and English stops alike: 「。」, a newline, ? and !, and a full stop
+# followed by a space ("…the fee? We are moving the site to another retailer.").
+_REASON_SENTENCE_END = re.compile(r"[。\n?!]|\.(?=\s)")
+
+
+def _reason_sentence(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` around ``start``–``end``, cut at Japanese and English sentence ends."""
+    left = max((m.end() for m in _REASON_SENTENCE_END.finditer(text, 0, start)), default=0)
+    m = _REASON_SENTENCE_END.search(text, end)
+    return text[left : m.start() if m else len(text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -718,7 +728,7 @@ def _first_mention(rule: ReasonRule, text: str) -> int | None:
     for m in rule.pattern.finditer(text):
         if rule.needs is None and rule.unless is None:
             return m.start()
-        sentence = _sentence_around(text, m.start(), m.end())
+        sentence = _reason_sentence(text, m.start(), m.end())
         if rule.needs is not None and not rule.needs.search(sentence):
             continue
         if rule.unless is not None and rule.unless.search(sentence):
@@ -740,9 +750,9 @@ def _compares_cases(text: str, first: dict[str, int], marker: re.Pattern[str] | 
     if marker is None or len(first) < 2:
         return False
     low, high = min(first.values()), max(first.values())
-    if _SENTENCE_END.search(text, low, high):
+    if _REASON_SENTENCE_END.search(text, low, high):
         return False
-    return bool(marker.search(_sentence_around(text, low, high)))
+    return bool(marker.search(_reason_sentence(text, low, high)))
 
 
 def _cancel_reason(

@@ -18,7 +18,8 @@ FORM_KEYS: tuple[str, ...] = (
     "customer_no",
 )
 
-# Label spellings → key. Matched after width folding and with spaces removed; "様/さま" and "問い合わせ /
+# Label spellings → key (the portal's English labels too: Name, Address, Phone, Contact method, Inquiry
+# type, Inquiry details). Matched after width folding and with spaces removed; "様/さま" and "問い合わせ /
 # 問合せ / 問い合せ" variants are folded by the patterns themselves.
 _LABELS: tuple[tuple[str, str], ...] = (
     ("customer_no", r"(?:お客(?:様|さま)番号|顧客番号|お客(?:様|さま)ID)"),
@@ -26,22 +27,31 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("email", r"(?:ご登録)?(?:メールアドレス|Eメール|E-?mail|メール)"),
     (
         "name",
-        r"(?:お名前|氏名|ご氏名|お客(?:様|さま)名|ご担当者(?:様|さま)?名|ご担当者(?:様|さま)?(?:お名前)?|担当者名)",
+        r"(?:お名前|氏名|ご氏名|お客(?:様|さま)名|ご担当者(?:様|さま)?名|ご担当者(?:様|さま)?(?:お名前)?|担当者名"
+        r"|(?:full |your |contact )?name)",
     ),
-    ("address", r"(?:ご住所|住所|ご所在地|所在地)"),
-    ("phone", r"(?:お電話番号|電話番号|ご連絡先電話番号|ご連絡先(?:お)?電話番号|TEL|電話)"),
-    ("contact_method", r"(?:ご希望の)?(?:ご連絡方法|連絡方法|ご希望の連絡方法|ご回答方法|回答方法)"),
+    ("address", r"(?:ご住所|住所|ご所在地|所在地|address)"),
+    (
+        "phone",
+        r"(?:お電話番号|電話番号|ご連絡先電話番号|ご連絡先(?:お)?電話番号|TEL|電話|(?:tele)?phone(?: ?number| ?no\.?)?)",
+    ),
+    (
+        "contact_method",
+        r"(?:ご希望の)?(?:ご連絡方法|連絡方法|ご希望の連絡方法|ご回答方法|回答方法)|contact (?:method|by)|preferred contact",
+    ),
     (
         "contact_hours",
         r"(?:ご連絡可能(?:な)?時間(?:帯)?|連絡可能(?:な)?時間(?:帯)?|ご連絡(?:希望)?時間(?:帯)?)",
     ),
     (
         "category",
-        r"(?:お問(?:い)?合(?:わ)?せ(?:の)?(?:区分|種別|カテゴリ|項目)|問(?:い)?合(?:わ)?せ区分|区分|カテゴリ)",
+        r"(?:お問(?:い)?合(?:わ)?せ(?:の)?(?:区分|種別|カテゴリ|項目)|問(?:い)?合(?:わ)?せ区分|区分|カテゴリ"
+        r"|inquiry (?:category|type)|category)",
     ),
     (
         "body",
-        r"(?:お問(?:い)?合(?:わ)?せ(?:の)?(?:内容|本文)|問(?:い)?合(?:わ)?せ内容|ご相談内容|ご用件|内容)",
+        r"(?:お問(?:い)?合(?:わ)?せ(?:の)?(?:内容|本文)|問(?:い)?合(?:わ)?せ内容|ご相談内容|ご用件|内容"
+        r"|inquiry (?:details|content)(?: ?[(（][^)）]{0,20}[)）])?)",
     ),
 )
 _LABEL_ALT = "|".join(f"(?P<{key}>{pattern})" for key, pattern in _LABELS)

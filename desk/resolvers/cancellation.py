@@ -136,8 +136,10 @@ def _contract_facts(
 
 
 def resolve(case: CaseFile, knowledge: Knowledge) -> IntentFacts:
-    # The question reader's reason knows negations (「閉鎖ではなく他社へ切り替え」); the entity is the fallback.
-    reason = case.understanding.said.get("cancel_reason") or entity(case, "cancel_reason")
+    # The entity's reason (faq/entities.toml) knows negations, comparisons and the reasons that are neither a
+    # switch nor a removal (低圧への変更 with キュービクルを撤去); the question reader's is the fallback, as in
+    # desk.answers.
+    reason = entity(case, "cancel_reason") or case.understanding.said.get("cancel_reason")
     if reason not in REASON_LABELS:
         reason = None
     requested = entity_date(case)

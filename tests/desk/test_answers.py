@@ -121,8 +121,9 @@ def test_two_contracts_get_one_penalty_each_for_the_stated_reason() -> None:
 
 def test_switching_is_three_times_and_closure_one_and_a_half() -> None:
     switch = asked(
-        case("cancellation", entities={"date": "2026-12-31", "cancel_reason": "removal"}),
-        cancel_reason="switch",  # the question reader saw 「閉鎖ではなく他社へ切り替え」
+        # 「閉鎖ではなく他社へ切り替え」: the entity reads the negation (faq/entities.toml), as the question reader does
+        case("cancellation", entities={"date": "2026-12-31", "cancel_reason": "switch"}),
+        cancel_reason="switch",
     )
     text = draft(switch).text
     assert "ご解約の理由が他の電力会社へのお切替ですので3倍が適用され" in text

@@ -132,8 +132,9 @@ def test_english_two_contracts_get_one_penalty_each_for_the_stated_reason() -> N
 
 def test_english_switching_is_three_times_and_closure_one_and_a_half() -> None:
     switch = asked(
-        case("cancellation", entities={"date": "2026-12-31", "cancel_reason": "removal"}),
-        cancel_reason="switch",  # the question reader saw "not closing; switching to another supplier"
+        # "not closing; switching to another supplier": the entity reads the negation, as the question reader does
+        case("cancellation", entities={"date": "2026-12-31", "cancel_reason": "switch"}),
+        cancel_reason="switch",
     )
     text = draft(switch).text
     assert "as the reason is switching to another electricity supplier, a multiplier of 3 applies" in text

@@ -147,3 +147,20 @@ def test_the_forms_customer_number_field_is_read():
     assert form is not None
     assert form["customer_no"] == "３３１０ ７７４５"
     assert form["body"] == "解約したいです。"
+
+
+def test_a_form_with_english_labels_gives_its_fields():
+    # the portal in English: Name / Phone / Address / Contact method beside the Japanese 区分 and 内容
+    text = (
+        "A new inquiry has been submitted.\n\nName: Mia Schultz\nE-mail: mia@harbor-bakery.example\n"
+        "Address: 812-0011 Fukuoka-shi Hakata-ku 2-3-4\nPhone number: 092-555-0147\nContact method: E-mail\n"
+        "お問い合わせ区分: その他\nお問い合わせ内容: Where do I change the login e-mail?"
+    )
+    form = parse_form(text)
+    assert form is not None
+    assert (form["name"], form["phone"], form["contact_method"]) == ("Mia Schultz", "092-555-0147", "E-mail")
+    assert form["address"].startswith("812-0011") and form["body"] == "Where do I change the login e-mail?"
+    text = text.replace("お問い合わせ区分: その他", "Inquiry type: Other")
+    assert parse_form(text)["category"] == "Other"  # type: ignore[index]
+    text = text.replace("お問い合わせ内容: ", "Inquiry details (お問い合わせ内容):\n")
+    assert parse_form(text)["body"] == "Where do I change the login e-mail?"  # type: ignore[index]

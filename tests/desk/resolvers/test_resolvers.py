@@ -73,6 +73,20 @@ def test_cancellation_after_the_notice_deadline_is_not_reachable_and_noted() -> 
     assert any("期限" in n for n in result.notes)
 
 
+def test_cancellation_reason_is_the_entitys_before_the_question_readers() -> None:
+    # 「キュービクルを撤去し低圧で受電」: the question reader knows only switch and removal and says removal;
+    # the entity says other (a change of supply type), which has no multiplier: staff decide.
+    c = case("cancellation", entities={"date": "2026-12-31", "cancel_reason": "other"})
+    c.understanding.said["cancel_reason"] = "removal"
+    result = resolve("cancellation", c, knowledge())
+    assert result.facts["reason"] == "other"
+    assert result.facts["reason_multiplier"] is None
+    # without an entity the question reader's reason is still used
+    c = case("cancellation", entities={"date": "2026-12-31"})
+    c.understanding.said["cancel_reason"] = "removal"
+    assert resolve("cancellation", c, knowledge()).facts["reason"] == "removal"
+
+
 def test_cancellation_without_a_date_uses_the_next_term_end() -> None:
     result = resolve("cancellation", case("cancellation"), knowledge())
     assert result.contract is not None

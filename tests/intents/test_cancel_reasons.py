@@ -1,0 +1,100 @@
+"""Cancellation reasons by category of writing (round 3): each case is an invented message, one per
+category the rules in ``faq/entities.toml`` state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from intents.understand import read_entities
+
+RECEIVED = date(2026, 6, 4)
+
+
+def reason(text: str, intents: tuple[str, ...] = ("cancellation",)) -> str | None:
+    return read_entities(text, received=RECEIVED, intents=list(intents)).get("cancel_reason")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the company is dissolved, bankrupt or being wound up: the site goes with it
+        "弊社は9月末で会社を解散することになりました。本社の電気契約を解約したいです。",
+        "当社は破産手続開始決定を受けました。つきましては工場の需給契約の解約を申し入れます。",
+        "The company is in liquidation and the administrator asks to terminate the supply contract.",
+    ],
+)
+def test_a_company_ending_is_removal(text: str):
+    assert reason(text) == "removal"
+
+
+def test_a_business_transfer_beside_a_closure_is_removal():
+    # the transfer is background; the site itself closes
+    text = "飲食事業の譲渡に伴い、駅前店からは撤退します。店の電気は今月末で解約してください。"
+    assert reason(text) == "removal"
+    # alone it stays other: the buyer carries on at the site
+    assert reason("工場は事業譲渡されることになりました。今の契約は解約します。") == "other"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # vacating the premises, in the verbs customers use
+        "新しい倉庫に移るので、今の倉庫は来月末で引き払います。電気の契約も解約でお願いします。",
+        "店舗の機能を本店に集約し、現在の建物からは退去いたします。\nつきましては需給契約を解約します。",
+        # dialect forms of 閉める
+        "来年の春で店ば閉めっから、電気も解約してけろ",
+    ],
+)
+def test_vacating_and_closing_in_other_words_is_removal(text: str):
+    assert reason(text) == "removal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # another power company as where the power will come from
+        "本社の方針で、全店の電気を系列の電力会社から買うことになりました。解約をお願いします。",
+        "グループで電力会社を一本化するため、当店の契約は解約したいです。",
+        "親会社の決定で、みなと電力さんとまとめて契約することになりました。解約したいです。",
+        "地元のでんき会社さんにお願いすることになったので解約します。",
+        "We decided to change the electricity company next year, so please cancel our contract.",
+    ],
+)
+def test_another_power_company_named_is_switch(text: str):
+    assert reason(text) == "switch"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # English: a site moved to a supplier, in sentences ended by full stops
+        "If we cancel the Chiba contract in May, what is the fee? We are moving the site to another retailer.",
+        "We might end our contract and move both stores to the supplier our parent company uses.",
+        # an off-site power purchase agreement with a supplier buys the power elsewhere
+        "We signed a power purchase agreement with a national supplier and must terminate our contract.",
+    ],
+)
+def test_english_move_to_a_supplier_is_switch(text: str):
+    assert reason(text) == "switch"
+
+
+def test_an_english_comparison_still_gives_none():
+    text = "What is the penalty if we close the shop, and what if we switch to another retailer instead?"
+    assert reason(text) is None
+
+
+def test_a_power_purchase_agreement_alone_is_other():
+    assert reason("We installed solar panels under a PPA and will terminate the grid contract.") == "other"
+
+
+def test_a_contract_made_twice_is_other():
+    assert reason("同じ事務所で契約が重複していたので、片方を解約したいです。") == "other"
+    assert reason("手違いで同じ倉庫に2回申し込んでいました。新しい方を解約させてください。") == "other"
+    assert reason("We have a duplicate contract for the same meter; please cancel the second one.") == "other"
+
+
+def test_a_contract_with_the_parent_merged_stays_unnamed():
+    # the corpus's convention: merged into the parent's contract names no retailer
+    assert reason("親会社に吸収されるので、電気の契約は親会社の契約に統合して、こっちは解約かな？") is None
