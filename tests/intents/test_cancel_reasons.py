@@ -98,3 +98,16 @@ def test_a_contract_made_twice_is_other():
 def test_a_contract_with_the_parent_merged_stays_unnamed():
     # the corpus's convention: merged into the parent's contract names no retailer
     assert reason("親会社に吸収されるので、電気の契約は親会社の契約に統合して、こっちは解約かな？") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the site will take its power through another of the customer's own installations
+        "倉庫棟は本社工場の受電設備から配電することにしたので、倉庫棟の高圧契約を解約したいです。キュービクルは撤去します。",
+        "隣の自社ビルと受電設備を共用するため、旧館の契約は来年3月末で解約します。電力会社を変えるわけではありません。",
+        "The warehouse will be supplied from our main plant's substation, so we want to cancel its own contract.",
+    ],
+)
+def test_power_taken_through_another_own_installation_is_other(text: str):
+    assert reason(text) == "other"
