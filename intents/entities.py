@@ -405,6 +405,15 @@ def _date_score(
     return score
 
 
+_ON_SITE_INTENTS = frozenset({"pas_open", "equipment_work"})
+
+
+def _done_on_site(sentence: str, intents: Sequence[str]) -> bool:
+    """Work on the site reported done (``[date] done_on_site``): its past day is the report's day."""
+    cues = load_done_on_site() if _ON_SITE_INTENTS & set(intents) else None
+    return bool(cues and cues.search(sentence))
+
+
 def _today_happened(text: str, mention: DateMention) -> bool:
     """本日 with a clock time or beside an operation reported done (``[date] today_happened``)."""
     cues = load_today_happened()
@@ -460,7 +469,7 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         if _far_ahead_without_year(mention, received):
             mention = _a_year_earlier(mention)
         sentence = _sentence_around(text, mention.start, mention.end)
-        past_ok = past_ok_by_intent or bool(_PAST_WORDS.search(sentence))
+        past_ok = past_ok_by_intent or bool(_PAST_WORDS.search(sentence)) or _done_on_site(sentence, intents)
         if not intents and mention.date < received:
             past_ok = bool(re.search(r"停電|電気が(?:止ま|落ち|来)|使用量|データ", sentence))
         score = _date_score(mention, text, received, past_ok, background, example)
@@ -693,6 +702,13 @@ def load_today_happened(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | Non
     """``[date] today_happened``: sentences in which 本日 is the day something happened."""
     cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("today_happened")
     return _compile_rule_pattern(path, 0, "date.today_happened", cues) if cues else None
+
+
+@lru_cache(maxsize=4)
+def load_done_on_site(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[date] done_on_site``: sentences reporting work on the site as done."""
+    cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("done_on_site")
+    return _compile_rule_pattern(path, 0, "date.done_on_site", cues) if cues else None
 
 
 def date_allowed(day: date, received: date, intents: Sequence[str], text: str) -> bool:
