@@ -283,7 +283,12 @@ _FROM = re.compile(
 # 「申請締切が9月18日のため、9月11日までに」: a day in a reason clause explains the request, it is not its day.
 # Unless the request then points back to it (「…第2土曜日なので、その日で解約」).
 _REASON_AFTER = re.compile(
-    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:のため|なので|ですので|につき)(?![、,]?\s*(?:その日|同日|当日|この日))"
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:のため|なので|ですので|につき)(?![、,]?\s*(?:その日|同日|当日|この日|それまで))"
+)
+# 「月次の締めが5/7なので、それまでに請求書が必要です」: a day the request points back to as its deadline (それまでに)
+# is as strong a mark as 付で, even for an intent with no day of its own.
+_POINTED_BACK_DEADLINE = re.compile(
+    r"[^。\n]{0,20}?(?:ので|ため)[、,]?\s*(?:可能であれば|できれば|なるべく|念のため)?[、,]?\s*それまで"
 )
 _RANGE_JOIN = re.compile(r"^\s*(?:から|~|-|より)\s*$")
 _SPAN_JOIN = re.compile(r"^\s*[~\-]\s*$")  # 「5/2~6/1」 written as a span, not 「…から…まで」
@@ -394,6 +399,8 @@ def _date_score(
         score += 1.5
     if _REASON_AFTER.match(text, mention.end):
         score -= 2.0
+    if _POINTED_BACK_DEADLINE.match(text, mention.end):
+        score += 3.0
     if background is not None and background.search(_sentence_around(text, mention.start, mention.end)):
         score -= 4.0
     if _alone_on_line(text, mention):
