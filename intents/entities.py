@@ -316,9 +316,10 @@ _INCIDENTAL_BEFORE = re.compile(
 # 「日時:」「日付:」 name a mail header only beside the header's other lines; alone they name a schedule.
 _HEADER_LABEL_BEFORE = re.compile(r"(?:日時|日付|Date|Sent)\s*[:：]\s*$")
 _HEADER_LINES = re.compile(r"差出人|件名|送信者|宛先|From:|Subject:|To:")
-# A day that dates a staff change (「8月末で前任者が退職」「4月1日付の人事異動」) is background to an account change.
+# A day that dates a staff change (「8月末で前任者が退職」「4月1日付の人事異動」) is background to an account change;
+# a change into another company form (「有限会社から株式会社へ組織変更」) changes the customer itself.
 _STAFF_CHANGE_AFTER = re.compile(
-    r"[^。\n]{0,12}?(?:人事異動|異動|退職|組織変更|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代))"
+    r"[^。\n]{0,12}?(?:人事異動|異動|退職|(?<!会社へ)(?<!会社に)組織変更|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代))"
 )
 # 「使用期間4/15~5/14」「10月15日から11月14日までの分」: a billing or metering period, neither end a day.
 _PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
