@@ -469,6 +469,7 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
     if len(rows) >= 3:
         range_ends.update(rows)
     past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
+    own_words = _own_words(intents)
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
@@ -481,6 +482,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         if not intents and mention.date < received:
             past_ok = bool(re.search(r"停電|電気が(?:止ま|落ち|来)|使用量|データ", sentence))
         score = _date_score(mention, text, received, past_ok, background, example)
+        if own_words is not None and own_words.search(_sentence_after(text, mention.end)[:_OWN_WORD_REACH]):
+            score += 0.5  # the intent's own word breaks a tie between two days equally marked
         if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):
             score += 1.0
         if best is None or score > best[0]:
@@ -710,6 +713,27 @@ def load_today_happened(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | Non
     """``[date] today_happened``: sentences in which 本日 is the day something happened."""
     cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("today_happened")
     return _compile_rule_pattern(path, 0, "date.today_happened", cues) if cues else None
+
+
+_OWN_WORD_REACH = 20
+
+
+@lru_cache(maxsize=4)
+def load_own_words(path: Path = ENTITY_RULES_FILE) -> dict[str, re.Pattern[str]]:
+    """``[date.own_words]``: per intent, the words that name it right after its day."""
+    table = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("own_words", {})
+    unknown = [i for i in table if i not in INTENT_IDS]
+    if unknown:
+        raise InputError(f"{path.name}: [date.own_words] の「{'、'.join(unknown)}」は意図IDではありません")
+    return {
+        intent: _compile_rule_pattern(path, 0, f"date.own_words.{intent}", cue)
+        for intent, cue in table.items()
+    }
+
+
+def _own_words(intents: Sequence[str]) -> re.Pattern[str] | None:
+    """The own words of the message's main intent, if it has any."""
+    return load_own_words().get(intents[0]) if intents else None
 
 
 @lru_cache(maxsize=4)
