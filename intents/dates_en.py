@@ -116,7 +116,7 @@ _EFFECT_BEFORE = re.compile(
 )
 # "The PAS opening date will be …", "sorry, typo - I mean …": a label or a correction names the day itself.
 _LABEL_BEFORE = re.compile(
-    r"(?:\bdate is|\bdate will be|\bday will be|\bdate:|\bi mean|\bshould (?:be|read)|"
+    r"(?:\bdate is|\bdate will be|\bday will be|\bdate:|\bi mean|\bshould (?:therefore |then |thus |accordingly )?(?:be|read)|"
     r"\bcorrect(?:ion|ed)?(?: date)?(?: is)?:?)\s*(?:the\s*)?$"
 )
 # "by Friday", "until end of this month": a deadline, as strong a mark as 「まで」 is in Japanese.

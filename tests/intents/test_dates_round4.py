@@ -61,3 +61,11 @@ def test_an_english_day_by_its_number_after_on_or_for_is_the_nearest_such_day():
     # a day of the month that comes back (the meter reading, the debit) is no one day
     text = "Please move us to direct debit. When is the money taken? Our meter read is on the 2nd."
     assert day(text, ["payment_method", "payment_due_date"], received) is None
+
+
+def test_an_english_label_with_an_adverb_names_the_day():
+    text = (
+        "Supply from the new retailer begins on December 1, 2026. "
+        "The last day of supply with you should therefore be November 30, 2026."
+    )
+    assert day(text, ["cancellation"], RECEIVED) == "2026-11-30"
