@@ -69,3 +69,8 @@ def test_an_english_label_with_an_adverb_names_the_day():
         "The last day of supply with you should therefore be November 30, 2026."
     )
     assert day(text, ["cancellation"], RECEIVED) == "2026-11-30"
+
+
+def test_a_day_in_a_supposed_case_is_not_the_day_asked_about():
+    text = "引落は毎月27日と伺っています。来月27日は土曜日ですが、その場合は30日（月）に引き落とされますか。"
+    assert day(text, ["payment_due_date"], RECEIVED) == "2026-11-27"
