@@ -64,7 +64,8 @@ _HOLIDAY = r"(?:\s*[・･,、/]\s*祝日?)?"  # 「12日（月・祝）」: a w
 _WD_NOTE = r"(?:\s*[(（]\s*(?P<wd>[" + _WEEKDAYS + r"])(?:曜日?)?" + _HOLIDAY + r"\s*[)）])?"
 _MONTH_END_TAIL = r"(?:末日?|の末日?|の最終日|の月末|いっぱい)"
 _DAY_OR_END = rf"(?:{_DA}\s*日(?!間|分|程度|ほど|前|後|以内)|(?P<end>{_MONTH_END_TAIL}))"
-_NOT_AFTER_DIGIT = r"(?<![\d./\-年])"
+# 「1．12月25日の…」: a list number's dot before a date is no decimal point (「2026.12月」 still is no date).
+_NOT_AFTER_DIGIT = r"(?<![\d/\-年])(?:(?<!\.)|(?<=^\d\.)|(?<=\n\d\.)|(?<=[ \t]\d\.))"
 _SLASH_MD = r"(?P<mo>1[0-2]|0?[1-9])/(?P<da>3[01]|[12]\d|0?[1-9])"
 
 _ERA_GATE = tuple(k for k in _ERAS if len(k) > 1)
@@ -136,6 +137,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             rf"(?<![\d/.\-月年])(?P<da>\d{{1,2}})\s*日\s*(?:[(（]\s*(?P<wd>[{_WEEKDAYS}])(?:曜日?)?{_HOLIDAY}\s*[)）]"
             rf"|(?:の|が|は)?(?P<wd2>[{_WEEKDAYS}])曜日?)",  # 「27日が日曜」 says which month's 27th
         ),
+        ("new_years_day", ("元日", "元旦"), r"(?P<word>元日|元旦)"),  # 1 January, read like 「1月1日」
         ("fiscal_year_end", ("年度末",), r"(?:(?P<rel>再来年度|来年度|今年度|本年度|当年度)|年度)末"),
         ("weekday", ("曜",), rf"(?P<rel>再来週|来週|今週|先週|次の|今度の)\s*の?\s*{_WEEKDAY_RE}"),
         (
@@ -283,6 +285,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
     if kind == "day_weekday":
         weekday = g.get("wd") or g["wd2"]
         return _day_with_weekday(int(g["da"]), _WEEKDAYS.index(weekday), received), True, "month_day"
+    if kind == "new_years_day":
+        return _year_for(1, 1, received, None)[0], False, "month_day"
     if kind == "fiscal_year_end":
         end = date(received.year, 3, 31)
         if end < received:

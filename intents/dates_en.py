@@ -98,6 +98,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|(?<=\bthis month\b)[^.?!\n]{0,20}\bthe (?P<d2>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b"
         ),
     ),
+    # "open the PAS on the 24th", "the data for the 15th": a day named by its number alone, after on/for, is the
+    # nearest such day (a rule's "on the 6th of each month" is any month's; "of" after it is excluded).
+    (
+        "ordinal_near",
+        re.compile(
+            r"\b(?:on|for) the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b(?! of\b)"
+            r"(?![^.?!\n]{0,30}\b(?:each|every) month\b)"
+        ),
+    ),
     ("rel_day", re.compile(r"\b(?P<rel>today|this morning|this afternoon|tonight|yesterday|tomorrow)\b")),
 )
 # Words right before a date that make it the day something ends or takes effect: the strongest sign.
@@ -107,7 +116,7 @@ _EFFECT_BEFORE = re.compile(
 )
 # "The PAS opening date will be …", "sorry, typo - I mean …": a label or a correction names the day itself.
 _LABEL_BEFORE = re.compile(
-    r"(?:\bdate is|\bdate will be|\bday will be|\bdate:|\bi mean|\bshould (?:be|read)|"
+    r"(?:\bdate is|\bdate will be|\bday will be|\bdate:|\bi mean|\bshould (?:therefore |then |thus |accordingly )?(?:be|read)|"
     r"\bcorrect(?:ion|ed)?(?: date)?(?: is)?:?)\s*(?:the\s*)?$"
 )
 # "by Friday", "until end of this month": a deadline, as strong a mark as 「まで」 is in Japanese.
@@ -185,6 +194,17 @@ def _day_on_weekday(day: int, weekday: int, received: date) -> date | None:
     return min(found, key=lambda d: abs((d - received).days)) if found else None
 
 
+def _nearest_day(day: int, received: date) -> date | None:
+    """ "on the 24th": that day of the previous, this or the next month, whichever is nearest."""
+    found = []
+    for delta in (-1, 0, 1):
+        year, month = divmod(received.year * 12 + received.month - 1 + delta, 12)
+        candidate = _safe(year, month + 1, day)
+        if candidate is not None:
+            found.append(candidate)
+    return min(found, key=lambda d: abs((d - received).days)) if found else None
+
+
 def _year_for(month: int, day: int, received: date) -> date | None:
     for year in (received.year - 1, received.year, received.year + 1):
         found = _safe(year, month, day)
@@ -237,6 +257,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         return _year_for(month, day, received)
     if kind == "ordinal":
         return _safe(received.year, received.month, int(groups["d"] or groups["d2"]))
+    if kind == "ordinal_near":
+        return _nearest_day(int(groups["d"]), received)
     if kind == "weekday_ordinal":
         return _day_on_weekday(int(groups["d"]), _DAY_NAMES.index(groups["wd"]), received)
     if kind == "ordinal_month":
@@ -252,6 +274,10 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
 
 
 _NUMERIC = frozenset({"ymd", "num", "num_short"})
+# "meter read is on the 2nd", "debited on the 27th": a day of the month that comes back, not one day.
+_RECURRING_BEFORE = re.compile(
+    r"\b(?:meter\w*|read(?:ing)?|debit\w*|due|paid|billing|invoiced?|closing)\b[^.?!\n]*$"
+)
 
 
 def english_mentions(text: str, *, received: date, words_only: bool = False) -> list[EnglishDate]:
@@ -267,6 +293,10 @@ def english_mentions(text: str, *, received: date, words_only: bool = False) -> 
             continue
         for m in pattern.finditer(lowered):
             if any(x.start < m.end() and m.start() < x.end for x in mentions):
+                continue
+            if kind == "ordinal_near" and _RECURRING_BEFORE.search(
+                lowered, max(0, m.start() - 40), m.start()
+            ):
                 continue
             day = _resolve(kind, m, received)
             if day is not None:

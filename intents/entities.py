@@ -283,8 +283,14 @@ _FROM = re.compile(
 # 「申請締切が9月18日のため、9月11日までに」: a day in a reason clause explains the request, it is not its day.
 # Unless the request then points back to it (「…第2土曜日なので、その日で解約」).
 _REASON_AFTER = re.compile(
-    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:のため|なので|ですので|につき)(?![、,]?\s*(?:その日|同日|当日|この日))"
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:のため|なので|ですので|につき)(?![、,]?\s*(?:その日|同日|当日|この日|それまで))"
 )
+# 「月次の締めが5/7なので、それまでに請求書が必要です」: a day the request points back to as its deadline (それまでに)
+# is as strong a mark as 付で, even for an intent with no day of its own.
+_POINTED_BACK_DEADLINE = re.compile(
+    r"[^。\n]{0,20}?(?:ので|ため)[、,]?\s*(?:可能であれば|できれば|なるべく|念のため)?[、,]?\s*それまで"
+)
+_SUPPOSED_BEFORE = re.compile(r"(?:その場合|そうなると|だとすると)(?:は|には|、)?\s*(?:翌営業日の|翌日の)?$")
 _RANGE_JOIN = re.compile(r"^\s*(?:から|~|-|より)\s*$")
 _SPAN_JOIN = re.compile(r"^\s*[~\-]\s*$")  # 「5/2~6/1」 written as a span, not 「…から…まで」
 # A span is a stretch of days: only for work on the site (a shut-down, an outage) does its first day count.
@@ -311,9 +317,10 @@ _INCIDENTAL_BEFORE = re.compile(
 # 「日時:」「日付:」 name a mail header only beside the header's other lines; alone they name a schedule.
 _HEADER_LABEL_BEFORE = re.compile(r"(?:日時|日付|Date|Sent)\s*[:：]\s*$")
 _HEADER_LINES = re.compile(r"差出人|件名|送信者|宛先|From:|Subject:|To:")
-# A day that dates a staff change (「8月末で前任者が退職」「4月1日付の人事異動」) is background to an account change.
+# A day that dates a staff change (「8月末で前任者が退職」「4月1日付の人事異動」) is background to an account change;
+# a change into another company form (「有限会社から株式会社へ組織変更」) changes the customer itself.
 _STAFF_CHANGE_AFTER = re.compile(
-    r"[^。\n]{0,12}?(?:人事異動|異動|退職|組織変更|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代))"
+    r"[^。\n]{0,12}?(?:人事異動|異動|退職|(?<!会社へ)(?<!会社に)組織変更|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代))"
 )
 # 「使用期間4/15~5/14」「10月15日から11月14日までの分」: a billing or metering period, neither end a day.
 _PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
@@ -394,6 +401,10 @@ def _date_score(
         score += 1.5
     if _REASON_AFTER.match(text, mention.end):
         score -= 2.0
+    if _SUPPOSED_BEFORE.search(text, max(0, mention.start - 12), mention.start):
+        score -= 2.0  # 「6日は日曜日ですが、その場合は7日に引き落とされますか」: the supposed day, not the day asked about
+    if _POINTED_BACK_DEADLINE.match(text, mention.end):
+        score += 3.0
     if background is not None and background.search(_sentence_around(text, mention.start, mention.end)):
         score -= 4.0
     if _alone_on_line(text, mention):
@@ -403,6 +414,15 @@ def _date_score(
     if today and not past_ok and not (_STRONG_AFTER.match(after) or _DEADLINE.match(after)):
         score = min(score, 0.2)  # 「本日マイページで変更しました」: the day of writing, not of the request
     return score
+
+
+_ON_SITE_INTENTS = frozenset({"pas_open", "equipment_work"})
+
+
+def _done_on_site(sentence: str, intents: Sequence[str]) -> bool:
+    """Work on the site reported done (``[date] done_on_site``): its past day is the report's day."""
+    cues = load_done_on_site() if _ON_SITE_INTENTS & set(intents) else None
+    return bool(cues and cues.search(sentence))
 
 
 def _today_happened(text: str, mention: DateMention) -> bool:
@@ -452,6 +472,7 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
     if len(rows) >= 3:
         range_ends.update(rows)
     past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
+    own_words = _own_words(intents)
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
@@ -460,10 +481,12 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         if _far_ahead_without_year(mention, received):
             mention = _a_year_earlier(mention)
         sentence = _sentence_around(text, mention.start, mention.end)
-        past_ok = past_ok_by_intent or bool(_PAST_WORDS.search(sentence))
+        past_ok = past_ok_by_intent or bool(_PAST_WORDS.search(sentence)) or _done_on_site(sentence, intents)
         if not intents and mention.date < received:
             past_ok = bool(re.search(r"停電|電気が(?:止ま|落ち|来)|使用量|データ", sentence))
         score = _date_score(mention, text, received, past_ok, background, example)
+        if own_words is not None and own_words.search(_sentence_after(text, mention.end)[:_OWN_WORD_REACH]):
+            score += 0.5  # the intent's own word breaks a tie between two days equally marked
         if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):
             score += 1.0
         if best is None or score > best[0]:
@@ -693,6 +716,34 @@ def load_today_happened(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | Non
     """``[date] today_happened``: sentences in which 本日 is the day something happened."""
     cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("today_happened")
     return _compile_rule_pattern(path, 0, "date.today_happened", cues) if cues else None
+
+
+_OWN_WORD_REACH = 20
+
+
+@lru_cache(maxsize=4)
+def load_own_words(path: Path = ENTITY_RULES_FILE) -> dict[str, re.Pattern[str]]:
+    """``[date.own_words]``: per intent, the words that name it right after its day."""
+    table = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("own_words", {})
+    unknown = [i for i in table if i not in INTENT_IDS]
+    if unknown:
+        raise InputError(f"{path.name}: [date.own_words] の「{'、'.join(unknown)}」は意図IDではありません")
+    return {
+        intent: _compile_rule_pattern(path, 0, f"date.own_words.{intent}", cue)
+        for intent, cue in table.items()
+    }
+
+
+def _own_words(intents: Sequence[str]) -> re.Pattern[str] | None:
+    """The own words of the message's main intent, if it has any."""
+    return load_own_words().get(intents[0]) if intents else None
+
+
+@lru_cache(maxsize=4)
+def load_done_on_site(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[date] done_on_site``: sentences reporting work on the site as done."""
+    cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("done_on_site")
+    return _compile_rule_pattern(path, 0, "date.done_on_site", cues) if cues else None
 
 
 def date_allowed(day: date, received: date, intents: Sequence[str], text: str) -> bool:

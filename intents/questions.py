@@ -19,7 +19,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from intents.dates import resolve_dates
+from intents.dates import DateMention, resolve_dates
 from intents.dates_en import english_dates
 from intents.model import Question
 
@@ -252,14 +252,29 @@ def _notice_date(text: str, received: date) -> date | None:
     for sentence in re.split(r"[。\n]|(?<=[.!?])\s", text):
         if not _NOTICE_NEAR.search(sentence) or not _SENT.search(sentence):
             continue
-        days = [m.date for m in resolve_dates(sentence, received=received)]
-        for day in days + english_dates(sentence, received=received):
-            # A date without a year is read forward; a notice already sent lies in the past.
-            if day > received:
-                day = _year_earlier(day)
+        days = [
+            m.date if m.date <= received else _year_earlier(m.date)
+            for m in resolve_dates(sentence, received=received)
+            if not _the_requests_day(m, sentence, received)
+        ]
+        # A date without a year is read forward; a notice already sent lies in the past.
+        for day in days + [
+            d if d <= received else _year_earlier(d) for d in english_dates(sentence, received=received)
+        ]:
             if day <= received:
                 return day
     return None
+
+
+# 「R9.3.31付での解約」「10月末で解約する予定で、通知書は提出済み」: the day the contract ends, not the notice's.
+_ENDS_ON_AFTER = re.compile(r"\s*(?:付|で|を?もって|まで|限り)")
+
+
+def _the_requests_day(mention: DateMention, sentence: str, received: date) -> bool:
+    """A day ahead written with its year, or marked as the day the contract ends (付, で, をもって), is the
+    cancellation's own day: a notice already sent is never dated ahead of the day received."""
+    ahead = mention.date > received
+    return ahead and (mention.kind != "month_day" or bool(_ENDS_ON_AFTER.match(sentence, mention.end)))
 
 
 def _year_earlier(day: date) -> date:
