@@ -350,6 +350,10 @@ def _sentence_after(text: str, end: int) -> str:
     return text[end : m.start() if m else len(text)]
 
 
+# 今朝 ("this morning") and さっき ("a moment ago") only ever date something that happened today.
+_HAPPENED_TODAY = frozenset({"今朝", "けさ", "さっき"})
+
+
 def _date_score(
     mention: DateMention,
     text: str,
@@ -367,7 +371,7 @@ def _date_score(
     today = (
         mention.kind == "relative_day"
         and mention.date == received
-        and mention.text not in ("今朝", "けさ")
+        and mention.text not in _HAPPENED_TODAY
         and not _today_happened(text, mention)
     )
     if today:
