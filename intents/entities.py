@@ -290,7 +290,11 @@ _REASON_AFTER = re.compile(
 _POINTED_BACK_DEADLINE = re.compile(
     r"[^。\n]{0,20}?(?:ので|ため)[、,]?\s*(?:可能であれば|できれば|なるべく|念のため)?[、,]?\s*それまで"
 )
-_SUPPOSED_BEFORE = re.compile(r"(?:その場合|そうなると|だとすると)(?:は|には|、)?\s*(?:翌営業日の|翌日の)?$")
+# 「この場合、引落は7日に」: a short topic (引落は) may stand between the case and its day.
+_SUPPOSED_BEFORE = re.compile(
+    r"(?:(?:その|この)場合|そうなると|だとすると)(?:は|には)?[、,]?\s*(?:[^\d\s。、\n？?]{1,5}(?:は|が)\s*)?"
+    r"(?:翌営業日の|翌日の)?$"
+)
 _RANGE_JOIN = re.compile(r"^\s*(?:から|~|-|より)\s*$")
 _SPAN_JOIN = re.compile(r"^\s*[~\-]\s*$")  # 「5/2~6/1」 written as a span, not 「…から…まで」
 # A span is a stretch of days: only for work on the site (a shut-down, an outage) does its first day count.
@@ -405,7 +409,7 @@ def _date_score(
         score += 1.5
     if _REASON_AFTER.match(text, mention.end):
         score -= 2.0
-    if _SUPPOSED_BEFORE.search(text, max(0, mention.start - 12), mention.start):
+    if _SUPPOSED_BEFORE.search(text, max(0, mention.start - 18), mention.start):
         score -= 2.0  # 「6日は日曜日ですが、その場合は7日に引き落とされますか」: the supposed day, not the day asked about
     if _POINTED_BACK_DEADLINE.match(text, mention.end):
         score += 3.0

@@ -18,3 +18,8 @@ def test_sakki_with_a_clock_time_is_today_and_alone_is_no_day():
     assert day("さっき9:40に一瞬電気が落ちました。原因を教えてください。", ["outage"], RECEIVED) == "2026-10-20"
     assert day("さっき10時ごろ瞬停がありました。", ["outage"], RECEIVED) == "2026-10-20"
     assert day("すみません、さっきの件ですが解決しました。", ["other"], RECEIVED) is None
+
+
+def test_a_supposed_case_with_a_topic_between_is_not_the_day_asked_about():
+    text = "11月8日の引落予定ですが、11月8日は日曜です。この場合、振替は9日（月）でしょうか。"
+    assert day(text, ["payment_due_date"], RECEIVED) == "2026-11-08"
