@@ -23,3 +23,11 @@ def test_sakki_with_a_clock_time_is_today_and_alone_is_no_day():
 def test_a_supposed_case_with_a_topic_between_is_not_the_day_asked_about():
     text = "11月8日の引落予定ですが、11月8日は日曜です。この場合、振替は9日（月）でしょうか。"
     assert day(text, ["payment_due_date"], RECEIVED) == "2026-11-08"
+
+
+def test_the_debit_from_which_a_change_applies_is_a_strong_start():
+    text = "引落口座を変更します。11月26日の引落分から新口座でお願いできますか。"
+    assert day(text, ["payment_method"], RECEIVED) == "2026-11-26"
+    assert day("請求書の送付先を変えたいです。来月10日の分から。", ["billing_address_change"], RECEIVED) == (
+        "2026-11-10"
+    )
