@@ -26,6 +26,8 @@ from kanjize import kanji2number
 from intents.cleanup import fold_width
 
 PAST_WINDOW_DAYS = 31
+# A day without a year that would lie this far ahead is a past day written without its year (「7/3の請求」).
+FAR_AHEAD_DAYS = 300
 
 # Modern eras by kanji name and by their one-letter abbreviation (R8.4.1), from japanera's era table.
 _ERAS: dict[str, japanera.Era] = {}
@@ -216,6 +218,17 @@ def _nth_weekday(year: int, month: int, nth: str, weekday: int) -> date | None:
     return date(year, month, days[index]) if 0 <= index < len(days) else None
 
 
+def _nth_weekday_without_year(month: int, nth: str, weekday: int, received: date) -> date | None:
+    """「8月最初の土曜日」 without a year: this year's from its month on, else next year's; but next year's more
+    than ``FAR_AHEAD_DAYS`` ahead is this year's past one (asked in September about August)."""
+    if month >= received.month:
+        return _nth_weekday(received.year, month, nth, weekday)
+    day = _nth_weekday(received.year + 1, month, nth, weekday)
+    if day is not None and (day - received).days > FAR_AHEAD_DAYS:
+        return _nth_weekday(received.year, month, nth, weekday)
+    return day
+
+
 def _day_with_weekday(day: int, weekday: int, received: date) -> date | None:
     """ "10日（金）": the day of a nearby month (previous to two ahead) that falls on that weekday."""
     candidates = []
@@ -268,7 +281,7 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
         elif g.get("ry"):
             year = received.year + _REL_YEAR[g["ry"]]
         else:
-            year = received.year if month >= received.month else received.year + 1
+            return _nth_weekday_without_year(month, g["nth"], _WEEKDAYS.index(g["wd"]), received), False, kind
         return _nth_weekday(year, month, g["nth"], _WEEKDAYS.index(g["wd"])), False, kind
     if kind == "relative_month_day":
         year, month = _add_months(received.year, received.month, _REL_MONTH[g["rel"]])

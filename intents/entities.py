@@ -20,7 +20,7 @@ from pathlib import Path
 from desk.errors import InputError
 from faq import FAQ_DIR
 from intents.cleanup import fold_width, split_quoted
-from intents.dates import DateMention, resolve_dates
+from intents.dates import FAR_AHEAD_DAYS, DateMention, resolve_dates
 from intents.dates_en import requested_date
 from intents.form import parse_form
 from intents.language import detect_language
@@ -334,7 +334,7 @@ _PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
 _PERIOD_AFTER = re.compile(r"\s*(?:まで)?の?分")
 # A day without a year that would lie this far ahead is a past day written without its year (「7/3の請求」):
 # it is read as that past day, which counts only where a past day can (an outage, data asked for).
-_FAR_AHEAD_DAYS = 300
+_FAR_AHEAD_DAYS = FAR_AHEAD_DAYS
 # A start day is background when it lies in the past (「契約開始日は2024年4月1日」), the request when ahead
 # (「新会社での契約開始は12月1日から」).
 _STARTED_BEFORE = re.compile(r"(?:開始日|契約開始|契約日|適用日)\s*(?:は|が|:|：)?\s*$")

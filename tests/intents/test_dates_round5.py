@@ -31,3 +31,8 @@ def test_the_debit_from_which_a_change_applies_is_a_strong_start():
     assert day("請求書の送付先を変えたいです。来月10日の分から。", ["billing_address_change"], RECEIVED) == (
         "2026-11-10"
     )
+
+
+def test_an_nth_weekday_far_ahead_without_a_year_is_last_years():
+    text = "9月第1日曜日に館内の空調を止めました。その日の30分値を見たいです。"
+    assert day(text, ["usage_data"], date(2026, 10, 25)) == "2026-09-06"
