@@ -347,7 +347,11 @@ _KEY_DAY_BEFORE = re.compile(
 # 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request.
 _CHANGED_TO_AFTER = re.compile(
     r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}(?::\d{2}|時(?:\d{1,2}分|半)?)\s*(?:から|~)?\s*)?"  # 「14時からに変更」
-    r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|移)"
+    r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|ずれ|延び|後ろ倒し|移)"
+)
+# 「10/1付で承継する予定だったのですが、…11/1にずれる」: the day of a plan given up is no longer the request's.
+_GIVEN_UP_AFTER = re.compile(
+    r"[^。\n]{0,30}?(?:予定|つもり|はず)(?:だった|でした|であった)(?:の|ん)?(?:です)?(?:が|けど|けれど)"
 )
 _SENTENCE_END = re.compile(r"[。！!？?\n]")
 
@@ -410,6 +414,8 @@ def _date_score(
         )
     if _CHANGED_TO_AFTER.match(text, mention.end):
         score += 1.5
+    if _GIVEN_UP_AFTER.match(text, mention.end):
+        score -= 3.0
     if _REASON_AFTER.match(text, mention.end):
         score -= 2.0
     if _SUPPOSED_BEFORE.search(text, max(0, mention.start - 18), mention.start):

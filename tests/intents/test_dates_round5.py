@@ -36,3 +36,8 @@ def test_the_debit_from_which_a_change_applies_is_a_strong_start():
 def test_an_nth_weekday_far_ahead_without_a_year_is_last_years():
     text = "9月第1日曜日に館内の空調を止めました。その日の30分値を見たいです。"
     assert day(text, ["usage_data"], date(2026, 10, 25)) == "2026-09-06"
+
+
+def test_the_day_of_a_plan_given_up_yields_to_the_day_it_moved_to():
+    text = "12月1日付で移転する予定でしたが、工事の都合で12月15日にずれました。解約日もそれに合わせたいです。"
+    assert day(text, ["cancellation"], RECEIVED) == "2026-12-15"
