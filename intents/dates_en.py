@@ -316,6 +316,28 @@ _SPAN_AFTER = re.compile(
 )
 
 
+# "1 January to 31 December 2025", "from mid-March until the end of June": a period, neither end one day —
+# unless the sentence moves something ("move the visit from 3 May to 10 May"), when the second is the day.
+_PERIOD_JOIN = re.compile(r"\s*(?:to|until|till|through|thru)\s+(?:the\s+)?$")
+_FROM_UNTIL_BEFORE = re.compile(r"\bfrom\b[^.?!\n]{1,25}\b(?:until|till|to|through)\s+(?:the\s+)?$")
+_MOVED = re.compile(
+    r"\b(?:chang\w*|mov\w*|postpon\w*|reschedul\w*|push\w*|bring\w* forward|brought forward|delay\w*)\b"
+)
+
+
+def _periods(lowered: str, mentions: list[EnglishDate], site_work: bool) -> set[int]:
+    """Indices of the mentions that are ends of a period written with to/until (see ``_PERIOD_JOIN``); for
+    work on the site (``site_work``: a shut-down, an outage) the period's first day is its day."""
+    ends: set[int] = set()
+    for i, m in enumerate(mentions):
+        moved = bool(_MOVED.search(lowered, max(0, m.start - 80), m.end))
+        if i + 1 < len(mentions) and _PERIOD_JOIN.match(lowered[m.end : mentions[i + 1].start]):
+            ends.update({i} if moved else {i + 1} if site_work else {i, i + 1})
+        elif not moved and _FROM_UNTIL_BEFORE.search(lowered, max(0, m.start - 45), m.start):
+            ends.add(i)
+    return ends
+
+
 def requested_date(
     text: str,
     *,
@@ -323,17 +345,20 @@ def requested_date(
     words_only: bool = False,
     least: float = 0.5,
     background: re.Pattern[str] | None = None,
+    site_work: bool = False,
 ) -> date | None:
     """The day the request in ``text`` is about, or None when no date written there can be it
     (``words_only``: see :func:`english_mentions`; ``least``: the score a date needs, 2.5 and up only for
     a date after "as of"/"effective"/"cancel…" or a deadline word; ``background``: a sentence it matches
-    dates something else, such as an old bank account closing)."""
+    dates something else, such as an old bank account closing; ``site_work``: the request is about work on the
+    site, whose period's first day is its day)."""
     mentions = english_mentions(text, received=received, words_only=words_only)
     if not mentions:
         return None
     lowered = text.lower()
     spans = {i + 1 for i, m in enumerate(mentions[:-1]) if _SPAN_AFTER.match(lowered, m.end)}
     spans |= {i for i, m in enumerate(mentions) if _SPAN_AFTER.match(lowered, m.end)}
+    spans |= _periods(lowered, mentions, site_work)
     best: tuple[float, int] | None = None
     chosen: date | None = None
     for i, mention in enumerate(mentions):

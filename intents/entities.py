@@ -713,6 +713,11 @@ def english_least(intents: Sequence[str]) -> float:
     return 2.5 if _dayless(intents) else 0.5
 
 
+def site_work(intents: Sequence[str]) -> bool:
+    """Work on the site (a shut-down, an outage): a period's first day is the request's day."""
+    return bool(_SPAN_START_INTENTS & set(intents))
+
+
 def may_have_a_date(intents: Sequence[str], other_reason: str | None, text: str = "") -> bool:
     """False for a message that asks nothing of the desk, or that only reports an outage still going on
     (``text``: the sender's own words); see ``[date]`` in ``faq/entities.toml``."""
@@ -930,7 +935,11 @@ def _extract(
     least = _STRONG_SCORE if _dayless(intents) else 0.5
     written = (
         requested_date(
-            parts.own, received=received, least=english_least(intents), background=load_background_sentence()
+            parts.own,
+            received=received,
+            least=english_least(intents),
+            background=load_background_sentence(),
+            site_work=site_work(intents),
         )
         if english
         else None

@@ -21,6 +21,7 @@ from intents.entities import (
     load_background_sentence,
     may_have_a_date,
     points_to_subject,
+    site_work,
 )
 from intents.form import parse_form
 from intents.knowledge import Knowledge
@@ -135,6 +136,7 @@ def _entities(
             words_only=True,
             least=english_least(intents),
             background=load_background_sentence(),
+            site_work=site_work(intents),
         )
         if written is not None and date_allowed(written, received, intents, prepared.body):
             entities["date"] = written.isoformat()

@@ -15,7 +15,9 @@ RECEIVED = date(2026, 10, 20)
 
 
 def test_sakki_with_a_clock_time_is_today_and_alone_is_no_day():
-    assert day("さっき9:40に一瞬電気が落ちました。原因を教えてください。", ["outage"], RECEIVED) == "2026-10-20"
+    assert (
+        day("さっき9:40に一瞬電気が落ちました。原因を教えてください。", ["outage"], RECEIVED) == "2026-10-20"
+    )
     assert day("さっき10時ごろ瞬停がありました。", ["outage"], RECEIVED) == "2026-10-20"
     assert day("すみません、さっきの件ですが解決しました。", ["other"], RECEIVED) is None
 
@@ -41,3 +43,14 @@ def test_an_nth_weekday_far_ahead_without_a_year_is_last_years():
 def test_the_day_of_a_plan_given_up_yields_to_the_day_it_moved_to():
     text = "12月1日付で移転する予定でしたが、工事の都合で12月15日にずれました。解約日もそれに合わせたいです。"
     assert day(text, ["cancellation"], RECEIVED) == "2026-12-15"
+
+
+def test_an_english_period_with_to_or_until_names_no_day_except_for_work_on_site():
+    text = "We need the consumption data for 1 April to 30 June 2026 for our audit. Can you send it?"
+    assert day(text, ["usage_data"], RECEIVED) is None
+    text = "From early November until the end of January we will run extra freezers. Should we raise our contract?"
+    assert day(text, ["contract_power"], RECEIVED) is None
+    text = "The hall closes for works from November 9 to November 20 and the PAS must be opened. What do we file?"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-11-09"
+    text = "Could you move the inspection from November 9 to November 16?"
+    assert day(text, ["equipment_work"], RECEIVED) == "2026-11-16"
