@@ -349,6 +349,11 @@ _CHANGED_TO_AFTER = re.compile(
     r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}(?::\d{2}|時(?:\d{1,2}分|半)?)\s*(?:から|~)?\s*)?"  # 「14時からに変更」
     r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|ずれ|延び|後ろ倒し|移)"
 )
+# 「11月1日から御社で電気の供給が始まる」「4/1の供給開始」: for an intent with no day of its own, the day the supply
+# or the contract starts is background to the question (a login, a bill).
+_SUPPLY_START_AFTER = re.compile(
+    r"[^。\n]{0,12}?(?:供給|契約|受電|切り?替え?)(?:が|の|を)?(?:開始|始ま|スタート)|\s*(?:から|より)?(?:の)?(?:供給|契約)開始"
+)
 # 「10/1付で承継する予定だったのですが、…11/1にずれる」: the day of a plan given up is no longer the request's.
 _GIVEN_UP_AFTER = re.compile(
     r"[^。\n]{0,30}?(?:予定|つもり|はず)(?:だった|でした|であった)(?:の|ん)?(?:です)?(?:が|けど|けれど)"
@@ -506,6 +511,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
             score += 0.5  # the intent's own word breaks a tie between two days equally marked
         if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):
             score += 1.0
+        if least >= _STRONG_SCORE and _SUPPLY_START_AFTER.match(text, mention.end):
+            score -= 2.0  # 「11月1日から供給が始まる予定です」 before a login question: background
         if best is None or score > best[0]:
             best, chosen = (score, mention.start), mention
     if chosen is None or best is None or best[0] < least:

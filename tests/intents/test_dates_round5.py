@@ -54,3 +54,8 @@ def test_an_english_period_with_to_or_until_names_no_day_except_for_work_on_site
     assert day(text, ["pas_open"], RECEIVED) == "2026-11-09"
     text = "Could you move the inspection from November 9 to November 16?"
     assert day(text, ["equipment_work"], RECEIVED) == "2026-11-16"
+
+
+def test_a_supply_start_is_background_to_a_question_with_no_day_of_its_own():
+    text = "12月1日から御社の電気の供給が始まります。マイページの初回登録はどこからできますか。"
+    assert day(text, ["mypage_login"], RECEIVED) is None
