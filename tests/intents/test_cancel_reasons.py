@@ -111,3 +111,33 @@ def test_a_contract_with_the_parent_merged_stays_unnamed():
 )
 def test_power_taken_through_another_own_installation_is_other(text: str):
     assert reason(text) == "other"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 5: any facility closed (閉場, 閉所), English closing in the active voice
+        "当スキー場は今季限りで閉場いたします。リフト小屋の電気も3月末で解約してください。",
+        "We will shut our Sendai depot in September, so please tell us how to terminate the contract.",
+        "Our Nagoya training centre will close next spring and we want to end the supply.",
+    ],
+)
+def test_a_facility_closing_in_other_words_is_removal(text: str):
+    assert reason(text) == "removal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 5: a new power company, a retail electricity business, power bought from someone else
+        "来期から新しい電力会社と契約します。現在の契約を3月末で解約したいです。",
+        "親会社が小売電気事業を始めたので、今後はそこから電気を買います。解約の手続きを教えてください。",
+    ],
+)
+def test_power_bought_from_another_seller_is_switch(text: str):
+    assert reason(text) == "switch"
+
+
+def test_what_the_site_becomes_afterwards_is_no_switch():
+    text = "工場は9月末で閉鎖します。跡地は他社の物流倉庫として再開発されます。電気の契約を解約したいです。"
+    assert reason(text) == "removal"
