@@ -141,3 +141,61 @@ def test_power_bought_from_another_seller_is_switch(text: str):
 def test_what_the_site_becomes_afterwards_is_no_switch():
     text = "工場は9月末で閉鎖します。跡地は他社の物流倉庫として再開発されます。電気の契約を解約したいです。"
     assert reason(text) == "removal"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a regional utility or a group's energy company named as the new source is a switch
+        (
+            "組合で話し合って、電気は九州電力さんに戻すことになりました。来月末で解約をお願いします。",
+            "switch",
+        ),
+        (
+            "親会社の方針で、電力はグループのみらいエナジーから一括で調達します。工場の契約は解約します。",
+            "switch",
+        ),
+        (
+            "Our head office signed with an other retail supplier for all sites, so we terminate this contract.",
+            "switch",
+        ),
+        # a place or a trade given up in everyday words, a fire with no rebuilding, decommissioning: removal
+        (
+            "年をとったので、今年いっぱいで牧場をやめることにしました。電気の契約も終わりにしたいです。",
+            "removal",
+        ),
+        ("火事で倉庫が全焼し、再建は断念しました。電気の契約を解約させてください。", "removal"),
+        (
+            "The parent company will close its plant here and decommission the site; please end the contract.",
+            "removal",
+        ),
+        # own generation of any kind, a building owner's bulk receiving: other
+        (
+            "バイオガス発電所が完成し、場内の電気はその発電でまかなえるので、高圧契約を解約したいです。",
+            "other",
+        ),
+        ("ビルのオーナーが一括受電に切り替えるため、当社区画の契約は12月末で終了したいです。", "other"),
+    ],
+)
+def test_round_five_categories(text: str, expected: str):
+    assert reason(text) == expected
+
+
+def test_not_a_switch_when_the_words_only_look_like_one():
+    # another company's factory takes the production: the site closes, nobody sells us power
+    assert reason("工場は火災で焼失し、生産は他社工場に委託します。電気の契約を解約したいです。") == "removal"
+    # "group-wide" restructuring is not group-wide purchasing
+    assert (
+        reason(
+            "As part of a group-wide restructuring we will close the Osaka kitchen; please end the contract."
+        )
+        == "removal"
+    )
+    # the desk addressed as a retail electricity business
+    assert reason("小売電気事業者 ご担当者様\n会社を解散するため、工場の電気契約を解約します。") == "removal"
+    # the new premises are bulk-supplied: the reason is the move
+    assert (
+        reason("本社を移転します。移転先はビルの一括受電なので、今の契約は退去日で解約します。") == "removal"
+    )
+    # 切替 negated
+    assert reason("自家発電でまかなえるので解約します。他社への切替ではありません。") == "other"
