@@ -1,7 +1,7 @@
 """Find every date mention in Japanese text and resolve it against the day the message arrived.
 
 Absolute forms (2027年3月31日, 2027/3/31, 2027-03-31, 令和9年3月31日, R8.4.1), dates without a year (3/31,
-4月1日), month ends (3月末, 来月末, 今月中, 月末, 年度末), days relative to the received date (明日, 昨日,
+4月1日), month ends (3月末, 来月末, 今月中, 月末, 年度末), days relative to the received date (明日, 明朝, 昨日,
 来週月曜日, 先週金曜日, 今月の6日) and n-th weekdays (8月最初の土曜日, 来月の第2土曜日). Month-only
 references (3月分, 来年3月ごろ) are not date mentions. Choosing which mention a request is about is
 ``intents.entities``' job; this module only finds and resolves.
@@ -83,6 +83,8 @@ _DAY_GATE = (
     "昨夜",
     "昨晩",
     "ゆうべ",
+    "明朝",
+    "明晩",
     "さっき",  # only with a clock time (「さっき15:32に瞬停」): 「さっきの件」 is no day
 )
 _WEEKDAY_RE = rf"(?P<wd>[{_WEEKDAYS}])曜日?"
@@ -146,7 +148,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "relative_day",
             _DAY_GATE,
-            r"(?P<word>明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう|今朝|けさ|昨夜|昨晩|ゆうべ|さっき(?=\s*\d{1,2}(?::\d{2}|時)))",
+            r"(?P<word>明朝(?!体)|明晩|明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう|今朝|けさ|昨夜|昨晩|ゆうべ|さっき(?=\s*\d{1,2}(?::\d{2}|時)))",
         ),
         ("same_month_end", ("同月", "その月", "同じ月"), r"(?:同月|その月|同じ月)の?末日?"),
         ("month_end_bare", ("月末",), r"(?<![\d月今来先前毎翌再末])月末(?:日)?"),
@@ -248,7 +250,7 @@ _REL_MONTH = {"今月": 0, "来月": 1, "翌月": 1, "再来月": 2, "先月": -
 _REL_YEAR = {"今年": 0, "本年": 0, "来年": 1, "再来年": 2, "昨年": -1, "去年": -1}
 _REL_WEEK = {"今週": 0, "来週": 1, "再来週": 2, "先週": -1}
 _REL_DAY = {
-    "本日": 0, "今日": 0, "きょう": 0, "明日": 1, "あした": 1, "あす": 1, "明後日": 2, "あさって": 2,
+    "本日": 0, "今日": 0, "きょう": 0, "明日": 1, "あした": 1, "明朝": 1, "明晩": 1, "あす": 1, "明後日": 2, "あさって": 2,
     "昨日": -1, "きのう": -1, "一昨日": -2, "おととい": -2,
     "今朝": 0, "けさ": 0, "さっき": 0, "昨夜": -1, "昨晩": -1, "ゆうべ": -1,  # when something happened (an outage)
 }  # fmt: skip

@@ -150,8 +150,12 @@ _STAFF_CHANGE = re.compile(
 _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{0,40}$")
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
-    r"without power|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|"
+    r"without power|power failure|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|"
     r"30-minute|interval|values|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
+)
+# "tomorrow 07:00", "yesterday evening at 19:45": a relative day given a clock time names when something happens.
+_CLOCK_AFTER = re.compile(
+    r"\s*(?:(?:morning|afternoon|evening|night)\s*)?(?:(?:at|around|from|about)\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)"
 )
 _GATE = re.compile(
     r"\d/\d|\d-\d|end of|\beom\b|\d(?:st|nd|rd|th)\b|today|yesterday|tomorrow|this morning|this afternoon|tonight|day\b|"
@@ -403,7 +407,7 @@ def requested_date(
             score -= 2.0  # "cheers for the quick reply yesterday": an earlier contact
         if day < received and not _HAPPENED.search(sentence) and kind != "rel_day":
             score -= 1.5
-        if kind == "rel_day" and not _HAPPENED.search(sentence):
+        if kind == "rel_day" and not _HAPPENED.search(sentence) and not _CLOCK_AFTER.match(lowered, end):
             score -= 1.2
         if best is None or score > best[0]:
             best, chosen = (score, -start), day

@@ -495,10 +495,11 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         range_ends.update(rows)
     past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
     own_words = _own_words(intents)
+    ongoing = _outage_going_on(text, intents)
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
-        if i in range_ends or _any_months_end(mention, text):
+        if i in range_ends or _any_months_end(mention, text) or not date_allowed_now(mention.date, received, ongoing):
             continue
         if _far_ahead_without_year(mention, received):
             mention = _a_year_earlier(mention)
@@ -778,7 +779,13 @@ def load_done_on_site(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
 def date_allowed(day: date, received: date, intents: Sequence[str], text: str) -> bool:
     """While the power is still off, a day up to today is the outage's own, which has none: only a day
     ahead (equipment work, a visit) can be another request's day."""
-    return day > received or not _outage_going_on(text, intents)
+    return date_allowed_now(day, received, _outage_going_on(text, intents))
+
+
+def date_allowed_now(day: date, received: date, outage_going_on: bool) -> bool:
+    """:func:`date_allowed` once it is known whether the outage is still going on: so a day ahead (「明朝9時に
+    PASを投入」) is chosen over 「本日13時頃」 rather than lost with it."""
+    return day > received or not outage_going_on
 
 
 def _only_outage(intents: Sequence[str]) -> bool:
