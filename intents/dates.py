@@ -1,7 +1,7 @@
 """Find every date mention in Japanese text and resolve it against the day the message arrived.
 
 Absolute forms (2027年3月31日, 2027/3/31, 2027-03-31, 令和9年3月31日, R8.4.1), dates without a year (3/31,
-4月1日), month ends (3月末, 来月末, 今月中, 月末, 年度末), days relative to the received date (明日, 明朝, 昨日,
+4月1日), month ends (3月末, 来月末, 今月中, 月末, 年度末, 今年いっぱい), days relative to the received date (明日, 明朝, 昨日,
 来週月曜日, 先週金曜日, 今月の6日) and n-th weekdays (8月最初の土曜日, 来月の第2土曜日). Month-only
 references (3月分, 来年3月ごろ) are not date mentions. Choosing which mention a request is about is
 ``intents.entities``' job; this module only finds and resolves.
@@ -143,6 +143,8 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             rf"|(?:の|が|は)?(?P<wd2>[{_WEEKDAYS}])曜日?)",  # 「27日が日曜」 says which month's 27th
         ),
         ("new_years_day", ("元日", "元旦"), r"(?P<word>元日|元旦)"),  # 1 January, read like 「1月1日」
+        # 「今年いっぱいで」「年内いっぱいで」: the day the year runs out (bare 年内 is a time, no day).
+        ("year_end", ("いっぱい",), r"(?:今年|本年|年内)\s*いっぱい"),
         ("fiscal_year_end", ("年度末",), r"(?:(?P<rel>再来年度|来年度|今年度|本年度|当年度)|年度)末"),
         ("weekday", ("曜",), rf"(?P<rel>再来週|来週|今週|先週|次の|今度の)\s*の?\s*{_WEEKDAY_RE}"),
         (
@@ -303,6 +305,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
         return _day_with_weekday(int(g["da"]), _WEEKDAYS.index(weekday), received), True, "month_day"
     if kind == "new_years_day":
         return _year_for(1, 1, received, None)[0], False, "month_day"
+    if kind == "year_end":
+        return date(received.year, 12, 31), False, "month_end"
     if kind == "fiscal_year_end":
         end = date(received.year, 3, 31)
         if end < received:

@@ -499,7 +499,11 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
-        if i in range_ends or _any_months_end(mention, text) or not date_allowed_now(mention.date, received, ongoing):
+        if (
+            i in range_ends
+            or _any_months_end(mention, text)
+            or not date_allowed_now(mention.date, received, ongoing)
+        ):
             continue
         if _far_ahead_without_year(mention, received):
             mention = _a_year_earlier(mention)
