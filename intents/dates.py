@@ -142,6 +142,12 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             rf"(?<![\d/.\-月年])(?P<da>\d{{1,2}})\s*日\s*(?:[(（]\s*(?P<wd>[{_WEEKDAYS}])(?:曜日?)?{_HOLIDAY}\s*[)）]"
             rf"|(?:の|が|は)?(?P<wd2>[{_WEEKDAYS}])曜日?)",  # 「27日が日曜」 says which month's 27th
         ),
+        # 「20日が締切です」: a day of the month named as a deadline is the next such day.
+        (
+            "deadline_day",
+            ("締", "〆", "期限"),
+            r"(?<![\d/.\-月年])(?P<da>\d{1,2})\s*日\s*(?=(?:が|は|に)?\s*(?:締切|締め切り|〆切|期限))",
+        ),
         ("new_years_day", ("元日", "元旦"), r"(?P<word>元日|元旦)"),  # 1 January, read like 「1月1日」
         # 「今年いっぱいで」「年内いっぱいで」: the day the year runs out (bare 年内 is a time, no day).
         ("year_end", ("いっぱい",), r"(?:今年|本年|年内)\s*いっぱい"),
@@ -244,6 +250,16 @@ def _day_with_weekday(day: int, weekday: int, received: date) -> date | None:
     return min(candidates, key=lambda d: (abs((d - received).days), d < received)) if candidates else None
 
 
+def _next_day_of_month(day: int, received: date) -> date | None:
+    """「20日が締切」: that day of this month, or of the next when this month's has passed."""
+    for delta in (0, 1, 2):
+        year, month = _add_months(received.year, received.month, delta)
+        d = _safe_date(year, month, day)
+        if d is not None and d >= received:
+            return d
+    return None
+
+
 def _week_monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -303,6 +319,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
     if kind == "day_weekday":
         weekday = g.get("wd") or g["wd2"]
         return _day_with_weekday(int(g["da"]), _WEEKDAYS.index(weekday), received), True, "month_day"
+    if kind == "deadline_day":
+        return _next_day_of_month(int(g["da"]), received), False, "month_day"
     if kind == "new_years_day":
         return _year_for(1, 1, received, None)[0], False, "month_day"
     if kind == "year_end":
