@@ -338,11 +338,11 @@ _FAR_AHEAD_DAYS = FAR_AHEAD_DAYS
 # A start day is background when it lies in the past (「契約開始日は2024年4月1日」), the request when ahead
 # (「新会社での契約開始は12月1日から」).
 _STARTED_BEFORE = re.compile(r"(?:開始日|契約開始|契約日|適用日)\s*(?:は|が|:|：)?\s*$")
-# "解約日は", "工事予定日：" just before a date name it as the day the request is about.
+# "解約日は", 「解約の日を」, "工事予定日：" just before a date name it as the day the request is about.
 _KEY_DAY_BEFORE = re.compile(
     r"(?:(?:解約|変更|工事|停電|作業|実施|予定|希望|合併|移転|閉店|閉鎖|廃止|切替|切り替え|開始|再開|点検|期限|期日|締切|締め切り|"
     r"開放|投入|送電|復電|引き?渡し|明け渡し)"
-    r"(?:日|日時|予定日|希望日)|期限|期日|締切|締め切り|〆切)\s*(?:は|を|が|:|：)?\s*$"
+    r"の?(?:日|日時|予定日|希望日)|期限|期日|締切|締め切り|〆切)\s*(?:は|を|が|:|：)?\s*$"
 )
 # 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request.
 # 「20日が締切です」「10/31が期限」: a deadline named after its day, as strong as 「締切は20日」.
@@ -352,7 +352,7 @@ _KEY_DAY_AFTER = re.compile(r"\s*(?:が|は)?\s*(?:締切|締め切り|〆切|�
 _OWN_DEADLINE_AFTER = re.compile(r"\s*の[^\d\s。、,\n？?]{1,8}?(?:まで(?:に|には)|に(?:必要|間に合))")
 _CHANGED_TO_AFTER = re.compile(
     r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}(?::\d{2}|時(?:\d{1,2}分|半)?)\s*(?:から|~)?\s*)?"  # 「14時からに変更」
-    r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|ずれ|延び|後ろ倒し|移)"
+    r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|ずれ|延び|後ろ倒し|移|直|訂正|修正)"
 )
 # 「11月1日から御社で電気の供給が始まる」「4/1の供給開始」: for an intent with no day of its own, the day the supply
 # or the contract starts is background to the question (a login, a bill).
