@@ -140,7 +140,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             "day_weekday",
             ("日",),
             rf"(?<![\d/.\-月年])(?P<da>\d{{1,2}})\s*日\s*(?:[(（]\s*(?P<wd>[{_WEEKDAYS}])(?:曜日?)?{_HOLIDAY}\s*[)）]"
-            rf"|(?:の|が|は)?(?P<wd2>[{_WEEKDAYS}])曜日?)",  # 「27日が日曜」 says which month's 27th
+            rf"|(?:の|が|は|って)?(?P<wd2>[{_WEEKDAYS}])曜日?)",  # 「27日が日曜」「31日って土曜日」: which month's
         ),
         # 「20日が締切です」: a day of the month named as a deadline is the next such day.
         (

@@ -344,12 +344,13 @@ _KEY_DAY_BEFORE = re.compile(
     r"開放|投入|送電|復電|引き?渡し|明け渡し)"
     r"の?(?:日|日時|予定日|希望日)|期限|期日|締切|締め切り|〆切)\s*(?:は|を|が|:|：)?\s*$"
 )
-# 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request.
 # 「20日が締切です」「10/31が期限」: a deadline named after its day, as strong as 「締切は20日」.
 _KEY_DAY_AFTER = re.compile(r"\s*(?:が|は)?\s*(?:締切|締め切り|〆切|期限|期日)(?!後)")
 # 「10/31の支払処理までに」「4月24日の監査までに」「7/25の支払処理に必要」: the customer's own deadline named by
 # what happens that day is as strong a mark as 付で, even for an intent with no day of its own.
 _OWN_DEADLINE_AFTER = re.compile(r"\s*の[^\d\s。、,\n？?]{1,8}?(?:まで(?:に|には)|に(?:必要|間に合))")
+# 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request;
+# a correction (「解約の日を4月15日に直して」) is such a change.
 _CHANGED_TO_AFTER = re.compile(
     r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}(?::\d{2}|時(?:\d{1,2}分|半)?)\s*(?:から|~)?\s*)?"  # 「14時からに変更」
     r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|ずれ|延び|後ろ倒し|移|直|訂正|修正)"
