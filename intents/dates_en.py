@@ -1,7 +1,7 @@
 """Dates written in English, and the one an English request is about.
 
 The Japanese reader (:mod:`intents.dates`) knows no month names. This module reads "31 March 2027",
-"March 31st, 2027", "31/3/2027" (day first, as the desk's English-writing customers write; month first only
+"March 31st, 2027", "2027 Mar 31", "31/3/2027" (day first, as the desk's English-writing customers write; month first only
 when the first number cannot be a day-of-month reading), "30/9" and "7/31" (without a year only when one number
 cannot be a month), "next Monday"/"last Saturday"/"on Friday", "2027-03-31", "the end of September", "end of next
 month" and "today"/"yesterday"/"tomorrow". A date without a year is the first such day from 31 days before
@@ -40,6 +40,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "end_rel",
         re.compile(r"\bend of (?P<rel>this|next|the|the following|the next) month\b|\b(?P<eom>eom)\b"),
     ),
+    # "2025 Aug 1": year first, then the month's name (before "Aug 1" is read without its year)
+    ("ymd_words", re.compile(rf"\b{_YEAR.format(g='y')},? {_MONTH.format(g='mo')},? {_DAY.format(g='d')}\b")),
     (
         "mdy",
         re.compile(
@@ -270,7 +272,7 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         return _safe(year, month + 1, int(groups["d"]))
     if kind == "weekday":
         return _weekday(groups["rel"], _DAY_NAMES.index(groups["wd"]), received)
-    month = _MONTHS[groups["mo"]] if kind != "ymd" else int(groups["mo"])
+    month = int(groups["mo"]) if kind == "ymd" else _MONTHS[groups["mo"]]
     day = int(groups["d"])
     if groups.get("y"):
         return _safe(int(groups["y"]), month, day)
