@@ -153,7 +153,7 @@ _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
     r"without power|power failure|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|"
-    r"30-minute|interval|values|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
+    r"30-minute|interval|values|peak|demand|\bload\b|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
 )
 # "tomorrow 07:00", "yesterday evening at 19:45": a relative day given a clock time names when something happens.
 _CLOCK_AFTER = re.compile(
