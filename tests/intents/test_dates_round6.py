@@ -24,12 +24,17 @@ def test_tomorrow_morning_or_evening_is_tomorrow():
 def test_english_tomorrow_with_a_clock_time_and_yesterday_evening_for_a_finished_outage():
     text = "Heads-up: the PAS at our depot will be opened tomorrow 06:30 for a cable check."
     assert day(text, ["pas_open"], RECEIVED) == "2026-10-21"
-    text = "Yesterday evening around 20:10 we had a power failure at the warehouse; supply came back at 21:00."
+    text = (
+        "Yesterday evening around 20:10 we had a power failure at the warehouse; supply came back at 21:00."
+    )
     assert day(text, ["outage"], RECEIVED) == "2026-10-19"
 
 
 def test_the_rest_of_this_year_as_the_day_something_ends_is_31_december():
-    assert day("店は今年いっぱいで閉めます。電気の契約も止めたいです。", ["cancellation"], RECEIVED) == "2026-12-31"
+    assert (
+        day("店は今年いっぱいで閉めます。電気の契約も止めたいです。", ["cancellation"], RECEIVED)
+        == "2026-12-31"
+    )
     assert day("倉庫の契約は年内いっぱいで終わりにしてください。", ["cancellation"], RECEIVED) == "2026-12-31"
     assert day("年内に一度、契約内容を見直したいです。", ["cancellation"], RECEIVED) is None
 
