@@ -407,7 +407,10 @@ def _date_score(
     rest = _sentence_after(text, mention.end)
     if _TOPIC_WORDS.search(rest[:40]):
         score += 1.0
-    if _THANKED.search(rest) or (mention.date < received and _CONTACTED.search(rest)):
+    thanked = mention.date <= received and _THANKED.search(
+        rest
+    )  # a day ahead thanked for is still the plan's
+    if thanked or (mention.date < received and _CONTACTED.search(rest)):
         score -= 2.0  # 「昨日はデータの件ありがとうございました」: the day of an earlier contact
     if _MOVED_AWAY.search(rest) and not _CHANGED_TO_AFTER.match(text, mention.end):
         score -= 3.0

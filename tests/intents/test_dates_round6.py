@@ -75,3 +75,9 @@ def test_an_english_past_day_of_this_month_with_a_peak_is_the_data_asked_about()
 def test_an_english_outage_still_going_on_has_no_day():
     text = "Lost power at the Osaka kitchen at 5:40 this morning, all fryers down. Our electrician is on the way."
     assert day(text, ["outage"], RECEIVED) is None
+
+
+def test_a_day_ahead_in_a_thank_you_sentence_is_still_the_day_of_the_procedure():
+    text = "12月20日で契約を終わりにする件、書類の手配ありがとうございました。最後の請求はいつ来ますか。"
+    assert day(text, ["cancellation", "bill_inquiry"], RECEIVED) == "2026-12-20"
+    assert day("昨日はお電話ありがとうございました。請求書の件です。", ["bill_inquiry"], RECEIVED) is None
