@@ -286,6 +286,15 @@ _RECURRING_BEFORE = re.compile(
 )
 
 
+_PLAN_AHEAD = re.compile(r"\b(?:will|\x27ll|going to|plan(?:ning)? to|are planning|intend to|scheduled to)\b")
+
+
+def _planned_around(lowered: str, start: int) -> bool:
+    """ "We plan to open the PAS on the 8th": a plan's day by its number alone lies ahead, not in the past."""
+    left = max(lowered.rfind(".", 0, start), lowered.rfind("\n", 0, start), lowered.rfind("!", 0, start)) + 1
+    return bool(_PLAN_AHEAD.search(lowered, left, start))
+
+
 def english_mentions(text: str, *, received: date, words_only: bool = False) -> list[EnglishDate]:
     """Every English date in ``text`` in order of appearance (positions in ``text``; matching ignores case).
     ``words_only`` leaves out dates written in digits alone (2027-03-31, 30/9), which the Japanese reader
@@ -305,6 +314,13 @@ def english_mentions(text: str, *, received: date, words_only: bool = False) -> 
             ):
                 continue
             day = _resolve(kind, m, received)
+            if (
+                kind == "ordinal_near"
+                and day is not None
+                and day < received
+                and _planned_around(lowered, m.start())
+            ):
+                day = _safe(day.year + (day.month == 12), day.month % 12 + 1, day.day) or day
             if day is not None:
                 mentions.append(EnglishDate(m.start(), m.end(), day, kind))
     return sorted(mentions, key=lambda x: x.start)

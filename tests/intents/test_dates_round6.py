@@ -81,3 +81,10 @@ def test_a_day_ahead_in_a_thank_you_sentence_is_still_the_day_of_the_procedure()
     text = "12月20日で契約を終わりにする件、書類の手配ありがとうございました。最後の請求はいつ来ますか。"
     assert day(text, ["cancellation", "bill_inquiry"], RECEIVED) == "2026-12-20"
     assert day("昨日はお電話ありがとうございました。請求書の件です。", ["bill_inquiry"], RECEIVED) is None
+
+
+def test_an_english_day_by_its_number_in_a_plan_lies_ahead():
+    text = "Our line stops for maintenance next month. We plan to open the PAS on the 3rd, early morning."
+    assert day(text, ["pas_open"], RECEIVED) == "2026-11-03"
+    text = "Please show me the half-hour usage for the 12th, we had a spike."
+    assert day(text, ["usage_data"], RECEIVED) == "2026-10-12"
