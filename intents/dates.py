@@ -1,7 +1,7 @@
 """Find every date mention in Japanese text and resolve it against the day the message arrived.
 
 Absolute forms (2027年3月31日, 2027/3/31, 2027-03-31, 令和9年3月31日, R8.4.1), dates without a year (3/31,
-4月1日), month ends (3月末, 来月末, 今月中, 月末, 年度末), days relative to the received date (明日, 昨日,
+4月1日), month ends (3月末, 来月末, 今月中, 月末, 年度末, 今年いっぱい), days relative to the received date (明日, 明朝, 昨日,
 来週月曜日, 先週金曜日, 今月の6日) and n-th weekdays (8月最初の土曜日, 来月の第2土曜日). Month-only
 references (3月分, 来年3月ごろ) are not date mentions. Choosing which mention a request is about is
 ``intents.entities``' job; this module only finds and resolves.
@@ -83,6 +83,8 @@ _DAY_GATE = (
     "昨夜",
     "昨晩",
     "ゆうべ",
+    "明朝",
+    "明晩",
     "さっき",  # only with a clock time (「さっき15:32に瞬停」): 「さっきの件」 is no day
 )
 _WEEKDAY_RE = rf"(?P<wd>[{_WEEKDAYS}])曜日?"
@@ -138,15 +140,23 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             "day_weekday",
             ("日",),
             rf"(?<![\d/.\-月年])(?P<da>\d{{1,2}})\s*日\s*(?:[(（]\s*(?P<wd>[{_WEEKDAYS}])(?:曜日?)?{_HOLIDAY}\s*[)）]"
-            rf"|(?:の|が|は)?(?P<wd2>[{_WEEKDAYS}])曜日?)",  # 「27日が日曜」 says which month's 27th
+            rf"|(?:の|が|は|って)?(?P<wd2>[{_WEEKDAYS}])曜日?)",  # 「27日が日曜」「31日って土曜日」: which month's
+        ),
+        # 「20日が締切です」: a day of the month named as a deadline is the next such day.
+        (
+            "deadline_day",
+            ("締", "〆", "期限"),
+            r"(?<![\d/.\-月年])(?P<da>\d{1,2})\s*日\s*(?=(?:が|は|に)?\s*(?:締切|締め切り|〆切|期限))",
         ),
         ("new_years_day", ("元日", "元旦"), r"(?P<word>元日|元旦)"),  # 1 January, read like 「1月1日」
+        # 「今年いっぱいで」「年内いっぱいで」: the day the year runs out (bare 年内 is a time, no day).
+        ("year_end", ("いっぱい",), r"(?:今年|本年|年内)\s*いっぱい"),
         ("fiscal_year_end", ("年度末",), r"(?:(?P<rel>再来年度|来年度|今年度|本年度|当年度)|年度)末"),
         ("weekday", ("曜",), rf"(?P<rel>再来週|来週|今週|先週|次の|今度の)\s*の?\s*{_WEEKDAY_RE}"),
         (
             "relative_day",
             _DAY_GATE,
-            r"(?P<word>明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう|今朝|けさ|昨夜|昨晩|ゆうべ|さっき(?=\s*\d{1,2}(?::\d{2}|時)))",
+            r"(?P<word>明朝(?!体)|明晩|明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう|今朝|けさ|昨夜|昨晩|ゆうべ|さっき(?=\s*\d{1,2}(?::\d{2}|時)))",
         ),
         ("same_month_end", ("同月", "その月", "同じ月"), r"(?:同月|その月|同じ月)の?末日?"),
         ("month_end_bare", ("月末",), r"(?<![\d月今来先前毎翌再末])月末(?:日)?"),
@@ -240,6 +250,16 @@ def _day_with_weekday(day: int, weekday: int, received: date) -> date | None:
     return min(candidates, key=lambda d: (abs((d - received).days), d < received)) if candidates else None
 
 
+def _next_day_of_month(day: int, received: date) -> date | None:
+    """「20日が締切」: that day of this month, or of the next when this month's has passed."""
+    for delta in (0, 1, 2):
+        year, month = _add_months(received.year, received.month, delta)
+        d = _safe_date(year, month, day)
+        if d is not None and d >= received:
+            return d
+    return None
+
+
 def _week_monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -248,7 +268,7 @@ _REL_MONTH = {"今月": 0, "来月": 1, "翌月": 1, "再来月": 2, "先月": -
 _REL_YEAR = {"今年": 0, "本年": 0, "来年": 1, "再来年": 2, "昨年": -1, "去年": -1}
 _REL_WEEK = {"今週": 0, "来週": 1, "再来週": 2, "先週": -1}
 _REL_DAY = {
-    "本日": 0, "今日": 0, "きょう": 0, "明日": 1, "あした": 1, "あす": 1, "明後日": 2, "あさって": 2,
+    "本日": 0, "今日": 0, "きょう": 0, "明日": 1, "あした": 1, "明朝": 1, "明晩": 1, "あす": 1, "明後日": 2, "あさって": 2,
     "昨日": -1, "きのう": -1, "一昨日": -2, "おととい": -2,
     "今朝": 0, "けさ": 0, "さっき": 0, "昨夜": -1, "昨晩": -1, "ゆうべ": -1,  # when something happened (an outage)
 }  # fmt: skip
@@ -299,8 +319,12 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
     if kind == "day_weekday":
         weekday = g.get("wd") or g["wd2"]
         return _day_with_weekday(int(g["da"]), _WEEKDAYS.index(weekday), received), True, "month_day"
+    if kind == "deadline_day":
+        return _next_day_of_month(int(g["da"]), received), False, "month_day"
     if kind == "new_years_day":
         return _year_for(1, 1, received, None)[0], False, "month_day"
+    if kind == "year_end":
+        return date(received.year, 12, 31), False, "month_end"
     if kind == "fiscal_year_end":
         end = date(received.year, 3, 31)
         if end < received:

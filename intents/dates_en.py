@@ -1,7 +1,7 @@
 """Dates written in English, and the one an English request is about.
 
 The Japanese reader (:mod:`intents.dates`) knows no month names. This module reads "31 March 2027",
-"March 31st, 2027", "31/3/2027" (day first, as the desk's English-writing customers write; month first only
+"March 31st, 2027", "2027 Mar 31", "31/3/2027" (day first, as the desk's English-writing customers write; month first only
 when the first number cannot be a day-of-month reading), "30/9" and "7/31" (without a year only when one number
 cannot be a month), "next Monday"/"last Saturday"/"on Friday", "2027-03-31", "the end of September", "end of next
 month" and "today"/"yesterday"/"tomorrow". A date without a year is the first such day from 31 days before
@@ -40,6 +40,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "end_rel",
         re.compile(r"\bend of (?P<rel>this|next|the|the following|the next) month\b|\b(?P<eom>eom)\b"),
     ),
+    # "2025 Aug 1": year first, then the month's name (before "Aug 1" is read without its year)
+    ("ymd_words", re.compile(rf"\b{_YEAR.format(g='y')},? {_MONTH.format(g='mo')},? {_DAY.format(g='d')}\b")),
     (
         "mdy",
         re.compile(
@@ -150,8 +152,12 @@ _STAFF_CHANGE = re.compile(
 _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{0,40}$")
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
-    r"without power|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|"
-    r"30-minute|interval|values|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
+    r"without power|power failure|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|"
+    r"30-minute|interval|values|peak|demand|\bload\b|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
+)
+# "tomorrow 07:00", "yesterday evening at 19:45": a relative day given a clock time names when something happens.
+_CLOCK_AFTER = re.compile(
+    r"\s*(?:(?:morning|afternoon|evening|night)\s*)?(?:(?:at|around|from|about)\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)"
 )
 _GATE = re.compile(
     r"\d/\d|\d-\d|end of|\beom\b|\d(?:st|nd|rd|th)\b|today|yesterday|tomorrow|this morning|this afternoon|tonight|day\b|"
@@ -266,7 +272,7 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         return _safe(year, month + 1, int(groups["d"]))
     if kind == "weekday":
         return _weekday(groups["rel"], _DAY_NAMES.index(groups["wd"]), received)
-    month = _MONTHS[groups["mo"]] if kind != "ymd" else int(groups["mo"])
+    month = int(groups["mo"]) if kind == "ymd" else _MONTHS[groups["mo"]]
     day = int(groups["d"])
     if groups.get("y"):
         return _safe(int(groups["y"]), month, day)
@@ -278,6 +284,15 @@ _NUMERIC = frozenset({"ymd", "num", "num_short"})
 _RECURRING_BEFORE = re.compile(
     r"\b(?:meter\w*|read(?:ing)?|debit\w*|due|paid|billing|invoiced?|closing)\b[^.?!\n]*$"
 )
+
+
+_PLAN_AHEAD = re.compile(r"\b(?:will|\x27ll|going to|plan(?:ning)? to|are planning|intend to|scheduled to)\b")
+
+
+def _planned_around(lowered: str, start: int) -> bool:
+    """ "We plan to open the PAS on the 8th": a plan's day by its number alone lies ahead, not in the past."""
+    left = max(lowered.rfind(".", 0, start), lowered.rfind("\n", 0, start), lowered.rfind("!", 0, start)) + 1
+    return bool(_PLAN_AHEAD.search(lowered, left, start))
 
 
 def english_mentions(text: str, *, received: date, words_only: bool = False) -> list[EnglishDate]:
@@ -299,6 +314,13 @@ def english_mentions(text: str, *, received: date, words_only: bool = False) -> 
             ):
                 continue
             day = _resolve(kind, m, received)
+            if (
+                kind == "ordinal_near"
+                and day is not None
+                and day < received
+                and _planned_around(lowered, m.start())
+            ):
+                day = _safe(day.year + (day.month == 12), day.month % 12 + 1, day.day) or day
             if day is not None:
                 mentions.append(EnglishDate(m.start(), m.end(), day, kind))
     return sorted(mentions, key=lambda x: x.start)
@@ -403,7 +425,7 @@ def requested_date(
             score -= 2.0  # "cheers for the quick reply yesterday": an earlier contact
         if day < received and not _HAPPENED.search(sentence) and kind != "rel_day":
             score -= 1.5
-        if kind == "rel_day" and not _HAPPENED.search(sentence):
+        if kind == "rel_day" and not _HAPPENED.search(sentence) and not _CLOCK_AFTER.match(lowered, end):
             score -= 1.2
         if best is None or score > best[0]:
             best, chosen = (score, -start), day

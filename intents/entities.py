@@ -338,16 +338,22 @@ _FAR_AHEAD_DAYS = FAR_AHEAD_DAYS
 # A start day is background when it lies in the past (「契約開始日は2024年4月1日」), the request when ahead
 # (「新会社での契約開始は12月1日から」).
 _STARTED_BEFORE = re.compile(r"(?:開始日|契約開始|契約日|適用日)\s*(?:は|が|:|：)?\s*$")
-# "解約日は", "工事予定日：" just before a date name it as the day the request is about.
+# "解約日は", 「解約の日を」, "工事予定日：" just before a date name it as the day the request is about.
 _KEY_DAY_BEFORE = re.compile(
     r"(?:(?:解約|変更|工事|停電|作業|実施|予定|希望|合併|移転|閉店|閉鎖|廃止|切替|切り替え|開始|再開|点検|期限|期日|締切|締め切り|"
     r"開放|投入|送電|復電|引き?渡し|明け渡し)"
-    r"(?:日|日時|予定日|希望日)|期限|期日|締切|締め切り|〆切)\s*(?:は|を|が|:|：)?\s*$"
+    r"の?(?:日|日時|予定日|希望日)|期限|期日|締切|締め切り|〆切)\s*(?:は|を|が|:|：)?\s*$"
 )
-# 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request.
+# 「20日が締切です」「10/31が期限」: a deadline named after its day, as strong as 「締切は20日」.
+_KEY_DAY_AFTER = re.compile(r"\s*(?:が|は)?\s*(?:締切|締め切り|〆切|期限|期日)(?!後)")
+# 「10/31の支払処理までに」「4月24日の監査までに」「7/25の支払処理に必要」: the customer's own deadline named by
+# what happens that day is as strong a mark as 付で, even for an intent with no day of its own.
+_OWN_DEADLINE_AFTER = re.compile(r"\s*の[^\d\s。、,\n？?]{1,8}?(?:まで(?:に|には)|に(?:必要|間に合))")
+# 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request;
+# a correction (「解約の日を4月15日に直して」) is such a change.
 _CHANGED_TO_AFTER = re.compile(
     r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}(?::\d{2}|時(?:\d{1,2}分|半)?)\s*(?:から|~)?\s*)?"  # 「14時からに変更」
-    r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|ずれ|延び|後ろ倒し|移)"
+    r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|ずれ|延び|後ろ倒し|移|直|訂正|修正)"
 )
 # 「11月1日から御社で電気の供給が始まる」「4/1の供給開始」: for an intent with no day of its own, the day the supply
 # or the contract starts is background to the question (a login, a bill).
@@ -401,7 +407,10 @@ def _date_score(
     rest = _sentence_after(text, mention.end)
     if _TOPIC_WORDS.search(rest[:40]):
         score += 1.0
-    if _THANKED.search(rest) or (mention.date < received and _CONTACTED.search(rest)):
+    thanked = mention.date <= received and _THANKED.search(
+        rest
+    )  # a day ahead thanked for is still the plan's
+    if thanked or (mention.date < received and _CONTACTED.search(rest)):
         score -= 2.0  # 「昨日はデータの件ありがとうございました」: the day of an earlier contact
     if _MOVED_AWAY.search(rest) and not _CHANGED_TO_AFTER.match(text, mention.end):
         score -= 3.0
@@ -409,8 +418,10 @@ def _date_score(
         score -= 5.0  # 「ガイドの例だと10/1変更で8/14まで」: every day of an example
     if mention.weekday_checked:
         score += 0.5
-    if _KEY_DAY_BEFORE.search(before):
+    if _KEY_DAY_BEFORE.search(before) or _KEY_DAY_AFTER.match(text, mention.end):
         score += 2.5
+    if _OWN_DEADLINE_AFTER.match(text, mention.end):
+        score += 3.0
     if _dates_something_else(mention, text, before, received):
         score -= 5.0
     if _STAFF_CHANGE_AFTER.match(text, mention.end):
@@ -495,10 +506,15 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         range_ends.update(rows)
     past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
     own_words = _own_words(intents)
+    ongoing = _outage_going_on(text, intents)
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
-        if i in range_ends or _any_months_end(mention, text):
+        if (
+            i in range_ends
+            or _any_months_end(mention, text)
+            or not date_allowed_now(mention.date, received, ongoing)
+        ):
             continue
         if _far_ahead_without_year(mention, received):
             mention = _a_year_earlier(mention)
@@ -778,7 +794,13 @@ def load_done_on_site(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
 def date_allowed(day: date, received: date, intents: Sequence[str], text: str) -> bool:
     """While the power is still off, a day up to today is the outage's own, which has none: only a day
     ahead (equipment work, a visit) can be another request's day."""
-    return day > received or not _outage_going_on(text, intents)
+    return date_allowed_now(day, received, _outage_going_on(text, intents))
+
+
+def date_allowed_now(day: date, received: date, outage_going_on: bool) -> bool:
+    """:func:`date_allowed` once it is known whether the outage is still going on: so a day ahead (「明朝9時に
+    PASを投入」) is chosen over 「本日13時頃」 rather than lost with it."""
+    return day > received or not outage_going_on
 
 
 def _only_outage(intents: Sequence[str]) -> bool:
