@@ -28,6 +28,7 @@ from intents.knowledge import Knowledge
 from intents.language import detect_language
 from intents.model import Understanding
 from intents.questions import extract_questions
+from intents.reason_model import model_reason
 
 FORM_CHANNELS = ("email", "form")
 
@@ -121,6 +122,11 @@ def _entities(
     entities = extract_entities(
         text, received=received, intents=intents, form=form, other_reason=other_reason
     )
+    if "cancellation" in intents and "cancel_reason" not in entities:
+        # No rule named a reason: the model fitted on the corpus' cancellations may, when it is sure.
+        reason = model_reason(prepared.body)
+        if reason is not None:
+            entities["cancel_reason"] = reason
     if subject and points_to_subject(prepared.body):
         # 「件名のとおりです」: the subject line is the request, so it gives what the body lacks.
         named = extract_entities(
