@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from desk.errors import InputError
 from faq import FAQ_DIR
@@ -332,9 +333,6 @@ _STAFF_CHANGE_AFTER = re.compile(
 # 「使用期間4/15~5/14」「10月15日から11月14日までの分」: a billing or metering period, neither end a day.
 _PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
 _PERIOD_AFTER = re.compile(r"\s*(?:まで)?の?分")
-# A day without a year that would lie this far ahead is a past day written without its year (「7/3の請求」):
-# it is read as that past day, which counts only where a past day can (an outage, data asked for).
-_FAR_AHEAD_DAYS = FAR_AHEAD_DAYS
 # A start day is background when it lies in the past (「契約開始日は2024年4月1日」), the request when ahead
 # (「新会社での契約開始は12月1日から」).
 _STARTED_BEFORE = re.compile(r"(?:開始日|契約開始|契約日|適用日)\s*(?:は|が|:|：)?\s*$")
@@ -407,9 +405,8 @@ def _date_score(
     rest = _sentence_after(text, mention.end)
     if _TOPIC_WORDS.search(rest[:40]):
         score += 1.0
-    thanked = mention.date <= received and _THANKED.search(
-        rest
-    )  # a day ahead thanked for is still the plan's
+    # a day ahead thanked for is still the plan's day; a day up to today thanked for is an earlier contact
+    thanked = mention.date <= received and _THANKED.search(rest)
     if thanked or (mention.date < received and _CONTACTED.search(rest)):
         score -= 2.0  # 「昨日はデータの件ありがとうございました」: the day of an earlier contact
     if _MOVED_AWAY.search(rest) and not _CHANGED_TO_AFTER.match(text, mention.end):
@@ -560,12 +557,14 @@ def _heads_a_row(text: str, mention: DateMention) -> bool:
 
 
 def _far_ahead_without_year(mention: DateMention, received: date) -> bool:
+    """A day without a year more than ``FAR_AHEAD_DAYS`` ahead is a past day written without its year (「7/3の
+    請求」): it is read as that past day, which counts only where a past day can (an outage, data asked for)."""
     written_without_year = mention.kind == "month_day" or (
         mention.kind == "month_end"
         and "年" not in mention.text
         and not mention.text.startswith(("今", "来", "再"))
     )
-    return written_without_year and (mention.date - received).days > _FAR_AHEAD_DAYS
+    return written_without_year and (mention.date - received).days > FAR_AHEAD_DAYS
 
 
 _BARE_MONTH_END_TAKEN = re.compile(r"\s*(?:で|付|まで|を?もって|限り)")
@@ -639,13 +638,20 @@ def _compile_rule_pattern(path: Path, number: int, field: str, value: object) ->
 
 
 @lru_cache(maxsize=4)
+def rules_file(path: Path = ENTITY_RULES_FILE) -> dict[str, Any]:
+    """``path`` parsed once; each loader below reads its own table of it. An unreadable file is an
+    :class:`InputError` in plain words. Callers only read the result."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path.name}: ファイルを読めません（{exc}）") from exc
+
+
+@lru_cache(maxsize=4)
 def load_reason_rules(path: Path = ENTITY_RULES_FILE) -> tuple[ReasonRule, ...]:
     """The cancellation-reason rules of ``path``, compiled once; a bad rule is an :class:`InputError` that
     says which rule and why in plain words."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path.name}: ファイルを読めません（{exc}）") from exc
+    data = rules_file(path)
     rules: list[ReasonRule] = []
     for number, item in enumerate(data.get("cancel_reason", []), start=1):
         unknown = set(item) - {"reason", "rank", "patterns", "needs", "unless"}
@@ -682,10 +688,7 @@ def load_reason_rules(path: Path = ENTITY_RULES_FILE) -> tuple[ReasonRule, ...]:
 @lru_cache(maxsize=4)
 def load_no_date_reasons(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
     """The ``other`` reasons whose messages have no requested day (``[date] no_date_when_other``)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path.name}: ファイルを読めません（{exc}）") from exc
+    data = rules_file(path)
     reasons = data.get("date", {}).get("no_date_when_other", [])
     unknown = [r for r in reasons if r not in OTHER_REASONS]
     if unknown:
@@ -702,8 +705,7 @@ _STRONG_SCORE = 3.0  # a date with a strong mark scores at least this (see _date
 @lru_cache(maxsize=4)
 def load_dayless_intents(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
     """``[date] dayless_intents``: intents whose procedure has no day of its own."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    intents = data.get("date", {}).get("dayless_intents", [])
+    intents = rules_file(path).get("date", {}).get("dayless_intents", [])
     unknown = [i for i in intents if i not in INTENT_IDS]
     if unknown:
         raise InputError(
@@ -715,8 +717,7 @@ def load_dayless_intents(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
 @lru_cache(maxsize=4)
 def load_subject_pointer(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
     """``[subject] pointed_to``: words with which a body sends the reader to its subject line."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    cues = data.get("subject", {}).get("pointed_to")
+    cues = rules_file(path).get("subject", {}).get("pointed_to")
     return _compile_rule_pattern(path, 0, "subject.pointed_to", cues) if cues else None
 
 
@@ -749,18 +750,22 @@ def may_have_a_date(intents: Sequence[str], other_reason: str | None, text: str 
     return not (text and _outage_going_on(text, intents) and _only_outage(intents))
 
 
+def _date_cues(path: Path, key: str) -> re.Pattern[str] | None:
+    """A ``[date]`` cue list of ``path``, compiled; None when the file has none."""
+    cues = rules_file(path).get("date", {}).get(key)
+    return _compile_rule_pattern(path, 0, f"date.{key}", cues) if cues else None
+
+
 @lru_cache(maxsize=4)
 def load_background_sentence(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
     """``[date] background_sentence``: sentences whose date is background (an old account closing)."""
-    cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("background_sentence")
-    return _compile_rule_pattern(path, 0, "date.background_sentence", cues) if cues else None
+    return _date_cues(path, "background_sentence")
 
 
 @lru_cache(maxsize=4)
 def load_today_happened(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
     """``[date] today_happened``: sentences in which 本日 is the day something happened."""
-    cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("today_happened")
-    return _compile_rule_pattern(path, 0, "date.today_happened", cues) if cues else None
+    return _date_cues(path, "today_happened")
 
 
 _OWN_WORD_REACH = 20
@@ -769,7 +774,7 @@ _OWN_WORD_REACH = 20
 @lru_cache(maxsize=4)
 def load_own_words(path: Path = ENTITY_RULES_FILE) -> dict[str, re.Pattern[str]]:
     """``[date.own_words]``: per intent, the words that name it right after its day."""
-    table = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("own_words", {})
+    table = rules_file(path).get("date", {}).get("own_words", {})
     unknown = [i for i in table if i not in INTENT_IDS]
     if unknown:
         raise InputError(f"{path.name}: [date.own_words] の「{'、'.join(unknown)}」は意図IDではありません")
@@ -787,8 +792,7 @@ def _own_words(intents: Sequence[str]) -> re.Pattern[str] | None:
 @lru_cache(maxsize=4)
 def load_done_on_site(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
     """``[date] done_on_site``: sentences reporting work on the site as done."""
-    cues = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {}).get("done_on_site")
-    return _compile_rule_pattern(path, 0, "date.done_on_site", cues) if cues else None
+    return _date_cues(path, "done_on_site")
 
 
 def date_allowed(day: date, received: date, intents: Sequence[str], text: str) -> bool:
@@ -810,7 +814,7 @@ def _only_outage(intents: Sequence[str]) -> bool:
 @lru_cache(maxsize=4)
 def load_outage_cues(path: Path = ENTITY_RULES_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """``[date] outage_ongoing`` and ``outage_over``, compiled."""
-    data = tomllib.loads(path.read_text(encoding="utf-8")).get("date", {})
+    data = rules_file(path).get("date", {})
     return (
         _compile_rule_pattern(path, 0, "date.outage_ongoing", data.get("outage_ongoing")),
         _compile_rule_pattern(path, 0, "date.outage_over", data.get("outage_over")),
@@ -842,8 +846,7 @@ def _first_mention(rule: ReasonRule, text: str) -> int | None:
 @lru_cache(maxsize=4)
 def load_options_marker(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
     """``[cancel_reason_options] marker``: words that make two reasons in one sentence a comparison."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    marker = data.get("cancel_reason_options", {}).get("marker")
+    marker = rules_file(path).get("cancel_reason_options", {}).get("marker")
     return _compile_rule_pattern(path, 0, "cancel_reason_options.marker", marker) if marker else None
 
 

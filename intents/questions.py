@@ -252,15 +252,13 @@ def _notice_date(text: str, received: date) -> date | None:
     for sentence in re.split(r"[。\n]|(?<=[.!?])\s", text):
         if not _NOTICE_NEAR.search(sentence) or not _SENT.search(sentence):
             continue
-        days = [
-            m.date if m.date <= received else _year_earlier(m.date)
+        written = [
+            m.date
             for m in resolve_dates(sentence, received=received)
             if not _the_requests_day(m, sentence, received)
-        ]
+        ] + english_dates(sentence, received=received)
         # A date without a year is read forward; a notice already sent lies in the past.
-        for day in days + [
-            d if d <= received else _year_earlier(d) for d in english_dates(sentence, received=received)
-        ]:
+        for day in (d if d <= received else _year_earlier(d) for d in written):
             if day <= received:
                 return day
     return None

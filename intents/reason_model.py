@@ -13,7 +13,6 @@ written by ``benchmarks/cross_style.py --write-model``. Missing file: no fallbac
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,11 +20,11 @@ import numpy as np
 
 from desk.errors import InputError
 from faq import FAQ_DIR
+from intents.entities import ENTITY_RULES_FILE, rules_file
 from intents.linear import LinearModel
 from intents.normalize import normalize
 
 REASON_MODEL_FILE = FAQ_DIR / "reason_model.npz"
-ENTITY_RULES_FILE = FAQ_DIR / "entities.toml"
 LABELS: tuple[str, ...] = ("switch", "removal", "other", "none")
 DEFAULT_LINE = 0.8
 
@@ -44,7 +43,7 @@ def load_reason_model(path: Path = REASON_MODEL_FILE) -> LinearModel | None:
 @lru_cache(maxsize=4)
 def model_line(path: Path = ENTITY_RULES_FILE) -> float:
     """``[cancel_reason_options] model_line``: how sure the model must be to name a reason."""
-    options = tomllib.loads(path.read_text(encoding="utf-8")).get("cancel_reason_options", {})
+    options = rules_file(path).get("cancel_reason_options", {})
     line = options.get("model_line", DEFAULT_LINE)
     if not isinstance(line, (int, float)) or not 0.0 < float(line) <= 1.0:
         raise InputError(
