@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import urllib.parse
 from collections.abc import AsyncIterator
@@ -17,12 +16,7 @@ import pytest
 from bot.runtime import Health
 from tests.bot.slack.conftest import SIGNING_SECRET, SlackSim
 from tests.bot.slack.fake_slack import BOT_TOKEN, FakeSlack
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.services.dovecot import free_port
 
 
 @pytest.fixture

@@ -20,10 +20,20 @@ USER = "support@example.jp"
 PASSWORD = "password"
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on and that this test process has not handed out before: once a probe socket
+    is closed the kernel may give the same port to the next probe, and two servers of one worker (health and
+    Slack) then collide (seen once in CI: a worker never became healthy)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def dovecot_binary() -> str | None:
