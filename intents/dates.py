@@ -2,8 +2,8 @@
 
 Absolute forms (2027年3月31日, 2027/3/31, 2027-03-31, 令和9年3月31日, R8.4.1), dates without a year (3/31,
 4月1日), month ends (3月末, 来月末, 今月中, 月末, 年度末, 今年いっぱい), days relative to the received date (明日, 明朝, 昨日,
-来週月曜日, 先週金曜日, 今月の6日) and n-th weekdays (8月最初の土曜日, 来月の第2土曜日). Month-only
-references (3月分, 来年3月ごろ) are not date mentions. Choosing which mention a request is about is
+来週月曜日, 先週金曜日, 今月の6日, 3日前), days counted from the date written before them (その前日, 同月末)
+and n-th weekdays (8月最初の土曜日, 来月の第2土曜日). Month-only references (3月分, 来年3月ごろ) are not date mentions. Choosing which mention a request is about is
 ``intents.entities``' job; this module only finds and resolves.
 
 Year inference for dates written without a year: a weekday written beside the date ("8月17日（日）") picks
@@ -156,9 +156,16 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "relative_day",
             _DAY_GATE,
-            r"(?P<word>明朝(?!体)|明晩|明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう|今朝|けさ|昨夜|昨晩|ゆうべ|さっき(?=\s*\d{1,2}(?::\d{2}|時)))",
+            r"(?P<word>明朝(?!体)|明晩|明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう|今朝|けさ|昨夜|昨晩|ゆうべ|"
+            r"さっき(?=\s*\d{1,2}(?::\d{2}|時)|[^。\n]{0,30}?(?:瞬停|停電|落雷|雷|PAS|開放|投入|遮断|ブレーカ|電気が)))",
         ),
         ("same_month_end", ("同月", "その月", "同じ月"), r"(?:同月|その月|同じ月)の?末日?"),
+        # 「その前日をもって」「その翌日から」: a day counted from the date written just before it.
+        ("day_next_to_previous", ("その前日", "その翌日"), r"その(?P<rel>前日|翌日)"),
+        # 「3日前に瞬停」「二日前の30分値」: days counted back from the day received.
+        ("days_ago", ("日前",), rf"(?<![\d/.\-月年第]){_DA}\s*日前(?!後)"),
+        # 「台風が上陸した日（4日）」「翌日（19日）」: a day of the month in brackets that names the day just described.
+        ("day_in_brackets", ("日(",), r"(?<=日)\s*\(\s*(?P<da>\d{1,2})\s*日\s*\)"),
         ("month_end_bare", ("月末",), r"(?<![\d月今来先前毎翌再末])月末(?:日)?"),
     )
 )
@@ -260,6 +267,17 @@ def _next_day_of_month(day: int, received: date) -> date | None:
     return None
 
 
+def _nearest_day_of_month(day: int, received: date) -> date | None:
+    """The day numbered ``day`` in the month received, the one before or the one after, whichever is nearest."""
+    found = []
+    for delta in (-1, 0, 1):
+        year, month = _add_months(received.year, received.month, delta)
+        candidate = _safe_date(year, month, day)
+        if candidate is not None:
+            found.append(candidate)
+    return min(found, key=lambda d: abs((d - received).days), default=None)
+
+
 def _week_monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -342,6 +360,18 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
     if kind == "same_month_end":
         # Resolved against the date written before it in _mentions; alone, it is this month's end.
         return _month_end(received.year, received.month), False, kind
+    if kind == "day_next_to_previous":
+        # Resolved against the date written before it in _mentions; alone, it is dropped there.
+        return received + timedelta(days=-1 if g["rel"] == "前日" else 1), False, kind
+    if kind == "days_ago":
+        days = _num(g["da"])
+        return (
+            (received - timedelta(days=days), False, "relative_day")
+            if 1 <= days <= 31
+            else (None, False, kind)
+        )
+    if kind == "day_in_brackets":
+        return _nearest_day_of_month(int(g["da"]), received), False, "month_day"
     # month_end_bare: this month's end
     return _month_end(received.year, received.month), False, "month_end"
 
@@ -388,17 +418,48 @@ def _mentions(text: str, folded: str, received: date) -> list[DateMention]:
             taken.append((start, end))
             found.append(DateMention(day, start, end, public, text[start:end], checked))
     found.sort(key=lambda d: d.start)
-    return _same_month_ends(found)
+    return _range_end_days(_relative_to_previous(found), folded, text)
 
 
-def _same_month_ends(found: list[DateMention]) -> list[DateMention]:
-    """「同月末」「その月末」 is the end of the month of the date written just before it."""
+def _relative_to_previous(found: list[DateMention]) -> list[DateMention]:
+    """「同月末」「その月末」 is the end of the month of the date written just before it; 「その前日」「その翌日」 the
+    day before or after it (with no date before it, it names none)."""
     out: list[DateMention] = []
     for mention in found:
         if mention.kind == "same_month_end":
             day = _month_end(out[-1].date.year, out[-1].date.month) if out else mention.date
             mention = DateMention(day, mention.start, mention.end, "month_end", mention.text)
+        elif mention.kind == "day_next_to_previous":
+            if not out:
+                continue
+            step = -1 if mention.text.endswith("前日") else 1
+            mention = DateMention(
+                out[-1].date + timedelta(days=step), mention.start, mention.end, "relative_day", mention.text
+            )
         out.append(mention)
+    return out
+
+
+# 「7月19日から25日まで」「3/2〜6日」: a range whose end gives its day alone, in the month of its start.
+_RANGE_END_DAY = re.compile(r"\s*(?:から|より|~|〜|-)\s*(?P<da>\d{1,2})\s*日(?![間分程前後以])")
+
+
+def _range_end_days(found: list[DateMention], folded: str, text: str) -> list[DateMention]:
+    """Add the bare end day of a range (see ``_RANGE_END_DAY``) so the range is read as one."""
+    out: list[DateMention] = []
+    for i, mention in enumerate(found):
+        out.append(mention)
+        m = _RANGE_END_DAY.match(folded, mention.end)
+        if m is None or mention.kind not in ("absolute", "era", "month_day", "relative_day"):
+            continue
+        if i + 1 < len(found) and found[i + 1].start < m.end():
+            continue
+        start = mention.date
+        end = _safe_date(start.year, start.month, int(m.group("da")))
+        if end is None or end <= start:
+            continue
+        da_start = m.start("da")
+        out.append(DateMention(end, da_start, m.end(), "month_day", text[da_start : m.end()]))
     return out
 
 

@@ -105,7 +105,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "ordinal_near",
         re.compile(
-            r"\b(?:on|for) the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b(?! of\b)"
+            r"\b(?:on|for|(?:mov|postpon|reschedul|chang|push|delay)\w*(?: back| forward)? to) the "
+            r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b(?! of\b)"
             r"(?![^.?!\n]{0,30}\b(?:each|every) month\b)"
         ),
     ),
@@ -152,12 +153,12 @@ _STAFF_CHANGE = re.compile(
 _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{0,40}$")
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
-    r"without power|power failure|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|"
+    r"without power|power failure|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|came back|"
     r"30-minute|interval|values|peak|demand|\bload\b|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
 )
 # "tomorrow 07:00", "yesterday evening at 19:45": a relative day given a clock time names when something happens.
 _CLOCK_AFTER = re.compile(
-    r"\s*(?:(?:morning|afternoon|evening|night)\s*)?(?:(?:at|around|from|about)\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)"
+    r"\s*(?:(?:morning|afternoon|evening|night)\s*)?(?:(?:at|around|from|about)\s*){0,2}\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)"
 )
 _GATE = re.compile(
     r"\d/\d|\d-\d|end of|\beom\b|\d(?:st|nd|rd|th)\b|today|yesterday|tomorrow|this morning|this afternoon|tonight|day\b|"
@@ -286,13 +287,16 @@ _RECURRING_BEFORE = re.compile(
 )
 
 
-_PLAN_AHEAD = re.compile(r"\b(?:will|\x27ll|going to|plan(?:ning)? to|are planning|intend to|scheduled to)\b")
+# "has been moved to the 15th": a plan moved goes to a day ahead as well.
+_PLAN_AHEAD = re.compile(
+    r"\b(?:will|\x27ll|going to|plan(?:ning)? to|are planning|intend to|scheduled to|moved|postponed|rescheduled)\b"
+)
 
 
-def _planned_around(lowered: str, start: int) -> bool:
+def _planned_around(lowered: str, start: int, end: int) -> bool:
     """ "We plan to open the PAS on the 8th": a plan's day by its number alone lies ahead, not in the past."""
     left = max(lowered.rfind(".", 0, start), lowered.rfind("\n", 0, start), lowered.rfind("!", 0, start)) + 1
-    return bool(_PLAN_AHEAD.search(lowered, left, start))
+    return bool(_PLAN_AHEAD.search(lowered, left, end))
 
 
 def english_mentions(text: str, *, received: date, words_only: bool = False) -> list[EnglishDate]:
@@ -318,7 +322,7 @@ def english_mentions(text: str, *, received: date, words_only: bool = False) -> 
                 kind == "ordinal_near"
                 and day is not None
                 and day < received
-                and _planned_around(lowered, m.start())
+                and _planned_around(lowered, m.start(), m.end())
             ):
                 day = _safe(day.year + (day.month == 12), day.month % 12 + 1, day.day) or day
             if day is not None:

@@ -301,6 +301,8 @@ _SUPPOSED_BEFORE = re.compile(
 )
 _RANGE_JOIN = re.compile(r"^\s*(?:から|~|-|より)\s*$")
 _SPAN_JOIN = re.compile(r"^\s*[~\-]\s*$")  # 「5/2~6/1」 written as a span, not 「…から…まで」
+# 「7月19日から25日までの使用量」: a stretch from one day until another is a period, as a span is.
+_UNTIL_AFTER = re.compile(r"\s*(?:まで|迄)")
 # A span is a stretch of days: only for work on the site (a shut-down, an outage) does its first day count.
 _SPAN_START_INTENTS = frozenset({"pas_open", "equipment_work", "outage"})
 _TOPIC_WORDS = re.compile(
@@ -346,12 +348,18 @@ _KEY_DAY_BEFORE = re.compile(
 _KEY_DAY_AFTER = re.compile(r"\s*(?:が|は)?\s*(?:締切|締め切り|〆切|期限|期日)(?!後)")
 # 「10/31の支払処理までに」「4月24日の監査までに」「7/25の支払処理に必要」: the customer's own deadline named by
 # what happens that day is as strong a mark as 付で, even for an intent with no day of its own.
-_OWN_DEADLINE_AFTER = re.compile(r"\s*の[^\d\s。、,\n？?]{1,8}?(?:まで(?:に|には)|に(?:必要|間に合))")
+_OWN_DEADLINE_AFTER = re.compile(
+    r"\s*の[^\d\s。、,\n？?]{1,8}?(?:まで(?:に|には)|に(?:必要|間に合))"
+    # 「6月4日までに揃える必要があります」「12日までに提出しなければならず」: a day by which the customer must have
+    # something is their own deadline too.
+    r"|\s*まで(?:に|には)[^。\n？?]{0,24}?(?:必要が|必要で|揃え|そろえ|提出し|間に合わせ|なければ|ないといけ)"
+)
 # 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request;
 # a correction (「解約の日を4月15日に直して」) is such a change.
 _CHANGED_TO_AFTER = re.compile(
     r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}(?::\d{2}|時(?:\d{1,2}分|半)?)\s*(?:から|~)?\s*)?"  # 「14時からに変更」
-    r"(?:に|へ)(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|ずれ|延び|後ろ倒し|移|直|訂正|修正)"
+    r"(?:に|へ)(?:\d{1,2}\s*(?:週間|日間?|か月|ヶ月|カ月)\s*)?"  # 「3/21に1週間延期」
+    r"(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|ずれ|延び|後ろ倒し|移|直|訂正|修正)"
 )
 # 「11月1日から御社で電気の供給が始まる」「4/1の供給開始」: for an intent with no day of its own, the day the supply
 # or the contract starts is background to the question (a login, a bill).
@@ -490,7 +498,10 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
             if (
                 _PERIOD_BEFORE.search(text, max(0, mentions[i].start - 12), mentions[i].start)
                 or _PERIOD_AFTER.match(text, mentions[i + 1].end)
-                or (_SPAN_JOIN.match(between) and not _SPAN_START_INTENTS & set(intents))
+                or (
+                    (_SPAN_JOIN.match(between) or _UNTIL_AFTER.match(text, mentions[i + 1].end))
+                    and not _SPAN_START_INTENTS & set(intents)
+                )
             ):
                 range_ends.update((i, i + 1))
                 continue
@@ -537,6 +548,12 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
 _PLANNED = re.compile(r"(?:ます|ください|下さい|たい)(?![^。\n]{0,3}(?:した|でした))")
 
 
+# 「8月1日から自習室として開放することになりました」: a decision announced is a plan, though it ends in ました.
+_DECIDED = re.compile(
+    r"ことにな(?:りました|っております|っています|りまして)|ことに(?:決ま|決定|いたし|しました)"
+)
+
+
 def _takes_effect(mention: DateMention, text: str, received: date, sentence: str) -> bool:
     """A day ahead from which something is going to change (から/より/以降, and the sentence says what in the
     present ます form or asks for it): for an intent with no day of its own, as strong as 付で. A month's end
@@ -545,8 +562,9 @@ def _takes_effect(mention: DateMention, text: str, received: date, sentence: str
         mention.date >= received
         and mention.kind != "month_end"
         and bool(_FROM.match(text[mention.end : mention.end + 16]))
-        and "ました" not in sentence
-        and bool(_PLANNED.search(sentence))
+        and (
+            bool(_DECIDED.search(sentence)) or ("ました" not in sentence and bool(_PLANNED.search(sentence)))
+        )
     )
 
 

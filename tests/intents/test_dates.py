@@ -250,3 +250,18 @@ def test_an_english_dash_before_words_is_punctuation_not_a_span_of_days() -> Non
     text = "Please cancel our contract effective 31 December 2026 - what will we owe you for leaving early?"
     assert requested_date(text, received=date(2026, 6, 1)) == date(2026, 12, 31)
     assert requested_date("PAS work Aug 19 - Aug 20, please advise", received=date(2026, 6, 1)) is None
+
+
+def test_sono_zenjitsu_and_sono_yokujitsu_count_from_the_day_written_before_them():
+    found = resolve_dates("11月2日に全停、その翌日に再投入。", received=date(2026, 10, 20))
+    assert [(m.text, m.date) for m in found] == [
+        ("11月2日", date(2026, 11, 2)),
+        ("その翌日", date(2026, 11, 3)),
+    ]
+    found = resolve_dates("その前日までにご連絡ください。", received=date(2026, 10, 20))
+    assert found == []  # with no day written before it, it names none
+
+
+def test_a_bare_end_day_of_a_range_takes_the_month_of_its_start():
+    found = resolve_dates("3/2〜6日の分", received=date(2026, 2, 20))
+    assert [m.date for m in found] == [date(2026, 3, 2), date(2026, 3, 6)]

@@ -1,0 +1,381 @@
+"""Which written day is the request's day (``intents.entities``' date choice through the pipeline's entity
+path): one test per category of writing found on the writers' batches, each with an invented message."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from intents.understand import read_entities
+
+
+def day(text: str, intents: list[str], received: date, other_reason: str | None = None) -> str | None:
+    return read_entities(text, received=received, intents=intents, other_reason=other_reason).get("date")
+
+
+RECEIVED = date(2026, 10, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "intents", "expected"),
+    [
+        # a dayless intent: the day ahead a change takes effect from, in a plan or a request
+        (
+            "11月1日から倉庫の冷凍機を2台増設します。契約の見直しは必要ですか。",
+            ["usage_change"],
+            "2026-11-01",
+        ),
+        (
+            "来月5日以降に発行される請求書は、新しい住所へお送りください。",
+            ["billing_address_change"],
+            "2026-11-05",
+        ),
+        (
+            "From 1 December we will run the plant on weekdays only. Can you re-estimate our rates?",
+            ["usage_change"],
+            "2026-12-01",
+        ),
+        # not in a self-introduction, not in a finished move, not from a rough month end
+        (
+            "12月1日から御社より電気の供給を受ける者です。マイページのIDはどこで分かりますか。",
+            ["mypage_login"],
+            None,
+        ),
+        (
+            "本社を移転しました（11月2日より営業開始）。請求書の送付先を変えてください。",
+            ["billing_address_change"],
+            None,
+        ),
+        (
+            "We will drop the night shift from the end of next month. Should the contract be reviewed?",
+            ["usage_change"],
+            None,
+        ),
+    ],
+)
+def test_a_day_a_change_takes_effect_from(text: str, intents: list[str], expected: str | None):
+    assert day(text, intents, date(2026, 10, 20)) == expected
+
+
+def test_outage_cues_third_round():
+    received = date(2026, 9, 8)
+    # still going on, written 継続中 or as the supply stopped: no day (a day of the past is the outage's own)
+    assert day("落雷で昨夜から停電継続中です。復旧の見込みを教えてください。", ["outage"], received) is None
+    text = "大雨で昨夜から変電室が浸水し、現在受電を停止しています。遮断器の交換が必要です。手続きは？"
+    assert day(text, ["outage", "equipment_work"], received) is None
+    # over, written in the humble form: the day it happened
+    text = "9月6日、昼前から停電しておりましたが、同日夕方に復旧いたしました。ご報告します。"
+    assert day(text, ["outage"], received) == "2026-09-06"
+
+
+@pytest.mark.parametrize(
+    ("text", "intents"),
+    [
+        ("本日9:30にPAS投入しました。送配電には連絡済みです。", ["pas_open"]),
+        ("本日、改修工事が終わりPAS投入完了しました。", ["pas_open"]),
+        ("本日14時に復電しました。設備に異常はありません。", ["outage"]),
+        ("Quick update: power came back at 05:10 this morning, no damage found.", ["outage"]),
+    ],
+)
+def test_today_with_a_clock_time_or_an_operation_done_is_that_day(text: str, intents: list[str]):
+    assert day(text, intents, date(2026, 9, 8)) == "2026-09-08"
+
+
+def test_today_as_the_day_of_writing_stays_no_day():
+    assert (
+        day(
+            "本日マイページで住所を変更しました。請求書にも反映されますか。",
+            ["account_info_change"],
+            date(2026, 9, 8),
+        )
+        is None
+    )
+
+
+def test_a_day_with_its_weekday_written_with_ga_or_beside_a_holiday():
+    received = date(2026, 12, 1)
+    text = "今月の引落日なんですが、27日が日曜ですよね。実際は何日に落ちますか？"
+    assert day(text, ["payment_due_date"], received) == "2026-12-27"
+    text = "23日（水・祝）の30分値を見たいのですが、どこから出せますか。"
+    assert day(text, ["usage_data"], date(2026, 9, 30)) == "2026-09-23"
+
+
+def test_english_weekday_with_its_day_and_the_nth_of_next_month():
+    received = date(2026, 9, 10)  # a Thursday
+    text = "Could you send the half-hourly data for this Monday (the 7th)? We saw a spike."
+    assert day(text, ["usage_data"], received) == "2026-09-07"
+    text = "The outage started on Friday night and the supply was restored on Saturday the 5th."
+    assert day(text, ["outage"], received) == "2026-09-05"
+    text = "We are leaving the site. Please end our contract on the 20th of next month."
+    assert day(text, ["cancellation"], received) == "2026-10-20"
+    # a rule's "the 6th of the following month" is any month's
+    text = "Our metering day is the 2nd. Is the debit then on the 6th of the following month?"
+    assert day(text, ["payment_due_date"], received) is None
+
+
+def test_a_date_after_a_list_number_is_read():
+    text = "以下ご確認ください。\n1．11月30日の閉店をもって解約したいです。\n2．違約金はかかりますか。"
+    assert day(text, ["cancellation"], RECEIVED) == "2026-11-30"
+
+
+def test_a_past_operation_on_site_reported_done_dates_the_request():
+    assert (
+        day("10月17日（土）の朝にPASを投入いたしました。事後報告です。", ["pas_open"], RECEIVED)
+        == "2026-10-17"
+    )
+    assert day("先週の土曜、10月17日にPAS開放して点検やりました。", ["pas_open"], RECEIVED) == "2026-10-17"
+
+
+def test_a_reason_clause_pointed_back_to_with_soremade_is_a_deadline():
+    text = "社内の締めが11/5なので、それまでに先月分の請求書が必要です。"
+    assert day(text, ["invoice_download"], RECEIVED) == "2026-11-05"
+
+
+def test_a_cancellation_day_written_with_its_year_is_not_the_notices_day():
+    text = "他社切替のため2027年1月31日付で解約します（解約通知書は送付済み）。最終請求はいつ届きますか。"
+    assert day(text, ["cancellation", "bill_inquiry"], RECEIVED) == "2027-01-31"
+
+
+def test_a_change_of_company_form_is_no_staff_change():
+    text = "当社は2027年1月1日に有限会社から株式会社へ組織変更します。名義変更の書類を教えてください。"
+    assert day(text, ["name_change"], RECEIVED) == "2027-01-01"
+
+
+def test_new_years_day_is_a_day():
+    text = "元日は夜通し照明を使いました。元日の30分値を見たいです。"
+    assert day(text, ["usage_data"], date(2027, 1, 8)) == "2027-01-01"
+
+
+def test_two_strong_days_the_one_of_the_intents_own_word_wins():
+    text = "工場は12月10日をもって操業を終了します。電気は搬出のため12月15日をもって解約します。"
+    assert day(text, ["cancellation"], RECEIVED) == "2026-12-15"
+
+
+def test_an_english_day_by_its_number_after_on_or_for_is_the_nearest_such_day():
+    received = date(2026, 10, 12)
+    assert day(
+        "We will open the PAS on the 24th for the yearly check. Do we tell you?", ["pas_open"], received
+    ) == ("2026-10-24")
+    assert day("Where can I get the half-hourly data for the 9th?", ["usage_data"], received) == "2026-10-09"
+    # a day of the month that comes back (the meter reading, the debit) is no one day
+    text = "Please move us to direct debit. When is the money taken? Our meter read is on the 2nd."
+    assert day(text, ["payment_method", "payment_due_date"], received) is None
+
+
+def test_an_english_label_with_an_adverb_names_the_day():
+    text = (
+        "Supply from the new retailer begins on December 1, 2026. "
+        "The last day of supply with you should therefore be November 30, 2026."
+    )
+    assert day(text, ["cancellation"], RECEIVED) == "2026-11-30"
+
+
+def test_a_day_in_a_supposed_case_is_not_the_day_asked_about():
+    text = "引落は毎月27日と伺っています。来月27日は土曜日ですが、その場合は30日（月）に引き落とされますか。"
+    assert day(text, ["payment_due_date"], RECEIVED) == "2026-11-27"
+
+
+def test_sakki_with_a_clock_time_is_today_and_alone_is_no_day():
+    assert (
+        day("さっき9:40に一瞬電気が落ちました。原因を教えてください。", ["outage"], RECEIVED) == "2026-10-20"
+    )
+    assert day("さっき10時ごろ瞬停がありました。", ["outage"], RECEIVED) == "2026-10-20"
+    assert day("すみません、さっきの件ですが解決しました。", ["other"], RECEIVED) is None
+
+
+def test_a_supposed_case_with_a_topic_between_is_not_the_day_asked_about():
+    text = "11月8日の引落予定ですが、11月8日は日曜です。この場合、振替は9日（月）でしょうか。"
+    assert day(text, ["payment_due_date"], RECEIVED) == "2026-11-08"
+
+
+def test_the_debit_from_which_a_change_applies_is_a_strong_start():
+    text = "引落口座を変更します。11月26日の引落分から新口座でお願いできますか。"
+    assert day(text, ["payment_method"], RECEIVED) == "2026-11-26"
+    assert day("請求書の送付先を変えたいです。来月10日の分から。", ["billing_address_change"], RECEIVED) == (
+        "2026-11-10"
+    )
+
+
+def test_an_nth_weekday_far_ahead_without_a_year_is_last_years():
+    text = "9月第1日曜日に館内の空調を止めました。その日の30分値を見たいです。"
+    assert day(text, ["usage_data"], date(2026, 10, 25)) == "2026-09-06"
+
+
+def test_the_day_of_a_plan_given_up_yields_to_the_day_it_moved_to():
+    text = "12月1日付で移転する予定でしたが、工事の都合で12月15日にずれました。解約日もそれに合わせたいです。"
+    assert day(text, ["cancellation"], RECEIVED) == "2026-12-15"
+
+
+def test_an_english_period_with_to_or_until_names_no_day_except_for_work_on_site():
+    text = "We need the consumption data for 1 April to 30 June 2026 for our audit. Can you send it?"
+    assert day(text, ["usage_data"], RECEIVED) is None
+    text = "From early November until the end of January we will run extra freezers. Should we raise our contract?"
+    assert day(text, ["contract_power"], RECEIVED) is None
+    text = "The hall closes for works from November 9 to November 20 and the PAS must be opened. What do we file?"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-11-09"
+    text = "Could you move the inspection from November 9 to November 16?"
+    assert day(text, ["equipment_work"], RECEIVED) == "2026-11-16"
+
+
+def test_a_supply_start_is_background_to_a_question_with_no_day_of_its_own():
+    text = "12月1日から御社の電気の供給が始まります。マイページの初回登録はどこからできますか。"
+    assert day(text, ["mypage_login"], RECEIVED) is None
+
+
+def test_tomorrow_morning_or_evening_is_tomorrow():
+    text = "点検が終わりましたので、明朝6時にPASを投入します。ご連絡まで。"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-21"
+    assert day("明晩22時から受変電設備の清掃を行います。", ["equipment_work"], RECEIVED) == "2026-10-21"
+    assert day("明朝体の書類でも受け付けてもらえますか。", ["other"], RECEIVED) is None
+
+
+def test_english_tomorrow_with_a_clock_time_and_yesterday_evening_for_a_finished_outage():
+    text = "Heads-up: the PAS at our depot will be opened tomorrow 06:30 for a cable check."
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-21"
+    text = (
+        "Yesterday evening around 20:10 we had a power failure at the warehouse; supply came back at 21:00."
+    )
+    assert day(text, ["outage"], RECEIVED) == "2026-10-19"
+
+
+def test_the_rest_of_this_year_as_the_day_something_ends_is_31_december():
+    assert (
+        day("店は今年いっぱいで閉めます。電気の契約も止めたいです。", ["cancellation"], RECEIVED)
+        == "2026-12-31"
+    )
+    assert day("倉庫の契約は年内いっぱいで終わりにしてください。", ["cancellation"], RECEIVED) == "2026-12-31"
+    assert day("年内に一度、契約内容を見直したいです。", ["cancellation"], RECEIVED) is None
+
+
+def test_a_customers_own_deadline_named_by_an_event_is_the_day():
+    text = "11/12の役員会までに過去の請求書を見たいので、マイページに入れるようにしてください。"
+    assert day(text, ["mypage_login"], RECEIVED) == "2026-11-12"
+    assert day("11/5の経費精算に必要なので請求書をもう一度ください。", ["invoice_download"], RECEIVED) == (
+        "2026-11-05"
+    )
+    assert day("9月分の使用量をCSVでください。社内の報告は28日が締切です。", ["usage_data"], RECEIVED) == (
+        "2026-10-28"
+    )
+
+
+def test_a_correction_with_ni_naosu_is_a_change_to_that_day():
+    text = "11月末で店を閉めて解約の書類も出しましたが、12月10日まで営業します。解約の日を12月10日に直してもらえますか。"
+    assert day(text, ["cancellation"], RECEIVED) == "2026-12-10"
+
+
+def test_a_day_with_its_weekday_after_tte_or_wa():
+    text = "今月の引落日ですが、26日って月曜日ですよね。残高を入れておくのは前日まででいいですか。"
+    assert day(text, ["payment_due_date"], RECEIVED) == "2026-10-26"
+
+
+def test_an_english_year_first_date_is_a_full_date():
+    text = "Our contract began 2025 Nov 3 and we want to know the earliest date we can end it."
+    assert day(text, ["cancellation"], RECEIVED) is None
+    text = "Please terminate the contract effective 2027 Jan 31."
+    assert day(text, ["cancellation"], RECEIVED) == "2027-01-31"
+
+
+def test_an_english_past_day_of_this_month_with_a_peak_is_the_data_asked_about():
+    text = "We saw an unusual peak on the 6th of this month. Can you show the half-hour values for that day?"
+    assert day(text, ["usage_data"], RECEIVED) == "2026-10-06"
+
+
+def test_an_english_outage_still_going_on_has_no_day():
+    text = "Lost power at the Osaka kitchen at 5:40 this morning, all fryers down. Our electrician is on the way."
+    assert day(text, ["outage"], RECEIVED) is None
+
+
+def test_a_day_ahead_in_a_thank_you_sentence_is_still_the_day_of_the_procedure():
+    text = "12月20日で契約を終わりにする件、書類の手配ありがとうございました。最後の請求はいつ来ますか。"
+    assert day(text, ["cancellation", "bill_inquiry"], RECEIVED) == "2026-12-20"
+    assert day("昨日はお電話ありがとうございました。請求書の件です。", ["bill_inquiry"], RECEIVED) is None
+
+
+def test_an_english_day_by_its_number_in_a_plan_lies_ahead():
+    text = "Our line stops for maintenance next month. We plan to open the PAS on the 3rd, early morning."
+    assert day(text, ["pas_open"], RECEIVED) == "2026-11-03"
+    text = "Please show me the half-hour usage for the 12th, we had a spike."
+    assert day(text, ["usage_data"], RECEIVED) == "2026-10-12"
+
+
+# --- seventh round (read on the four writers' batches of round 6, after round 6 was measured first-seen) ---
+
+
+def test_a_day_of_the_month_in_brackets_names_the_day_just_described():
+    text = "大雨で川が増水した日（3日）の30分値を見たいです。保険の申請に使います。"
+    assert day(text, ["usage_data"], date(2026, 10, 6)) == "2026-10-03"
+    text = "停電の翌日（18日）に冷蔵設備の温度が上がったので、その日の使用量を確認したいです。"
+    assert day(text, ["usage_data"], date(2026, 10, 20)) == "2026-10-18"
+
+
+def test_days_counted_back_from_today_date_what_happened():
+    assert day("2日前の夜に瞬停がありました。原因を知りたいです。", ["outage"], RECEIVED) == "2026-10-18"
+    assert day("三日前の30分値がまだ表示されません。", ["usage_data"], RECEIVED) == "2026-10-17"
+    # 「3日前までに」 counted before another day is a rule, not a day; 「前日」 alone names no day
+    assert day("解約は何日前までに連絡すればいいですか。", ["cancellation"], RECEIVED) is None
+
+
+def test_sakki_beside_an_outage_or_an_operation_reported_is_today():
+    text = "さっきの落雷で一瞬電気が落ちましたが、すぐ戻りました。念のため報告です。"
+    assert day(text, ["outage"], RECEIVED) == "2026-10-20"
+    text = "浸水しそうなので、さっきPASを開放しました。水が引いたら連絡します。"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-20"
+    assert (
+        day("さっきの件ですが、請求書の宛名は変えられますか。", ["billing_address_change"], RECEIVED) is None
+    )
+
+
+def test_the_day_before_or_after_a_written_day_is_counted_from_it():
+    text = "建物の解体が11月14日に始まります。その前日をもって電気の契約を解約したいです。"
+    assert day(text, ["cancellation"], RECEIVED) == "2026-11-13"
+
+
+def test_a_stretch_until_a_bare_day_is_a_period_not_a_day():
+    text = "10月5日から11日までの1日ごとの使用量を前年と比べたいです。"
+    assert day(text, ["usage_data"], RECEIVED) is None
+    # for work on the site the stretch's first day is its day
+    text = "11月7日から9日まで受変電設備の更新工事で停電します。"
+    assert day(text, ["equipment_work"], RECEIVED) == "2026-11-07"
+
+
+def test_a_day_by_which_the_customer_must_have_something_is_their_deadline():
+    text = (
+        "監査法人に出すため、過去1年分の請求書を11月6日までに揃える必要があります。PDFはどこから取れますか。"
+    )
+    assert day(text, ["invoice_download"], RECEIVED) == "2026-11-06"
+    text = "予算の見直しで、月別の燃料費調整額を11月13日までに確認しなければなりません。"
+    assert day(text, ["bill_inquiry"], RECEIVED) == "2026-11-13"
+
+
+def test_a_change_announced_as_decided_takes_effect_from_its_day():
+    text = "11月1日から3階を倉庫として24時間使うことになりました。契約電力は見直した方がいいですか。"
+    assert day(text, ["usage_change"], RECEIVED) == "2026-11-01"
+
+
+def test_a_move_by_a_length_of_time_still_goes_to_the_day_named():
+    text = "受電設備の更新工事は、部品の納期遅れで11/7（土）から11/14（土）に1週間延期になりました。"
+    assert day(text, ["equipment_work"], RECEIVED) == "2026-11-14"
+
+
+def test_an_outage_left_standing_has_no_day():
+    text = "昨夜から第2ポンプ場が停電したままです。非常用発電機で運転しています。"
+    assert day(text, ["outage"], RECEIVED) is None
+    assert day("落雷でPASが動作して切れています。至急対応お願いします。", ["outage"], RECEIVED) is None
+
+
+def test_work_reported_complete_dates_its_past_day():
+    text = "10/12に構内点検で全停し、PAS開放のあと同日夕方に投入完了しています。報告まで。"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-12"
+
+
+def test_english_a_plan_moved_to_a_day_by_its_number_lies_ahead():
+    text = "The switchgear replacement has been moved to the 12th. Is the earlier notice still valid?"
+    assert day(text, ["equipment_work"], RECEIVED) == "2026-11-12"
+
+
+def test_english_yesterday_at_around_a_clock_time_when_power_came_back():
+    text = (
+        "Power at our warehouse came back yesterday at around 3 pm after the storm. Anything we must report?"
+    )
+    assert day(text, ["outage"], RECEIVED) == "2026-10-19"
