@@ -3,8 +3,9 @@
 Absolute forms (2027年3月31日, 2027/3/31, 2027-03-31, 令和9年3月31日, R8.4.1), dates without a year (3/31,
 4月1日), month ends (3月末, 来月末, 今月中, 月末, 年度末, 今年いっぱい), days relative to the received date (明日, 明朝, 昨日,
 来週月曜日, 先週金曜日, 今月の6日, 3日前), days counted from the date written before them (その前日, 同月末)
-and n-th weekdays (8月最初の土曜日, 来月の第2土曜日). Month-only references (3月分, 来年3月ごろ) are not date mentions. Choosing which mention a request is about is
-``intents.entities``' job; this module only finds and resolves.
+and n-th weekdays (8月最初の土曜日, 来月の第2土曜日). Month-only references (3月分, 来年3月ごろ) are not date
+mentions. Choosing which mention a request is about is ``intents.entities``' job; this module only finds and
+resolves.
 
 Year inference for dates written without a year: a weekday written beside the date ("8月17日（日）") picks
 the year (previous, same or next) whose calendar matches; otherwise a day up to ``PAST_WINDOW_DAYS`` before
