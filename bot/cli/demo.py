@@ -156,4 +156,4 @@ def _print_draft(pipeline: Pipeline, inquiry_id: int) -> None:
     title = f"#{inquiry_id:06d} {inquiry.sender}（{verified}） 区分: {intents}"
     console.print(Panel(draft.text, title=title, title_align="left"))
     for note in draft.notes:
-        console.print(f"  [cyan]メモ:[/] {note}")
+        console.print(f"  [cyan]メモ：[/]{note}")

@@ -242,7 +242,7 @@ def _show(inquiry: Inquiry, draft: Draft) -> None:
     if not inquiry.identity_verified:
         console.print("[bold red]⚠ 本人確認未了: 契約固有の情報は下書きに含めていません。[/]")
     for note in draft.notes:
-        console.print(f"[cyan]メモ:[/] {note}")
+        console.print(f"[cyan]メモ：[/]{note}")
     if draft.missing:
         console.print("[cyan]お客さまに確認する事項:[/] " + "、".join(draft.missing))
     console.print(Panel(draft.final_text, title=f"下書き（第{draft.version}版）", title_align="left"))
