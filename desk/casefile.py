@@ -14,6 +14,10 @@ from decimal import Decimal
 
 from intents.model import Understanding
 
+# The look-up's remark when the sender is not proven to be the customer; a draft replaces it with its own,
+# which also says what the reply leaves out, so staff read it once.
+UNVERIFIED_SENDER_NOTE = "差出人はお客さまの登録連絡先として確認できません（本人確認未了）。"
+
 
 @dataclass(frozen=True, slots=True)
 class UsageView:

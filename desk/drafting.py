@@ -18,7 +18,7 @@ from typing import Any
 
 from desk import english, noninquiry
 from desk.answers import Answer, answer_questions, closing_hour
-from desk.casefile import CaseFile
+from desk.casefile import UNVERIFIED_SENDER_NOTE, CaseFile
 from desk.errors import IdentityError, InputError
 from desk.render import render, slack_escape, tidy
 from desk.resolvers import resolve
@@ -264,7 +264,7 @@ def _merge_missing(first: Sequence[Need], results: list[IntentFacts]) -> list[Ne
 
 
 def _notes(case: CaseFile, results: list[IntentFacts]) -> list[str]:
-    notes = list(case.notes)
+    notes = [n for n in case.notes if n != UNVERIFIED_SENDER_NOTE]
     if not case.verified:
         notes.append(
             "本人確認未了：送信元が登録済みの連絡先と確認できないため、契約固有の情報は返信に含めていません。"

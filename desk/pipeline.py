@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from desk import actions, noninquiry, trust
-from desk.casefile import CaseFile, ContractView, CustomerView
+from desk.casefile import UNVERIFIED_SENDER_NOTE, CaseFile, ContractView, CustomerView
 from desk.limits import Limits, over_limit, sender_domain
 from desk.message import Channel, IncomingMessage, SenderKind
 from intents.closing import is_closing, is_closing_understanding
@@ -878,7 +878,7 @@ class Pipeline:
             named = [c for c in named if c.customer_id == owner]
         else:
             # Not proven: link the inquiry for staff, but show the case file nothing of the contract.
-            found.notes.append("差出人はお客さまの登録連絡先として確認できません（本人確認未了）。")
+            found.notes.append(UNVERIFIED_SENDER_NOTE)
             found.linked_customer_id = named_customer or (named[0].customer_id if named else None)
             found.linked_contract_ids = [c.contract_id for c in named]
             return found

@@ -3,11 +3,12 @@ case unverified carries none of them and asks for the identifiers instead."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pytest
 
-from desk.casefile import ContractView
+from desk.casefile import UNVERIFIED_SENDER_NOTE, ContractView
 from desk.drafting import draft_reply, leftover_problems, order_intents
 from desk.errors import IdentityError, InputError
 from desk.resolvers import IntentFacts
@@ -427,3 +428,11 @@ def test_leftover_problems_detects_placeholders_and_debris(text: str, fragment: 
 
 def test_leftover_problems_passes_clean_japanese_text() -> None:
     assert leftover_problems("お支払期日は2026年6月29日（月）です。Nonetheless-free 文です。") == []
+
+
+def test_unverified_sender_is_noted_once_with_what_the_reply_leaves_out() -> None:
+    # the look-up's remark (as the pipeline leaves it on the case) is replaced by the draft's fuller one
+    c = dataclasses.replace(case("bill_inquiry", verified=False), notes=(UNVERIFIED_SENDER_NOTE,))
+    draft = draft_reply(c, desk=DESK, knowledge=KNOWLEDGE, original_subject="お問い合わせ")
+    about_identity = [n for n in draft.notes if "本人確認未了" in n]
+    assert len(about_identity) == 1 and "契約固有の情報は返信に含めていません" in about_identity[0]
