@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from intents.entities import extract_entities
 from intents.understand import read_entities
 
 RECEIVED = date(2026, 6, 4)
@@ -199,3 +200,113 @@ def test_not_a_switch_when_the_words_only_look_like_one():
     )
     # 切替 negated
     assert reason("自家発電でまかなえるので解約します。他社への切替ではありません。") == "other"
+
+
+# Round 7 (categories from four writers' batches the rules had not read; every message below is invented).
+# These read the rules alone (no model fallback): the rules are what states a category; the model may guess.
+
+
+def rule_reason(text: str) -> str | None:
+    return extract_entities(text, received=RECEIVED, intents=["cancellation"]).get("cancel_reason")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the facility's operation or service ends
+        "旧庁舎は新庁舎の完成により今年度で運用を終了します。旧庁舎の電気契約を3月末で解約したいです。",
+        "この給食センターも40年の役目を終えることになりました。電気の契約を解約してください。",
+        "The county will stop operating the Hill Road depot in March, so please end its contract.",
+    ],
+)
+def test_a_facility_whose_operation_ends_is_removal(text: str):
+    assert rule_reason(text) == "removal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the site's function or production goes to another facility
+        "配送機能を新しい物流センターに集約するけん、今の営業所の電気は来月で解約しときたいです。",
+        "製造は九州の工場へ移管されるため、当工場の需給契約を解約させていただきます。",
+        "Production will be transferred to our plant in Penang, and we would like to terminate this contract.",
+    ],
+)
+def test_function_or_production_moved_to_another_facility_is_removal(text: str):
+    assert rule_reason(text) == "removal"
+
+
+def test_an_english_site_closed_with_its_place_named_is_removal():
+    text = "Our warehouse in Kobe (Higashinada ward) will be closed next spring. Please send the termination form."
+    assert rule_reason(text) == "removal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the building destroyed by a disaster, or not to be rebuilt
+        "地震で倉庫が倒壊してしまいました。倉庫の電気の契約を解約したいです。",
+        "大雨で店が流されて、建て直すのは無理そうです。電気は今月で解約でお願いします。",
+        "Our barn was completely destroyed in the flood and we will not rebuild, so please cancel the supply.",
+    ],
+)
+def test_a_building_destroyed_or_not_rebuilt_is_removal(text: str):
+    assert rule_reason(text) == "removal"
+
+
+def test_a_planned_move_to_extra_high_voltage_is_other():
+    text = (
+        "増設で契約電力が2,000kWを超えるため、来年度からは特高で受電する予定です。今の高圧契約は解約します。"
+    )
+    assert rule_reason(text) == "other"
+    # a site that already receives at extra-high voltage closes: the reason is the closure
+    assert rule_reason("特別高圧で受電しております工場を閉鎖するため、契約を解約いたします。") == "removal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # power taken inside the premises from another of the customer's own installations
+        "第3倉庫は本社工場から構内で配電を受ける形になるので、倉庫単独の契約は解約したいです。",
+        "Once it is finished, the annex will get its power from our new campus substation, so please end the annex contract.",
+    ],
+)
+def test_power_from_the_customers_own_substation_is_other(text: str):
+    assert rule_reason(text) == "other"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # switching work on the equipment names no change of supplier
+        "Please end the Building C contract on the switch-over day, 30 June.",
+        "B棟の契約は切替工事の日に合わせて解約してください。",
+    ],
+)
+def test_switching_work_on_the_equipment_is_no_switch(text: str):
+    assert rule_reason(text) != "switch"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # another company in kana and casual spellings
+        "ほかの電力会社のほうが安かったので、今月末で解約させてください。",
+        "うちはよその電気屋さんに頼むことにしたけん、解約ばお願いします。",
+        "違う電力会社にすることにしたので、解約の手続きを教えてください。",
+    ],
+)
+def test_another_company_in_kana_or_casual_words_is_switch(text: str):
+    assert rule_reason(text) == "switch"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # English: a new provider however described, power bought from a different company
+        "Our board approved a move of all sites to a new green energy supplier, so we are terminating this contract.",
+        "From April the new owner buys power for the whole estate from a different company; please cancel ours.",
+    ],
+)
+def test_english_new_provider_or_power_from_a_different_company_is_switch(text: str):
+    assert rule_reason(text) == "switch"
