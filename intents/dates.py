@@ -87,6 +87,10 @@ _DAY_GATE = (
     "明朝",
     "明晩",
     "さっき",  # only with a clock time (「さっき15:32に瞬停」): 「さっきの件」 is no day
+    "今しがた",
+    "たった今",
+    "今夜",
+    "今晩",
 )
 _WEEKDAY_RE = rf"(?P<wd>[{_WEEKDAYS}])曜日?"
 
@@ -140,6 +144,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
         (
             "day_weekday",
             ("日",),
+            rf"(?:(?P<rel>今月|来月|先月|翌月)\s*(?:は|の)?\s*)?"  # 「今月は27日が土曜日」: that month's
             rf"(?<![\d/.\-月年])(?P<da>\d{{1,2}})\s*日\s*(?:[(（]\s*(?P<wd>[{_WEEKDAYS}])(?:曜日?)?{_HOLIDAY}\s*[)）]"
             rf"|(?:の|が|は|って)?(?P<wd2>[{_WEEKDAYS}])曜日?)",  # 「27日が日曜」「31日って土曜日」: which month's
         ),
@@ -158,11 +163,17 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             "relative_day",
             _DAY_GATE,
             r"(?P<word>明朝(?!体)|明晩|明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう|今朝|けさ|昨夜|昨晩|ゆうべ|"
-            r"さっき(?=\s*\d{1,2}(?::\d{2}|時)|[^。\n]{0,30}?(?:瞬停|停電|落雷|雷|PAS|開放|投入|遮断|ブレーカ|電気が)))",
+            r"今しがた|たった今|今夜|今晩|"
+            r"さっき(?=\s*\d{1,2}(?::\d{2}|時)|[^。\n]{0,30}?(?:瞬停|停電|落雷|雷|PAS|開放|投入|遮断|ブレーカ|電気が|警報|地絡|トリップ)))",
         ),
         ("same_month_end", ("同月", "その月", "同じ月"), r"(?:同月|その月|同じ月)の?末日?"),
         # 「その前日をもって」「その翌日から」: a day counted from the date written just before it.
-        ("day_next_to_previous", ("その前日", "その翌日"), r"その(?P<rel>前日|翌日)"),
+        # 「2027年3月31日をもって閉鎖…同日付で解約」: 同日 is that day itself.
+        (
+            "day_next_to_previous",
+            ("その前日", "その翌日", "同日"),
+            r"その(?P<rel>前日|翌日)|(?P<same>同日)(?=\s*(?:付|で|を|に|まで))",
+        ),
         # 「3日前に瞬停」「二日前の30分値」: days counted back from the day received.
         ("days_ago", ("日前",), rf"(?<![\d/.\-月年第]){_DA}\s*日前(?!後)"),
         # 「台風が上陸した日（4日）」「翌日（19日）」: a day of the month in brackets that names the day just described.
@@ -290,7 +301,9 @@ _REL_DAY = {
     "本日": 0, "今日": 0, "きょう": 0, "明日": 1, "あした": 1, "明朝": 1, "明晩": 1, "あす": 1, "明後日": 2, "あさって": 2,
     "昨日": -1, "きのう": -1, "一昨日": -2, "おととい": -2,
     "今朝": 0, "けさ": 0, "さっき": 0, "昨夜": -1, "昨晩": -1, "ゆうべ": -1,  # when something happened (an outage)
+    "今しがた": 0, "たった今": 0, "今夜": 0, "今晩": 0,
 }  # fmt: skip
+_NEXT_TO_PREVIOUS = {"前日": -1, "翌日": 1, "同日": 0}
 _FISCAL = {None: 0, "今年度": 0, "本年度": 0, "当年度": 0, "来年度": 1, "再来年度": 2}
 
 
@@ -337,6 +350,9 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
         return resolved, checked, kind
     if kind == "day_weekday":
         weekday = g.get("wd") or g["wd2"]
+        if g.get("rel"):
+            year, month = _add_months(received.year, received.month, _REL_MONTH[g["rel"]])
+            return _checked(_safe_date(year, month, int(g["da"])), weekday, "month_day")
         return _day_with_weekday(int(g["da"]), _WEEKDAYS.index(weekday), received), True, "month_day"
     if kind == "deadline_day":
         return _next_day_of_month(int(g["da"]), received), False, "month_day"
@@ -363,7 +379,7 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> tuple[date | None, 
         return _month_end(received.year, received.month), False, kind
     if kind == "day_next_to_previous":
         # Resolved against the date written before it in _mentions; alone, it is dropped there.
-        return received + timedelta(days=-1 if g["rel"] == "前日" else 1), False, kind
+        return received + timedelta(days=_NEXT_TO_PREVIOUS[g["rel"] or g["same"]]), False, kind
     if kind == "days_ago":
         days = _num(g["da"])
         return (
@@ -433,7 +449,7 @@ def _relative_to_previous(found: list[DateMention]) -> list[DateMention]:
         elif mention.kind == "day_next_to_previous":
             if not out:
                 continue
-            step = -1 if mention.text.endswith("前日") else 1
+            step = _NEXT_TO_PREVIOUS[mention.text[-2:]]
             mention = DateMention(
                 out[-1].date + timedelta(days=step), mention.start, mention.end, "relative_day", mention.text
             )
@@ -441,8 +457,9 @@ def _relative_to_previous(found: list[DateMention]) -> list[DateMention]:
     return out
 
 
-# 「7月19日から25日まで」「3/2〜6日」: a range whose end gives its day alone, in the month of its start.
-_RANGE_END_DAY = re.compile(r"\s*(?:から|より|~|〜|-)\s*(?P<da>\d{1,2})\s*日(?![間分程前後以])")
+# 「7月19日から25日まで」「3/2〜6日」「お盆（8/13〜16）」: a range whose end gives its day alone, in the month of
+# its start.
+_RANGE_END_DAY = re.compile(r"\s*(?:から|より|~|〜|-)\s*(?P<da>\d{1,2})\s*(?:日(?![間分程前後以])|(?=[)）]))")
 
 
 def _range_end_days(found: list[DateMention], folded: str, text: str) -> list[DateMention]:

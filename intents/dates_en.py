@@ -65,6 +65,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "num_short",
         re.compile(r"(?<![\d/.\-])(?!24/7\b)(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]|\s*(?:-|–|~|to)\s*\d)"),
     ),
+    # "the first Saturday of August", "the last Friday of next month"
+    (
+        "nth_weekday",
+        re.compile(
+            r"\b(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last) (?P<wd>"
+            + "|".join(calendar.day_name[n].lower() for n in range(7))
+            + rf") (?:of|in) (?:(?P<rel>this|next) month\b|{_MONTH.format(g='mo')}(?:,? {_YEAR.format(g='y')})?)"
+        ),
+    ),
     # "Saturday the 4th", "this Tuesday (the 17th)": the weekday says which month's 4th.
     (
         "weekday_ordinal",
@@ -78,7 +87,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "ordinal_month",
         re.compile(
-            r"\b(?:on|by|until|before) the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th) of (?P<rel>this|next) month\b"
+            r"\b(?:on|by|until|before|from|starting|as of|for) the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th) of "
+            r"(?P<rel>this|next) month\b"
         ),
     ),
     (
@@ -110,17 +120,26 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?![^.?!\n]{0,30}\b(?:each|every) month\b)"
         ),
     ),
-    ("rel_day", re.compile(r"\b(?P<rel>today|this morning|this afternoon|tonight|yesterday|tomorrow)\b")),
+    (
+        "rel_day",
+        re.compile(
+            r"\b(?P<rel>today|this morning|this afternoon|tonight|yesterday|tomorrow|last night|tmrw|tmr)\b"
+        ),
+    ),
 )
 # Words right before a date that make it the day something ends or takes effect: the strongest sign.
 _EFFECT_BEFORE = re.compile(
     r"(?:\bas of|\beffective(?: from| on)?|\bwith effect from|\bterminat\w*|\bcancel\w*|\bend(?:s|ing)?|\bclos\w*|"
-    r"\bscheduled for|\bdate of|\blast day|\bfinal day)\b[^.?!\n]{0,25}$"
+    r"\bscheduled for|\bdate of|\blast day|\bfinal day)\b[^.?!\n]{0,40}$"
 )
 # "The PAS opening date will be …", "sorry, typo - I mean …": a label or a correction names the day itself.
 _LABEL_BEFORE = re.compile(
     r"(?:\bdate is|\bdate will be|\bday will be|\bdate:|\bi mean|\bshould (?:therefore |then |thus |accordingly )?(?:be|read)|"
     r"\bcorrect(?:ion|ed)?(?: date)?(?: is)?:?)\s*(?:the\s*)?$"
+)
+# "the contractor moved it to Sept 13": the day a plan moves to, stated (not asked: "is the deadline moved to …?").
+_MOVED_TO_BEFORE = re.compile(
+    r"\b(?:mov|postpon|reschedul|push|shift)\w*(?: it| them| this| that| the \w+)?(?: back| forward)? to\s*(?:the\s*)?$"
 )
 # "by Friday", "until end of this month": a deadline, as strong a mark as 「まで」 is in Japanese.
 _DEADLINE_BEFORE = re.compile(r"(?:\bby|\buntil|\bno later than|\bon or before)\s*(?:the\s*)?$")
@@ -128,7 +147,7 @@ _DEADLINE_BEFORE = re.compile(r"(?:\bby|\buntil|\bno later than|\bon or before)\
 _WEEK_OF_BEFORE = re.compile(r"\bweek (?:of|starting|beginning|commencing)\s*(?:the\s*)?$")
 # Plain prepositions of a requested day.
 _REQUEST_BEFORE = re.compile(
-    r"(?:\bfrom|\bon|\bby|\buntil|\bthrough|\bbefore|\bon or before|\bdue|\bno later than)\s*(?:the\s*)?$"
+    r"(?:\bfrom|\bon|\bby|\buntil|\bthrough|\bbefore|\bon or before|\bdue|\bno later than|\bfor)\s*(?:the\s*)?$"
 )
 # "From 1 October we will add a shift", "from April 1, please send…": a day ahead from which something is going
 # to change; for a request with no day of its own (``least`` of 2.5 and up) as strong as "effective". A month's
@@ -154,6 +173,7 @@ _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
     r"without power|power failure|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|came back|"
+    r"flicker|power (?:was|went) (?:gone|down)|cut (?:the )?power|"
     r"30-minute|interval|values|peak|demand|\bload\b|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
 )
 # "tomorrow 07:00", "yesterday evening at 19:45": a relative day given a clock time names when something happens.
@@ -161,7 +181,7 @@ _CLOCK_AFTER = re.compile(
     r"\s*(?:(?:morning|afternoon|evening|night)\s*)?(?:(?:at|around|from|about)\s*){0,2}\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)"
 )
 _GATE = re.compile(
-    r"\d/\d|\d-\d|end of|\beom\b|\d(?:st|nd|rd|th)\b|today|yesterday|tomorrow|this morning|this afternoon|tonight|day\b|"
+    r"\d/\d|\d-\d|end of|\beom\b|\d(?:st|nd|rd|th)\b|today|yesterday|tomorrow|tmrw?\b|last night|this morning|this afternoon|tonight|day\b|"
     + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
 )
 
@@ -174,6 +194,7 @@ class EnglishDate:
     end: int
     date: date
     kind: str
+    yearless: bool = False  # a month and a day written without their year ("Nov 6", "30/9")
 
 
 _DAY_NAMES = [calendar.day_name[n].lower() for n in range(7)]
@@ -191,9 +212,9 @@ def _weekday(rel: str, wanted: int, received: date) -> date:
 
 
 def _day_on_weekday(day: int, weekday: int, received: date) -> date | None:
-    """ "Saturday the 4th": that day of the nearest month (the previous to two ahead) falling on that weekday."""
+    """ "Saturday the 4th": that day of the nearest month (the previous to five ahead) falling on that weekday."""
     found = []
-    for delta in (-1, 0, 1, 2):
+    for delta in (-1, 0, 1, 2, 3, 4, 5):
         year, month = divmod(received.year * 12 + received.month - 1 + delta, 12)
         candidate = _safe(year, month + 1, day)
         if candidate is not None and candidate.weekday() == weekday:
@@ -231,11 +252,25 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+_REL_DAYS = {"yesterday": -1, "last night": -1, "tomorrow": 1, "tmrw": 1, "tmr": 1}
+_NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1}
+
+
+def _nth_weekday(year: int, month: int, nth: int, weekday: int) -> date | None:
+    """The ``nth`` (1–4, or -1 for the last) ``weekday`` of a month."""
+    days = [
+        d
+        for d in range(1, calendar.monthrange(year, month)[1] + 1)
+        if date(year, month, d).weekday() == weekday
+    ]
+    return date(year, month, days[nth if nth < 0 else nth - 1]) if len(days) >= abs(nth) else None
+
+
 def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
     groups = m.groupdict()
     if kind == "rel_day":
         rel = groups["rel"]
-        return received + timedelta(days={"yesterday": -1, "tomorrow": 1}.get(rel, 0))
+        return received + timedelta(days=_REL_DAYS.get(rel, 0))
     if kind == "end_rel":
         offset = 1 if groups.get("rel") in ("next", "the following", "the next") else 0
         month = received.month + offset
@@ -266,6 +301,13 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         return _safe(received.year, received.month, int(groups["d"] or groups["d2"]))
     if kind == "ordinal_near":
         return _nearest_day(int(groups["d"]), received)
+    if kind == "nth_weekday":
+        if groups.get("rel"):
+            year, month = divmod(received.year * 12 + received.month - 1 + (groups["rel"] == "next"), 12)
+            return _nth_weekday(year, month + 1, _NTH[groups["nth"]], _DAY_NAMES.index(groups["wd"]))
+        month = _MONTHS[groups["mo"]]
+        year = int(groups["y"]) if groups.get("y") else received.year + (month < received.month)
+        return _nth_weekday(year, month, _NTH[groups["nth"]], _DAY_NAMES.index(groups["wd"]))
     if kind == "weekday_ordinal":
         return _day_on_weekday(int(groups["d"]), _DAY_NAMES.index(groups["wd"]), received)
     if kind == "ordinal_month":
@@ -281,6 +323,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
 
 
 _NUMERIC = frozenset({"ymd", "num", "num_short"})
+_FAR_AHEAD_DAYS = 300
+_YEARLESS_KINDS = frozenset({"mdy", "dmy", "num_short"})
 # "meter read is on the 2nd", "debited on the 27th": a day of the month that comes back, not one day.
 _RECURRING_BEFORE = re.compile(
     r"\b(?:meter\w*|read(?:ing)?|debit\w*|due|paid|billing|invoiced?|closing)\b[^.?!\n]*$"
@@ -326,7 +370,8 @@ def english_mentions(text: str, *, received: date, words_only: bool = False) -> 
             ):
                 day = _safe(day.year + (day.month == 12), day.month % 12 + 1, day.day) or day
             if day is not None:
-                mentions.append(EnglishDate(m.start(), m.end(), day, kind))
+                yearless = kind in _YEARLESS_KINDS and not m.groupdict().get("y")
+                mentions.append(EnglishDate(m.start(), m.end(), day, kind, yearless))
     return sorted(mentions, key=lambda x: x.start)
 
 
@@ -340,6 +385,9 @@ def english_dates(text: str, *, received: date) -> list[date]:
 _SPAN_AFTER = re.compile(
     r"\s*(?:-|–|—|~)\s*(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
 )
+
+
+_SPAN_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s*(?:-|–|—|~)\s*$")
 
 
 # "1 January to 31 December 2025", "from mid-March until the end of June": a period, neither end one day —
@@ -383,6 +431,8 @@ def requested_date(
         return None
     lowered = text.lower()
     spans = {i + 1 for i, m in enumerate(mentions[:-1]) if _SPAN_AFTER.match(lowered, m.end)}
+    # "the weekend of 8-9 August": the day after a dash ends a stretch whose first day has no month of its own
+    spans |= {i for i, m in enumerate(mentions) if _SPAN_BEFORE.search(lowered, max(0, m.start - 8), m.start)}
     spans |= {i for i, m in enumerate(mentions) if _SPAN_AFTER.match(lowered, m.end)}
     spans |= _periods(lowered, mentions, site_work)
     best: tuple[float, int] | None = None
@@ -391,6 +441,10 @@ def requested_date(
         if i in spans:
             continue  # a billing period or a stretch of days names no one day
         start, end, day, kind = mention.start, mention.end, mention.date, mention.kind
+        if mention.yearless and (day - received).days > _FAR_AHEAD_DAYS:
+            # as in Japanese, a day that would lie more than 300 days ahead is the past one written without its
+            # year ("debits on Nov 6 and Nov 27" written in December)
+            day = _safe(day.year - 1, day.month, day.day) or day
         left = max(lowered.rfind(".", 0, start), lowered.rfind("\n", 0, start)) + 1
         stop = min(
             (i for i in (lowered.find(".", end), lowered.find("\n", end)) if i >= 0), default=len(lowered)
@@ -400,7 +454,9 @@ def requested_date(
         if _WEEK_OF_BEFORE.search(before):
             continue
         score = 1.0
-        if _LABEL_BEFORE.search(before[-30:]):
+        if _LABEL_BEFORE.search(before[-30:]) or (
+            _MOVED_TO_BEFORE.search(before) and "?" not in lowered[end : end + 80].split("\n")[0]
+        ):
             score += 2.0
         elif (
             _EFFECT_BEFORE.search(before)

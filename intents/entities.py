@@ -22,7 +22,7 @@ from desk.errors import InputError
 from faq import FAQ_DIR
 from intents.cleanup import fold_width, split_quoted
 from intents.dates import FAR_AHEAD_DAYS, DateMention, resolve_dates
-from intents.dates_en import requested_date
+from intents.dates_en import english_mentions, requested_date
 from intents.form import parse_form
 from intents.language import detect_language
 from intents.model import INTENT_IDS, OTHER_REASONS
@@ -270,7 +270,9 @@ _PAST_INTENTS = frozenset({"outage", "usage_data"})
 # Words that make a past day the subject: an outage that happened, or data of a past day.
 _PAST_WORDS = re.compile(
     r"停電|瞬停|電気が(?:止ま|落ち|来)|止まりました|落ちました|使用量|使用電力|電力量|データ|30分|数値|グラフ|"
-    r"デマンド|最大電力"
+    r"デマンド|最大電力|"
+    # 「11/1から社名が…に変わりました」: the day of a name change stays its day once it has taken effect.
+    r"(?:社名|商号|名義|会社名)[^。\n]{0,24}?(?:変わりました|変更(?:しました|になりました|いたしました))"
 )
 # 「4月27日の引落分から」「来月27日の分から」: the debit or bill from which a change applies is a starting point
 # as strong as 付で.
@@ -295,6 +297,9 @@ _POINTED_BACK_DEADLINE = re.compile(
     r"[^。\n]{0,20}?(?:ので|ため)[、,]?\s*(?:可能であれば|できれば|なるべく|念のため)?[、,]?\s*それまで"
 )
 # 「この場合、引落は7日に」: a short topic (引落は) may stand between the case and its day.
+# 「…7月15日だけ、すごく多いです。この日のデータを見たいです」: the request points back to the day.
+_POINTED_BACK_DAY = re.compile(r"[^。\n？?]{0,30}[。\n]\s*(?:この|その)日(?:の(?!うち)|は|に|を)")
+_METERING_REF_AFTER = re.compile(r"\s*(?:の)?(?:計量|検針)(?:日)?分")
 _SUPPOSED_BEFORE = re.compile(
     r"(?:(?:その|この)場合|そうなると|だとすると)(?:は|には)?[、,]?\s*(?:[^\d\s。、\n？?]{1,5}(?:は|が)\s*)?"
     r"(?:翌営業日の|翌日の)?$"
@@ -308,7 +313,7 @@ _SPAN_START_INTENTS = frozenset({"pas_open", "equipment_work", "outage"})
 _TOPIC_WORDS = re.compile(
     r"解約|やめ|止め|停止|終了|終わら|閉店|閉鎖|閉め|移転|取り壊|解体|変更|変わり|変わる|名義|社名|商号|合併|承継|瞬停|"
     r"譲渡|工事|作業|点検|更新|交換|PAS|開閉器|受電|停電|止ま|落ち|使用量|データ|予定|希望|確定|実施|行い|行う|"
-    r"期日|期限|締め|引き?落と|振込|支払|打ち合わせ|打合せ|訪問|返送|提出|使えなく"
+    r"期日|期限|締め|引き?落と|振込|支払|打ち合わせ|打合せ|訪問|返送|提出|使えなく|変え(?:て|たい)"
 )
 _THANKED = re.compile(r"ありがとう|有難う|お礼申し上げ|感謝(?:いた)?し")
 # 「昨日サポートダイヤルに電話したところ…」: the day the customer last contacted the desk.
@@ -334,7 +339,7 @@ _STAFF_CHANGE_AFTER = re.compile(
 )
 # 「使用期間4/15~5/14」「10月15日から11月14日までの分」: a billing or metering period, neither end a day.
 _PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
-_PERIOD_AFTER = re.compile(r"\s*(?:まで)?の?分")
+_PERIOD_AFTER = re.compile(r"\s*(?:まで)?の?(?:計量|検針|使用)?分")
 # A start day is background when it lies in the past (「契約開始日は2024年4月1日」), the request when ahead
 # (「新会社での契約開始は12月1日から」).
 _STARTED_BEFORE = re.compile(r"(?:開始日|契約開始|契約日|適用日)\s*(?:は|が|:|：)?\s*$")
@@ -365,6 +370,7 @@ _CHANGED_TO_AFTER = re.compile(
 # or the contract starts is background to the question (a login, a bill).
 _SUPPLY_START_AFTER = re.compile(
     r"[^。\n]{0,12}?(?:供給|契約|受電|切り?替え?)(?:が|の|を)?(?:開始|始ま|スタート)|\s*(?:から|より)?(?:の)?(?:供給|契約)開始"
+    r"|[^。\n]{0,12}?(?:電気|電力)に切り?替わ"  # 「4/1から御社の電気に切り替わったんですが」
 )
 # 「10/1付で承継する予定だったのですが、…11/1にずれる」: the day of a plan given up is no longer the request's.
 _GIVEN_UP_AFTER = re.compile(
@@ -379,7 +385,13 @@ def _sentence_after(text: str, end: int) -> str:
 
 
 # 今朝 ("this morning") and さっき ("a moment ago") only ever date something that happened today.
-_HAPPENED_TODAY = frozenset({"今朝", "けさ", "さっき"})
+_HAPPENED_TODAY = frozenset({"今朝", "けさ", "さっき", "今しがた", "たった今"})
+# 今夜/今晩 ("tonight") name when something will happen, never the day of writing.
+_TONIGHT = frozenset({"今夜", "今晩"})
+# 「今朝見たところ」「さっき確認したら」: the writer's own look, not an event of the day.
+_LOOKED_AFTER = re.compile(
+    r"\s*(?:マイページを?)?(?:見た|見ましたら|見ると|確認した|確認しましたら|ダウンロードした)"
+)
 
 
 def _date_score(
@@ -399,7 +411,8 @@ def _date_score(
     today = (
         mention.kind == "relative_day"
         and mention.date == received
-        and mention.text not in _HAPPENED_TODAY
+        and (mention.text not in _HAPPENED_TODAY or bool(_LOOKED_AFTER.match(text, mention.end)))
+        and mention.text not in _TONIGHT
         and not _today_happened(text, mention)
     )
     if today:
@@ -439,10 +452,16 @@ def _date_score(
         score -= 3.0
     if _REASON_AFTER.match(text, mention.end):
         score -= 2.0
+    if _METERING_REF_AFTER.match(text, mention.end):
+        score -= (
+            2.0  # 「3月1日計量分がいつ引き落とされるか」: the meter reading it refers to, not the day asked
+        )
     if _SUPPOSED_BEFORE.search(text, max(0, mention.start - 18), mention.start):
         score -= 2.0  # 「6日は日曜日ですが、その場合は7日に引き落とされますか」: the supposed day, not the day asked about
     if _POINTED_BACK_DEADLINE.match(text, mention.end):
         score += 3.0
+    if _POINTED_BACK_DAY.match(text, mention.end):
+        score += 1.5  # 「7月15日だけ多いです。この日の30分値を見たい」: the next sentence asks about that day
     if background is not None and background.search(_sentence_around(text, mention.start, mention.end)):
         score -= 4.0
     if _alone_on_line(text, mention):
@@ -455,6 +474,29 @@ def _date_score(
 
 
 _ON_SITE_INTENTS = frozenset({"pas_open", "equipment_work"})
+
+
+_ON_SITE_OR_OUTAGE = frozenset({"pas_open", "equipment_work", "outage"})
+# A clock time (15:10, 13時40分, 4 pm) in a report: with no day written, a report of work done or of an outage
+# that is over speaks of the day it is written.
+_CLOCK = re.compile(
+    r"(?<![\d/.:])\d{1,2}(?::\d{2}(?![\d/])|時(?:\d{1,2}分|半|頃|ごろ)?|\s*(?i:[ap]\.?m\.?)(?![a-z]))"
+)
+
+
+def _same_day_report(own: str, received: date, intents: Sequence[str]) -> bool:
+    """「PAS 13:40 投入完了」 "back on grid at 15:10": with no day written at all, work on the site reported done
+    or an outage over, at a clock time, happened on the day the message is written."""
+    if not _ON_SITE_OR_OUTAGE & set(intents) or _outage_going_on(own, intents):
+        return False
+    if resolve_dates(own, received=received, folded=True) or english_mentions(own, received=received):
+        return False
+    cues = [cue for cue in (load_outage_cues()[1], load_done_on_site(), load_today_happened()) if cue]
+    for clock in _CLOCK.finditer(own):
+        sentence = _sentence_around(own, clock.start(), clock.end())
+        if any(cue.search(sentence) for cue in cues):
+            return True
+    return False
 
 
 def _done_on_site(sentence: str, intents: Sequence[str]) -> bool:
@@ -839,10 +881,20 @@ def load_outage_cues(path: Path = ENTITY_RULES_FILE) -> tuple[re.Pattern[str], r
     )
 
 
+@lru_cache(maxsize=4)
+def load_outage_still(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[date] outage_still``: the power is still off now, whatever happened first (a dip, a restart)."""
+    return _date_cues(path, "outage_still")
+
+
 def _outage_going_on(text: str, intents: Sequence[str]) -> bool:
-    """An outage report that says the power is still off (and never that it came back)."""
+    """An outage report that says the power is still off: in so many words (「今も停電してます」), or without
+    ever saying it came back."""
     if "outage" not in intents:
         return False
+    still = load_outage_still()
+    if still is not None and still.search(text):
+        return True
     ongoing, over = load_outage_cues()
     return bool(ongoing.search(text)) and not over.search(text)
 
@@ -997,6 +1049,8 @@ def _extract(
     day = written.isoformat() if written else None
     if day is None:
         day = _choose_date(parts.own, received, intents, least)
+    if day is None and _same_day_report(parts.own, received, intents):
+        day = received.isoformat()
     if day is None and parts.quoted:
         day = _choose_date(parts.quoted, received, intents, least)
     if (

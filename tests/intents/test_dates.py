@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intents.dates import resolve_dates
+from intents.dates_en import english_mentions, requested_date
 
 RECEIVED = date(2026, 6, 4)  # a Thursday
 
@@ -265,3 +266,27 @@ def test_sono_zenjitsu_and_sono_yokujitsu_count_from_the_day_written_before_them
 def test_a_bare_end_day_of_a_range_takes_the_month_of_its_start():
     found = resolve_dates("3/2〜6日の分", received=date(2026, 2, 20))
     assert [m.date for m in found] == [date(2026, 3, 2), date(2026, 3, 6)]
+
+
+def test_a_bare_end_number_before_a_bracket_ends_a_slash_range():
+    found = resolve_dates("お盆（8/13〜16）は休みます", received=date(2026, 8, 1))
+    assert [m.date for m in found] == [date(2026, 8, 13), date(2026, 8, 16)]
+
+
+def test_english_a_day_without_its_year_far_ahead_is_the_past_one_when_chosen():
+    # read forward like every date (the question reader's notice dates), but chosen as the past day
+    found = english_mentions("the usage of Nov 6 please", received=date(2025, 12, 19))
+    assert [(m.date, m.yearless) for m in found] == [(date(2026, 11, 6), True)]
+    text = "Our production manager wants the 30-minute usage of Nov 6, we had a peak."
+    assert requested_date(text, received=date(2025, 12, 19)) == date(2025, 11, 6)
+    assert requested_date("We will cancel on March 3.", received=date(2025, 12, 19)) == date(2026, 3, 3)
+
+
+def test_doujitsu_before_a_mark_is_the_day_written_before_it():
+    found = resolve_dates(
+        "倉庫は2027年3月31日に閉鎖します。同日付で解約します。", received=date(2026, 10, 20)
+    )
+    assert [(m.text, m.date) for m in found] == [
+        ("2027年3月31日", date(2027, 3, 31)),
+        ("同日", date(2027, 3, 31)),
+    ]

@@ -379,3 +379,97 @@ def test_english_yesterday_at_around_a_clock_time_when_power_came_back():
         "Power at our warehouse came back yesterday at around 3 pm after the storm. Anything we must report?"
     )
     assert day(text, ["outage"], RECEIVED) == "2026-10-19"
+
+
+# --- eighth round (read on round 7's six writers after they were measured first-seen) ---
+
+
+def test_just_now_with_a_clock_time_dates_an_outage_that_is_over():
+    text = "今しがた（14:05ごろ）倉庫で瞬停がありました。今は復電しています。"
+    assert day(text, ["outage"], RECEIVED) == "2026-10-20"
+
+
+def test_tonight_names_today_for_planned_work():
+    text = "キュービクルから異音がするため、今夜22時から緊急停電して部品を交換します。"
+    assert day(text, ["equipment_work"], RECEIVED) == "2026-10-20"
+
+
+def test_a_day_with_its_weekday_after_kongetsu_is_this_months():
+    # on 1 March 2027 the 27th of February and of March are both Saturdays: 今月 says which
+    text = "今月は27日が土曜日ですが、引き落としは何日になりますか。"
+    assert day(text, ["payment_due_date"], date(2027, 3, 1)) == "2027-03-27"
+
+
+def test_sakki_beside_an_alarm_is_today():
+    text = "さっき受電設備で地絡警報が出ました（10:12）。停電はしていません。念のため共有です。"
+    assert day(text, ["outage"], RECEIVED) == "2026-10-20"
+
+
+def test_a_report_with_only_a_clock_time_is_of_the_day_written():
+    assert day("報告です。PASは15:30に投入完了、受電も正常です。", ["pas_open"], RECEIVED) == "2026-10-20"
+    text = "Update: the site was back on grid at 16:40. No damage found."
+    assert day(text, ["outage"], RECEIVED) == "2026-10-20"
+    # a clock time with nothing done or over names no day
+    assert day("PASは何時に投入すればいいですか。9:00でも大丈夫ですか。", ["pas_open"], RECEIVED) is None
+
+
+def test_an_outage_still_going_on_after_a_dip_or_on_generators_has_no_day():
+    text = "11:20ごろ瞬停があってそのまま落ちました。今も工場全体が停電してます。"
+    assert day(text, ["outage"], RECEIVED) is None
+    text = "本日未明の落雷で停電しました。現在は非常用発電機で運転中です。"
+    assert day(text, ["outage"], RECEIVED) is None
+    assert day("雷でPASが落ちて、工場ぜんぶ停電です！", ["outage"], RECEIVED) is None
+    text = "We have had no power since 5 am today because of the snow. Who should we call?"
+    assert day(text, ["outage"], RECEIVED) is None
+
+
+def test_a_meter_reading_referred_to_is_not_the_day_asked_about():
+    text = "11月1日計量分がいつ引き落とされるのか知りたいです。11月26日の引落という理解でよいですか。"
+    assert day(text, ["payment_due_date"], RECEIVED) == "2026-11-26"
+
+
+def test_the_day_the_power_switched_to_us_is_background_to_a_login_question():
+    text = "11/1から御社の電気に切り替わるのですが、マイページはいつから使えますか。"
+    assert day(text, ["mypage_login"], RECEIVED) is None
+
+
+def test_a_name_change_already_in_effect_keeps_its_day():
+    text = "10/1から社名が「株式会社みなと冷凍」に変わりました。電気の名義も変更したいです。"
+    assert day(text, ["name_change"], RECEIVED) == "2026-10-01"
+
+
+def test_a_day_the_next_sentence_points_back_to_is_the_day_asked_about():
+    text = (
+        "9月1日から冷凍機を増やしました。でも9月15日だけ使用量がとても多いです。この日の30分値を見たいです。"
+    )
+    assert day(text, ["usage_data"], RECEIVED) == "2026-09-15"
+
+
+def test_the_writers_own_look_this_morning_is_not_the_day_of_the_data():
+    text = "今朝見たところ、昨日（10/19）の30分値が全部空欄でした。いつ反映されますか。"
+    assert day(text, ["usage_data"], RECEIVED) == "2026-10-19"
+
+
+def test_english_last_night_tmrw_and_tonight():
+    text = "The power went out at our depot last night at 11pm and came back after 30 minutes. What happened?"
+    assert day(text, ["outage"], RECEIVED) == "2026-10-19"
+    assert day("PAS open tmrw 7am at the Chiba site, back by noon.", ["pas_open"], RECEIVED) == "2026-10-21"
+    text = "A cable end is overheating; our engineer will cut power tonight for an emergency repair."
+    assert day(text, ["outage"], RECEIVED) == "2026-10-20"
+
+
+def test_english_nth_weekday_and_ordinal_of_next_month():
+    text = "Our annual inspection is on the first Saturday of November; the PAS will be opened at 8:00."
+    assert day(text, ["pas_open"], RECEIVED) == "2026-11-07"
+    text = "Our Okinawa hotel gets a new owner from the 1st of next month. What do they need to send?"
+    assert day(text, ["name_change"], RECEIVED) == "2026-11-01"
+
+
+def test_english_a_plan_moved_to_a_day_is_labelled_unless_asked():
+    text = "Our inspection was planned for Nov 7 but the contractor moved it to Nov 14. We'll open the PAS at 7:00."
+    assert day(text, ["pas_open"], RECEIVED) == "2026-11-14"
+
+
+def test_english_the_second_day_of_a_dashed_stretch_is_not_the_day():
+    text = "The transformer work is set for the weekend of 14-15 November, with the shutdown on Saturday the 14th."
+    assert day(text, ["equipment_work"], RECEIVED) == "2026-11-14"
