@@ -1062,6 +1062,8 @@ def _extract(
 
     if "cancellation" in intents:
         reason = _cancel_reason(parts.own.lower())  # 「PPS」 and "PPA" as the rules write them
+        if reason is None and parts.quoted:
+            reason = _cancel_reason(parts.quoted.lower())
         if reason:
             found["cancel_reason"] = reason
     return found

@@ -310,3 +310,46 @@ def test_another_company_in_kana_or_casual_words_is_switch(text: str):
 )
 def test_english_new_provider_or_power_from_a_different_company_is_switch(text: str):
     assert rule_reason(text) == "switch"
+
+
+# --- read on round 7's six writers after they were measured first-seen ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "固定費の見直しの一環で、3月末をもって電気の契約を解約したいと考えております。",
+        "経費を切り詰めねばならず、電気の契約もいったん解約いたしたく存じます。",
+        "As part of a company-wide cost reduction we would like to terminate this contract at the end of June.",
+        # the next supplier not chosen yet is no switch
+        "コスト削減のため解約します。切替先は現時点で未定です。",
+    ],
+)
+def test_cutting_costs_with_no_supplier_named_is_other(text: str):
+    assert rule_reason(text) == "other"
+
+
+def test_cutting_costs_beside_a_supplier_or_a_closure_keeps_that_reason():
+    assert rule_reason("コスト削減のため、新電力へ切り替えることにしました。解約をお願いします。") == "switch"
+    assert rule_reason("経費削減のため倉庫を閉鎖します。電気の契約を解約したいです。") == "removal"
+
+
+def test_tenants_contracting_on_their_own_is_other():
+    text = "ビルを賃貸に出すことになり、各テナントがそれぞれ電力会社と契約するため、高圧契約は解約します。"
+    assert rule_reason(text) == "other"
+
+
+def test_leaving_the_japanese_market_is_removal():
+    text = "Our company is exiting the Japanese market, so please cancel our contract as of 31 March."
+    assert rule_reason(text) == "removal"
+
+
+def test_a_reason_only_in_the_quoted_earlier_mail_is_read():
+    text = (
+        "では予定どおり来月末での解約をお願いします。解約通知書は本日郵送しました。\n\n"
+        "> 工場の移転に伴うご解約とのこと、承知いたしました。\n"
+    )
+    assert rule_reason(text) == "removal"
+    # the new text's own reason still comes first
+    text = "他の電力会社に切り替えるため、来月末で解約します。\n\n> 閉店に伴うご解約とのこと、承知いたしました。\n"
+    assert rule_reason(text) == "switch"
