@@ -89,6 +89,7 @@ _DAY_GATE = (
     "さっき",  # only with a clock time (「さっき15:32に瞬停」): 「さっきの件」 is no day
     "今しがた",
     "たった今",
+    "あす",
     "今夜",
     "今晩",
 )
@@ -140,7 +141,8 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             re.compile(rf"[\d{_KNUM}]\s*月"),
             rf"{_NOT_AFTER_DIGIT}{_MO}\s*月\s*{_DAY_OR_END}{_WD_NOTE}",
         ),
-        ("month_day", ("/",), rf"(?<![\d/.\-:]){_SLASH_MD}(?![\d/]){_WD_NOTE}"),
+        # 「開放：10/29」: a label's colon may stand before it, a clock's (12:10/…) may not
+        ("month_day", ("/",), rf"(?<![\d/.\-])(?<!\d:){_SLASH_MD}(?![\d/]){_WD_NOTE}"),
         (
             "day_weekday",
             ("日",),
@@ -163,7 +165,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...] | re.Pattern[str], re.Pattern[str]],
             "relative_day",
             _DAY_GATE,
             r"(?P<word>明朝(?!体)|明晩|明後日|あさって|明日|あした|一昨日|おととい|昨日|きのう|本日|今日|きょう|今朝|けさ|昨夜|昨晩|ゆうべ|"
-            r"今しがた|たった今|今夜|今晩|"
+            r"今しがた|たった今|今夜|今晩|あす(?=の|は|に|\s|、|,|\d|朝|午|夕|夜)|"
             r"さっき(?=\s*\d{1,2}(?::\d{2}|時)|[^。\n]{0,30}?(?:瞬停|停電|落雷|雷|PAS|開放|投入|遮断|ブレーカ|電気が|警報|地絡|トリップ)))",
         ),
         ("same_month_end", ("同月", "その月", "同じ月"), r"(?:同月|その月|同じ月)の?末日?"),

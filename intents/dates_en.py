@@ -29,6 +29,15 @@ _MONTHS["sept"] = 9
 _MONTH = r"(?P<{g}>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
 _DAY = r"(?P<{g}>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?P<{g}>20\d\d)"
+# "Sat the 19th", "Tues the 3rd"
+_ABBREVIATED_DAYS = ("mon", "tues", "tue", "wed", "thurs", "thu", "fri", "sat", "sun")
+
+
+def _weekday_index(name: str) -> int:
+    """0 for Monday … 6 for Sunday, from a full or an abbreviated English name."""
+    return next(n for n in range(7) if calendar.day_name[n].lower().startswith(name[:3]))
+
+
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "end_named",
@@ -40,6 +49,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "end_rel",
         re.compile(r"\bend of (?P<rel>this|next|the|the following|the next) month\b|\b(?P<eom>eom)\b"),
     ),
+    # "at the end of this year", "by the end of next year": 31 December
+    ("end_year", re.compile(r"\bend of (?P<rel>this|next|the) year\b")),
     # "2025 Aug 1": year first, then the month's name (before "Aug 1" is read without its year)
     ("ymd_words", re.compile(rf"\b{_YEAR.format(g='y')},? {_MONTH.format(g='mo')},? {_DAY.format(g='d')}\b")),
     (
@@ -80,7 +91,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:this|last|on)\s+(?P<wd>"
             + "|".join(calendar.day_name[n].lower() for n in range(7))
-            + r"),?\s*\(?the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b\)?"
+            + "|"
+            + "|".join(_ABBREVIATED_DAYS)
+            + r")\.?,?\s*\(?the (?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b\)?"
         ),
     ),
     # "on the 15th of next month" (a rule's "the 6th of the following month" is any month's)
@@ -116,7 +129,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "ordinal_near",
         re.compile(
             r"\b(?:on|for|(?:mov|postpon|reschedul|chang|push|delay)\w*(?: back| forward)? to) the "
-            r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b(?! of\b)"
+            r"(?:(?:morning|afternoon|evening|night) of the )?"  # "on the morning of the 24th"
+            r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b(?!\s+of\b)"
             r"(?![^.?!\n]{0,30}\b(?:each|every) month\b)"
         ),
     ),
@@ -180,6 +194,13 @@ _HAPPENED = re.compile(
 _CLOCK_AFTER = re.compile(
     r"\s*(?:(?:morning|afternoon|evening|night)\s*)?(?:(?:at|around|from|about)\s*){0,2}\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)"
 )
+# "opening the PAS at 7:00 today": a clock time just before the relative day
+_PAST_TENSE_BEFORE = re.compile(
+    r"\b(?:was|were|had been|has been|have been)\b(?:(?!\bbut\b|\band\b|,)[^.?!\n]){0,40}$"
+)
+_CLOCK_BEFORE = re.compile(r"\b(?:at|around|from|by)?\s*\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)\s*$")
+# "finishes tomorrow afternoon": a relative day with its part of the day names when something happens
+_PART_OF_DAY_AFTER = re.compile(r"\s+(?:morning|afternoon|evening|night)\b")
 _GATE = re.compile(
     r"\d/\d|\d-\d|end of|\beom\b|\d(?:st|nd|rd|th)\b|today|yesterday|tomorrow|tmrw?\b|last night|this morning|this afternoon|tonight|day\b|"
     + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
@@ -271,6 +292,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
     if kind == "rel_day":
         rel = groups["rel"]
         return received + timedelta(days=_REL_DAYS.get(rel, 0))
+    if kind == "end_year":
+        return date(received.year + (groups["rel"] == "next"), 12, 31)
     if kind == "end_rel":
         offset = 1 if groups.get("rel") in ("next", "the following", "the next") else 0
         month = received.month + offset
@@ -309,7 +332,7 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         year = int(groups["y"]) if groups.get("y") else received.year + (month < received.month)
         return _nth_weekday(year, month, _NTH[groups["nth"]], _DAY_NAMES.index(groups["wd"]))
     if kind == "weekday_ordinal":
-        return _day_on_weekday(int(groups["d"]), _DAY_NAMES.index(groups["wd"]), received)
+        return _day_on_weekday(int(groups["d"]), _weekday_index(groups["wd"]), received)
     if kind == "ordinal_month":
         year, month = divmod(received.year * 12 + received.month - 1 + (groups["rel"] != "this"), 12)
         return _safe(year, month + 1, int(groups["d"]))
@@ -441,7 +464,14 @@ def requested_date(
         if i in spans:
             continue  # a billing period or a stretch of days names no one day
         start, end, day, kind = mention.start, mention.end, mention.date, mention.kind
-        if mention.yearless and (day - received).days > _FAR_AHEAD_DAYS:
+        if (
+            mention.yearless
+            and day > received
+            and _PAST_TENSE_BEFORE.search(lowered, max(0, start - 50), start)
+        ):
+            # "the contract was terminated on 31 March": a day told in the past tense is the past one
+            day = _safe(day.year - 1, day.month, day.day) or day
+        elif mention.yearless and (day - received).days > _FAR_AHEAD_DAYS:
             # as in Japanese, a day that would lie more than 300 days ahead is the past one written without its
             # year ("debits on Nov 6 and Nov 27" written in December)
             day = _safe(day.year - 1, day.month, day.day) or day
@@ -485,7 +515,16 @@ def requested_date(
             score -= 2.0  # "cheers for the quick reply yesterday": an earlier contact
         if day < received and not _HAPPENED.search(sentence) and kind != "rel_day":
             score -= 1.5
-        if kind == "rel_day" and not _HAPPENED.search(sentence) and not _CLOCK_AFTER.match(lowered, end):
+        if (
+            kind == "rel_day"
+            and not _HAPPENED.search(sentence)
+            and not _CLOCK_AFTER.match(lowered, end)
+            and not (
+                _CLOCK_BEFORE.search(lowered, max(0, start - 16), start)
+                and "since" not in lowered[max(0, start - 30) : start]  # "since 6am today": still going on
+            )
+            and not _PART_OF_DAY_AFTER.match(lowered, end)
+        ):
             score -= 1.2
         if best is None or score > best[0]:
             best, chosen = (score, -start), day

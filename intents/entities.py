@@ -300,6 +300,10 @@ _POINTED_BACK_DEADLINE = re.compile(
 # 「…7月15日だけ、すごく多いです。この日のデータを見たいです」: the request points back to the day.
 _POINTED_BACK_DAY = re.compile(r"[^。\n？?]{0,30}[。\n]\s*(?:この|その)日(?:の(?!うち)|は|に|を)")
 _METERING_REF_AFTER = re.compile(r"\s*(?:の)?(?:計量|検針)(?:日)?分")
+# 「今月末までに解約通知書を出せば」「解約通知書の提出期限は12月31日」: the notice's deadline, not the day the contract
+# ends (the cancellation's day is the one it asks for).
+_NOTICE_DEADLINE_AFTER = re.compile(r"\s*まで(?:に|には)?[^。\n]{0,4}(?:解約)?通知書")
+_NOTICE_DEADLINE_BEFORE = re.compile(r"通知書[^。\n\d]{0,8}(?:期限|締切|締め切り|期日)\s*(?:は|が|:|：)?\s*$")
 _SUPPOSED_BEFORE = re.compile(
     r"(?:(?:その|この)場合|そうなると|だとすると)(?:は|には)?[、,]?\s*(?:[^\d\s。、\n？?]{1,5}(?:は|が)\s*)?"
     r"(?:翌営業日の|翌日の)?$"
@@ -335,7 +339,8 @@ _HEADER_LINES = re.compile(r"差出人|件名|送信者|宛先|From:|Subject:|To
 # A day that dates a staff change (「8月末で前任者が退職」「4月1日付の人事異動」) is background to an account change;
 # a change into another company form (「有限会社から株式会社へ組織変更」) changes the customer itself.
 _STAFF_CHANGE_AFTER = re.compile(
-    r"[^。\n]{0,12}?(?:人事異動|異動|退職|(?<!会社へ)(?<!会社に)組織変更|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代))"
+    r"[^。\n]{0,12}?(?:人事異動|異動|退職|(?<!会社へ)(?<!会社に)組織変更|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代)"
+    r"|担当が[^。\n]{0,14}(?:に|へ)(?:交代|変わ|替わ))"
 )
 # 「使用期間4/15~5/14」「10月15日から11月14日までの分」: a billing or metering period, neither end a day.
 _PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
@@ -346,8 +351,10 @@ _STARTED_BEFORE = re.compile(r"(?:開始日|契約開始|契約日|適用日)\s*
 # "解約日は", 「解約の日を」, "工事予定日：" just before a date name it as the day the request is about.
 _KEY_DAY_BEFORE = re.compile(
     r"(?:(?:解約|変更|工事|停電|作業|実施|予定|希望|合併|移転|閉店|閉鎖|廃止|切替|切り替え|開始|再開|点検|期限|期日|締切|締め切り|"
-    r"開放|投入|送電|復電|引き?渡し|明け渡し)"
+    r"開放|投入|送電|復電|引き?渡し|明け渡し|効力発生|発効|承継|引継ぎ?|引き継ぎ)"
     r"の?(?:日|日時|予定日|希望日)|期限|期日|締切|締め切り|〆切)\s*(?:は|を|が|:|：)?\s*$"
+    # 「開放：12/29（火）8:00」: an operation named as a label
+    r"|(?:開放|解約|停電|工事|作業|点検)\s*[:：]\s*$"
 )
 # 「20日が締切です」「10/31が期限」: a deadline named after its day, as strong as 「締切は20日」.
 _KEY_DAY_AFTER = re.compile(r"\s*(?:が|は)?\s*(?:締切|締め切り|〆切|期限|期日)(?!後)")
@@ -373,8 +380,14 @@ _SUPPLY_START_AFTER = re.compile(
     r"|[^。\n]{0,12}?(?:電気|電力)に切り?替わ"  # 「4/1から御社の電気に切り替わったんですが」
 )
 # 「10/1付で承継する予定だったのですが、…11/1にずれる」: the day of a plan given up is no longer the request's.
+# 「供給開始は来月4月1日からと伺っております」: the start named before its day.
+_SUPPLY_START_BEFORE = re.compile(
+    r"(?:供給|受電|契約)(?:の)?開始(?:日)?(?:は|が)?\s*(?:来月|今月|再来月)?\s*の?\s*$"
+)
 _GIVEN_UP_AFTER = re.compile(
     r"[^。\n]{0,30}?(?:予定|つもり|はず)(?:だった|でした|であった)(?:の|ん)?(?:です)?(?:が|けど|けれど)"
+    # 「15時予定でしたが…17時に変更」: only the hour moved, the day stands
+    r"(?![^。\n]{0,24}?\d{1,2}(?::\d{2}|時)(?:から|に|へ)?(?:変更|ずれ|延び|遅れ))"
 )
 _SENTENCE_END = re.compile(r"[。！!？?\n]")
 
@@ -401,6 +414,7 @@ def _date_score(
     past_ok: bool,
     background: re.Pattern[str] | None = None,
     example: bool = False,
+    own_deadlines: bool = True,
 ) -> float:
     """How likely ``mention`` is the requested day (``background``: the background-sentence cues;
     ``example``: whether ``text`` cites an example anywhere, so most texts skip that sentence search)."""
@@ -438,7 +452,7 @@ def _date_score(
         score += 0.5
     if _KEY_DAY_BEFORE.search(before) or _KEY_DAY_AFTER.match(text, mention.end):
         score += 2.5
-    if _OWN_DEADLINE_AFTER.match(text, mention.end):
+    if own_deadlines and _OWN_DEADLINE_AFTER.match(text, mention.end):
         score += 3.0
     if _dates_something_else(mention, text, before, received):
         score -= 5.0
@@ -452,6 +466,10 @@ def _date_score(
         score -= 3.0
     if _REASON_AFTER.match(text, mention.end):
         score -= 2.0
+    if _NOTICE_DEADLINE_AFTER.match(text, mention.end) or _NOTICE_DEADLINE_BEFORE.search(
+        text, max(0, mention.start - 16), mention.start
+    ):
+        score -= 3.0
     if _METERING_REF_AFTER.match(text, mention.end):
         score -= (
             2.0  # 「3月1日計量分がいつ引き落とされるか」: the meter reading it refers to, not the day asked
@@ -512,8 +530,11 @@ def _today_happened(text: str, mention: DateMention) -> bool:
 
 
 def _dates_something_else(mention: DateMention, text: str, before: str, received: date) -> bool:
-    """A mail header, a note's heading, a past start day: the label before the date says it is background."""
-    if _INCIDENTAL_BEFORE.search(before) or (mention.date < received and _STARTED_BEFORE.search(before)):
+    """A mail header, a note's heading, a past start day: the label before the date says it is background
+    (「【連絡】あすの朝9時」: a relative day after a heading is no date stamp)."""
+    if (
+        _INCIDENTAL_BEFORE.search(before) and not (mention.kind == "relative_day" and before.endswith("】"))
+    ) or (mention.date < received and _STARTED_BEFORE.search(before)):
         return True
     return bool(
         _HEADER_LABEL_BEFORE.search(before)
@@ -557,6 +578,7 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
     past_ok_by_intent = bool(_PAST_INTENTS & set(intents))
     own_words = _own_words(intents)
     ongoing = _outage_going_on(text, intents)
+    outage_only = "outage" in intents and _only_outage(intents)
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
@@ -566,18 +588,28 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
             or not date_allowed_now(mention.date, received, ongoing)
         ):
             continue
-        if _far_ahead_without_year(mention, received):
+        if _far_ahead_without_year(mention, received) and not _NEXT_YEAR_BEFORE.search(
+            text, max(0, mention.start - 60), mention.start
+        ):
             mention = _a_year_earlier(mention)
         sentence = _sentence_around(text, mention.start, mention.end)
         past_ok = past_ok_by_intent or bool(_PAST_WORDS.search(sentence)) or _done_on_site(sentence, intents)
         if not intents and mention.date < received:
             past_ok = bool(re.search(r"停電|電気が(?:止ま|落ち|来)|使用量|データ", sentence))
-        score = _date_score(mention, text, received, past_ok, background, example)
+        # an outage or data of a past day is the request's day; the customer's own report deadline is not
+        score = _date_score(
+            mention, text, received, past_ok, background, example, own_deadlines=not past_ok_by_intent
+        )
         if own_words is not None and own_words.search(_sentence_after(text, mention.end)[:_OWN_WORD_REACH]):
             score += 0.5  # the intent's own word breaks a tie between two days equally marked
+        if outage_only and mention.date > received and _DEADLINE.match(text[mention.end : mention.end + 8]):
+            score -= 2.0  # 「報告書を10月30日までに」 in an outage report: an end or a deadline, not the outage's day
         if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):
             score += 1.0
-        if least >= _STRONG_SCORE and _SUPPLY_START_AFTER.match(text, mention.end):
+        if least >= _STRONG_SCORE and (
+            _SUPPLY_START_AFTER.match(text, mention.end)
+            or _SUPPLY_START_BEFORE.search(text, max(0, mention.start - 16), mention.start)
+        ):
             score -= 2.0  # 「11月1日から供給が始まる予定です」 before a login question: background
         if best is None or score > best[0]:
             best, chosen = (score, mention.start), mention
@@ -614,6 +646,10 @@ def _heads_a_row(text: str, mention: DateMention) -> bool:
     """The date opens its line and numbers follow it (a row of a table)."""
     line_start = text.rfind("\n", 0, mention.start) + 1
     return not text[line_start : mention.start].strip() and bool(_TABLE_ROW.match(text, mention.end))
+
+
+# 「来年の3月で閉めることにしました。なので3月末で解約」: next year said just before, the day far ahead stands.
+_NEXT_YEAR_BEFORE = re.compile(r"来年|翌年|再来年")
 
 
 def _far_ahead_without_year(mention: DateMention, received: date) -> bool:
@@ -930,6 +966,15 @@ def _compares_cases(text: str, first: dict[str, int], marker: re.Pattern[str] | 
     return bool(marker.search(_reason_sentence(text, low, high)))
 
 
+# An English paragraph wrapped at a fixed width ("…agreement with another\nelectricity supplier"): a line break
+# between two words is a space, so a reason's sentence is not cut in two.
+_SOFT_WRAP = re.compile(r"(?<=[A-Za-z,])[ \t]*\n(?=[ \t]*[a-z])")
+
+
+def _unwrap(text: str) -> str:
+    return _SOFT_WRAP.sub(" ", text)
+
+
 def _cancel_reason(
     text: str, rules: tuple[ReasonRule, ...] | None = None, marker: re.Pattern[str] | None = None
 ) -> str | None:
@@ -1061,7 +1106,7 @@ def _extract(
         found["date"] = day
 
     if "cancellation" in intents:
-        reason = _cancel_reason(parts.own.lower())  # 「PPS」 and "PPA" as the rules write them
+        reason = _cancel_reason(_unwrap(parts.own).lower())  # 「PPS」 and "PPA" as the rules write them
         if reason is None and parts.quoted:
             reason = _cancel_reason(parts.quoted.lower())
         if reason:

@@ -353,3 +353,36 @@ def test_a_reason_only_in_the_quoted_earlier_mail_is_read():
     # the new text's own reason still comes first
     text = "他の電力会社に切り替えるため、来月末で解約します。\n\n> 閉店に伴うご解約とのこと、承知いたしました。\n"
     assert rule_reason(text) == "switch"
+
+
+# --- read on round 8's five writers after they were measured first-seen ---
+
+
+def test_a_temporary_structure_taken_down_is_removal():
+    assert (
+        rule_reason("The pop-up dome will be dismantled after the last show; please end the contract.")
+        == "removal"
+    )
+    assert (
+        rule_reason("The festival stage will be taken down in May, so we'd like the supply to end.")
+        == "removal"
+    )
+
+
+def test_another_companys_goods_are_no_switch():
+    text = "取引先のホテルが他社のリネンに切り替えたため、分工場は1月末で閉めることになりました。解約します。"
+    assert rule_reason(text) == "removal"
+
+
+def test_power_consolidated_under_one_supplier_is_switch_even_when_wrapped():
+    text = "As part of a global decision to consolidate all our electricity supply under one retail supplier,\nwe intend to terminate this contract."
+    assert rule_reason(text) == "switch"
+    text = "Our headquarters will move all sites to a single power purchase agreement with another\nelectricity supplier, so we wish to terminate."
+    assert rule_reason(text) == "switch"
+
+
+def test_a_move_only_considered_or_alternatives_undecided_name_no_such_reason():
+    text = "工場移転の可能性を検討しており、途中で解約した場合の違約金の条項を教えてください。"
+    assert rule_reason(text) is None
+    text = "経費削減の一環で解約したいそうです。他社へ切り替えるのか、設備を縮小するのかはまだ決めていないとのことです。"
+    assert rule_reason(text) == "other"

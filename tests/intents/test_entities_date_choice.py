@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from intents.dates_en import requested_date
 from intents.understand import read_entities
 
 
@@ -473,3 +474,80 @@ def test_english_a_plan_moved_to_a_day_is_labelled_unless_asked():
 def test_english_the_second_day_of_a_dashed_stretch_is_not_the_day():
     text = "The transformer work is set for the weekend of 14-15 November, with the shutdown on Saturday the 14th."
     assert day(text, ["equipment_work"], RECEIVED) == "2026-11-14"
+
+
+# --- ninth round (read on round 8's five writers after they were measured first-seen) ---
+
+
+def test_asu_is_tomorrow():
+    assert day("【連絡】あすの朝9時、PASを投入します。", ["pas_open"], RECEIVED) == "2026-10-21"
+
+
+def test_an_operation_named_as_a_label_marks_its_day():
+    text = "点検のためPASを開放します。\n開放：10/29（木）8:00\n投入：11/2（月）8:00 の予定です。"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-29"
+
+
+def test_an_effective_day_named_as_a_label_beats_a_document_deadline():
+    text = "会社分割で工場は新会社が引き継ぎます。\n・効力発生日は令和9年1月1日\n書類の提出期限は12月1日という理解でよいでしょうか。"
+    assert day(text, ["name_change"], RECEIVED) == "2027-01-01"
+
+
+def test_the_notice_deadline_is_not_the_cancellation_day():
+    text = (
+        "解約希望日：R8.12.31\n3か月前＝9月末までに解約通知書を出せば違約金なし、という理解で合っていますか。"
+    )
+    assert day(text, ["cancellation"], date(2026, 9, 10)) == "2026-12-31"
+    text = "来年3月末で他社へ切り替えます。解約通知書の提出期限は12月31日という理解でよろしいでしょうか。"
+    assert day(text, ["cancellation"], RECEIVED) == "2027-03-31"
+
+
+def test_a_clock_time_a_few_words_after_honjitsu_names_today():
+    text = "本日のPAS投入、15時予定でしたが業者の都合で17時に変更になりました。"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-20"
+
+
+def test_outages_going_on_in_casual_words_have_no_day():
+    assert day("今朝5時の立ち上げから一部の系統だけ電気きてないです", ["outage"], RECEIVED) is None
+    assert day("さっきから瞬停が何回も続いてて、機械が止まりまくってます", ["outage"], RECEIVED) is None
+
+
+def test_a_report_deadline_does_not_replace_the_outage_day():
+    text = "報告書を10月30日までに提出しなければならないため、10月3日の停電の原因を教えてください。"
+    assert day(text, ["outage"], RECEIVED) == "2026-10-03"
+
+
+def test_a_staff_handover_and_a_supply_start_before_its_day_are_background():
+    text = "10月1日より経理担当が小野寺から私、千葉に交代いたしました。請求書の宛名を変更してください。"
+    assert day(text, ["billing_address_change"], date(2026, 9, 16)) is None
+    text = "供給開始は来月11月1日からと伺っております。今のうちにマイページに登録しておきたいです。"
+    assert day(text, ["mypage_login"], RECEIVED) is None
+
+
+def test_next_year_said_just_before_keeps_a_far_month_end_ahead():
+    text = "分工場は来年の3月で閉めることにしました。なので3月末で電気も解約したいです。"
+    assert day(text, ["cancellation"], date(2026, 5, 11)) == "2027-03-31"
+
+
+def test_english_end_of_this_year_weekday_abbreviations_and_parts_of_day():
+    text = "We'd like to end the electricity contract at the end of this year."
+    assert day(text, ["cancellation"], RECEIVED) == "2026-12-31"
+    text = "Heads up: we need to open the PAS on Sat the 24th for the transformer inspection."
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-24"
+    text = "Contractor wants the PAS opened on the morning of the 28th and closed that evening."
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-28"
+    text = "Just a heads-up: we're opening the PAS at 7:00 today for the cubicle cleaning."
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-20"
+    text = "FYI: the transformer swap finishes tomorrow afternoon; we'll close the PAS again then."
+    assert day(text, ["pas_open", "equipment_work"], RECEIVED) == "2026-10-21"
+
+
+def test_english_a_day_in_the_past_tense_is_the_past_one():
+    text = "We received an invoice for July, but the contract was terminated on 31 March. What is this for?"
+    assert day(text, ["bill_inquiry"], date(2026, 8, 11)) is None  # a past day dates nothing asked
+    assert requested_date(text, received=date(2026, 8, 11)) != date(2027, 3, 31)
+
+
+def test_english_an_outage_since_a_clock_time_today_is_going_on():
+    text = "The power at our bakery has been out since 6am this morning. Please call me back on my mobile."
+    assert day(text, ["outage"], RECEIVED) is None
