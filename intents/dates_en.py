@@ -29,6 +29,14 @@ _MONTHS["sept"] = 9
 _MONTH = r"(?P<{g}>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
 _DAY = r"(?P<{g}>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?P<{g}>20\d\d)"
+_ORDINAL_WORDS = {
+    name: n
+    for n, name in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+        "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(),
+        1,
+    )
+} | {"twenty-first": 21, "twenty-second": 22, "twenty-third": 23, "thirtieth": 30, "thirty-first": 31}
 # "Sat the 19th", "Tues the 3rd"
 _ABBREVIATED_DAYS = ("mon", "tues", "tue", "wed", "thurs", "thu", "fri", "sat", "sun")
 
@@ -75,6 +83,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "num_short",
         re.compile(r"(?<![\d/.\-])(?!24/7\b)(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]|\s*(?:-|–|~|to)\s*\d)"),
+    ),
+    # "on October first", "effective April first" (a dictated or spelled-out day)
+    (
+        "month_ordinal_word",
+        re.compile(rf"\b{_MONTH.format(g='mo')} (?:the )?(?P<word>" + "|".join(_ORDINAL_WORDS) + r")\b"),
     ),
     # "the first Saturday of August", "the last Friday of next month"
     (
@@ -128,7 +141,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "ordinal_near",
         re.compile(
-            r"\b(?:on|for|(?:mov|postpon|reschedul|chang|push|delay)\w*(?: back| forward)? to) the "
+            r"\b(?:on|for|from|(?:mov|postpon|reschedul|chang|push|delay)\w*(?: back| forward)? to) the "
             r"(?:(?:morning|afternoon|evening|night) of the )?"  # "on the morning of the 24th"
             r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b(?!\s+of\b)"
             r"(?![^.?!\n]{0,30}\b(?:each|every) month\b)"
@@ -187,7 +200,7 @@ _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
     r"without power|power failure|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|came back|"
-    r"flicker|power (?:was|went) (?:gone|down)|cut (?:the )?power|"
+    r"flicker|power (?:was|went) (?:gone|down)|cut (?:the )?power|\bwent (?:down|out|off)\b|"
     r"30-minute|interval|values|peak|demand|\bload\b|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
 )
 # "tomorrow 07:00", "yesterday evening at 19:45": a relative day given a clock time names when something happens.
@@ -324,6 +337,8 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         return _safe(received.year, received.month, int(groups["d"] or groups["d2"]))
     if kind == "ordinal_near":
         return _nearest_day(int(groups["d"]), received)
+    if kind == "month_ordinal_word":
+        return _year_for(_MONTHS[groups["mo"]], _ORDINAL_WORDS[groups["word"]], received)
     if kind == "nth_weekday":
         if groups.get("rel"):
             year, month = divmod(received.year * 12 + received.month - 1 + (groups["rel"] == "next"), 12)
@@ -347,7 +362,7 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
 
 _NUMERIC = frozenset({"ymd", "num", "num_short"})
 _FAR_AHEAD_DAYS = 300
-_YEARLESS_KINDS = frozenset({"mdy", "dmy", "num_short"})
+_YEARLESS_KINDS = frozenset({"mdy", "dmy", "num_short", "month_ordinal_word"})
 # "meter read is on the 2nd", "debited on the 27th": a day of the month that comes back, not one day.
 _RECURRING_BEFORE = re.compile(
     r"\b(?:meter\w*|read(?:ing)?|debit\w*|due|paid|billing|invoiced?|closing)\b[^.?!\n]*$"

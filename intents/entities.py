@@ -273,6 +273,7 @@ _PAST_WORDS = re.compile(
     r"デマンド|最大電力|"
     # 「11/1から社名が…に変わりました」: the day of a name change stays its day once it has taken effect.
     r"(?:社名|商号|名義|会社名)[^。\n]{0,24}?(?:変わりました|変更(?:しました|になりました|いたしました))"
+    r"|(?:社名|商号|名義|会社名)(?:の)?変更[^。\n]{0,20}?(?:終わりました|完了しました|済みました|済んでおります)"
 )
 # 「4月27日の引落分から」「来月27日の分から」: the debit or bill from which a change applies is a starting point
 # as strong as 付で.
@@ -304,6 +305,12 @@ _METERING_REF_AFTER = re.compile(r"\s*(?:の)?(?:計量|検針)(?:日)?分")
 # ends (the cancellation's day is the one it asks for).
 _NOTICE_DEADLINE_AFTER = re.compile(r"\s*まで(?:に|には)?[^。\n]{0,4}(?:解約)?通知書")
 _NOTICE_DEADLINE_BEFORE = re.compile(r"通知書[^。\n\d]{0,8}(?:期限|締切|締め切り|期日)\s*(?:は|が|:|：)?\s*$")
+# 「翌営業日の28日に引き落とされる」「前営業日の5月29日までに」: an alternative to the day named, not that day.
+_ALTERNATIVE_BEFORE = re.compile(r"(?:翌営業日|前営業日)の\s*$")
+# A day inside 「…」 quoted from the guide or the terms: the rule's example, no day of this customer.
+_QUOTED_RULE_BEFORE = re.compile(
+    r"(?:ガイド|約款|案内|説明|資料|サイト|ホームページ)(?:に|には|では|で)(?:は)?[^。\n」]{0,4}「[^」\n]{0,24}$"
+)
 _SUPPOSED_BEFORE = re.compile(
     r"(?:(?:その|この)場合|そうなると|だとすると)(?:は|には)?[、,]?\s*(?:[^\d\s。、\n？?]{1,5}(?:は|が)\s*)?"
     r"(?:翌営業日の|翌日の)?$"
@@ -448,11 +455,19 @@ def _date_score(
         score -= 3.0
     if example and _EXAMPLE.search(_sentence_around(text, mention.start, mention.start)):
         score -= 5.0  # 「ガイドの例だと10/1変更で8/14まで」: every day of an example
+    if _QUOTED_RULE_BEFORE.search(text, max(0, mention.start - 30), mention.start):
+        score -= (
+            5.0  # 「ガイドには「4月1日変更なら2月14日まで」とある」: a rule's example quoted from a guide
+        )
     if mention.weekday_checked:
         score += 0.5
     if _KEY_DAY_BEFORE.search(before) or _KEY_DAY_AFTER.match(text, mention.end):
         score += 2.5
-    if own_deadlines and _OWN_DEADLINE_AFTER.match(text, mention.end):
+    supposed = bool(
+        _SUPPOSED_BEFORE.search(text, max(0, mention.start - 18), mention.start)
+        or _ALTERNATIVE_BEFORE.search(text, max(0, mention.start - 8), mention.start)
+    )
+    if own_deadlines and not supposed and _OWN_DEADLINE_AFTER.match(text, mention.end):
         score += 3.0
     if _dates_something_else(mention, text, before, received):
         score -= 5.0
@@ -474,7 +489,7 @@ def _date_score(
         score -= (
             2.0  # 「3月1日計量分がいつ引き落とされるか」: the meter reading it refers to, not the day asked
         )
-    if _SUPPOSED_BEFORE.search(text, max(0, mention.start - 18), mention.start):
+    if supposed:
         score -= 2.0  # 「6日は日曜日ですが、その場合は7日に引き落とされますか」: the supposed day, not the day asked about
     if _POINTED_BACK_DEADLINE.match(text, mention.end):
         score += 3.0
@@ -602,6 +617,10 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         )
         if own_words is not None and own_words.search(_sentence_after(text, mention.end)[:_OWN_WORD_REACH]):
             score += 0.5  # the intent's own word breaks a tie between two days equally marked
+        if "payment_due_date" in intents and (
+            _HOLIDAY_CLASH_AFTER.match(text, mention.end) or _HOLIDAY_CLASH_IN.search(mention.text)
+        ):
+            score += 1.5  # 「今月は31日が日曜日です」: the due day named and asked about, not the day it may move to
         if outage_only and mention.date > received and _DEADLINE.match(text[mention.end : mention.end + 8]):
             score -= 2.0  # 「報告書を10月30日までに」 in an outage report: an end or a deadline, not the outage's day
         if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):
@@ -648,6 +667,11 @@ def _heads_a_row(text: str, mention: DateMention) -> bool:
     return not text[line_start : mention.start].strip() and bool(_TABLE_ROW.match(text, mention.end))
 
 
+# 「12月31日は金融機関が休業なので」「27日が日曜日です」: the due day falls on a day the bank is closed.
+_HOLIDAY_CLASH_AFTER = re.compile(
+    r"\s*(?:は|が|って)\s*(?:土曜|日曜|祝日|休日|祭日|振替休日|大晦日|金融機関(?:が|の)?(?:休|お休)|銀行(?:が|の)?(?:休|お休))"
+)
+_HOLIDAY_CLASH_IN = re.compile(r"(?:が|は|って)[土日]曜")
 # 「来年の3月で閉めることにしました。なので3月末で解約」: next year said just before, the day far ahead stands.
 _NEXT_YEAR_BEFORE = re.compile(r"来年|翌年|再来年")
 

@@ -386,3 +386,9 @@ def test_a_move_only_considered_or_alternatives_undecided_name_no_such_reason():
     assert rule_reason(text) is None
     text = "経費削減の一環で解約したいそうです。他社へ切り替えるのか、設備を縮小するのかはまだ決めていないとのことです。"
     assert rule_reason(text) == "other"
+
+
+def test_what_the_new_premises_will_have_is_no_reason_the_move_is():
+    text = "店を別のビルに移転することになりました。今の場所の電気は来月20日で解約したいです。新しい店舗は低圧になりそうです。"
+    assert rule_reason(text) == "removal"
+    assert rule_reason("工場の設備を縮小し、低圧に切り替えるため高圧契約を解約します。") == "other"

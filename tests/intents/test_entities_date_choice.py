@@ -551,3 +551,47 @@ def test_english_a_day_in_the_past_tense_is_the_past_one():
 def test_english_an_outage_since_a_clock_time_today_is_going_on():
     text = "The power at our bakery has been out since 6am this morning. Please call me back on my mobile."
     assert day(text, ["outage"], RECEIVED) is None
+
+
+# --- tenth round (read on round 9's five writers after they were measured first-seen) ---
+
+
+def test_the_due_day_that_falls_on_a_holiday_is_the_day_asked_about():
+    text = "今月分の振込期日は月末だと思うのですが、今月は31日が土曜日です。この場合は30日（金）までに振り込まないといけませんか。"
+    assert day(text, ["payment_due_date"], date(2026, 10, 5)) == "2026-10-31"
+    text = "今月は6月27日の引落しだと思いますが、27日が日曜日です。翌営業日の28日（月）に引き落とされるという理解でよいでしょうか。"
+    assert day(text, ["payment_due_date"], date(2027, 6, 21)) == "2027-06-27"
+
+
+def test_a_rules_example_quoted_from_the_guide_is_no_day():
+    text = "ガイドには「4月1日変更なら2月14日まで」ってあるんですが、うちは12月1日に会社名が変わる予定です。"
+    assert day(text, ["name_change"], RECEIVED) == "2026-12-01"
+
+
+def test_a_name_change_registered_already_keeps_its_day():
+    assert (
+        day("社名変更の登記が10/1に終わりました。名義変更の書類をください。", ["name_change"], RECEIVED)
+        == "2026-10-01"
+    )
+
+
+def test_stopping_the_power_is_the_cancellations_own_word():
+    text = "新工場は2027年2月1日から稼働予定で、旧工場は2027年1月31日で電気を止めたいです。"
+    assert day(text, ["cancellation"], RECEIVED) == "2027-01-31"
+
+
+def test_an_outage_just_now_or_still_continuing_has_no_day():
+    assert day("たった今、本社工場が全部停電しました！！", ["outage"], RECEIVED) is None
+    assert day("停電が今朝6時くらいからずっと続いてて換気扇が止まってます", ["outage"], RECEIVED) is None
+    # reported in the past and restored: the day it happened
+    text = "昨夜の台風で、夜の10時ごろから今朝3時ごろまで停電しておりました。いまは復旧しております。"
+    assert day(text, ["outage"], RECEIVED) == "2026-10-19"
+
+
+def test_english_spelled_out_days_and_from_the_nth():
+    text = "Our company name changes from Kestrel Foods Japan GK to Kestrel Japan GK on November first."
+    assert day(text, ["name_change"], RECEIVED) == "2026-11-01"
+    text = "Our arcade will close for two weeks of renovation from the 26th; we should open the PAS for the period."
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-26"
+    text = "On the 15th the power at our bakery went down for about two hours. It's back now. What caused it?"
+    assert day(text, ["outage"], RECEIVED) == "2026-10-15"
