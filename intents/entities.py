@@ -520,7 +520,7 @@ _CLOCK = re.compile(
 def _same_day_report(own: str, received: date, intents: Sequence[str]) -> bool:
     """「PAS 13:40 投入完了」 "back on grid at 15:10": with no day written at all, work on the site reported done
     or an outage over, at a clock time, happened on the day the message is written."""
-    if not _ON_SITE_OR_OUTAGE & set(intents) or _outage_going_on(own, intents):
+    if not _ON_SITE_OR_OUTAGE & set(intents) or _CLOCK.search(own) is None or _outage_going_on(own, intents):
         return False
     if resolve_dates(own, received=received, folded=True) or english_mentions(own, received=received):
         return False
