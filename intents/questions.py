@@ -67,11 +67,12 @@ class _Rule:
     script: str = "any"
 
     def match(self, text: str) -> str | None:
-        if any(u.search(text) for u in self.unless):
-            return None
         for pattern in self.patterns:
             found = pattern.search(text)
             if found:
+                # most rules find nothing, so their exceptions are searched only once a pattern has matched
+                if any(u.search(text) for u in self.unless):
+                    return None
                 return found.groupdict().get("value") or self.value
         return None
 
