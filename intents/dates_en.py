@@ -220,17 +220,18 @@ _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
     r"without power|power failure|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|came back|"
-    r"flicker|power (?:was|went) (?:gone|down)|cut (?:the )?power|\bwent (?:down|out|off)\b|"
+    r"flicker|power was (?:gone|down)|cut (?:the )?power|\bwent (?:down|out|off)\b|"
     r"30-minute|interval|values|peak|demand|\bload\b|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
 )
 # "tomorrow 07:00", "yesterday evening at 19:45": a relative day given a clock time names when something happens.
 _CLOCK_AFTER = re.compile(
     r"\s*(?:(?:morning|afternoon|evening|night)\s*)?(?:(?:at|around|from|about)\s*){0,2}\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)"
 )
-# "opening the PAS at 7:00 today": a clock time just before the relative day
+# "the contract was terminated on 31 March": a day told in the past tense (within its own clause)
 _PAST_TENSE_BEFORE = re.compile(
     r"\b(?:was|were|had been|has been|have been)\b(?:(?!\bbut\b|\band\b|,)[^.?!\n]){0,40}$"
 )
+# "opening the PAS at 7:00 today": a clock time just before the relative day
 _CLOCK_BEFORE = re.compile(r"\b(?:at|around|from|by)?\s*\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)\s*$")
 # "finishes tomorrow afternoon": a relative day with its part of the day names when something happens
 _PART_OF_DAY_AFTER = re.compile(r"\s+(?:morning|afternoon|evening|night)\b")

@@ -297,7 +297,6 @@ _REASON_AFTER = re.compile(
 _POINTED_BACK_DEADLINE = re.compile(
     r"[^。\n]{0,20}?(?:ので|ため)[、,]?\s*(?:可能であれば|できれば|なるべく|念のため)?[、,]?\s*それまで"
 )
-# 「この場合、引落は7日に」: a short topic (引落は) may stand between the case and its day.
 # 「…7月15日だけ、すごく多いです。この日のデータを見たいです」: the request points back to the day.
 _POINTED_BACK_DAY = re.compile(r"[^。\n？?]{0,30}[。\n]\s*(?:この|その)日(?:の(?!うち)|は|に|を)")
 _METERING_REF_AFTER = re.compile(r"\s*(?:の)?(?:計量|検針)(?:日)?分")
@@ -311,6 +310,7 @@ _ALTERNATIVE_BEFORE = re.compile(r"(?:翌営業日|前営業日)の\s*$")
 _QUOTED_RULE_BEFORE = re.compile(
     r"(?:ガイド|約款|案内|説明|資料|サイト|ホームページ)(?:に|には|では|で)(?:は)?[^。\n」]{0,4}「[^」\n]{0,24}$"
 )
+# 「この場合、引落は7日に」: a short topic (引落は) may stand between the case and its day.
 _SUPPOSED_BEFORE = re.compile(
     r"(?:(?:その|この)場合|そうなると|だとすると)(?:は|には)?[、,]?\s*(?:[^\d\s。、\n？?]{1,5}(?:は|が)\s*)?"
     r"(?:翌営業日の|翌日の)?$"
