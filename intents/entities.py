@@ -279,7 +279,9 @@ _PAST_WORDS = re.compile(
 # as strong as 付で.
 _STRONG_AFTER = re.compile(
     r"^\s*(?:付け?|をもって|をもちまして|を持って|限りで|限り|にて(?:解約|終了|閉店|閉鎖)"
-    r"|の(?:引き?落(?:とし)?|ご?請求|支払い?|お?振込み?)?分(?:から|より|以降))"
+    r"|の(?:引き?落(?:とし)?|ご?請求|お?支払い?|お?振込み?)?(?:の)?分(?:から|より|以降)"
+    # 「来月末の引落から新しい口座に」: the debit itself named as the starting point
+    r"|の(?:引き?落(?:とし)?|口座振替|お?振込み?)(?:から|より|以降))"
 )
 _WITH_DE = re.compile(r"^\s*(?:で|に)(?!は|も)")
 _DEADLINE = re.compile(r"^\s*(?:まで(?:に)?|までの|迄)")
@@ -377,6 +379,7 @@ _OWN_DEADLINE_AFTER = re.compile(
 # a correction (「解約の日を4月15日に直して」) is such a change.
 _CHANGED_TO_AFTER = re.compile(
     r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}(?::\d{2}|時(?:\d{1,2}分|半)?)\s*(?:から|~)?\s*)?"  # 「14時からに変更」
+    r"(?:の(?:朝|午前中?|午後|夕方|夜|昼))?"  # 「1/15(金)の午後に前倒し」
     r"(?:に|へ)(?:\d{1,2}\s*(?:週間|日間?|か月|ヶ月|カ月)\s*)?"  # 「3/21に1週間延期」
     r"(?:変更|延期|変わ|前倒し|繰り上げ|繰り下げ|ずら|ずれ|延び|後ろ倒し|移|直|訂正|修正)"
 )
@@ -395,6 +398,9 @@ _GIVEN_UP_AFTER = re.compile(
     r"[^。\n]{0,30}?(?:予定|つもり|はず)(?:だった|でした|であった)(?:の|ん)?(?:です)?(?:が|けど|けれど)"
     # 「15時予定でしたが…17時に変更」: only the hour moved, the day stands
     r"(?![^。\n]{0,24}?\d{1,2}(?::\d{2}|時)(?:から|に|へ)?(?:変更|ずれ|延び|遅れ))"
+    # 「16日開放と書きましたが…15日に前倒しします」: a day written earlier and now taken back
+    r"|[^。\n]{0,16}?(?:と|って)(?:書き|書い|お?伝え|申し上げ|ご?連絡(?:いた)?し|お知らせし)"
+    r"(?:ました|ていました|てしまいました|た)(?:が|けど|けれど)"
 )
 _SENTENCE_END = re.compile(r"[。！!？?\n]")
 
@@ -506,6 +512,15 @@ def _date_score(
     return score
 
 
+# A sentence that only tells of the repair or the power coming back, beside the one that tells of the outage
+# (低電: how dictation writes 停電).
+_RECOVERY = re.compile(
+    r"復旧|復電|交換|修理|直(?:り|っ|し)|戻(?:り|っ)|(?i:\brestored\b|\breplaced\b|\brepaired\b)"
+)
+_OUTAGE_WORD = re.compile(
+    r"停電|低電|瞬停|止ま|落ち|全停|切れ|(?i:\boutage\b|\bpower (?:cut|failure)\b|\bwent (?:down|out|off)\b)"
+)
+
 _ON_SITE_INTENTS = frozenset({"pas_open", "equipment_work"})
 
 
@@ -547,8 +562,12 @@ def _today_happened(text: str, mention: DateMention) -> bool:
 def _dates_something_else(mention: DateMention, text: str, before: str, received: date) -> bool:
     """A mail header, a note's heading, a past start day: the label before the date says it is background
     (「【連絡】あすの朝9時」: a relative day after a heading is no date stamp)."""
+    heading = before.rstrip().endswith("】")
+    # a note's heading is stamped with the day it is written: a day ahead after 【…】 opens the message itself
+    # (「【丸越食品 第一工場】6/21(土) PAS開放します」)
     if (
-        _INCIDENTAL_BEFORE.search(before) and not (mention.kind == "relative_day" and before.endswith("】"))
+        _INCIDENTAL_BEFORE.search(before)
+        and not (heading and (mention.kind == "relative_day" or mention.date > received))
     ) or (mention.date < received and _STARTED_BEFORE.search(before)):
         return True
     return bool(
@@ -594,6 +613,10 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
     own_words = _own_words(intents)
     ongoing = _outage_going_on(text, intents)
     outage_only = "outage" in intents and _only_outage(intents)
+    # the outage told in a dated sentence of its own: a dated sentence telling only of the repair is not its day
+    outage_told_apart = "outage" in intents and any(
+        _OUTAGE_WORD.search(_sentence_around(text, m.start, m.end)) for m in mentions
+    )
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
@@ -621,6 +644,10 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
             _HOLIDAY_CLASH_AFTER.match(text, mention.end) or _HOLIDAY_CLASH_IN.search(mention.text)
         ):
             score += 1.5  # 「今月は31日が日曜日です」: the due day named and asked about, not the day it may move to
+        if outage_told_apart and _RECOVERY.search(sentence) and not _OUTAGE_WORD.search(sentence):
+            score -= (
+                1.0  # 「今朝までに復旧しております」 after 「昨夜停電」: the outage's day, not the repair's
+            )
         if outage_only and mention.date > received and _DEADLINE.match(text[mention.end : mention.end + 8]):
             score -= 2.0  # 「報告書を10月30日までに」 in an outage report: an end or a deadline, not the outage's day
         if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):

@@ -392,3 +392,28 @@ def test_what_the_new_premises_will_have_is_no_reason_the_move_is():
     text = "店を別のビルに移転することになりました。今の場所の電気は来月20日で解約したいです。新しい店舗は低圧になりそうです。"
     assert rule_reason(text) == "removal"
     assert rule_reason("工場の設備を縮小し、低圧に切り替えるため高圧契約を解約します。") == "other"
+
+
+def test_low_voltage_for_the_demolition_or_given_up_is_no_reason_the_removal_is():
+    text = (
+        "テナントビルは再開発のため9月末で閉館し、その後解体します。電気の契約を9月30日で解約したいです。"
+        "閉館後は解体業者の仮設電源（低圧）に切り替えます。"
+    )
+    assert rule_reason(text) == "removal"
+    text = (
+        "Following up on Ebina: instead of moving to low voltage, we have agreed to sell the building. "
+        "If the buyer cannot take over, we will terminate the contract."
+    )
+    assert rule_reason(text) == "removal"
+
+
+def test_the_sites_own_power_however_said_is_other():
+    text = "屋根に太陽光のパネルを並べて、\n蓄電池も入れて、自分のところの電気でまかなうことにしました。高圧の契約は10月末でやめたいです。"
+    assert rule_reason(text) == "other"
+
+
+def test_a_business_named_by_its_name_closing_at_a_time_is_removal():
+    text = (
+        "Kobayashi Sento will close at the end of March next year. Please tell me the cancellation penalty."
+    )
+    assert rule_reason(text) == "removal"

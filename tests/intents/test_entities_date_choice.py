@@ -595,3 +595,41 @@ def test_english_spelled_out_days_and_from_the_nth():
     assert day(text, ["pas_open"], RECEIVED) == "2026-10-26"
     text = "On the 15th the power at our bakery went down for about two hours. It's back now. What caused it?"
     assert day(text, ["outage"], RECEIVED) == "2026-10-15"
+
+
+def test_a_day_ahead_after_a_sites_heading_is_the_operations_day():
+    # RECEIVED is 2026-10-20: a note's heading stamps the day it is written, never a day ahead
+    text = "【東和ゴム 本社工場】10/31(土) 月次点検のためPAS開放します。\n開放 9:00 / 投入 14:00予定です。"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-31"
+    assert day("【電話メモ】10/20 14:10\n・PASの開放について問い合わせあり", ["pas_open"], RECEIVED) is None
+
+
+def test_a_day_written_earlier_and_taken_back_gives_way_to_the_new_one():
+    text = "先日24日(土)に投入とお伝えしましたが、業者の都合で10/23(金)の午前に前倒しします。"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-10-23"
+
+
+def test_the_debit_a_new_account_starts_from_is_the_payment_methods_day():
+    text = "引落口座を本部の口座に変えたいです。来月末の引落から新しい口座にできますか？"
+    assert day(text, ["payment_method"], RECEIVED) == "2026-11-30"
+    text = "振込をやめて口座振替にしたいです。今月30日の支払いの分から変えられますか？"
+    assert day(text, ["payment_method"], RECEIVED) == "2026-10-30"
+
+
+def test_the_outages_day_not_the_day_it_was_repaired():
+    text = (
+        "昨夜、落雷で停電しました。業者さんに来てもらい、今朝までに復旧しております。原因を教えてください。"
+    )
+    assert day(text, ["outage"], RECEIVED) == "2026-10-19"
+    text = "昨日の夕方、雷で工場が30分ほど停電しました。避雷器の損傷を確認し、本日交換済みです。"
+    assert day(text, ["outage"], RECEIVED) == "2026-10-19"
+    # the only dated sentence tells of the power coming back: still that day
+    assert (
+        day("台風で電気が止まりましたが、昨日の夜にやっと電気戻りました。", ["outage"], RECEIVED)
+        == "2026-10-19"
+    )
+
+
+def test_a_site_that_still_cannot_run_is_an_outage_still_going_on():
+    text = "昨夜の大雨で構内の電柱が傾き、朝から停電していて、今もラインが動かせません。"
+    assert day(text, ["outage"], RECEIVED) is None
