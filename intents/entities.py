@@ -617,6 +617,7 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
     outage_told_apart = "outage" in intents and any(
         _OUTAGE_WORD.search(_sentence_around(text, m.start, m.end)) for m in mentions
     )
+    season_ends = _season_ends(text, mentions, intents)
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
@@ -626,8 +627,13 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
             or not date_allowed_now(mention.date, received, ongoing)
         ):
             continue
-        if _far_ahead_without_year(mention, received) and not _NEXT_YEAR_BEFORE.search(
-            text, max(0, mention.start - 60), mention.start
+        if (
+            _far_ahead_without_year(mention, received)
+            and not _NEXT_YEAR_BEFORE.search(text, max(0, mention.start - 60), mention.start)
+        ) or (
+            mention.kind == "month_day"
+            and mention.date > received
+            and _STATE_SINCE_AFTER.match(text, mention.end)
         ):
             mention = _a_year_earlier(mention)
         sentence = _sentence_around(text, mention.start, mention.end)
@@ -648,6 +654,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
             score -= (
                 1.0  # 「今朝までに復旧しております」 after 「昨夜停電」: the outage's day, not the repair's
             )
+        if i in season_ends:
+            score -= 1.5  # 「営業は11月30日で終了し…12月8日にPASを開放」: the season's last day, then the operation's
         if outage_only and mention.date > received and _DEADLINE.match(text[mention.end : mention.end + 8]):
             score -= 2.0  # 「報告書を10月30日までに」 in an outage report: an end or a deadline, not the outage's day
         if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):
@@ -686,6 +694,37 @@ def _takes_effect(mention: DateMention, text: str, received: date, sentence: str
             bool(_DECIDED.search(sentence)) or ("ました" not in sentence and bool(_PLANNED.search(sentence)))
         )
     )
+
+
+# 「6月1日から改修工事で休館しており」: a state going on since a day without its year began on the past one.
+_STATE_SINCE_AFTER = re.compile(
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:から|より)[^。\n]{0,24}?"
+    r"(?:(?:休館|休業|休止|停止|閉鎖|開放)して|止めて|閉めて|切って)(?:おり|います|いる|ます|おります)"
+)
+# 「9/15で終わるので」「11月30日で終了し」「今月いっぱいで織機全部止めて」: the business or the season ends that day.
+_SEASON_END_AFTER = re.compile(
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:で|をもって|を以て)[^。\n、]{0,10}?"
+    r"(?:終了し|終了する|終わり|終わる|終わって|終え|止めて|止める|休止し|クローズし)"
+)
+# 「翌日の9/16にPASを開放」「4/1の朝に…開放」: the operation named after its day.
+_PAS_OPERATION_AFTER = re.compile(
+    r"[^。\n]{0,16}?(?:pas|ＰＡＳ|開閉器)?[^。\n]{0,6}?(?:開放|投入|を?切|を?入れ)", re.IGNORECASE
+)
+
+
+def _season_ends(text: str, mentions: Sequence[DateMention], intents: Sequence[str]) -> set[int]:
+    """For a PAS operation (not a cancellation, whose day is the end), the days the business or the season
+    ends when a later day is the operation's: that one is the request's day."""
+    if "pas_open" not in intents or "cancellation" in intents:
+        return set()
+    ends = [i for i, m in enumerate(mentions) if _SEASON_END_AFTER.match(text, m.end)]
+    return {
+        i
+        for i in ends
+        if any(
+            _PAS_OPERATION_AFTER.match(text, m.end) for m in mentions[i + 1 :] if m.date > mentions[i].date
+        )
+    }
 
 
 def _heads_a_row(text: str, mention: DateMention) -> bool:

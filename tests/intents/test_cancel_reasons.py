@@ -417,3 +417,36 @@ def test_a_business_named_by_its_name_closing_at_a_time_is_removal():
         "Kobayashi Sento will close at the end of March next year. Please tell me the cancellation penalty."
     )
     assert rule_reason(text) == "removal"
+
+
+def test_low_voltage_that_is_another_contract_is_no_reason_the_closing_is():
+    text = (
+        "当寺の宿坊は九月末日を以て廃業いたしますので、電気契約を解約いたしたく存じます。"
+        "本堂の電気は別の契約（低圧）ですので、そちらはそのままでございます。"
+    )
+    assert rule_reason(text) == "removal"
+
+
+def test_a_ppa_arranged_with_another_retailer_is_a_switch():
+    text = (
+        "All our sites will be supplied under a corporate power purchase agreement arranged by our parent "
+        "company with another electricity retailer, so please end our contract."
+    )
+    assert rule_reason(text) == "switch"
+
+
+def test_another_companys_cheaper_plan_or_reviewing_the_retailer_is_a_switch():
+    assert rule_reason("九州電力さんの新しいプランの方が安うなるので、今の契約は解約したいです。") == "switch"
+    assert (
+        rule_reason("社内で電力会社の見直しを検討しており、解約する場合の違約金を教えてください。")
+        == "switch"
+    )
+
+
+def test_a_site_sold_or_closing_whatever_it_is_called_is_removal():
+    assert (
+        rule_reason("We've agreed the sale of the Hakuba lodge, so the supply contract must end.")
+        == "removal"
+    )
+    text = "The Kojima laundry operated by our subsidiary will close, and we would like to terminate the contract."
+    assert rule_reason(text) == "removal"

@@ -633,3 +633,34 @@ def test_the_outages_day_not_the_day_it_was_repaired():
 def test_a_site_that_still_cannot_run_is_an_outage_still_going_on():
     text = "昨夜の大雨で構内の電柱が傾き、朝から停電していて、今もラインが動かせません。"
     assert day(text, ["outage"], RECEIVED) is None
+
+
+def test_a_state_going_on_since_a_day_without_its_year_began_on_the_past_one():
+    # RECEIVED is 2026-10-20: 「7月1日から…休館しており」 began last July, not next July; it is background to a bill
+    text = "美術館は7月1日から改修工事で休館しており、開閉器も開放して電気は止めております。今月の請求額を教えてください。"
+    assert day(text, ["bill_inquiry"], RECEIVED) is None
+    # a plan said in the same forms is still ahead
+    text = "倉庫を11月1日から来年3月末まで休止します。その間はPASを開放しておきたいです。"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-11-01"
+
+
+def test_the_seasons_last_day_gives_way_to_the_pas_operation_after_it():
+    text = "今年の営業は11月3日で終了し、3月末まで冬期休業です。例年どおり11月10日にPASを開放します。"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-11-10"
+    text = "プールの営業が10/31で終わるので、翌日の11/1にPASを開放して受電を止めます。"
+    assert day(text, ["pas_open"], RECEIVED) == "2026-11-01"
+    # a cancellation's day is the end itself
+    assert (
+        day("工場は11月30日で操業を終了し、12月1日に建物を引き渡します。", ["cancellation"], RECEIVED)
+        == "2026-11-30"
+    )
+
+
+def test_work_reported_finished_safely_keeps_its_past_day():
+    text = "17日（土）のキュービクル更新工事、無事に終わりました。PASも予定通り投入して、今朝から通常どおり動いています。"
+    assert day(text, ["equipment_work", "pas_open"], RECEIVED) == "2026-10-17"
+
+
+def test_lights_out_now_is_an_outage_still_going_on():
+    text = "今日は法要が3件入っているのに、納骨堂の搬送機が全部止まってて、照明も消えてます。停電でしょうか。"
+    assert day(text, ["outage"], RECEIVED) is None
