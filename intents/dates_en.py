@@ -167,6 +167,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?![^.?!\n]{0,30}\b(?:each|every) month\b)"
         ),
     ),
+    # "Is it the 27th?", "so is it the 10th?": the day asked about by its number alone is the nearest such day,
+    # even after the words of a recurring debit (the question names this time's)
+    (
+        "ordinal_asked",
+        re.compile(
+            r"\b(?:is it|will it be|would it be|is that|so it\x27s)(?: on)? the "
+            r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b(?=[^.!\n]{0,20}\?)"
+        ),
+    ),
     (
         "rel_day",
         re.compile(
@@ -208,6 +217,9 @@ def _takes_effect(before: str, sentence: str, day: date, received: date) -> bool
     return day >= received and bool(_FROM_BEFORE.search(before) and _PLANNED.search(sentence))
 
 
+_METERING_DAY_BEFORE = re.compile(
+    r"\b(?:metering|meter[- ]reading|reading|meter read) (?:day|date) is (?:normally |usually |always )?(?:on )?(?:the )?$"
+)
 _BACKGROUND_BEFORE = re.compile(
     r"(?:started|start(?:ed)? on|applied from|signed|since|began|joined)\s*(?:on\s*)?$"
 )
@@ -356,6 +368,14 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         return _year_for(month, day, received)
     if kind == "ordinal":
         return _safe(received.year, received.month, int(groups["d"] or groups["d2"]))
+    if (
+        kind == "ordinal_asked"
+    ):  # a day asked about lies ahead: this month's, or next month's once it has passed
+        day = int(groups["d"])
+        ahead = (
+            received if received.day <= day else _month_end(received.year, received.month) + timedelta(days=1)
+        )
+        return _safe(ahead.year, ahead.month, day)
     if kind == "ordinal_near":
         return _nearest_day(int(groups["d"]), received)
     if kind == "month_ordinal_word":
@@ -540,6 +560,8 @@ def requested_date(
             score += 1.0
         if _BACKGROUND_BEFORE.search(before[-24:]):
             score -= 2.0
+        if _METERING_DAY_BEFORE.search(before):
+            score -= 3.0  # "our metering day is the 2nd": every month's reading day, not the day asked about
         if _STAFF_CHANGE.search(sentence):
             score -= 3.0
         # the whole line: an address or "No." inside a sentence breaks it at its dots

@@ -664,3 +664,16 @@ def test_work_reported_finished_safely_keeps_its_past_day():
 def test_lights_out_now_is_an_outage_still_going_on():
     text = "今日は法要が3件入っているのに、納骨堂の搬送機が全部止まってて、照明も消えてます。停電でしょうか。"
     assert day(text, ["outage"], RECEIVED) is None
+
+
+def test_an_english_due_day_asked_by_its_number_is_the_next_such_day():
+    # RECEIVED is 2026-10-20: "the 27th" asked about is this month's; "the 10th", already past, next month's
+    text = "When will this month's payment be taken from our account? Is it the 27th? We need to top it up."
+    assert day(text, ["payment_due_date"], RECEIVED) == "2026-10-27"
+    text = "What's the transfer deadline for the September bill? Our meter reading day is the second, so is it the 10th?"
+    assert day(text, ["payment_due_date"], RECEIVED) == "2026-11-10"
+
+
+def test_an_english_metering_day_is_every_months_not_the_day_asked_about():
+    text = "Now that we're on direct debit - our metering day is the 2nd - which day will this month's bill be taken?"
+    assert day(text, ["payment_due_date"], RECEIVED) is None
