@@ -5,6 +5,8 @@ Run: ``.venv/bin/python benchmarks/cross_style.py [--write-model]``.
 Prints, side by side, the scores on
 * the dev set (``../shared/dev-set/inquiries.jsonl``; never trained on: a regression check),
 * ``tests/intents/messages/heldout.jsonl`` (never trained on),
+* ``tests/intents/messages/unseen_writers.jsonl`` (four independent writers' batches kept out of the corpus: never
+  fitted on and their misses never read, so they stay a first-seen check),
 * the own corpus ``tests/intents/corpus/*.jsonl`` with the shipped model (in-sample: it was fitted on it),
 * cross-style: each writer's batch (``w_*``: one person's mix of every kind) held out alone, and the kind
   batches (one kind of message each) in ``--kind-folds`` held-out groups; the linear model fitted on the
@@ -44,6 +46,7 @@ from intents.understand import Case, Report, Understander, evaluate, prepare, ru
 
 CORPUS = ROOT / "tests" / "intents" / "corpus"
 HELDOUT = ROOT / "tests" / "intents" / "messages" / "heldout.jsonl"
+UNSEEN = ROOT / "tests" / "intents" / "messages" / "unseen_writers.jsonl"
 DEV = ROOT.parent / "shared" / "dev-set" / "inquiries.jsonl"
 if not DEV.exists():
     DEV = Path("/work/shared/dev-set/inquiries.jsonl")
@@ -347,6 +350,7 @@ def main() -> None:
     table = {
         "dev set": scores(evaluate(run_cases(understander, read_rows(DEV)))) if DEV.exists() else {},
         "heldout.jsonl": scores(evaluate(run_cases(understander, read_rows(HELDOUT)))),
+        "unseen_writers.jsonl": scores(evaluate(run_cases(understander, read_rows(UNSEEN)))),
         "own corpus (in-sample)": scores(evaluate(run_cases(understander, rows))),
         "cross-style (batch held out)": scores(cross),
         "  of which writers (w_*)": scores(evaluate(writer_cases)) if writer_cases else {},
