@@ -368,14 +368,12 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         return _year_for(month, day, received)
     if kind == "ordinal":
         return _safe(received.year, received.month, int(groups["d"] or groups["d2"]))
-    if (
-        kind == "ordinal_asked"
-    ):  # a day asked about lies ahead: this month's, or next month's once it has passed
+    if kind == "ordinal_asked":
+        # a day asked about lies ahead: this month's, or next month's once this month's has passed
         day = int(groups["d"])
-        ahead = (
-            received if received.day <= day else _month_end(received.year, received.month) + timedelta(days=1)
-        )
-        return _safe(ahead.year, ahead.month, day)
+        if received.day > day:
+            received = _month_end(received.year, received.month) + timedelta(days=1)
+        return _safe(received.year, received.month, day)
     if kind == "ordinal_near":
         return _nearest_day(int(groups["d"]), received)
     if kind == "month_ordinal_word":

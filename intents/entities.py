@@ -462,9 +462,8 @@ def _date_score(
     if example and _EXAMPLE.search(_sentence_around(text, mention.start, mention.start)):
         score -= 5.0  # 「ガイドの例だと10/1変更で8/14まで」: every day of an example
     if _QUOTED_RULE_BEFORE.search(text, max(0, mention.start - 30), mention.start):
-        score -= (
-            5.0  # 「ガイドには「4月1日変更なら2月14日まで」とある」: a rule's example quoted from a guide
-        )
+        # 「ガイドには「4月1日変更なら2月14日まで」とある」: a rule's example quoted from a guide
+        score -= 5.0
     if mention.weekday_checked:
         score += 0.5
     if _KEY_DAY_BEFORE.search(before) or _KEY_DAY_AFTER.match(text, mention.end):
@@ -651,9 +650,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         ):
             score += 1.5  # 「今月は31日が日曜日です」: the due day named and asked about, not the day it may move to
         if outage_told_apart and _RECOVERY.search(sentence) and not _OUTAGE_WORD.search(sentence):
-            score -= (
-                1.0  # 「今朝までに復旧しております」 after 「昨夜停電」: the outage's day, not the repair's
-            )
+            # 「今朝までに復旧しております」 after 「昨夜停電」: the outage's day, not the repair's
+            score -= 1.0
         if i in season_ends:
             score -= 1.5  # 「営業は11月30日で終了し…12月8日にPASを開放」: the season's last day, then the operation's
         if outage_only and mention.date > received and _DEADLINE.match(text[mention.end : mention.end + 8]):
@@ -707,9 +705,7 @@ _SEASON_END_AFTER = re.compile(
     r"(?:終了し|終了する|終わり|終わる|終わって|終え|止めて|止める|休止し|クローズし)"
 )
 # 「翌日の9/16にPASを開放」「4/1の朝に…開放」: the operation named after its day.
-_PAS_OPERATION_AFTER = re.compile(
-    r"[^。\n]{0,16}?(?:pas|ＰＡＳ|開閉器)?[^。\n]{0,6}?(?:開放|投入|を?切|を?入れ)", re.IGNORECASE
-)
+_PAS_OPERATION_AFTER = re.compile(r"[^。\n]{0,25}?(?:開放|投入|切|入れ)")
 
 
 def _season_ends(text: str, mentions: Sequence[DateMention], intents: Sequence[str]) -> set[int]:
