@@ -28,7 +28,7 @@ from intents.reason_model import REASON_MODEL_FILE, fit_reason_model, model_reas
 from intents.understand import prepare  # noqa: E402
 
 CORPUS = ROOT / "tests" / "intents" / "corpus"
-LINES = (0.5, 0.6, 0.7, 0.8)
+LINES = (0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
 
 
 def cancellations(paths: list[Path]) -> list[dict[str, Any]]:

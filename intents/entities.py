@@ -1083,6 +1083,42 @@ def _cancel_reason(
     return None
 
 
+@lru_cache(maxsize=4)
+def load_options_negation(path: Path = ENTITY_RULES_FILE) -> re.Pattern[str] | None:
+    """``[cancel_reason_options] negation``: words that make a ruled-out reason a denied one."""
+    negation = rules_file(path).get("cancel_reason_options", {}).get("negation")
+    return _compile_rule_pattern(path, 0, "cancel_reason_options.negation", negation) if negation else None
+
+
+def _denied(rule: ReasonRule, text: str, negation: re.Pattern[str]) -> bool:
+    """Whether ``rule`` matches in a sentence its ``unless`` rules out and that denies (「切り替えではなく」)."""
+    if rule.unless is None:
+        return False
+    for m in rule.pattern.finditer(text):
+        sentence = _reason_sentence(text, m.start(), m.end())
+        if rule.unless.search(sentence) and negation.search(sentence):
+            return True
+    return False
+
+
+def reason_withheld(text: str) -> bool:
+    """Whether the rules saw a reason's words in ``text`` and decided on none: the sentence denies it
+    (``negation``), or two reasons were compared (「閉店なら？他社なら？」). The reason model must not name a
+    reason there; it reads words, not the denial around them."""
+    if _cancel_reason(_unwrap(text).lower()) is not None:
+        return False
+    low = _unwrap(text).lower()
+    rules, marker, negation = load_reason_rules(), load_options_marker(), load_options_negation()
+    first: dict[str, int] = {}
+    for rule in rules:
+        if negation is not None and _denied(rule, low, negation):
+            return True
+        at = _first_mention(rule, low)
+        if at is not None and (rule.reason not in first or at < first[rule.reason]):
+            first[rule.reason] = at
+    return _compares_cases(low, first, marker)
+
+
 # --- public --------------------------------------------------------------------------------------------
 
 

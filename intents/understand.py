@@ -21,6 +21,7 @@ from intents.entities import (
     load_background_sentence,
     may_have_a_date,
     points_to_subject,
+    reason_withheld,
     site_work,
 )
 from intents.form import parse_form
@@ -122,8 +123,9 @@ def _entities(
     entities = extract_entities(
         text, received=received, intents=intents, form=form, other_reason=other_reason
     )
-    if "cancellation" in intents and "cancel_reason" not in entities:
-        # No rule named a reason: the model fitted on the corpus' cancellations may, when it is sure.
+    if "cancellation" in intents and "cancel_reason" not in entities and not reason_withheld(prepared.body):
+        # No rule named a reason nor ruled one out: the model fitted on the corpus' cancellations may, when
+        # it is sure.
         reason = model_reason(prepared.body)
         if reason is not None:
             entities["cancel_reason"] = reason

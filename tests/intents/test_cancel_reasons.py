@@ -450,3 +450,72 @@ def test_a_site_sold_or_closing_whatever_it_is_called_is_removal():
     )
     text = "The Kojima laundry operated by our subsidiary will close, and we would like to terminate the contract."
     assert rule_reason(text) == "removal"
+
+
+# Round 13 (five new writers: funeral halls, resorts, shipyards, inns, property funds), by category.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a family business folded up in everyday or dialect words: 〜所を畳む, 〜はもうやめる
+        "跡を継ぐ者もおりませんので、年内で鉄工所を畳むことにいたしました。電気の契約も解約をお願いします。",
+        "親父が倒れてのう、修理工場はもうやめるけえ、電気の契約も切ってほしいんじゃ。",
+        # the facility no longer used at all
+        "ドックも、もう何年も使うとらんけえ、高圧の契約を解約したいんよ。",
+        "The slipway has not been used for two years and is no longer in use, so please terminate the contract.",
+    ],
+)
+def test_a_business_folded_up_or_a_facility_no_longer_used_is_removal(text: str):
+    assert reason(text) == "removal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # English closing or sale with the sites named before the verb, or production stopped and moved
+        "The Mito hall and the Hitachi hall will both be closed permanently, so please cancel both contracts.",
+        "Please cancel the contract for the Oarai lodge. The lodge will be sold next spring.",
+        "We will stop production at the Kure plant and move it to Thailand; please end the contract in March.",
+    ],
+)
+def test_english_sites_closed_sold_or_production_stopped_are_removal(text: str):
+    assert reason(text) == "removal"
+
+
+def test_a_closure_only_for_a_season_or_a_holiday_is_no_closing_rule():
+    text = "Please cancel the contract in March. The lodge will be closed for the holidays as usual."
+    assert extract_entities(text, received=RECEIVED, intents=["cancellation"]).get("cancel_reason") is None
+    assert reason("The Mito lodge will be closed for good, so please cancel the contract.") == "removal"
+
+
+def test_the_reason_model_never_overrides_a_negation_or_a_comparison_of_the_rules():
+    # the model reads 「他社」 and "switch" as words; the rules read the negation and the comparison
+    assert reason("他社への切り替えではありません。本社の方針で解約することになりました。") is None
+    assert reason("What is the penalty if we close the shop, and what if we switch to another one?") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have decided to go back to TEPCO for the Fujisawa depot, so please cancel the contract.",
+        "Our board chose to return to Kansai Electric from April; please terminate the contract.",
+        # a bulk-receiving *company* that buys for the whole building is another supplier
+        "管理組合の決議で、一括受電サービス会社への切替が決まりました。現行契約を解約したいです。",
+    ],
+)
+def test_going_back_to_the_regional_utility_or_to_a_bulk_receiving_company_is_a_switch(text: str):
+    assert reason(text) == "switch"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the site will take its power through a neighbour's or a sister company's installation
+        "We will connect the workshop to our sister company's substation next door, so please cancel its contract.",
+        "合併後は隣接棟から受電する形にまとめますので、B棟の契約は解約させてください。",
+        "来年から隣の工場からの構内配電に切り替えるので、倉庫の高圧契約は解約したいです。",
+    ],
+)
+def test_power_taken_through_a_neighbours_installation_is_other(text: str):
+    assert reason(text) == "other"
