@@ -66,7 +66,9 @@ _MO, _DA = _n("mo"), _n("da")
 _HOLIDAY = r"(?:\s*[・･,、/]\s*祝日?)?"  # 「12日（月・祝）」: a weekday that is also a holiday
 _WD_NOTE = r"(?:\s*[(（]\s*(?P<wd>[" + _WEEKDAYS + r"])(?:曜日?)?" + _HOLIDAY + r"\s*[)）])?"
 _MONTH_END_TAIL = r"(?:末日?|の末日?|の最終日|の月末|いっぱい)"
-_DAY_OR_END = rf"(?:{_DA}\s*日(?!間|分|程度|ほど|前|後|以内)|(?P<end>{_MONTH_END_TAIL}))"
+# 「3日分」 alone is a quantity of days; after a month (「4月8日分の30分値」) it is that day's share, so 分 is
+# allowed here and nowhere a day stands alone
+_DAY_OR_END = rf"(?:{_DA}\s*日(?!間|分間|程度|ほど|前|後|以内)|(?P<end>{_MONTH_END_TAIL}))"
 # 「1．12月25日の…」: a list number's dot before a date is no decimal point (「2026.12月」 still is no date).
 _NOT_AFTER_DIGIT = r"(?<![\d/\-年])(?:(?<!\.)|(?<=^\d\.)|(?<=\n\d\.)|(?<=[ \t]\d\.))"
 _SLASH_MD = r"(?P<mo>1[0-2]|0?[1-9])/(?P<da>3[01]|[12]\d|0?[1-9])"

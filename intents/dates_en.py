@@ -84,13 +84,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "mdy",
         re.compile(
-            rf"\b{_MONTH.format(g='mo')} {_DAY.format(g='d')}\b(?:,? {_YEAR.format(g='y')})?"
+            rf"\b{_MONTH.format(g='mo')} {_DAY.format(g='d')}\b(?:,? {_YEAR.format(g='y')}|(?P<nexty>,? next year\b))?"
             r"(?!\s*(?:kw|kwh|%|yen|hours|days)|-?min)"
         ),
     ),
     (
         "dmy",
-        re.compile(rf"\b{_DAY.format(g='d')} (?:of )?{_MONTH.format(g='mo')}(?:,? {_YEAR.format(g='y')})?"),
+        re.compile(
+            rf"\b{_DAY.format(g='d')} (?:of )?{_MONTH.format(g='mo')}(?:,? {_YEAR.format(g='y')}|(?P<nexty>,? next year\b))?"
+        ),
     ),
     (
         "ymd",
@@ -140,11 +142,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "weekday",
         re.compile(
-            r"\b(?P<rel>this coming|coming|next|this|last|on|by|until|before)\s+(?P<wd>"
+            # "on Friday next week", "next week on Friday": a day of next week, whatever today is
+            r"\b(?P<rel>this coming|coming|next week(?: on)?|next|this|last|on|by|until|before)\s+(?P<wd>"
             + "|".join(calendar.day_name[n].lower() for n in range(7))
             + r")\b(?![,\s]+(?:the\s+)?(?:\d|"  # "on Tuesday June 16": the date itself says which day
             + "|".join(calendar.month_abbr[n].lower() for n in range(1, 13))
-            + r"))"
+            + r"))(?P<nw>,?\s+(?:of\s+)?next week\b)?"
         ),
     ),
     # "the 27th" alone is a day of this month only in a sentence that says so ("this month the 27th is a
@@ -241,7 +244,7 @@ _CLOCK_AFTER = re.compile(
 )
 # "the contract was terminated on 31 March": a day told in the past tense (within its own clause)
 _PAST_TENSE_BEFORE = re.compile(
-    r"\b(?:was|were|had been|has been|have been)\b(?:(?!\bbut\b|\band\b|,)[^.?!\n]){0,40}$"
+    r"\b(?:was|were|had been|has been|have been)\b(?:(?!\bbut\b|\band\b|[,;])[^.?!\n]){0,40}$"
 )
 # "opening the PAS at 7:00 today": a clock time just before the relative day
 _CLOCK_BEFORE = re.compile(r"\b(?:at|around|from|by)?\s*\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)\s*$")
@@ -391,11 +394,16 @@ def _resolve(kind: str, m: re.Match[str], received: date) -> date | None:
         year, month = divmod(received.year * 12 + received.month - 1 + (groups["rel"] != "this"), 12)
         return _safe(year, month + 1, int(groups["d"]))
     if kind == "weekday":
-        return _weekday(groups["rel"], _DAY_NAMES.index(groups["wd"]), received)
+        wanted = _DAY_NAMES.index(groups["wd"])
+        if groups.get("nw") or groups["rel"].startswith("next week"):
+            return received + timedelta(days=7 - received.weekday() + wanted)
+        return _weekday(groups["rel"], wanted, received)
     month = int(groups["mo"]) if kind == "ymd" else _MONTHS[groups["mo"]]
     day = int(groups["d"])
     if groups.get("y"):
         return _safe(int(groups["y"]), month, day)
+    if groups.get("nexty"):
+        return _safe(received.year + 1, month, day)
     return _year_for(month, day, received)
 
 
@@ -407,6 +415,12 @@ _RECURRING_BEFORE = re.compile(
     r"\b(?:meter\w*|read(?:ing)?|debit\w*|due|paid|billing|invoiced?|closing)\b[^.?!\n]*$"
 )
 
+
+# "renews every 1 October", "on 1 October every year": a day that comes back each year is no one day.
+_EVERY_BEFORE = re.compile(r"\b(?:every|each)\s+(?:year\s+)?(?:on\s+)?(?:the\s+)?$")
+_EVERY_AFTER = re.compile(r",?\s+(?:every|each) year\b")
+# "… on Saturday April 4. Could you find the usage for that day?": a day pointed back to is the day asked about.
+_POINTED_BACK = re.compile(r"\b(?:for|on|of|from) (?:that|the same) (?:day|date)\b")
 
 # "has been moved to the 15th": a plan moved goes to a day ahead as well.
 _PLAN_AHEAD = re.compile(
@@ -447,7 +461,9 @@ def english_mentions(text: str, *, received: date, words_only: bool = False) -> 
             ):
                 day = _safe(day.year + (day.month == 12), day.month % 12 + 1, day.day) or day
             if day is not None:
-                yearless = kind in _YEARLESS_KINDS and not m.groupdict().get("y")
+                yearless = kind in _YEARLESS_KINDS and not (
+                    m.groupdict().get("y") or m.groupdict().get("nexty")
+                )
                 mentions.append(EnglishDate(m.start(), m.end(), day, kind, yearless))
     return sorted(mentions, key=lambda x: x.start)
 
@@ -535,8 +551,9 @@ def requested_date(
         )
         sentence = lowered[left:stop]
         before = lowered[max(0, start - 40) : start]
-        if _WEEK_OF_BEFORE.search(before):
+        if _WEEK_OF_BEFORE.search(before) or _EVERY_BEFORE.search(before) or _EVERY_AFTER.match(lowered, end):
             continue
+        pointed_back = bool(_POINTED_BACK.search(lowered, end, end + 160))
         score = 1.0
         if _LABEL_BEFORE.search(before[-30:]) or (
             _MOVED_TO_BEFORE.search(before) and "?" not in lowered[end : end + 80].split("\n")[0]
@@ -548,7 +565,7 @@ def requested_date(
             or lowered.startswith(("by ", "until ", "before "), start)  # "by Friday"
         ):
             score += 1.5
-        elif _REQUEST_BEFORE.search(before[-24:]):
+        elif _REQUEST_BEFORE.search(before[-24:]) or pointed_back:
             score += 1.0
         if (
             least >= _DAYLESS_LEAST
@@ -569,7 +586,7 @@ def requested_date(
             score -= 4.0
         if _THANKED.search(before):
             score -= 2.0  # "cheers for the quick reply yesterday": an earlier contact
-        if day < received and not _HAPPENED.search(sentence) and kind != "rel_day":
+        if day < received and not _HAPPENED.search(sentence) and kind != "rel_day" and not pointed_back:
             score -= 1.5
         if (
             kind == "rel_day"

@@ -677,3 +677,55 @@ def test_an_english_due_day_asked_by_its_number_is_the_next_such_day():
 def test_an_english_metering_day_is_every_months_not_the_day_asked_about():
     text = "Now that we're on direct debit - our metering day is the 2nd - which day will this month's bill be taken?"
     assert day(text, ["payment_due_date"], RECEIVED) is None
+
+
+# Round 13 (five new writers: funeral halls, resorts, shipyards, inns, property funds), by category.
+MONDAY = date(2026, 4, 13)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our electrician will open the PAS on Friday next week. Anything else we need to do?",
+        "Our electrician will open the PAS next week on Friday. Anything else we need to do?",
+    ],
+)
+def test_an_english_weekday_of_next_week_is_in_next_week(text: str):
+    assert day(text, ["pas_open"], MONDAY) == "2026-04-24"
+
+
+def test_an_english_day_of_next_year_is_in_next_year():
+    text = "We want to cancel the Sakai warehouse contract effective Apr 30 next year."
+    assert day(text, ["cancellation"], MONDAY) == "2027-04-30"
+    assert (
+        day("Please cancel the contract effective 30 April next year.", ["cancellation"], MONDAY)
+        == "2027-04-30"
+    )
+
+
+def test_a_past_tense_clause_ends_at_a_semicolon():
+    text = "The hotel has been sold; closing on May 31. Please terminate the contract effective that day."
+    assert day(text, ["cancellation"], MONDAY) == "2026-05-31"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our term renews every 1 October. How early must we send the notice to cancel?",
+        "The contract renews on 1 October every year. How early must we send the notice to cancel?",
+    ],
+)
+def test_an_english_day_that_comes_back_every_year_is_no_day(text: str):
+    assert day(text, ["cancellation"], MONDAY) is None
+
+
+def test_a_month_and_day_with_bun_is_the_day_whose_data_is_asked():
+    # 「3日分」 alone is a quantity of days; after a month, 「4月8日分」 is that day's share
+    text = "マイページで4月8日分の30分値を確認したいのですが、表示されません。"
+    assert day(text, ["usage_data"], MONDAY) == "2026-04-08"
+    assert day("3日分の30分値をまとめて見る方法を教えてください。", ["usage_data"], MONDAY) is None
+
+
+def test_an_english_past_day_pointed_back_to_as_that_day_is_the_day_asked():
+    text = "We held a night event on Saturday April 4. Could you help me find the half-hourly usage for that day?"
+    assert day(text, ["usage_data"], MONDAY) == "2026-04-04"
