@@ -60,6 +60,24 @@ _HEADER_START = re.compile(
 )
 
 
+# A forward marker (not a reply's "Original Message"): what follows was passed on, not answered.
+_FORWARD_MARKER = re.compile(r"転送|forward", re.IGNORECASE)
+# 「電話メモを転送します。対応お願いします。」: a note whose only message is that something follows. Then the
+# forwarded block below it is the inquiry itself, not earlier mail.
+_FORWARDING_NOTE = re.compile(r"転送|forward|fwd|下記|以下|メモ", re.IGNORECASE)
+_MAX_FORWARDING_NOTE = 150  # characters, spaces left out
+
+
+def _only_forwards(own: list[str]) -> bool:
+    note = "".join("".join(line.split()) for line in own)
+    return (
+        len(note) <= _MAX_FORWARDING_NOTE
+        and bool(_FORWARDING_NOTE.search(note))
+        and "?" not in note
+        and "？" not in note
+    )
+
+
 def _cut_index(lines: list[str]) -> int:
     """Index of the first line where unmarked quoted mail begins (len(lines) if none). Lines already
     marked with ">" never cut: text after a ">" block (a bottom-posted reply, a signature) is the sender's,
@@ -116,6 +134,11 @@ def split_quoted(text: str) -> tuple[str, str]:
         return text.strip("\n"), ""
     lines = text.splitlines()
     cut = _cut_index(lines)
+    passed_on = (
+        cut < len(lines)
+        and bool(_FORWARD_MARKER.search(lines[cut]))
+        and _only_forwards([x for x in lines[:cut] if not _QUOTE_LINE.match(x)])
+    )
     own: list[str] = []
     quoted: list[str] = []
     for i, line in enumerate(lines):
@@ -127,6 +150,8 @@ def split_quoted(text: str) -> tuple[str, str]:
             continue
         else:
             own.append(line)
+    if passed_on:
+        return "\n".join([*own, *quoted]).strip("\n"), ""
     return "\n".join(own).strip("\n"), "\n".join(quoted).strip("\n")
 
 
@@ -157,6 +182,11 @@ _GREETING = re.compile(
     r"|初めてご連絡(?:いたします|差し上げます|します)"
     r"|" + _SOFTENER + r"(?:よろしく|宜しく)お願い(?:いたします|致します|します|申し上げます)"
     r"|以上(?:です|となります)?"
+    # a formal letter's opening and closing words (頭語・結語) and its seasonal greeting (時候の挨拶)
+    r"|(?:拝啓|謹啓|拝呈|前略|冠省|敬具|謹白|敬白|草々|早々|不一|かしこ)"
+    r"|(?:(?:拝啓|謹啓|拝呈)[ 　]*)?(?:[^。]{0,12}の候[、,　 ]*)?(?:貴社|貴殿|皆様|皆さま)?[^。]{0,12}"
+    r"(?:ご清栄|ご清祥|ご隆盛|ご盛栄|ご繁栄|ご健勝|ご清福)の?(?:こと|段)?と?[^。]{0,6}(?:お慶び|お喜び|大慶に存じ)[^。]{0,4}(?:申し上げます|ます)"
+    r"|[^。]{0,30}(?:ご発展|ご繁栄|ご健勝|ご多幸|ご隆盛)を?[^。]{0,8}お祈り(?:申し上げます|いたします|致します)"
     r")[。！!．.]*",
 )
 _ORG = (
@@ -173,7 +203,9 @@ _SELF_INTRO = re.compile(
     r"|" + _NAME + r"と申します[。．.]*"
 )
 _MAX_FORMULA = 80  # greetings and self-introductions are short; longer sentences are content
-_GREETING_HINT = re.compile(r"世話|よろしく|宜しく|疲れ|おめでとう|以上|失礼|平素|旧年|初めて|慶び")
+_GREETING_HINT = re.compile(
+    r"世話|よろしく|宜しく|疲れ|おめでとう|以上|失礼|平素|旧年|初めて|慶び|喜び|拝啓|謹啓|拝呈|前略|冠省|敬具|謹白|敬白|草々|早々|不一|かしこ|お祈り|大慶"
+)
 _INTRO_END = re.compile(r"(?:です|でございます|と申します)[。．.]*$")
 _ADDRESSEE = re.compile(
     r"^.{0,30}(?:様|さま|御中|各位|ご担当者|ご担当|担当者様|デスク|窓口|サポート|御担当者様)[ 　]*[:：]?$"
@@ -192,10 +224,25 @@ def _is_signature_line(line: str) -> bool:
     return len(s) <= 60 and "。" not in s and "？" not in s and "?" not in s
 
 
+# 「----- 電話メモ -----」, or a bare rule above 「内容：…」: a separator that heads a memo or a forwarded note is
+# the start of the content, not of a signature.
+_MEMO_HEADING = re.compile(r"メモ|転送|伝言|用件|memo|message", re.IGNORECASE)
+_MEMO_LINE = re.compile(r"^[ \t　・]*(?:内容|用件|伝言|相手|お客様|お客さま|要件)[ \t　]*[:：]")
+
+
+def _heads_memo(lines: list[str], i: int) -> bool:
+    return bool(_MEMO_HEADING.search(lines[i])) or any(_MEMO_LINE.match(x) for x in lines[i + 1 : i + 8])
+
+
 def _drop_signature(lines: list[str]) -> list[str]:
     # A separator line near the end starts a signature.
     for i in range(max(0, len(lines) - 15), len(lines)):
-        if i > 0 and _SEPARATOR.match(lines[i]) and any(x.strip() for x in lines[:i]):
+        if (
+            i > 0
+            and _SEPARATOR.match(lines[i])
+            and any(x.strip() for x in lines[:i])
+            and not _heads_memo(lines, i)
+        ):
             lines = lines[:i]
             break
     # Trailing paragraphs made only of short lines with a company, department or contact line.

@@ -54,8 +54,8 @@ def test_text_after_a_quoted_block_is_the_senders_own():
 
 
 def test_forwarded_message_marker_cuts_the_rest():
-    text = "転送します。\n---------- Forwarded message ---------\nFrom: 顧客\nDate: 2026/1/1\n本文"
-    assert strip_quoted(text) == "転送します。"
+    text = "ご確認をお願いします。\n---------- Forwarded message ---------\nFrom: 顧客\nDate: 2026/1/1\n本文"
+    assert strip_quoted(text) == "ご確認をお願いします。"
 
 
 def test_split_quoted_returns_quoted_text_without_marks_or_headers():
@@ -138,3 +138,36 @@ def test_cleanup_functions_never_raise(text: str):
     own, quoted = split_quoted(text)
     assert isinstance(own, str) and isinstance(quoted, str)
     assert len(fold_width(text)) == len(text)
+
+
+def test_a_formal_letters_opening_seasonal_greeting_and_closing_are_dropped():
+    text = (
+        "お客様サポート係 御中\n\n拝啓　新緑の候、貴社ますますご清栄のこととお慶び申し上げます。\n"
+        "当館は九月末日をもって閉館いたしますので、電気の契約を解約いたしたく存じます。\n"
+        "末筆ながら貴社の一層のご発展をお祈り申し上げます。\n\n敬具"
+    )
+    assert (
+        body_for_classification(text)
+        == "当館は九月末日をもって閉館いたしますので、電気の契約を解約いたしたく存じます。"
+    )
+
+
+def test_a_forwarding_note_over_a_forwarded_block_gives_the_block_as_the_senders_words():
+    text = (
+        "窓口各位\n\n代表電話で受けた内容を転送します。対応お願いします。\n\n"
+        "---------- 転送メッセージ ----------\n【電話メモ】6/3 10:05\n・今月末で店を閉めるので電気を解約したい"
+    )
+    own, quoted = split_quoted(text)
+    assert "電気を解約したい" in own and quoted == ""
+    # a sender who says more than that keeps the forwarded mail as earlier mail
+    text = (
+        "下記の件、まだ回答がありませんがどうなっていますか？\n\n---------- Forwarded message ---------\n本文"
+    )
+    assert split_quoted(text) == ("下記の件、まだ回答がありませんがどうなっていますか？", "本文")
+
+
+def test_a_separator_that_heads_a_phone_memo_is_not_a_signature():
+    headed = "電話がありましたので転送します。\n\n----- 電話メモ -----\n内容：昨日の夕方、雷で停電した。原因を知りたい。\n----------"
+    assert "雷で停電した" in body_for_classification(headed)
+    bare = "電話メモです。\n――――――――\n相手：山田様\n内容：工場をやめるので電気を解約したい。\n――――――――"
+    assert "電気を解約したい" in body_for_classification(bare)
