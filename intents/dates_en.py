@@ -461,9 +461,8 @@ def english_mentions(text: str, *, received: date, words_only: bool = False) -> 
             ):
                 day = _safe(day.year + (day.month == 12), day.month % 12 + 1, day.day) or day
             if day is not None:
-                yearless = kind in _YEARLESS_KINDS and not (
-                    m.groupdict().get("y") or m.groupdict().get("nexty")
-                )
+                written = m.groupdict()
+                yearless = kind in _YEARLESS_KINDS and not (written.get("y") or written.get("nexty"))
                 mentions.append(EnglishDate(m.start(), m.end(), day, kind, yearless))
     return sorted(mentions, key=lambda x: x.start)
 

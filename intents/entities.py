@@ -1061,19 +1061,23 @@ def _unwrap(text: str) -> str:
     return _SOFT_WRAP.sub(" ", text)
 
 
+def _first_mentions(rules: Iterable[ReasonRule], text: str) -> dict[str, int]:
+    """Per reason, where its earliest applying rule among ``rules`` first applies in ``text``."""
+    first: dict[str, int] = {}
+    for rule in rules:
+        at = _first_mention(rule, text)
+        if at is not None and (rule.reason not in first or at < first[rule.reason]):
+            first[rule.reason] = at
+    return first
+
+
 def _cancel_reason(
     text: str, rules: tuple[ReasonRule, ...] | None = None, marker: re.Pattern[str] | None = None
 ) -> str | None:
     if rules is None:
         rules, marker = load_reason_rules(), load_options_marker()
     for rank in sorted({r.rank for r in rules}):
-        first: dict[str, int] = {}
-        for rule in rules:
-            if rule.rank != rank:
-                continue
-            at = _first_mention(rule, text)
-            if at is not None and (rule.reason not in first or at < first[rule.reason]):
-                first[rule.reason] = at
+        first = _first_mentions((r for r in rules if r.rank == rank), text)
         if first:
             if _compares_cases(text, first, marker):
                 return None
@@ -1105,18 +1109,13 @@ def reason_withheld(text: str) -> bool:
     """Whether the rules saw a reason's words in ``text`` and decided on none: the sentence denies it
     (``negation``), or two reasons were compared (「閉店なら？他社なら？」). The reason model must not name a
     reason there; it reads words, not the denial around them."""
-    if _cancel_reason(_unwrap(text).lower()) is not None:
-        return False
     low = _unwrap(text).lower()
     rules, marker, negation = load_reason_rules(), load_options_marker(), load_options_negation()
-    first: dict[str, int] = {}
-    for rule in rules:
-        if negation is not None and _denied(rule, low, negation):
-            return True
-        at = _first_mention(rule, low)
-        if at is not None and (rule.reason not in first or at < first[rule.reason]):
-            first[rule.reason] = at
-    return _compares_cases(low, first, marker)
+    if _cancel_reason(low, rules, marker) is not None:
+        return False
+    if negation is not None and any(_denied(rule, low, negation) for rule in rules):
+        return True
+    return _compares_cases(low, _first_mentions(rules, low), marker)
 
 
 # --- public --------------------------------------------------------------------------------------------
