@@ -68,6 +68,21 @@ _FORWARDING_NOTE = re.compile(r"転送|forward|fwd|下記|以下|メモ", re.IGN
 _MAX_FORWARDING_NOTE = 150  # characters, spaces left out
 
 
+# 「そのまま転送いたします。ご回答いただけましたら…」, "Forwarding the request from our auditors below. Could you
+# help?": a note that says it passes something on asks about what it passes on, whatever it adds.
+_SAYS_FORWARDED = re.compile(
+    r"転送(?:いた)?し(?:ます|ました)|転送させて|転送(?:いたします|します)|(?:メモ|メール|通達|質問|依頼)をそのまま|"
+    r"\bforward(?:ing|ed)\b[^.?!\n]{0,60}\b(?:below|request|question|message|email|mail|note|memo)",
+    re.IGNORECASE,
+)
+_MAX_SAYS_FORWARDED_NOTE = 400  # characters, spaces left out: a greeting, an introduction and a request
+
+
+def _says_forwarded(own: list[str]) -> bool:
+    note = "".join("".join(line.split()) for line in own)
+    return len(note) <= _MAX_SAYS_FORWARDED_NOTE and bool(_SAYS_FORWARDED.search("\n".join(own)))
+
+
 def _only_forwards(own: list[str]) -> bool:
     note = "".join("".join(line.split()) for line in own)
     return (
@@ -75,7 +90,7 @@ def _only_forwards(own: list[str]) -> bool:
         and bool(_FORWARDING_NOTE.search(note))
         and "?" not in note
         and "？" not in note
-    )
+    ) or _says_forwarded(own)
 
 
 def _cut_index(lines: list[str]) -> int:
@@ -134,11 +149,10 @@ def split_quoted(text: str) -> tuple[str, str]:
         return text.strip("\n"), ""
     lines = text.splitlines()
     cut = _cut_index(lines)
+    note = [x for x in lines[:cut] if not _QUOTE_LINE.match(x)]
     passed_on = (
-        cut < len(lines)
-        and bool(_FORWARD_MARKER.search(lines[cut]))
-        and _only_forwards([x for x in lines[:cut] if not _QUOTE_LINE.match(x)])
-    )
+        cut < len(lines) and bool(_FORWARD_MARKER.search(lines[cut])) and _only_forwards(note)
+    ) or _says_forwarded(note)
     own: list[str] = []
     quoted: list[str] = []
     for i, line in enumerate(lines):
@@ -229,11 +243,20 @@ def _is_signature_line(line: str) -> bool:
 # 「----- 電話メモ -----」, or a bare rule above 「内容：…」: a separator that heads a memo or a forwarded note is
 # the start of the content, not of a signature.
 _MEMO_HEADING = re.compile(r"メモ|転送|伝言|用件|memo|message", re.IGNORECASE)
+_MEMO_ANNOUNCED = re.compile(
+    r"(?:メモ|下記|以下|転送|伝言)[^。\n]{0,20}(?:お送り|送り|共有|転送|貼り|記載)|(?i:\b(?:memo|note)\b[^.\n]{0,20}\bbelow\b)"
+)
 _MEMO_LINE = re.compile(r"^[ \t　・]*(?:内容|用件|伝言|相手|お客様|お客さま|要件)[ \t　]*[:：]")
 
 
 def _heads_memo(lines: list[str], i: int) -> bool:
-    return bool(_MEMO_HEADING.search(lines[i])) or any(_MEMO_LINE.match(x) for x in lines[i + 1 : i + 8])
+    # 「社長からの指示をメモのままお送りします。」 then 「---」: the line announcing the memo counts as its heading
+    announced = next((x for x in reversed(lines[max(0, i - 3) : i]) if x.strip()), "")
+    return (
+        bool(_MEMO_HEADING.search(lines[i]))
+        or any(_MEMO_LINE.match(x) for x in lines[i + 1 : i + 8])
+        or bool(_MEMO_ANNOUNCED.search(announced))
+    )
 
 
 def _drop_signature(lines: list[str]) -> list[str]:

@@ -484,6 +484,14 @@ _SPAN_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s*(?:-|–|—|~)\s*$")
 
 # "1 January to 31 December 2025", "from mid-March until the end of June": a period, neither end one day —
 # unless the sentence moves something ("move the visit from 3 May to 10 May"), when the second is the day.
+# The sentence tells of opening the PAS (the site's high-voltage switch): its day is the operation's.
+_PAS_OPENING = (
+    r"\bopen(?:s|ed|ing)?\b[^.?!\n]{0,20}\b(?:pas|air switch|load break switch)\b"
+    r"|\b(?:pas|air switch)\b[^.?!\n]{0,12}\b(?:open(?:ed|ing)?|opening)\b"
+)
+_PAS_OPENED = re.compile(_PAS_OPENING)
+# "on 8 December we open the PAS" (not "on 14 May, and then we open the PAS on 15 May")
+_PAS_OPENED_AFTER = re.compile(rf"[^.?!\n,]{{0,15}}?(?:{_PAS_OPENING})")
 _PERIOD_JOIN = re.compile(r"\s*(?:to|until|till|through|thru)\s+(?:the\s+)?$")
 _FROM_UNTIL_BEFORE = re.compile(r"\bfrom\b[^.?!\n]{1,25}\b(?:until|till|to|through)\s+(?:the\s+)?$")
 _MOVED = re.compile(
@@ -578,6 +586,11 @@ def requested_date(
             score -= 3.0  # "our metering day is the 2nd": every month's reading day, not the day asked about
         if _STAFF_CHANGE.search(sentence):
             score -= 3.0
+        if site_work and (
+            _PAS_OPENED.search(lowered, max(left, start - 40), start)
+            or _PAS_OPENED_AFTER.match(lowered, end, min(stop, end + 40))
+        ):
+            score += 2.0  # "will open the PAS on 8 December" beside "close for the winter from 1 December"
         # the whole line: an address or "No." inside a sentence breaks it at its dots
         line_end = lowered.find("\n", end)
         line = lowered[lowered.rfind("\n", 0, start) + 1 : line_end if line_end >= 0 else len(lowered)]

@@ -304,7 +304,7 @@ _POINTED_BACK_DAY = re.compile(r"[^。\n？?]{0,30}[。\n]\s*(?:この|その)�
 _METERING_REF_AFTER = re.compile(r"\s*(?:の)?(?:計量|検針)(?:日)?分")
 # 「今月末までに解約通知書を出せば」「解約通知書の提出期限は12月31日」: the notice's deadline, not the day the contract
 # ends (the cancellation's day is the one it asks for).
-_NOTICE_DEADLINE_AFTER = re.compile(r"\s*まで(?:に|には)?[^。\n]{0,4}(?:解約)?通知書")
+_NOTICE_DEADLINE_AFTER = re.compile(r"\s*(?:まで(?:に|には)?|(?:中|内|のうち)?に)[^。\n]{0,4}(?:解約)?通知書")
 _NOTICE_DEADLINE_BEFORE = re.compile(r"通知書[^。\n\d]{0,8}(?:期限|締切|締め切り|期日)\s*(?:は|が|:|：)?\s*$")
 # 「翌営業日の28日に引き落とされる」「前営業日の5月29日までに」: an alternative to the day named, not that day.
 _ALTERNATIVE_BEFORE = re.compile(r"(?:翌営業日|前営業日)の\s*$")
@@ -349,7 +349,9 @@ _HEADER_LINES = re.compile(r"差出人|件名|送信者|宛先|From:|Subject:|To
 # a change into another company form (「有限会社から株式会社へ組織変更」) changes the customer itself.
 _STAFF_CHANGE_AFTER = re.compile(
     r"[^。\n]{0,12}?(?:人事異動|異動|退職|(?<!会社へ)(?<!会社に)組織変更|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代)"
-    r"|担当が[^。\n]{0,14}(?:に|へ)(?:交代|変わ|替わ))"
+    r"|担当が[^。\n]{0,14}(?:に|へ)(?:交代|変わ|替わ)"
+    # 「本日付で前任から担当を引き継ぎました」「本日付で私が担当を引き継ぎ」: a person taking over the account
+    r"|前任(?:者)?(?:の[^。\n]{1,6}?)?(?:から|より)|(?:私|わたし|小職)が(?:担当|引き?継)|担当を(?:引き?継|交代))"
 )
 # 「使用期間4/15~5/14」「10月15日から11月14日までの分」: a billing or metering period, neither end a day.
 _PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
@@ -617,6 +619,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         _OUTAGE_WORD.search(_sentence_around(text, m.start, m.end)) for m in mentions
     )
     season_ends = _season_ends(text, mentions, intents)
+    pas_opened = "pas_open" in intents and "cancellation" not in intents
+    outage_in = "outage" in intents
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
     for i, mention in enumerate(mentions):
@@ -652,6 +656,10 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
         if outage_told_apart and _RECOVERY.search(sentence) and not _OUTAGE_WORD.search(sentence):
             # 「今朝までに復旧しております」 after 「昨夜停電」: the outage's day, not the repair's
             score -= 1.0
+        if pas_opened and _PAS_OPENING_AFTER.match(text, mention.end):
+            score += 1.0
+        if not outage_in and _MEMO_STAMP_AFTER.match(text, mention.end) and _opens_line(text, mention):
+            score -= 4.0
         if i in season_ends:
             score -= 1.5  # 「営業は11月30日で終了し…12月8日にPASを開放」: the season's last day, then the operation's
         if outage_only and mention.date > received and _DEADLINE.match(text[mention.end : mention.end + 8]):
@@ -701,11 +709,20 @@ _STATE_SINCE_AFTER = re.compile(
 )
 # 「9/15で終わるので」「11月30日で終了し」「今月いっぱいで織機全部止めて」: the business or the season ends that day.
 _SEASON_END_AFTER = re.compile(
-    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:で|をもって|を以て)[^。\n、]{0,10}?"
-    r"(?:終了し|終了する|終わり|終わる|終わって|終え|止めて|止める|休止し|クローズし)"
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:の(?:営業|運行|運転|操業|診療)\s*)?(?:で|をもって|を以て|をもちまして)[^。\n、]{0,12}?"
+    r"(?:終了|終わり|終わる|終わって|終え|止めて|止める|休止し|クローズし)"
 )
 # 「翌日の9/16にPASを開放」「4/1の朝に…開放」: the operation named after its day.
 _PAS_OPERATION_AFTER = re.compile(r"[^。\n]{0,25}?(?:開放|投入|切|入れ)")
+# 「3/3の朝に開放→3/17に投入」「13日の朝8時にPAS開放」: the day the PAS is opened, before any other day is named.
+_PAS_OPENING_AFTER = re.compile(r"(?:[^。\n\d]|\d{1,2}(?:時|:\d{2})){0,25}?(?:開放|切り?離|PASを?切)")
+# 「10/26 朝礼後 社長より」「5/7 10:20 本社 小松さんから TEL」: the time stamp heading a memo of a call or an
+# instruction dates the memo, not what it asks about (an outage memo's stamp may be the outage's own day).
+_MEMO_STAMP_AFTER = re.compile(
+    r"[ \t　]*(?:[(（].[)）])?[ \t　]*(?:\d{1,2}[:：]\d{2})?[^。\n\d]{0,20}?(?:より|から|→)[ \t　]*"
+    r"(?:TEL|Tel|tel|電話|着信|入電|連絡|伝言)?[ \t　]*$",
+    re.MULTILINE,
+)
 
 
 def _season_ends(text: str, mentions: Sequence[DateMention], intents: Sequence[str]) -> set[int]:
@@ -721,6 +738,15 @@ def _season_ends(text: str, mentions: Sequence[DateMention], intents: Sequence[s
             _PAS_OPERATION_AFTER.match(text, m.end) for m in mentions[i + 1 :] if m.date > mentions[i].date
         )
     }
+
+
+_LINE_HEAD = re.compile(r"[ \t　>＞・]*(?:【[^】\n]{1,10}】)?[ \t　]*")
+
+
+def _opens_line(text: str, mention: DateMention) -> bool:
+    """Nothing but spaces or a bracketed heading (「【電話メモ】」) stands before the date on its line."""
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    return _LINE_HEAD.fullmatch(text, line_start, mention.start) is not None
 
 
 def _heads_a_row(text: str, mention: DateMention) -> bool:

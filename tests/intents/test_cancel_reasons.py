@@ -519,3 +519,61 @@ def test_going_back_to_the_regional_utility_or_to_a_bulk_receiving_company_is_a_
 )
 def test_power_taken_through_a_neighbours_installation_is_other(text: str):
     assert reason(text) == "other"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 15: the building or the shop sold or handed over to someone who uses it otherwise
+        "所沢のもう1店舗は建物ごと物流会社さんに売ることになりました。名義変更になるのか、うちで解約するのか教えてください。",
+        "譲渡先は電気の使い方が変わるので、12月20日で店を引き渡します。その日付で解約する方向で進めたいです。",
+    ],
+)
+def test_a_building_or_shop_sold_or_handed_over_is_removal(text: str):
+    assert reason(text) == "removal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 15: the second receiving point merged into the customer's own main one
+        "使っていない第2受電を解約したいです。秋に配線を直して、本館側の受電に全部まとめる予定です。",
+        # English: the space connected to the neighbouring building's equipment, one receiving point for both
+        "We will connect our current unit to the neighbouring building's receiving equipment, which has a "
+        "contract with another retailer, so please end this contract at the end of March.",
+        "Both floors will be supplied through a single receiving point from April, so we want to cancel this one.",
+    ],
+)
+def test_power_merged_into_another_receiving_point_is_other(text: str):
+    assert reason(text) == "other"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 15: a regional utility named after what moves to it, or as where the power is bought
+        "heads up: we're moving the Nagoya store to Chubu Electric. please send the cancellation form.",
+        "Our owner decided that all sites will buy electricity from the Kansai area regional utility, so we "
+        "need to terminate this contract.",
+        # a PPA whose power comes through a retailer is power bought elsewhere
+        "We signed a solar PPA with a developer, and the site will take its supply through the developer's "
+        "partner retailer from May. Please terminate our contract.",
+    ],
+)
+def test_a_named_utility_or_a_ppa_through_a_retailer_is_a_switch(text: str):
+    assert reason(text) == "switch"
+
+
+def test_a_bulk_receiving_company_selling_to_tenants_is_a_switch_even_in_a_bulk_receiving_scheme():
+    # 一括受電方式 alone is the building's receiving (other); the company the tenants buy from is a supplier
+    text = "ビル全体を一括受電方式に切り替え、テナントはオーナー側の一括受電事業者から電気を買う形になるため解約します。"
+    assert reason(text) == "switch"
+    assert reason("ビル全体が一括受電方式に変わるので、うちの高圧契約は解約になります。") == "other"
+
+
+def test_disclose_is_not_close():
+    text = (
+        "For a board paper: what's the notice period to terminate a contract and how is the penalty "
+        "calculated? Nothing planned, we just have to disclose the exposure."
+    )
+    assert reason(text) is None

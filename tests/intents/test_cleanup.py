@@ -171,3 +171,47 @@ def test_a_separator_that_heads_a_phone_memo_is_not_a_signature():
     assert "雷で停電した" in body_for_classification(headed)
     bare = "電話メモです。\n――――――――\n相手：山田様\n内容：工場をやめるので電気を解約したい。\n――――――――"
     assert "電気を解約したい" in body_for_classification(bare)
+
+
+def test_a_note_saying_it_forwards_a_question_makes_the_quoted_question_the_senders_own():
+    # round 15: the mail client wrote "Original Message", the note says it forwards and asks for the answer
+    text = (
+        "お世話になります。経理の山口です。\n"
+        "税理士事務所から下記の質問が来ております。当方では答えられないため、そのまま転送いたします。"
+        "ご回答いただけましたら先方に伝えます。\n\n"
+        "-----Original Message-----\nFrom: 佐々木\nSent: Wednesday, September 2, 2026 17:48\n"
+        "Subject: 検算\n\n端数処理の方法を教えていただけますか。\n"
+    )
+    own, quoted = split_quoted(text)
+    assert "端数処理" in own and quoted == ""
+
+
+def test_an_english_forwarding_note_with_a_question_keeps_the_forwarded_request():
+    text = (
+        "Hi team,\n\nForwarding the request from our auditors below. Could you help?\n\nRegards,\nPriya\n\n"
+        "---------- Forwarded message ----------\nFrom: audit@example.com\nSubject: PBC item 14\n\n"
+        "We need copies of the electricity invoices for October to December.\n"
+    )
+    assert "copies of the electricity invoices" in body_for_classification(text)
+
+
+def test_a_memo_forwarded_in_quote_marks_is_the_senders_own():
+    text = (
+        "昨夜の件、社内メモを転送いたします。ご確認のほどお願いいたします。\n\n"
+        "> 【電話メモ】3/1 23:50 夜間当番\n> 冷蔵庫棟、23時過ぎに停電。\n\n本日午前中に復旧しております。\n"
+    )
+    assert "冷蔵庫棟、23時過ぎに停電" in body_for_classification(text)
+
+
+def test_a_reply_over_quoted_mail_still_leaves_the_quote_out():
+    # no forwarding said: the quoted mail is history, not the question
+    text = "ご回答ありがとうございました。もう一点質問です。\n\n> 解約通知書を添付いたします。\n"
+    assert "解約通知書" not in body_for_classification(text)
+
+
+def test_a_separator_after_a_line_announcing_a_memo_opens_the_memo_not_a_signature():
+    text = (
+        "南水産の堀です。社長からの指示をメモのままお送りします。\n\n---\n10/26 朝礼後 社長より\n"
+        "・乗り換えた場合、違約金はいくらになるか確認すること\n---\n"
+    )
+    assert "違約金はいくらになるか" in body_for_classification(text)

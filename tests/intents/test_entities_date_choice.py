@@ -729,3 +729,76 @@ def test_a_month_and_day_with_bun_is_the_day_whose_data_is_asked():
 def test_an_english_past_day_pointed_back_to_as_that_day_is_the_day_asked():
     text = "We held a night event on Saturday April 4. Could you help me find the half-hourly usage for that day?"
     assert day(text, ["usage_data"], MONDAY) == "2026-04-04"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # round 15: the season's last day 「をもちまして」, then the day the PAS is opened
+        (
+            "当倶楽部は11月16日（日）の営業をもちまして本年のシーズンを終えます。水抜きが済み次第、"
+            "11月25日（火）の午前中にPASを開放する予定です。",
+            "2025-11-25",
+        ),
+        (
+            "当スキー場は3月22日をもちまして今季の営業を終了いたします。点検を経て4月5日にPASを開放いたします。",
+            "2027-04-05",
+        ),
+        # the day it is opened, not the day it is closed again
+        ("3/3(火)から2週間休館します。3/3の朝に開放→3/17に投入の予定です。", "2027-03-03"),
+    ],
+)
+def test_a_pas_operation_day_is_the_day_it_is_opened(text: str, expected: str):
+    assert day(text, ["pas_open"], date(2025, 11, 4) if "11月" in text else date(2027, 2, 10)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "received", "expected"),
+    [
+        (
+            "Yatsugatake Glamping Village will close for the winter from 1 December 2026. Our team will open "
+            "the PAS on 8 December, after the pipes are drained.",
+            date(2026, 11, 18),
+            "2026-12-08",
+        ),
+        # two days in one sentence: the one the opening is told with
+        (
+            "The last shipment leaves on 14 May, and we plan to open the PAS on 15 May and keep it open until "
+            "the end of the contract.",
+            date(2027, 4, 28),
+            "2027-05-15",
+        ),
+    ],
+)
+def test_an_english_pas_operation_day_is_the_day_it_is_opened(text: str, received: date, expected: str):
+    assert day(text, ["pas_open"], received) == expected
+
+
+def test_the_month_a_notice_must_be_sent_in_is_not_the_cancellation_day():
+    text = "草加店は6月末で契約を終わりにしたいです。3か月前なので今月中に解約通知書を出せば間に合いますか？"
+    assert day(text, ["cancellation"], date(2025, 3, 14)) == "2025-06-30"
+    text = "契約適用日は去年の11/1なので、今月中に解約通知書を出せば10月末の解約で違約金ゼロで合ってますか？"
+    assert day(text, ["cancellation"], date(2026, 7, 15)) == "2026-10-31"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "社長からの指示をメモのままお送りします。\n---\n10/26 朝礼後 社長より\n・乗り換えた場合の違約金を確認すること\n---",
+        "電話メモを貼ります\n5/7 10:20 本社 小松さんから TEL\n・4月分の使用量は確定値か",
+    ],
+)
+def test_the_time_stamp_heading_a_memo_is_not_the_day_asked(text: str):
+    intents = ["usage_data"] if "使用量" in text else ["cancellation"]
+    assert day(text, intents, date(2026, 10, 26) if "10/26" in text else date(2026, 5, 7)) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "本日付で前任から電気料金の担当を引き継ぎました。マイページにはどこから入ればよいでしょうか。",
+        "本日付で私が担当を引き継ぎましたので、マイページの登録アドレスを変更したいです。",
+    ],
+)
+def test_the_day_a_person_took_over_the_account_is_no_day_of_the_request(text: str):
+    assert day(text, ["mypage_login", "account_info_change"], date(2026, 4, 1)) is None
