@@ -377,6 +377,11 @@ _OWN_DEADLINE_AFTER = re.compile(
     # something is their own deadline too.
     r"|\s*まで(?:に|には)[^。\n？?]{0,24}?(?:必要が|必要で|揃え|そろえ|提出し|間に合わせ|なければ|ないといけ)"
 )
+# 「2月20日までにご回答いただけますと」: the day the customer needs the answer by, for a question with no day of its
+# own (a bill, a login) the one day it names.
+_ANSWER_BY_AFTER = re.compile(
+    r"\s*(?:[(（].[)）])?\s*(?:まで|迄)(?:に|には)?[^。\n？?\d]{0,6}?(?:ご|お)?(?:回答|返答|返信|教示|連絡|知らせ)"
+)
 # 「5月16日から5月23日に変更」: the day after から is the old one, the one the change goes to is the request;
 # a correction (「解約の日を4月15日に直して」) is such a change.
 _CHANGED_TO_AFTER = re.compile(
@@ -666,6 +671,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
             score -= 2.0  # 「報告書を10月30日までに」 in an outage report: an end or a deadline, not the outage's day
         if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):
             score += 1.0
+        if least >= _STRONG_SCORE and mention.date >= received and _ANSWER_BY_AFTER.match(text, mention.end):
+            score += 3.0
         if least >= _STRONG_SCORE and (
             _SUPPLY_START_AFTER.match(text, mention.end)
             or _SUPPLY_START_BEFORE.search(text, max(0, mention.start - 16), mention.start)

@@ -802,3 +802,13 @@ def test_the_time_stamp_heading_a_memo_is_not_the_day_asked(text: str):
 )
 def test_the_day_a_person_took_over_the_account_is_no_day_of_the_request(text: str):
     assert day(text, ["mypage_login", "account_info_change"], date(2026, 4, 1)) is None
+
+
+def test_the_day_an_answer_is_needed_by_is_the_day_of_a_question_with_no_day_of_its_own():
+    text = (
+        "8月分のご請求が7月分より約42万円増えておりました。内訳をご確認いただけますでしょうか。"
+        "社内の稟議で説明を求められており、9月10日までにご回答いただけますと助かります。"
+    )
+    assert day(text, ["bill_inquiry"], date(2025, 9, 3)) == "2025-09-10"
+    # a day in the past the answer was due is no request's day
+    assert day(text, ["bill_inquiry"], date(2025, 9, 20)) is None
