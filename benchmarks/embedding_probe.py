@@ -287,7 +287,9 @@ def main() -> None:
     )
     parser.add_argument("--extra", default="/work/corpus_new/*.jsonl", help="glob of further batch files")
     parser.add_argument(
-        "--validator", default="/work/briefs/validate_corpus.py", help="validator for --extra"
+        "--validator",
+        default=str(Path(__file__).with_name("validate_batch.py")),
+        help="validator for --extra",
     )
     parser.add_argument("--embed-threads", type=int, default=1, help="threads for embedding the corpus")
     parser.add_argument("--l2", type=float, default=1e-3, help="L2 of the embedding classifier")
