@@ -71,8 +71,9 @@ _MAX_FORWARDING_NOTE = 150  # characters, spaces left out
 # 「そのまま転送いたします。ご回答いただけましたら…」, "Forwarding the request from our auditors below. Could you
 # help?": a note that says it passes something on asks about what it passes on, whatever it adds.
 _SAYS_FORWARDED = re.compile(
-    r"転送(?:いた)?し(?:ます|ました)|転送させて|転送(?:いたします|します)|(?:メモ|メール|通達|質問|依頼)をそのまま|"
-    r"\bforward(?:ing|ed)\b[^.?!\n]{0,60}\b(?:below|request|question|message|email|mail|note|memo)",
+    # in the present only: 「社内に転送いたしました。ありがとうございました」 thanks for an answer it passed on
+    r"転送(?:いた)?します|転送させて(?:いただき|頂き)ます|(?:メモ|メール|通達|質問|依頼)をそのまま|"
+    r"\bforwarding\b[^.?!\n]{0,60}\b(?:below|request|question|message|email|mail|note|memo)|\bforwarded (?:it |this )?below\b",
     re.IGNORECASE,
 )
 _MAX_SAYS_FORWARDED_NOTE = 400  # characters, spaces left out: a greeting, an introduction and a request

@@ -215,3 +215,13 @@ def test_a_separator_after_a_line_announcing_a_memo_opens_the_memo_not_a_signatu
         "・乗り換えた場合、違約金はいくらになるか確認すること\n---\n"
     )
     assert "違約金はいくらになるか" in body_for_classification(text)
+
+
+def test_thanks_for_an_answer_forwarded_internally_keeps_the_quoted_answer_out():
+    text = (
+        "ご回答ありがとうございました。社内の関係者に転送いたしました。\n\n"
+        "> 解約通知書は3か月前までにご提出ください。違約金は基本料金の1.5倍です。\n"
+    )
+    assert "違約金" not in body_for_classification(text)
+    text = "Thanks, I forwarded your answer to our accounting team.\n\n> The penalty is 1.5 times the basic charge.\n"
+    assert "penalty" not in body_for_classification(text)
