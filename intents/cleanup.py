@@ -91,7 +91,7 @@ def _only_forwards(own: list[str]) -> bool:
         and bool(_FORWARDING_NOTE.search(note))
         and "?" not in note
         and "？" not in note
-    ) or _says_forwarded(own)
+    )
 
 
 def _cut_index(lines: list[str]) -> int:
@@ -151,9 +151,10 @@ def split_quoted(text: str) -> tuple[str, str]:
     lines = text.splitlines()
     cut = _cut_index(lines)
     note = [x for x in lines[:cut] if not _QUOTE_LINE.match(x)]
-    passed_on = (
+    # passed on: a forward marker under a note that only forwards, or a note that says it forwards what follows
+    passed_on = _says_forwarded(note) or (
         cut < len(lines) and bool(_FORWARD_MARKER.search(lines[cut])) and _only_forwards(note)
-    ) or _says_forwarded(note)
+    )
     own: list[str] = []
     quoted: list[str] = []
     for i, line in enumerate(lines):

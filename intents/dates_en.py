@@ -482,8 +482,6 @@ _SPAN_AFTER = re.compile(
 _SPAN_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s*(?:-|–|—|~)\s*$")
 
 
-# "1 January to 31 December 2025", "from mid-March until the end of June": a period, neither end one day —
-# unless the sentence moves something ("move the visit from 3 May to 10 May"), when the second is the day.
 # The sentence tells of opening the PAS (the site's high-voltage switch): its day is the operation's.
 _PAS_OPENING = (
     r"\bopen(?:s|ed|ing)?\b[^.?!\n]{0,20}\b(?:pas|air switch|load break switch)\b"
@@ -492,6 +490,10 @@ _PAS_OPENING = (
 _PAS_OPENED = re.compile(_PAS_OPENING)
 # "on 8 December we open the PAS" (not "on 14 May, and then we open the PAS on 15 May")
 _PAS_OPENED_AFTER = re.compile(rf"[^.?!\n,]{{0,15}}?(?:{_PAS_OPENING})")
+
+
+# "1 January to 31 December 2025", "from mid-March until the end of June": a period, neither end one day —
+# unless the sentence moves something ("move the visit from 3 May to 10 May"), when the second is the day.
 _PERIOD_JOIN = re.compile(r"\s*(?:to|until|till|through|thru)\s+(?:the\s+)?$")
 _FROM_UNTIL_BEFORE = re.compile(r"\bfrom\b[^.?!\n]{1,25}\b(?:until|till|to|through)\s+(?:the\s+)?$")
 _MOVED = re.compile(
