@@ -115,7 +115,19 @@ def feature_keys(canon: str, *, shape: bool = True) -> np.ndarray:
     parts = [gram_keys(flat), _word_keys(flat)]
     if shape:
         parts.append(np.asarray(shape_keys(flat), dtype=np.uint64))
-    return np.unique(np.concatenate(parts))
+    return _distinct(np.concatenate(parts))
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """``np.unique(keys)``: a sort and a neighbour test, about 5x faster on a message's few hundred keys
+    (NumPy 2's ``unique`` goes through a hash table first)."""
+    keys = np.sort(keys)
+    if len(keys) < 2:
+        return keys
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return keys[first]
 
 
 def _sentence_keys(parts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -142,7 +154,9 @@ def _sentence_keys(parts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     if not keys:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     every, parts_of = np.concatenate(keys), np.concatenate(owner)
-    order = np.lexsort((every, parts_of))
+    # Equal keys come from one group above (bigrams, trigrams or one part's words), listed in part order, so
+    # a stable sort by key alone orders by (key, part): half the cost of a lexsort.
+    order = every.argsort(kind="stable")
     every, parts_of = every[order], parts_of[order]
     first = np.r_[True, (every[1:] != every[:-1]) | (parts_of[1:] != parts_of[:-1])]
     return every[first], parts_of[first]
