@@ -200,8 +200,11 @@ _LABEL_BEFORE = re.compile(
 _MOVED_TO_BEFORE = re.compile(
     r"\b(?:mov|postpon|reschedul|push|shift)\w*(?: it| them| this| that| the \w+)?(?: back| forward)? to\s*(?:the\s*)?$"
 )
-# "by Friday", "until end of this month": a deadline, as strong a mark as 「まで」 is in Japanese.
-_DEADLINE_BEFORE = re.compile(r"(?:\bby|\buntil|\bno later than|\bon or before)\s*(?:the\s*)?$")
+# "by Friday", "until end of this month", "a transfer deadline of 31 December": a deadline, as strong a mark as
+# 「まで」 is in Japanese.
+_DEADLINE_BEFORE = re.compile(
+    r"(?:\bby|\buntil|\bno later than|\bon or before|\b(?:deadline|due date)(?: is| was| of|:)?)\s*(?:the\s*)?$"
+)
 # "the week of Sept 7" names a week, not a day.
 _WEEK_OF_BEFORE = re.compile(r"\bweek (?:of|starting|beginning|commencing)\s*(?:the\s*)?$")
 # Plain prepositions of a requested day.
@@ -234,7 +237,8 @@ _STAFF_CHANGE = re.compile(
 _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{0,40}$")
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
-    r"without power|power failure|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|debit|shutdown|half-hourly|came back|"
+    r"without power|power failure|power stop\w*|(?:power|electricity) (?:stopped|was cut)|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|"
+    r"deadline|due date|debit|shutdown|half-hourly|came back|"
     r"flicker|power was (?:gone|down)|cut (?:the )?power|\bwent (?:down|out|off)\b|"
     r"30-minute|interval|values|peak|demand|\bload\b|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
 )

@@ -294,6 +294,11 @@ _FROM = re.compile(
 _REASON_AFTER = re.compile(
     r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:のため|なので|ですので|につき)(?![、,]?\s*(?:その日|同日|当日|この日|それまで))"
 )
+# 「月末で資金繰り表を作っているので」「月末で社長に報告しないといけないので」: the customer's own work on that day,
+# given as why they ask, is not the day asked about.
+_OWN_WORK_REASON_AFTER = re.compile(
+    r"\s*(?:で|に|には)[^。\n？?]{0,24}?(?:報告|資金繰り|作って|作成|締め|集計|まとめ|予算)[^。\n？?]{0,14}?(?:ので|ため)"
+)
 # 「月次の締めが5/7なので、それまでに請求書が必要です」: a day the request points back to as its deadline (それまでに)
 # is as strong a mark as 付で, even for an intent with no day of its own.
 _POINTED_BACK_DEADLINE = re.compile(
@@ -346,9 +351,10 @@ _INCIDENTAL_BEFORE = re.compile(
 _HEADER_LABEL_BEFORE = re.compile(r"(?:日時|日付|Date|Sent)\s*[:：]\s*$")
 _HEADER_LINES = re.compile(r"差出人|件名|送信者|宛先|From:|Subject:|To:")
 # A day that dates a staff change (「8月末で前任者が退職」「4月1日付の人事異動」) is background to an account change;
-# a change into another company form (「有限会社から株式会社へ組織変更」) changes the customer itself.
+# a change into another company form (「有限会社から株式会社へ組織変更」「4月1日付で組織変更を行い「株式会社…」となる」)
+# changes the customer itself.
 _STAFF_CHANGE_AFTER = re.compile(
-    r"[^。\n]{0,12}?(?:人事異動|異動|退職|(?<!会社へ)(?<!会社に)組織変更|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代)"
+    r"[^。\n]{0,12}?(?:人事異動|異動|退職|(?<!会社へ)(?<!会社に)組織変更(?![^。\n]{0,30}(?:株式会社|有限会社|合同会社|合資会社|合名会社|商号|社名))|着任|入社|退社|転勤|担当(?:者)?が(?:変|替|代)|担当(?:者)?(?:の)?(?:変更|交代)"
     r"|担当が[^。\n]{0,14}(?:に|へ)(?:交代|変わ|替わ)"
     # 「本日付で前任から担当を引き継ぎました」「本日付で私が担当を引き継ぎ」: a person taking over the account
     r"|前任(?:者)?(?:の[^。\n]{1,6}?)?(?:から|より)|(?:私|わたし|小職)が(?:担当|引き?継)|担当を(?:引き?継|交代))"
@@ -451,6 +457,10 @@ def _date_score(
     )
     if today:
         score = 0.2  # 本日/今日 is mostly "today I write", seldom the day the request is about
+    elif (
+        mention.kind == "relative_day" and mention.date < received and _LOOKED_AFTER.match(text, mention.end)
+    ):
+        score -= 0.5  # 「きのう見た2/7分の数字」: the day the writer looked loses to a day the look was about
     if _STRONG_AFTER.match(after):
         score += 3.0
     elif _DEADLINE.match(after):
@@ -491,7 +501,7 @@ def _date_score(
         score += 1.5
     if _GIVEN_UP_AFTER.match(text, mention.end):
         score -= 3.0
-    if _REASON_AFTER.match(text, mention.end):
+    if _REASON_AFTER.match(text, mention.end) or _OWN_WORK_REASON_AFTER.match(text, mention.end):
         score -= 2.0
     if _NOTICE_DEADLINE_AFTER.match(text, mention.end) or _NOTICE_DEADLINE_BEFORE.search(
         text, max(0, mention.start - 16), mention.start
@@ -665,6 +675,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
             score += 1.0
         if not outage_in and _MEMO_STAMP_AFTER.match(text, mention.end) and _opens_line(text, mention):
             score -= 4.0
+        if outage_in and _memo_of_the_outage(text, mention):
+            score += 5.0  # undoes the heading's stamp (_INCIDENTAL_BEFORE): the memo's day is the outage's
         if i in season_ends:
             score -= 1.5  # 「営業は11月30日で終了し…12月8日にPASを開放」: the season's last day, then the operation's
         if outage_only and mention.date > received and _DEADLINE.match(text[mention.end : mention.end + 8]):
@@ -748,6 +760,19 @@ def _season_ends(text: str, mentions: Sequence[DateMention], intents: Sequence[s
 
 
 _LINE_HEAD = re.compile(r"[ \t　>＞・]*(?:【[^】\n]{1,10}】)?[ \t　]*")
+# a clock time or a time of day in the memo's first lines, with the outage told (「・22時頃 工場全停電」)
+_MEMO_OUTAGE = re.compile(r"(?:\d{1,2}(?:時|[:：]\d{2})|未明|夜|朝|夕方)[^\n]{0,30}?(?:停電|全停|瞬停)")
+
+
+def _memo_of_the_outage(text: str, mention: DateMention) -> bool:
+    """A memo headed by its day (「【電話メモ】6/26（土）22:10」) whose first lines tell an outage at a time of
+    that day and name no other day: it was written the night the outage happened."""
+    if not text[: mention.start].rstrip(" \t　").endswith("】") or not _opens_line(text, mention):
+        return False
+    memo = text[mention.end : mention.end + 160].split("\n\n")[0]
+    return bool(_MEMO_OUTAGE.search(memo)) and not re.search(
+        r"\d{1,2}\s*(?:/|月)\s*\d{1,2}|昨日|前日|先週", memo
+    )
 
 
 def _opens_line(text: str, mention: DateMention) -> bool:

@@ -577,3 +577,23 @@ def test_disclose_is_not_close():
         "calculated? Nothing planned, we just have to disclose the exposure."
     )
     assert reason(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 17: the power itself taken "elsewhere" in everyday words
+        "うちの会長が電気はよそのところに替えるって決めたので、年度末で解約になると思います。",
+        "社長が電気は他のとこに変えると言うので、3月いっぱいで解約したいです。",
+        # a group-wide PPA whose supplier is named as another retailer
+        "Head office signed a group-wide power purchase agreement and the supplier chosen for our Japanese "
+        "sites is a different retailer, so we must terminate this contract at the end of March.",
+    ],
+)
+def test_power_taken_elsewhere_or_a_ppa_with_another_retailer_is_a_switch(text: str):
+    assert reason(text) == "switch"
+
+
+def test_a_factory_stopping_the_production_is_removal():
+    text = "We will stop the production in Gifu this year. Please tell me how to cancel the contract."
+    assert reason(text) == "removal"

@@ -812,3 +812,67 @@ def test_the_day_an_answer_is_needed_by_is_the_day_of_a_question_with_no_day_of_
     assert day(text, ["bill_inquiry"], date(2025, 9, 3)) == "2025-09-10"
     # a day in the past the answer was due is no request's day
     assert day(text, ["bill_inquiry"], date(2025, 9, 20)) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 17: the retailer's terms revised from a day are no day of the customer's question
+        "請求書に「7月1日より電気需給約款を変更します」と書いてありました。どの条文が変わるのでしょうか。",
+        "10月1日付で約款が改定されるそうですね。改定後の約款はどこで読めますか。",
+        "Your letter says the supply terms will be revised from 1 October. Which clauses change?",
+    ],
+)
+def test_the_day_the_terms_are_revised_is_no_day_of_the_question(text: str):
+    assert day(text, ["terms"], date(2026, 6, 3)) is None
+
+
+def test_a_change_of_company_form_on_a_day_is_the_name_changes_day():
+    # 組織変更 into another company form changes the customer's name; only a staff reorganisation is background
+    text = (
+        "当社は2027年1月1日付で組織変更を行い、「株式会社川端製作所」となります。"
+        "契約の名義変更に必要な書類を教えてください。"
+    )
+    assert day(text, ["name_change"], date(2026, 10, 5)) == "2027-01-01"
+    staff = "10月1日付の組織変更で担当部署が変わりました。マイページの登録者を変えたいです。"
+    assert day(staff, ["account_info_change"], date(2026, 9, 20)) is None
+
+
+def test_a_memo_headed_by_the_night_of_the_outage_gives_the_outages_day():
+    text = (
+        "夜勤者のメモをそのまま送ります。\n\n"
+        "【伝言メモ】9/12（土）23:05　受：守衛 田中\n"
+        "・22時半ごろ 工場全体が停電、冷凍機停止\n"
+        "・23:50 復電\n"
+        "→ 原因がわかれば教えてほしい"
+    )
+    assert day(text, ["outage"], date(2026, 9, 14)) == "2026-09-12"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Yesterday (Sept 3) evening we had a power stop of about half an hour. Everything is running again. "
+        "Could you tell us the cause?",
+    ],
+)
+def test_an_english_outage_told_as_a_power_stop_keeps_its_day(text: str):
+    assert day(text, ["outage"], date(2026, 9, 4)) == "2026-09-03"
+
+
+def test_an_english_deadline_named_beats_the_day_the_payment_went_out():
+    text = (
+        "The October invoice gave a transfer deadline of 30 November 2026. Our bank only sent the payment on "
+        "2 December 2026. Does this count as late?"
+    )
+    assert day(text, ["payment_due_date"], date(2026, 12, 3)) == "2026-11-30"
+
+
+def test_the_customers_own_work_at_month_end_is_not_the_day_asked():
+    text = "10月分の請求額と引落日を教えてください。月末で資金繰り表を作っているので早めに知りたいです。"
+    assert day(text, ["bill_inquiry", "payment_due_date"], date(2026, 10, 27)) is None
+
+
+def test_the_day_the_writer_looked_gives_way_to_the_day_looked_at():
+    text = "昨日見た9/5分の30分値と、今朝の表示が違っています。どちらが正しいですか？"
+    assert day(text, ["usage_data"], date(2026, 9, 8)) == "2026-09-05"
