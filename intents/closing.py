@@ -23,7 +23,14 @@ import jaconv
 
 from intents.cleanup import strip_quoted
 
-__all__ = ["ClosingWords", "fold", "is_closing", "is_closing_understanding", "load_closing_words"]
+__all__ = [
+    "ClosingWords",
+    "asks_something",
+    "fold",
+    "is_closing",
+    "is_closing_understanding",
+    "load_closing_words",
+]
 
 SHORT_LINE = 20  # characters: a line this short without a verb of substance is a name or a greeting
 _SENTENCE_END = re.compile(r"[。．.!！\n]+")
@@ -99,6 +106,13 @@ def is_closing(text: str, words: ClosingWords | None = None) -> bool:
         if len(rest) > SHORT_LINE:
             return False
     return found
+
+
+def asks_something(text: str) -> bool:
+    """True when ``text`` (quoted earlier mail ignored) has a question or request marker of
+    ``faq/closing.toml``."""
+    _closing, _fillers, questions = _patterns(load_closing_words())
+    return bool(questions.search(_fold(strip_quoted(text))))
 
 
 def is_closing_understanding(understanding: object, text: str) -> bool:

@@ -4,14 +4,16 @@ used by ``madoguchi eval``."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from intents.classifier import Classifier, LabelledExample
+from intents.classifier import OTHER, Classifier, LabelledExample
 from intents.cleanup import body_for_classification, clean_body
+from intents.closing import asks_something
 from intents.dates import resolve_dates
 from intents.dates_en import english_dates, requested_date
 from intents.entities import (
@@ -32,6 +34,10 @@ from intents.questions import extract_questions
 from intents.reason_model import model_reason
 
 FORM_CHANNELS = ("email", "form")
+# 「Re:」「RE：」「返信:」, also after a forward mark ("Fw: Re: …"): the subject of a reply in a thread
+_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:(?:fwd?|転送)\s*[:：]\s*)*(?:re|返信)\s*(?:\[\d+\])?\s*[:：]", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,18 @@ class Understander:
         decision = self.classifier.decide_full(
             prepared.body, subject=subject, channel=channel, form_category=category or None
         )
+        if (
+            _REPLY_SUBJECT.match(subject)
+            and decision.intents[0].intent != OTHER
+            and not asks_something(prepared.body)
+        ):
+            # A reply's subject names the thread's old topic ("Re: Cancellation penalty …"); a body that asks
+            # nothing and reads as thanks on its own closes that thread rather than asking about the topic again.
+            alone = self.classifier.decide_full(
+                prepared.body, channel=channel, form_category=category or None
+            )
+            if alone.other_reason == "thanks":
+                decision = alone
         intents = decision.intents
         questions, said = extract_questions(prepared.body, raw=text, received=received)
         entities = _entities(

@@ -168,3 +168,35 @@ def test_weak_evidence_abstains_as_unclear_with_candidates(understander: Underst
     assert result.primary == "other"
     assert result.other_reason == "unclear"
     assert result.candidates and all(c.intent != "other" for c in result.candidates)
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        (
+            "Re: Penalty if we terminate in March?",
+            "Dear Support Team,\n\nThank you for the clear explanation of the penalty last week. We have "
+            "decided to keep our contract with you after all, so nothing is needed from your side.\n\n"
+            "Best regards,\nAnna Keller\n",
+        ),
+        (
+            "RE: 解約時の違約金について",
+            "先日は違約金の試算をお送りいただき、ありがとうございました。\n社内で検討した結果、"
+            "引き続き御社との契約を継続することになりました。\n丁寧なご説明に感謝いたします。\n",
+        ),
+    ],
+)
+def test_a_thank_you_under_a_reply_subject_closes_the_thread(
+    understander: Understander, subject: str, text: str
+):
+    result = understander.understand(text, subject=subject, channel="email", received=date(2026, 3, 2))
+    assert result.primary == "other"
+    assert result.other_reason == "thanks"
+
+
+def test_a_question_under_a_reply_subject_keeps_the_threads_topic(understander: Understander):
+    text = "ご回答ありがとうございました。6月末で解約する場合、通知書はいつまでに届けばよいでしょうか。"
+    result = understander.understand(
+        text, subject="Re: 解約について", channel="email", received=date(2026, 3, 2)
+    )
+    assert result.primary == "cancellation"
