@@ -93,7 +93,8 @@ def row_errors(row: dict[str, Any]) -> list[str]:
     intents = row.get("intents") or []
     if not 1 <= len(intents) <= 3 or len(set(intents)) != len(intents) or not set(intents) <= INTENT_IDS:
         errors.append(f"intents {intents}")
-    # as in the dev set, other may stand beside a procedure (a question no procedure covers, asked with one)
+    # The writers' brief keeps other alone; the dev set and a few older corpus batches put it beside a procedure
+    # (a question no procedure covers, asked with one), so every labelled set this checks may.
     if "other" in intents and row.get("other_reason") not in OTHER_REASONS:
         errors.append(f"other_reason must be one of {sorted(OTHER_REASONS)}")
     if "other" not in intents and row.get("other_reason") is not None:
