@@ -73,7 +73,10 @@ _MAX_FORWARDING_NOTE = 150  # characters, spaces left out
 _SAYS_FORWARDED = re.compile(
     # in the present only: 「社内に転送いたしました。ありがとうございました」 thanks for an answer it passed on
     r"転送(?:いた)?します|転送させて(?:いただき|頂き)ます|(?:メモ|メール|通達|質問|依頼)をそのまま|"
-    r"\bforwarding\b[^.?!\n]{0,60}\b(?:below|request|question|message|email|mail|note|memo)|\bforwarded (?:it |this )?below\b",
+    r"\bforwarding\b[^.?!\n]{0,60}\b(?:below|request|question|message|email|mail|note|memo)|\bforwarded (?:it |this )?below\b|"
+    # "Please see below a request from our headquarters", "see the question from our auditors below"
+    r"\bsee (?:below )?(?:a |the )?(?:request|question|message|note|memo|e-?mail)s? (?:below|from)\b|"
+    r"\bsee below (?:a |the )?(?:request|question|message|note|memo|e-?mail)s?\b",
     re.IGNORECASE,
 )
 _MAX_SAYS_FORWARDED_NOTE = 400  # characters, spaces left out: a greeting, an introduction and a request

@@ -225,3 +225,15 @@ def test_thanks_for_an_answer_forwarded_internally_keeps_the_quoted_answer_out()
     assert "違約金" not in body_for_classification(text)
     text = "Thanks, I forwarded your answer to our accounting team.\n\n> The penalty is 1.5 times the basic charge.\n"
     assert "penalty" not in body_for_classification(text)
+
+
+def test_a_note_asking_to_see_a_request_below_makes_the_request_the_senders_own():
+    # round 18: the colleague's question sits under a reply's "Original Message" line, not a forward marker
+    text = (
+        "Dear Support Team,\n\nPlease see below a question from our group controller. I would be grateful "
+        "if you could answer it in English.\n\nThanks,\nMika\n\n-----Original Message-----\n"
+        "From: Lars Berg\nSent: Monday, May 3, 2027 9:00 AM\nTo: Mika\nSubject: Power bill\n\n"
+        "Why did the basic charge on the March bill go up by 40,000 yen?\n"
+    )
+    own, quoted = split_quoted(text)
+    assert "basic charge on the March bill" in own and quoted == ""
