@@ -238,7 +238,7 @@ _THANKED = re.compile(r"\b(?:thanks|thank you|cheers|appreciate[ds]?)\b[^.?!\n]{
 _HAPPENED = re.compile(
     r"outage|blackout|power cut|lost power|no power|power (?:went|was|is) (?:out|off)|power\x27s out|power out|"
     r"without power|power failure|power stop\w*|(?:power|electricity) (?:stopped|was cut)|voltage (?:dip|drop|sag)|tripped|usage|consumption|data|reading|spike|was due|"
-    r"deadline|due date|debit|shutdown|half-hourly|came back|"
+    r"deadline|due date|debit|shutdown|half-hourly|kwh|came back|"
     r"flicker|power was (?:gone|down)|cut (?:the )?power|\bwent (?:down|out|off)\b|"
     r"30-minute|interval|values|peak|demand|\bload\b|(?:power|supply|electricity) (?:came|come|is|was) back|restored|back on"
 )

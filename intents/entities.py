@@ -294,6 +294,10 @@ _FROM = re.compile(
 _REASON_AFTER = re.compile(
     r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:のため|なので|ですので|につき)(?![、,]?\s*(?:その日|同日|当日|この日|それまで))"
 )
+# 「年度末のお忙しいところ」「年末のご多忙の折」: a season's greeting, not a day.
+_BUSY_GREETING_AFTER = re.compile(r"\s*(?:の|で)\s*(?:お|ご)?(?:忙しい|多忙|繁忙)")
+# 「年度末の決算にあたり」「年度末の会計監査に向けて」「年度末決算の関係で」: the customer's own year-end accounts.
+_OWN_ACCOUNTS_AFTER = re.compile(r"\s*(?:の)?\s*(?:決算|会計監査|監査|棚卸|締め)")
 # 「月末で資金繰り表を作っているので」「月末で社長に報告しないといけないので」: the customer's own work on that day,
 # given as why they ask, is not the day asked about.
 _OWN_WORK_REASON_AFTER = re.compile(
@@ -360,7 +364,8 @@ _STAFF_CHANGE_AFTER = re.compile(
     r"|前任(?:者)?(?:の[^。\n]{1,6}?)?(?:から|より)|(?:私|わたし|小職)が(?:担当|引き?継)|担当を(?:引き?継|交代))"
 )
 # 「使用期間4/15~5/14」「10月15日から11月14日までの分」: a billing or metering period, neither end a day.
-_PERIOD_BEFORE = re.compile(r"期間[^\d\n]{0,6}$")
+# A work's period (「工事期間：8月12日～8月16日」) starts on the work's day: only other periods name no day.
+_PERIOD_BEFORE = re.compile(r"(?<!工事)(?<!作業)(?<!点検)(?<!停電)期間[^\d\n]{0,6}$")
 _PERIOD_AFTER = re.compile(r"\s*(?:まで)?の?(?:計量|検針|使用)?分")
 # A start day is background when it lies in the past (「契約開始日は2024年4月1日」), the request when ahead
 # (「新会社での契約開始は12月1日から」).
@@ -401,6 +406,8 @@ _CHANGED_TO_AFTER = re.compile(
 _SUPPLY_START_AFTER = re.compile(
     r"[^。\n]{0,12}?(?:供給|契約|受電|切り?替え?)(?:が|の|を)?(?:開始|始ま|スタート)|\s*(?:から|より)?(?:の)?(?:供給|契約)開始"
     r"|[^。\n]{0,12}?(?:電気|電力)に切り?替わ"  # 「4/1から御社の電気に切り替わったんですが」
+    # 「4月1日に開園予定の「認定こども園 にじのおか」で事務を担当しております」: the site's opening, in a self-introduction
+    r"|[^。\n]{0,4}?(?:開園|開業|開店|開所|開院|開校|オープン)予定の"
 )
 # 「10/1付で承継する予定だったのですが、…11/1にずれる」: the day of a plan given up is no longer the request's.
 # 「供給開始は来月4月1日からと伺っております」: the start named before its day.
@@ -503,6 +510,10 @@ def _date_score(
         score -= 3.0
     if _REASON_AFTER.match(text, mention.end) or _OWN_WORK_REASON_AFTER.match(text, mention.end):
         score -= 2.0
+    if _BUSY_GREETING_AFTER.match(text, mention.end) or (
+        mention.kind == "fiscal_year_end" and _OWN_ACCOUNTS_AFTER.match(text, mention.end)
+    ):
+        score -= 4.0
     if _NOTICE_DEADLINE_AFTER.match(text, mention.end) or _NOTICE_DEADLINE_BEFORE.search(
         text, max(0, mention.start - 16), mention.start
     ):
@@ -635,6 +646,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
     )
     season_ends = _season_ends(text, mentions, intents)
     pas_opened = "pas_open" in intents and "cancellation" not in intents
+    # a notice of work lists its day under 日時：; a phone memo's 日時： is when the call came (「電話メモ」 above it)
+    on_site = bool(_ON_SITE_INTENTS & set(intents)) and "メモ" not in text
     outage_in = "outage" in intents
     best: tuple[float, int] | None = None
     chosen: DateMention | None = None
@@ -673,6 +686,8 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
             score -= 1.0
         if pas_opened and _PAS_OPENING_AFTER.match(text, mention.end):
             score += 1.0
+        if on_site and _WORK_DAY_LABEL_BEFORE.search(text, max(0, mention.start - 12), mention.start):
+            score += 2.5  # 「・日時：2025年10月19日（日）8:00～14:00」 in a notice of work on the site
         if not outage_in and _MEMO_STAMP_AFTER.match(text, mention.end) and _opens_line(text, mention):
             score -= 4.0
         if outage_in and _memo_of_the_outage(text, mention):
@@ -683,6 +698,13 @@ def _choose_date(text: str, received: date, intents: Sequence[str], least: float
             score -= 2.0  # 「報告書を10月30日までに」 in an outage report: an end or a deadline, not the outage's day
         if least >= _STRONG_SCORE and _takes_effect(mention, text, received, sentence):
             score += 1.0
+        if (
+            least >= _STRONG_SCORE
+            and mention.date <= received
+            and _FROM.match(text[mention.end : mention.end + 16])
+            and _CHANGE_MADE.search(sentence)
+        ):
+            score -= 1.0  # 「7月1日から代表電話番号が変わりました」: a change already made, background to the request
         if least >= _STRONG_SCORE and mention.date >= received and _ANSWER_BY_AFTER.match(text, mention.end):
             score += 3.0
         if least >= _STRONG_SCORE and (
@@ -705,6 +727,10 @@ _PLANNED = re.compile(r"(?:ます|ください|下さい|たい)(?![^。\n]{0,3}
 _DECIDED = re.compile(
     r"ことにな(?:りました|っております|っています|りまして)|ことに(?:決ま|決定|いたし|しました)"
 )
+
+
+# a change told as made (「変わりました」「変更いたしました」「移転しました」)
+_CHANGE_MADE = re.compile(r"(?:変わり|変更(?:いた)?し|移転(?:いた)?し|移り)ました")
 
 
 def _takes_effect(mention: DateMention, text: str, received: date, sentence: str) -> bool:
@@ -759,6 +785,7 @@ def _season_ends(text: str, mentions: Sequence[DateMention], intents: Sequence[s
     }
 
 
+_WORK_DAY_LABEL_BEFORE = re.compile(r"(?:^|\n)[・\s]*(?:日時|日程)\s*[:：]\s*$")
 _LINE_HEAD = re.compile(r"[ \t　>＞・]*(?:【[^】\n]{1,10}】)?[ \t　]*")
 # a clock time or a time of day in the memo's first lines, with the outage told (「・22時頃 工場全停電」)
 _MEMO_OUTAGE = re.compile(r"(?:\d{1,2}(?:時|[:：]\d{2})|未明|夜|朝|夕方)[^\n]{0,30}?(?:停電|全停|瞬停)")
@@ -934,6 +961,20 @@ def load_no_date_reasons(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
     if unknown:
         raise InputError(
             f"{path.name}: [date] no_date_when_other の「{'、'.join(map(str, unknown))}」は"
+            f"その他の理由（{'/'.join(OTHER_REASONS)}）ではありません"
+        )
+    return frozenset(reasons)
+
+
+@lru_cache(maxsize=4)
+def load_foreign_account_reasons(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
+    """The ``other`` reasons whose account numbers belong to another company
+    (``[identifiers] not_ours_when_other``)."""
+    reasons = rules_file(path).get("identifiers", {}).get("not_ours_when_other", [])
+    unknown = [r for r in reasons if r not in OTHER_REASONS]
+    if unknown:
+        raise InputError(
+            f"{path.name}: [identifiers] not_ours_when_other の「{'、'.join(map(str, unknown))}」は"
             f"その他の理由（{'/'.join(OTHER_REASONS)}）ではありません"
         )
     return frozenset(reasons)
@@ -1283,6 +1324,11 @@ def _extract(
         and date_allowed(date.fromisoformat(day), received, intents, parts.own)
     ):
         found["date"] = day
+
+    if list(intents)[:1] == ["other"] and other_reason in load_foreign_account_reasons():
+        # mail meant for the water bureau or another company: its account numbers are theirs, never ours
+        for key in ("customer_no", "contract_no"):
+            found.pop(key, None)
 
     if "cancellation" in intents:
         reason = _cancel_reason(_unwrap(parts.own).lower())  # 「PPS」 and "PPA" as the rules write them

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from intents.classifier import OTHER, Classifier, LabelledExample
+from intents.addressee import addressed_elsewhere, load_addressees
+from intents.classifier import OTHER, Classifier, Decision, LabelledExample
 from intents.cleanup import body_for_classification, clean_body
 from intents.closing import asks_something
 from intents.dates import resolve_dates
@@ -29,7 +30,7 @@ from intents.entities import (
 from intents.form import parse_form
 from intents.knowledge import Knowledge
 from intents.language import detect_language
-from intents.model import Understanding
+from intents.model import IntentScore, Understanding
 from intents.questions import extract_questions
 from intents.reason_model import model_reason
 
@@ -93,6 +94,10 @@ class Understander:
             )
             if alone.other_reason == "thanks":
                 decision = alone
+        if addressed_elsewhere(text) and decision.other_reason != "misdirected":
+            # opened with the water bureau's or a gas company's name (faq/addressees.toml): meant for them
+            score = IntentScore(OTHER, load_addressees().confidence)
+            decision = Decision((score,), other_reason="misdirected")
         intents = decision.intents
         questions, said = extract_questions(prepared.body, raw=text, received=received)
         entities = _entities(

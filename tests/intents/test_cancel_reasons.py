@@ -597,3 +597,19 @@ def test_power_taken_elsewhere_or_a_ppa_with_another_retailer_is_a_switch(text: 
 def test_a_factory_stopping_the_production_is_removal():
     text = "We will stop the production in Gifu this year. Please tell me how to cancel the contract."
     assert reason(text) == "removal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 18: a facility closed for the time being, and an English closing beside a reason with "not"
+        "園児数の減少により、来年度から当面の間休園することになりました。3月末で電気の契約を解約したいです。",
+        "We'll be closing our Ebisu preschool for good at the end of March (lease not renewed, kids moving "
+        "to our Hiroo campus). How do we end the contract?",
+    ],
+)
+def test_a_facility_closed_for_the_time_being_or_for_good_is_removal(text: str):
+    # the rules say so on their own (the reason model, asked only when they are silent, might guess it too)
+    rules = extract_entities(text, received=RECEIVED, intents=["cancellation"], form=None, other_reason=None)
+    assert rules.get("cancel_reason") == "removal"
+    assert reason(text) == "removal"

@@ -876,3 +876,70 @@ def test_the_customers_own_work_at_month_end_is_not_the_day_asked():
 def test_the_day_the_writer_looked_gives_way_to_the_day_looked_at():
     text = "昨日見た9/5分の30分値と、今朝の表示が違っています。どちらが正しいですか？"
     assert day(text, ["usage_data"], date(2026, 9, 8)) == "2026-09-05"
+
+
+@pytest.mark.parametrize(
+    ("text", "intents"),
+    [
+        # round 18: a season's greeting and the customer's own year-end accounts name no day asked about
+        (
+            "年度末のお忙しいところ恐れ入ります。振込にした場合の振込期日を教えてください。",
+            ["payment_due_date"],
+        ),
+        ("年末のご多忙の折に失礼いたします。引落口座の変更方法を教えてください。", ["payment_method"]),
+        ("年度末決算の関係で、3月計量分の振込期日を確認させてください。", ["payment_due_date"]),
+        ("年度末の会計監査に向けて、過去の請求書をまとめて出す方法を教えてください。", ["invoice_download"]),
+    ],
+)
+def test_a_year_end_greeting_or_the_customers_own_accounts_are_no_day(text: str, intents: list[str]):
+    assert day(text, intents, date(2026, 3, 10)) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "工場の電気がすべて止まっております。主任技術者が原因を調べていますが、復旧の見込みが立っておりません。",
+        "台風で今朝から停電しとります。九電には電話済みです。復旧はいつになりそうですか。",
+    ],
+)
+def test_an_outage_still_going_on_in_other_words_has_no_day(text: str):
+    assert day(text, ["outage"], date(2026, 9, 5)) is None
+
+
+def test_an_english_day_whose_kwh_are_asked_is_the_day():
+    text = "need the kWh for each hour of yesterday (Sep 3) for the Atsugi plant, how do I export one day?"
+    assert day(text, ["usage_data"], date(2026, 9, 4)) == "2026-09-03"
+
+
+def test_a_works_period_starts_on_the_works_day_and_a_notice_lists_it_under_its_date_label():
+    works = (
+        "キュービクル更新工事を行います。\n・工事期間：8月12日～8月15日（全停電）\n"
+        "御社への届出が必要か教えてください。"
+    )
+    assert day(works, ["equipment_work"], date(2026, 6, 1)) == "2026-08-12"
+    notice = (
+        "下記のとおり年次点検を行います。\n・日時：2026年10月18日（日）8:00～14:00\n・作業：PAS開放 → 点検 → 投入\n"
+        "・送配電の営業所へは9月末までに連絡予定です\n御社への連絡はこのメールでよいですか。"
+    )
+    assert day(notice, ["pas_open"], date(2026, 9, 3)) == "2026-10-18"
+
+
+def test_the_opening_day_of_the_site_in_a_self_introduction_is_no_day_of_a_login_question():
+    text = "5月1日に開業予定の「カフェ みなと」で経理をしております。マイページのIDはどこで分かりますか。"
+    assert day(text, ["mypage_login"], date(2026, 4, 10)) is None
+
+
+def test_a_change_already_made_from_a_day_is_background_to_a_dayless_request():
+    said = "7月1日から当院の代表番号が変わりました。会員情報の電話番号を変えてよいですか。"
+    assert day(said, ["account_info_change"], date(2026, 7, 1)) is None
+    # a change still ahead keeps its day (test_a_day_a_change_takes_effect_from)
+    ahead = "8月1日から当院の代表番号が変わります。会員情報の電話番号も変えてください。"
+    assert day(ahead, ["account_info_change"], date(2026, 7, 1)) == "2026-08-01"
+
+
+def test_the_day_the_contract_is_to_end_beats_the_day_equipment_is_removed():
+    text = (
+        "破砕機を今年いっぱいで撤去し、来年からは事務所だけになります。"
+        "そのため高圧のご契約は来年2月末で終わりにしたいと考えています。"
+    )
+    assert day(text, ["cancellation"], date(2026, 10, 6)) == "2027-02-28"
