@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/cross_style.py [--write-model]``.
 Prints, side by side, the scores on
 * the dev set (``../shared/dev-set/inquiries.jsonl``; never trained on: a regression check),
 * ``tests/intents/messages/heldout.jsonl`` (never trained on),
-* ``tests/intents/messages/unseen_writers.jsonl`` (twelve independent writers' batches kept out of the corpus: never
+* ``tests/intents/messages/unseen_writers.jsonl`` (sixteen independent writers' batches kept out of the corpus: never
   fitted on and their misses never read, so they stay a first-seen check),
 * the own corpus ``tests/intents/corpus/*.jsonl`` with the shipped model (in-sample: it was fitted on it),
 * cross-style: each writer's batch (``w_*``: one person's mix of every kind) held out alone, and the kind
@@ -16,7 +16,7 @@ Prints, side by side, the scores on
 
 ``--write-model`` then stores the model fitted on every batch in ``faq/linear_model.npz`` and its
 calibration in ``faq/calibration.toml``; ``--dump FILE`` writes every held-out case as JSON lines. Fitting
-takes ~40–75 s per model (two in parallel, ``--jobs``); a whole run about 45–60 minutes on 102 batches.
+takes ~40–75 s per model (two in parallel, ``--jobs``); a whole run about 45–75 minutes on 108 batches.
 """
 
 from __future__ import annotations
