@@ -72,6 +72,7 @@ class Understander:
     def load(
         cls, knowledge: Knowledge | None = None, *, threshold: float = 0.5, max_intents: int = 3
     ) -> Understander:
+        load_addressees()  # a broken faq/addressees.toml is said at start-up, not at the first message
         return cls(Classifier.load(knowledge, threshold=threshold, max_intents=max_intents))
 
     def understand(
