@@ -79,26 +79,7 @@ class Understander:
         self, text: str, *, subject: str = "", channel: str = "email", received: date
     ) -> Understanding:
         prepared = prepare(text, channel=channel)
-        category = prepared.form.get("category") if prepared.form else None
-        decision = self.classifier.decide_full(
-            prepared.body, subject=subject, channel=channel, form_category=category or None
-        )
-        if (
-            _REPLY_SUBJECT.match(subject)
-            and decision.intents[0].intent != OTHER
-            and not asks_something(prepared.body)
-        ):
-            # A reply's subject names the thread's old topic ("Re: Cancellation penalty …"); a body that asks
-            # nothing and reads as thanks on its own closes that thread rather than asking about the topic again.
-            alone = self.classifier.decide_full(
-                prepared.body, channel=channel, form_category=category or None
-            )
-            if alone.other_reason == "thanks":
-                decision = alone
-        if addressed_elsewhere(text) and decision.other_reason != "misdirected":
-            # opened with the water bureau's or a gas company's name (faq/addressees.toml): meant for them
-            score = IntentScore(OTHER, load_addressees().confidence)
-            decision = Decision((score,), other_reason="misdirected")
+        decision = self._decide(text, prepared, subject=subject, channel=channel)
         intents = decision.intents
         questions, said = extract_questions(prepared.body, raw=text, received=received)
         entities = _entities(
@@ -114,6 +95,29 @@ class Understander:
             questions=questions,
             said=said,
         )
+
+    def _decide(self, text: str, prepared: Prepared, *, subject: str, channel: str) -> Decision:
+        """The classifier's decision, then what the message's frame says: a thank-you under a reply subject,
+        mail addressed to another utility."""
+        category = (prepared.form.get("category") if prepared.form else None) or None
+        decision = self.classifier.decide_full(
+            prepared.body, subject=subject, channel=channel, form_category=category
+        )
+        if (
+            _REPLY_SUBJECT.match(subject)
+            and decision.intents[0].intent != OTHER
+            and not asks_something(prepared.body)
+        ):
+            # A reply's subject names the thread's old topic ("Re: Cancellation penalty …"); a body that asks
+            # nothing and reads as thanks on its own closes that thread rather than asking about the topic again.
+            alone = self.classifier.decide_full(prepared.body, channel=channel, form_category=category)
+            if alone.other_reason == "thanks":
+                decision = alone
+        if addressed_elsewhere(text) and decision.other_reason != "misdirected":
+            # opened with the water bureau's or a gas company's name (faq/addressees.toml): meant for them
+            score = IntentScore(OTHER, load_addressees().confidence)
+            decision = Decision((score,), other_reason="misdirected")
+        return decision
 
 
 def read_entities(
