@@ -952,32 +952,29 @@ def load_reason_rules(path: Path = ENTITY_RULES_FILE) -> tuple[ReasonRule, ...]:
     return tuple(sorted(rules, key=lambda r: r.rank))
 
 
-@lru_cache(maxsize=4)
-def load_no_date_reasons(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
-    """The ``other`` reasons whose messages have no requested day (``[date] no_date_when_other``)."""
-    data = rules_file(path)
-    reasons = data.get("date", {}).get("no_date_when_other", [])
+def _other_reasons(path: Path, table: str, key: str) -> frozenset[str]:
+    """``[table] key`` of the entity rules file: a list of ``other`` reasons, each checked."""
+    reasons = rules_file(path).get(table, {}).get(key, [])
     unknown = [r for r in reasons if r not in OTHER_REASONS]
     if unknown:
         raise InputError(
-            f"{path.name}: [date] no_date_when_other の「{'、'.join(map(str, unknown))}」は"
+            f"{path.name}: [{table}] {key} の「{'、'.join(map(str, unknown))}」は"
             f"その他の理由（{'/'.join(OTHER_REASONS)}）ではありません"
         )
     return frozenset(reasons)
+
+
+@lru_cache(maxsize=4)
+def load_no_date_reasons(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
+    """The ``other`` reasons whose messages have no requested day (``[date] no_date_when_other``)."""
+    return _other_reasons(path, "date", "no_date_when_other")
 
 
 @lru_cache(maxsize=4)
 def load_foreign_account_reasons(path: Path = ENTITY_RULES_FILE) -> frozenset[str]:
     """The ``other`` reasons whose account numbers belong to another company
     (``[identifiers] not_ours_when_other``)."""
-    reasons = rules_file(path).get("identifiers", {}).get("not_ours_when_other", [])
-    unknown = [r for r in reasons if r not in OTHER_REASONS]
-    if unknown:
-        raise InputError(
-            f"{path.name}: [identifiers] not_ours_when_other の「{'、'.join(map(str, unknown))}」は"
-            f"その他の理由（{'/'.join(OTHER_REASONS)}）ではありません"
-        )
-    return frozenset(reasons)
+    return _other_reasons(path, "identifiers", "not_ours_when_other")
 
 
 _STRONG_SCORE = 3.0  # a date with a strong mark scores at least this (see _date_score)

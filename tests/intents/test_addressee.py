@@ -10,6 +10,7 @@ import pytest
 
 from desk.errors import InputError
 from intents.addressee import addressed_elsewhere, load_addressees
+from intents.entities import load_foreign_account_reasons
 from intents.understand import Understander
 
 WATER = (
@@ -65,3 +66,13 @@ def test_a_broken_pattern_in_the_file_is_said_plainly(tmp_path: Path):
     bad.write_text("confidence = 0.9\nmisdirected = ['(水道']\n", encoding="utf-8")
     with pytest.raises(InputError, match="正規表現が不正です"):
         load_addressees(bad)
+
+
+def test_an_unknown_reason_among_those_whose_numbers_are_not_ours_is_said_plainly(tmp_path: Path):
+    rules = tmp_path / "entities.toml"
+    rules.write_text('[identifiers]\nnot_ours_when_other = ["misdirected", "spam"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"not_ours_when_other の「spam」"):
+        load_foreign_account_reasons(rules)
+    good = tmp_path / "good.toml"  # the rules file is read once per path
+    good.write_text('[identifiers]\nnot_ours_when_other = ["misdirected"]\n', encoding="utf-8")
+    assert load_foreign_account_reasons(good) == {"misdirected"}
