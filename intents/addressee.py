@@ -6,6 +6,7 @@ classifier reads the cleaned body, from which the addressee line is removed as b
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ __all__ = ["ADDRESSEES_FILE", "Addressees", "addressed_elsewhere", "load_address
 
 ADDRESSEES_FILE = Path(__file__).resolve().parent.parent / "faq" / "addressees.toml"
 _HEAD_LINES = 4
+_HEAD_CHARS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,5 +48,8 @@ def load_addressees(path: Path = ADDRESSEES_FILE) -> Addressees:
 def addressed_elsewhere(text: str) -> bool:
     """True when one of the message's first non-empty lines addresses another utility."""
     patterns = load_addressees().misdirected
-    head = [line.strip(" \t\u3000") for line in text.splitlines() if line.strip(" \t\u3000")][:_HEAD_LINES]
+    # only the opening is read (this runs on every message): a cut line at the end of it is left out
+    start = text[:_HEAD_CHARS] if len(text) <= _HEAD_CHARS else text[: text.rfind("\n", 0, _HEAD_CHARS) + 1]
+    lines = (line.strip(" \t\u3000") for line in start.splitlines())
+    head = itertools.islice((line for line in lines if line), _HEAD_LINES)
     return any(p.search(line) for line in head for p in patterns)

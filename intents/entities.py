@@ -788,6 +788,8 @@ def _season_ends(text: str, mentions: Sequence[DateMention], intents: Sequence[s
 _WORK_DAY_LABEL_BEFORE = re.compile(r"(?:^|\n)[・\s]*(?:日時|日程)\s*[:：]\s*$")
 _LINE_HEAD = re.compile(r"[ \t　>＞・]*(?:【[^】\n]{1,10}】)?[ \t　]*")
 # a clock time or a time of day in the memo's first lines, with the outage told (「・22時頃 工場全停電」)
+# another day named in the memo's first lines (「6/25」「昨日」): then the heading's day may not be the outage's
+_ANOTHER_DAY = re.compile(r"\d{1,2}\s*(?:/|月)\s*\d{1,2}|昨日|前日|先週")
 _MEMO_OUTAGE = re.compile(r"(?:\d{1,2}(?:時|[:：]\d{2})|未明|夜|朝|夕方)[^\n]{0,30}?(?:停電|全停|瞬停)")
 
 
@@ -797,9 +799,7 @@ def _memo_of_the_outage(text: str, mention: DateMention) -> bool:
     if not text[: mention.start].rstrip(" \t　").endswith("】") or not _opens_line(text, mention):
         return False
     memo = text[mention.end : mention.end + 160].split("\n\n")[0]
-    return bool(_MEMO_OUTAGE.search(memo)) and not re.search(
-        r"\d{1,2}\s*(?:/|月)\s*\d{1,2}|昨日|前日|先週", memo
-    )
+    return bool(_MEMO_OUTAGE.search(memo)) and not _ANOTHER_DAY.search(memo)
 
 
 def _opens_line(text: str, mention: DateMention) -> bool:
